@@ -1,0 +1,530 @@
+//! The run config: the one description of an experiment, shared by the UI, the URL, the
+//! worker and the run records.
+
+use serde::{Deserialize, Serialize};
+
+use crate::cost::{ModelCost, analyze};
+
+/// Everything needed to reproduce one training run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunConfig {
+    /// Dataset id: a built-in one (`mnist`) or `local` for the user's own images.
+    pub dataset: String,
+    /// Shape of one input image.
+    pub input: InputShape,
+    /// Hidden layers, first to last. The output layer (one unit per class) is implied.
+    pub layers: Vec<Layer>,
+    /// Optimizer and its learning-rate policy.
+    pub optimizer: OptimizerConfig,
+    /// Images per training step.
+    pub batch_size: usize,
+    /// Passes over the training split.
+    pub epochs: usize,
+    /// Share of the training images held out for validation, in `[0.05, 0.5]`.
+    pub validation_fraction: f64,
+    /// Random changes applied to training images.
+    pub augmentation: Augmentation,
+    /// Stop after this many epochs without a better validation loss; 0 turns it off.
+    pub patience: usize,
+    /// Seed for initialisation, splitting, shuffling, dropout and augmentation.
+    pub seed: u64,
+    /// Where to train.
+    pub backend: BackendPreference,
+}
+
+/// Side length and channel count of the (square) input images.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputShape {
+    /// Width and height in pixels.
+    pub size: usize,
+    /// 1 for grey, 3 for RGB.
+    pub channels: usize,
+}
+
+/// One hidden layer of the stack.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Layer {
+    /// 2-D convolution followed by an optional batch norm and an activation.
+    Conv {
+        /// Output channels.
+        filters: usize,
+        /// Kernel side length.
+        kernel: usize,
+        /// Step between kernel positions.
+        stride: usize,
+        /// Zero pixels added on each side (0 is "valid" padding).
+        padding: usize,
+        /// Non-linearity after the convolution.
+        activation: Activation,
+        /// Batch normalisation before the activation.
+        batch_norm: bool,
+    },
+    /// Max or average pooling over `size`×`size` windows with stride `size`.
+    Pool {
+        /// Which reduction.
+        pool: PoolKind,
+        /// Window side length.
+        size: usize,
+    },
+    /// Fully connected layer; flattens an image first.
+    Dense {
+        /// Output units.
+        units: usize,
+        /// Non-linearity after the layer.
+        activation: Activation,
+        /// Batch normalisation before the activation.
+        batch_norm: bool,
+    },
+    /// Zeroes each value with probability `p` while training.
+    Dropout {
+        /// Drop probability in `[0, 0.9]`.
+        p: f64,
+    },
+}
+
+impl Layer {
+    /// A conv layer with the usual defaults: stride 1, valid padding, ReLU, no batch norm.
+    pub fn conv(filters: usize, kernel: usize) -> Self {
+        Layer::Conv {
+            filters,
+            kernel,
+            stride: 1,
+            padding: 0,
+            activation: Activation::Relu,
+            batch_norm: false,
+        }
+    }
+
+    /// A max-pool layer.
+    pub fn max_pool(size: usize) -> Self {
+        Layer::Pool {
+            pool: PoolKind::Max,
+            size,
+        }
+    }
+
+    /// A dense layer with ReLU and no batch norm.
+    pub fn dense(units: usize) -> Self {
+        Layer::Dense {
+            units,
+            activation: Activation::Relu,
+            batch_norm: false,
+        }
+    }
+}
+
+/// Non-linearities offered after conv and dense layers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activation {
+    /// max(0, x)
+    Relu,
+    /// Gaussian error linear unit.
+    Gelu,
+    /// Hyperbolic tangent.
+    Tanh,
+    /// Logistic sigmoid.
+    Sigmoid,
+}
+
+impl Activation {
+    /// Every activation, in the order the UI lists them.
+    pub const ALL: [Activation; 4] = [Self::Relu, Self::Gelu, Self::Tanh, Self::Sigmoid];
+
+    /// Short name used in the URL and the UI.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Relu => "relu",
+            Self::Gelu => "gelu",
+            Self::Tanh => "tanh",
+            Self::Sigmoid => "sigmoid",
+        }
+    }
+
+    /// Inverse of [`Activation::name`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.name() == name)
+    }
+}
+
+/// Pooling reduction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PoolKind {
+    /// Largest value in the window.
+    Max,
+    /// Mean of the window.
+    Avg,
+}
+
+/// Optimizer, learning rate, schedule and weight decay.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OptimizerConfig {
+    /// The update rule.
+    pub kind: OptimizerKind,
+    /// Peak learning rate.
+    pub learning_rate: f64,
+    /// How the learning rate changes over the run.
+    pub schedule: Schedule,
+    /// Steps of linear warm-up from 0 to the peak rate; 0 for none.
+    pub warmup_steps: usize,
+    /// L2 penalty (decoupled for AdamW).
+    pub weight_decay: f64,
+}
+
+/// The update rules on offer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OptimizerKind {
+    /// Plain stochastic gradient descent.
+    Sgd,
+    /// SGD with momentum 0.9.
+    Momentum,
+    /// Adam.
+    Adam,
+    /// Adam with decoupled weight decay.
+    AdamW,
+}
+
+impl OptimizerKind {
+    /// Every optimizer, in the order the UI lists them.
+    pub const ALL: [OptimizerKind; 4] = [Self::Sgd, Self::Momentum, Self::Adam, Self::AdamW];
+
+    /// Short name used in the URL.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sgd => "sgd",
+            Self::Momentum => "momentum",
+            Self::Adam => "adam",
+            Self::AdamW => "adamw",
+        }
+    }
+
+    /// Inverse of [`OptimizerKind::name`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.name() == name)
+    }
+}
+
+/// Learning-rate schedule after warm-up.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Schedule {
+    /// The peak rate throughout.
+    Constant,
+    /// Multiply by `factor` every `every_epochs` epochs.
+    Step {
+        /// Epochs between drops.
+        every_epochs: usize,
+        /// Multiplier at each drop, in (0, 1].
+        factor: f64,
+    },
+    /// Cosine decay from the peak rate to 0 over the run.
+    Cosine,
+}
+
+impl OptimizerConfig {
+    /// Learning rate at `step` (0-based) of a run of `total_steps` with `steps_per_epoch`.
+    pub fn learning_rate_at(&self, step: usize, steps_per_epoch: usize, total_steps: usize) -> f64 {
+        let peak = self.learning_rate;
+        if step < self.warmup_steps {
+            return peak * (step + 1) as f64 / self.warmup_steps as f64;
+        }
+        match self.schedule {
+            Schedule::Constant => peak,
+            Schedule::Step {
+                every_epochs,
+                factor,
+            } => {
+                let epoch = step / steps_per_epoch.max(1);
+                peak * factor.powi((epoch / every_epochs.max(1)) as i32)
+            }
+            Schedule::Cosine => {
+                let span = total_steps.saturating_sub(self.warmup_steps).max(1) as f64;
+                let t = (step - self.warmup_steps) as f64 / span;
+                peak * 0.5 * (1.0 + (std::f64::consts::PI * t.min(1.0)).cos())
+            }
+        }
+    }
+}
+
+/// Random changes applied to each training image (never to validation or test images).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct Augmentation {
+    /// Mirror left-right with probability ½.
+    pub flip: bool,
+    /// Translate by up to this many pixels in x and y, filling with zeros.
+    pub shift: usize,
+    /// Standard deviation of Gaussian noise added to normalised pixels.
+    pub noise: f64,
+}
+
+/// Which compute backend a run asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackendPreference {
+    /// WebGPU when the browser offers an adapter, otherwise the CPU.
+    Auto,
+    /// WebGPU only.
+    Webgpu,
+    /// Burn's CPU backend.
+    Cpu,
+}
+
+impl BackendPreference {
+    /// Every preference, in the order the UI lists them.
+    pub const ALL: [BackendPreference; 3] = [Self::Auto, Self::Webgpu, Self::Cpu];
+
+    /// Short name used in the URL.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Webgpu => "webgpu",
+            Self::Cpu => "cpu",
+        }
+    }
+
+    /// Inverse of [`BackendPreference::name`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|b| b.name() == name)
+    }
+}
+
+/// Hard limits that keep a browser tab alive; every one is named in its error message.
+pub mod limits {
+    /// Most hidden layers in a stack.
+    pub const MAX_LAYERS: usize = 24;
+    /// Largest input side length in pixels.
+    pub const MAX_INPUT_SIZE: usize = 128;
+    /// Most conv filters or dense units in one layer.
+    pub const MAX_WIDTH: usize = 1024;
+    /// Largest conv kernel or pool window.
+    pub const MAX_KERNEL: usize = 11;
+    /// Largest conv stride.
+    pub const MAX_STRIDE: usize = 4;
+    /// Most trainable parameters.
+    pub const MAX_PARAMS: u64 = 5_000_000;
+    /// Most memory a training step may need (activations, gradients, optimizer state).
+    pub const MAX_TRAINING_BYTES: u64 = 1 << 30;
+    /// Largest batch.
+    pub const MAX_BATCH_SIZE: usize = 1024;
+    /// Most epochs.
+    pub const MAX_EPOCHS: usize = 100;
+    /// Largest learning rate accepted (large values are allowed on purpose: divergence is a lesson).
+    pub const MAX_LEARNING_RATE: f64 = 100.0;
+    /// Most warm-up steps.
+    pub const MAX_WARMUP_STEPS: usize = 100_000;
+    /// Largest shift augmentation in pixels.
+    pub const MAX_SHIFT: usize = 8;
+    /// Largest noise augmentation (standard deviations of a normalised pixel).
+    pub const MAX_NOISE: f64 = 1.0;
+    /// Largest dropout probability.
+    pub const MAX_DROPOUT: f64 = 0.9;
+    /// Most early-stopping patience in epochs.
+    pub const MAX_PATIENCE: usize = 100;
+    /// Longest dataset id.
+    pub const MAX_DATASET_ID: usize = 32;
+}
+
+/// One problem with a config, tied to the field it concerns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigError {
+    /// The field, as the UI names it: `batch size`, `layer 3`, `learning rate`, …
+    pub field: String,
+    /// What is wrong and what would be accepted.
+    pub message: String,
+}
+
+impl ConfigError {
+    /// A problem with `field`.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl Default for RunConfig {
+    /// The reference CNN on MNIST: conv 8@3×3, pool 2, conv 16@3×3, pool 2, dense 64, Adam 1e-3.
+    fn default() -> Self {
+        Self {
+            dataset: "mnist".into(),
+            input: InputShape {
+                size: 28,
+                channels: 1,
+            },
+            layers: vec![
+                Layer::conv(8, 3),
+                Layer::max_pool(2),
+                Layer::conv(16, 3),
+                Layer::max_pool(2),
+                Layer::dense(64),
+            ],
+            optimizer: OptimizerConfig {
+                kind: OptimizerKind::Adam,
+                learning_rate: 1e-3,
+                schedule: Schedule::Constant,
+                warmup_steps: 0,
+                weight_decay: 0.0,
+            },
+            batch_size: 64,
+            epochs: 2,
+            validation_fraction: 0.1,
+            augmentation: Augmentation::default(),
+            patience: 0,
+            seed: 7,
+            backend: BackendPreference::Auto,
+        }
+    }
+}
+
+impl RunConfig {
+    /// Checks every field and the layer stack for a dataset of `classes` classes.
+    ///
+    /// Returns the model's cost when the config can run, or every problem found.
+    pub fn validate(&self, classes: usize) -> Result<ModelCost, Vec<ConfigError>> {
+        use limits::*;
+        let mut errors = Vec::new();
+        let mut check = |ok: bool, field: &str, message: String| {
+            if !ok {
+                errors.push(ConfigError::new(field, message));
+            }
+        };
+        check(
+            !self.dataset.is_empty()
+                && self.dataset.len() <= MAX_DATASET_ID
+                && self
+                    .dataset
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            "dataset",
+            format!("a dataset id is 1 to {MAX_DATASET_ID} lower-case letters, digits or '-'"),
+        );
+        check(
+            (4..=MAX_INPUT_SIZE).contains(&self.input.size),
+            "input size",
+            format!("must be 4 to {MAX_INPUT_SIZE} pixels"),
+        );
+        check(
+            matches!(self.input.channels, 1 | 3),
+            "input channels",
+            "must be 1 (grey) or 3 (RGB)".into(),
+        );
+        check(
+            (1..=MAX_BATCH_SIZE).contains(&self.batch_size),
+            "batch size",
+            format!("must be 1 to {MAX_BATCH_SIZE}"),
+        );
+        check(
+            (1..=MAX_EPOCHS).contains(&self.epochs),
+            "epochs",
+            format!("must be 1 to {MAX_EPOCHS}"),
+        );
+        check(
+            (0.05..=0.5).contains(&self.validation_fraction),
+            "validation fraction",
+            "must be 0.05 to 0.5".into(),
+        );
+        let lr = self.optimizer.learning_rate;
+        check(
+            lr.is_finite() && lr > 0.0 && lr <= MAX_LEARNING_RATE,
+            "learning rate",
+            format!("must be above 0 and at most {MAX_LEARNING_RATE}"),
+        );
+        check(
+            self.optimizer.warmup_steps <= MAX_WARMUP_STEPS,
+            "warm-up",
+            format!("must be 0 to {MAX_WARMUP_STEPS} steps"),
+        );
+        let wd = self.optimizer.weight_decay;
+        check(
+            wd.is_finite() && (0.0..=1.0).contains(&wd),
+            "weight decay",
+            "must be 0 to 1".into(),
+        );
+        if let Schedule::Step {
+            every_epochs,
+            factor,
+        } = self.optimizer.schedule
+        {
+            check(
+                (1..=MAX_EPOCHS).contains(&every_epochs),
+                "schedule",
+                format!("a step schedule drops every 1 to {MAX_EPOCHS} epochs"),
+            );
+            check(
+                factor.is_finite() && factor > 0.0 && factor <= 1.0,
+                "schedule",
+                "a step schedule's factor must be above 0 and at most 1".into(),
+            );
+        }
+        check(
+            self.augmentation.shift <= MAX_SHIFT,
+            "shift",
+            format!("must be 0 to {MAX_SHIFT} pixels"),
+        );
+        let noise = self.augmentation.noise;
+        check(
+            noise.is_finite() && (0.0..=MAX_NOISE).contains(&noise),
+            "noise",
+            format!("must be 0 to {MAX_NOISE}"),
+        );
+        check(
+            self.patience <= MAX_PATIENCE,
+            "early stopping",
+            format!("patience must be 0 (off) to {MAX_PATIENCE} epochs"),
+        );
+        check(
+            (2..=MAX_WIDTH).contains(&classes),
+            "dataset",
+            format!("needs 2 to {MAX_WIDTH} classes, has {classes}"),
+        );
+        if !errors.is_empty() {
+            // Layer analysis needs a sane input shape and class count to say anything useful.
+            let shape_ok = !errors
+                .iter()
+                .any(|e| e.field.starts_with("input") || e.field == "dataset");
+            if shape_ok {
+                if let Err(more) = analyze(self, classes) {
+                    errors.extend(more);
+                }
+            }
+            return Err(errors);
+        }
+        let cost = analyze(self, classes)?;
+        let mut errors = Vec::new();
+        if cost.params > MAX_PARAMS {
+            errors.push(ConfigError::new(
+                "model",
+                format!(
+                    "{} parameters is over the limit of {} — use fewer filters or units",
+                    cost.params, MAX_PARAMS
+                ),
+            ));
+        }
+        let training = cost.training_bytes(self.batch_size);
+        if training > MAX_TRAINING_BYTES {
+            errors.push(ConfigError::new(
+                "model",
+                format!(
+                    "a training step needs about {} MB, over the limit of {} MB — use a smaller batch or a smaller model",
+                    training >> 20,
+                    MAX_TRAINING_BYTES >> 20
+                ),
+            ));
+        }
+        if errors.is_empty() {
+            Ok(cost)
+        } else {
+            Err(errors)
+        }
+    }
+}

@@ -1,0 +1,290 @@
+//! What a layer stack costs, computed from the spec alone (no tensors): shapes, parameters,
+//! forward FLOPs and memory. The UI shows these before a single step is trained.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{ConfigError, Layer, PoolKind, RunConfig, limits};
+
+/// Bytes of one `f32`.
+const F32: u64 = 4;
+
+/// Cost of a whole model for one input image.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelCost {
+    /// Trainable parameters, output layer included.
+    pub params: u64,
+    /// Forward FLOPs per image: 2 × the multiply-accumulates of conv and dense layers
+    /// (bias adds, activations, pooling and batch norm are not counted).
+    pub flops: u64,
+    /// Bytes of all layer outputs for one image (what a training step keeps for backward).
+    pub activation_bytes: u64,
+    /// One entry per hidden layer, then the output layer.
+    pub layers: Vec<LayerCost>,
+}
+
+/// Output shape and cost of one layer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LayerCost {
+    /// Human-readable layer description, e.g. `conv 8@3×3`.
+    pub label: String,
+    /// Output shape, e.g. `26×26×8` or `64`.
+    pub output: String,
+    /// Trainable parameters of this layer.
+    pub params: u64,
+    /// Forward FLOPs per image.
+    pub flops: u64,
+}
+
+impl ModelCost {
+    /// Size of the float32 weights in bytes.
+    pub fn model_bytes(&self) -> u64 {
+        self.params * F32
+    }
+
+    /// Estimated memory of one training step at `batch` images: activations kept for backward
+    /// and their gradients (×3 for pre-activation copies), plus weights, gradients and two
+    /// optimizer moments (×4).
+    pub fn training_bytes(&self, batch: usize) -> u64 {
+        (batch as u64)
+            .saturating_mul(self.activation_bytes)
+            .saturating_mul(3)
+            .saturating_add(self.params.saturating_mul(F32 * 4))
+    }
+}
+
+/// Shape of the tensor flowing between layers, per image.
+#[derive(Clone, Copy, Debug)]
+enum Shape {
+    Image { channels: usize, side: usize },
+    Flat(usize),
+}
+
+impl Shape {
+    fn elements(self) -> u64 {
+        match self {
+            Shape::Image { channels, side } => (channels * side * side) as u64,
+            Shape::Flat(n) => n as u64,
+        }
+    }
+
+    fn describe(self) -> String {
+        match self {
+            Shape::Image { channels, side } => format!("{side}×{side}×{channels}"),
+            Shape::Flat(n) => n.to_string(),
+        }
+    }
+}
+
+/// Human-readable description of a layer, as the UI and error messages name it.
+pub fn describe_layer(layer: &Layer) -> String {
+    match *layer {
+        Layer::Conv {
+            filters,
+            kernel,
+            stride,
+            padding,
+            activation,
+            batch_norm,
+        } => {
+            let mut s = format!("conv {filters}@{kernel}×{kernel}");
+            if stride != 1 {
+                s += &format!(" stride {stride}");
+            }
+            if padding != 0 {
+                s += &format!(" pad {padding}");
+            }
+            if batch_norm {
+                s += " + batch norm";
+            }
+            s + " " + activation.name()
+        }
+        Layer::Pool { pool, size } => match pool {
+            PoolKind::Max => format!("max pool {size}×{size}"),
+            PoolKind::Avg => format!("avg pool {size}×{size}"),
+        },
+        Layer::Dense {
+            units,
+            activation,
+            batch_norm,
+        } => {
+            let bn = if batch_norm { " + batch norm" } else { "" };
+            format!("dense {units}{bn} {}", activation.name())
+        }
+        Layer::Dropout { p } => format!("dropout {p}"),
+    }
+}
+
+/// Walks the stack for `classes` outputs; returns the cost or every problem found.
+///
+/// Each message names the layer by its 1-based position, e.g.
+/// "layer 3: the image is 1×1 here, a 3×3 conv cannot follow".
+pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<ConfigError>> {
+    let mut errors = Vec::new();
+    if config.layers.len() > limits::MAX_LAYERS {
+        errors.push(ConfigError::new(
+            "layers",
+            format!(
+                "{} layers is over the limit of {}",
+                config.layers.len(),
+                limits::MAX_LAYERS
+            ),
+        ));
+        return Err(errors);
+    }
+    let mut shape = Shape::Image {
+        channels: config.input.channels,
+        side: config.input.size,
+    };
+    let mut cost = ModelCost {
+        params: 0,
+        flops: 0,
+        activation_bytes: shape.elements() * F32,
+        layers: Vec::with_capacity(config.layers.len() + 1),
+    };
+    for (i, layer) in config.layers.iter().enumerate() {
+        let field = format!("layer {}", i + 1);
+        let mut fail = |message: String| errors.push(ConfigError::new(field.clone(), message));
+        let (next, params, flops) = match (*layer, shape) {
+            (
+                Layer::Conv {
+                    filters,
+                    kernel,
+                    stride,
+                    padding,
+                    batch_norm,
+                    ..
+                },
+                Shape::Image { channels, side },
+            ) => {
+                let mut ok = true;
+                if !(1..=limits::MAX_WIDTH).contains(&filters) {
+                    fail(format!("a conv has 1 to {} filters", limits::MAX_WIDTH));
+                    ok = false;
+                }
+                if !(1..=limits::MAX_KERNEL).contains(&kernel) {
+                    fail(format!(
+                        "a conv kernel is 1 to {} pixels",
+                        limits::MAX_KERNEL
+                    ));
+                    ok = false;
+                }
+                if !(1..=limits::MAX_STRIDE).contains(&stride) {
+                    fail(format!("a conv stride is 1 to {}", limits::MAX_STRIDE));
+                    ok = false;
+                }
+                if ok && padding >= kernel {
+                    fail(format!(
+                        "padding {padding} must be smaller than the {kernel}×{kernel} kernel"
+                    ));
+                    ok = false;
+                }
+                if ok && side + 2 * padding < kernel {
+                    fail(format!(
+                        "the image is {side}×{side} here, a {kernel}×{kernel} conv cannot follow"
+                    ));
+                    ok = false;
+                }
+                if !ok {
+                    return Err(errors);
+                }
+                let out_side = (side + 2 * padding - kernel) / stride + 1;
+                let [o, f, c, k] = [out_side, filters, channels, kernel].map(|x| x as u64);
+                let macs = o * o * f * c * k * k;
+                let bn = if batch_norm { 2 * f } else { 0 };
+                let params = f * c * k * k + f + bn;
+                (
+                    Shape::Image {
+                        channels: filters,
+                        side: out_side,
+                    },
+                    params,
+                    2 * macs,
+                )
+            }
+            (Layer::Pool { pool, size }, Shape::Image { channels, side }) => {
+                let name = match pool {
+                    PoolKind::Max => "pool",
+                    PoolKind::Avg => "average pool",
+                };
+                if !(2..=limits::MAX_KERNEL).contains(&size) {
+                    fail(format!(
+                        "a {name} window is 2 to {} pixels",
+                        limits::MAX_KERNEL
+                    ));
+                    return Err(errors);
+                }
+                if side < size {
+                    fail(format!(
+                        "the image is {side}×{side} here, a {size}×{size} {name} cannot follow"
+                    ));
+                    return Err(errors);
+                }
+                (
+                    Shape::Image {
+                        channels,
+                        side: side / size,
+                    },
+                    0,
+                    0,
+                )
+            }
+            (Layer::Conv { .. } | Layer::Pool { .. }, Shape::Flat(_)) => {
+                fail(
+                    "a dense layer before this one flattened the image: conv and pool layers must come before dense layers"
+                        .into(),
+                );
+                return Err(errors);
+            }
+            (
+                Layer::Dense {
+                    units, batch_norm, ..
+                },
+                _,
+            ) => {
+                if !(1..=limits::MAX_WIDTH).contains(&units) {
+                    fail(format!(
+                        "a dense layer has 1 to {} units",
+                        limits::MAX_WIDTH
+                    ));
+                    return Err(errors);
+                }
+                let (inputs, u) = (shape.elements(), units as u64);
+                let bn = if batch_norm { 2 * u } else { 0 };
+                (Shape::Flat(units), inputs * u + u + bn, 2 * inputs * u)
+            }
+            (Layer::Dropout { p }, _) => {
+                if !(p.is_finite() && (0.0..=limits::MAX_DROPOUT).contains(&p)) {
+                    fail(format!("dropout p must be 0 to {}", limits::MAX_DROPOUT));
+                    return Err(errors);
+                }
+                (shape, 0, 0)
+            }
+        };
+        shape = next;
+        cost.params = cost.params.saturating_add(params);
+        cost.flops = cost.flops.saturating_add(flops);
+        cost.activation_bytes = cost.activation_bytes.saturating_add(shape.elements() * F32);
+        cost.layers.push(LayerCost {
+            label: describe_layer(layer),
+            output: shape.describe(),
+            params,
+            flops,
+        });
+    }
+    let (inputs, k) = (shape.elements(), classes as u64);
+    let params = inputs * k + k;
+    cost.params = cost.params.saturating_add(params);
+    cost.flops = cost.flops.saturating_add(2 * inputs * k);
+    cost.activation_bytes = cost.activation_bytes.saturating_add(k * F32);
+    cost.layers.push(LayerCost {
+        label: format!("output dense {classes}"),
+        output: classes.to_string(),
+        params,
+        flops: 2 * inputs * k,
+    });
+    if errors.is_empty() {
+        Ok(cost)
+    } else {
+        Err(errors)
+    }
+}

@@ -1,0 +1,114 @@
+//! What a run measures: per-step and per-epoch figures, the confusion matrix, the summary.
+
+use serde::{Deserialize, Serialize};
+
+/// Training figures of one step.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepMetrics {
+    /// 1-based step number over the whole run.
+    pub step: usize,
+    /// 1-based epoch the step belongs to.
+    pub epoch: usize,
+    /// Mean cross-entropy of the batch.
+    pub loss: f64,
+    /// Share of the batch classified correctly, 0..1.
+    pub accuracy: f64,
+    /// Learning rate used for this step.
+    pub learning_rate: f64,
+}
+
+/// Figures of one finished epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EpochMetrics {
+    /// 1-based epoch number.
+    pub epoch: usize,
+    /// Mean training loss over the epoch's steps.
+    pub train_loss: f64,
+    /// Training accuracy over the epoch, 0..1.
+    pub train_accuracy: f64,
+    /// Loss on the validation split.
+    pub validation_loss: f64,
+    /// Accuracy on the validation split, 0..1.
+    pub validation_accuracy: f64,
+    /// Training throughput (validation excluded).
+    pub images_per_second: f64,
+    /// Wall time of the epoch's training steps in seconds.
+    pub train_seconds: f64,
+    /// Wall time of the epoch including validation, in seconds.
+    pub seconds: f64,
+}
+
+/// Counts of (true class, predicted class) pairs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfusionMatrix {
+    /// Number of classes.
+    pub classes: usize,
+    /// Row-major `classes × classes`: `counts[true * classes + predicted]`.
+    pub counts: Vec<u32>,
+}
+
+impl ConfusionMatrix {
+    /// Tallies pairs of true and predicted labels.
+    pub fn new(classes: usize, truth: &[u16], predicted: &[u16]) -> Self {
+        let mut counts = vec![0u32; classes * classes];
+        for (&t, &p) in truth.iter().zip(predicted) {
+            if (t as usize) < classes && (p as usize) < classes {
+                counts[t as usize * classes + p as usize] += 1;
+            }
+        }
+        ConfusionMatrix { classes, counts }
+    }
+
+    /// How often class `truth` was predicted as `predicted`.
+    pub fn get(&self, truth: usize, predicted: usize) -> u32 {
+        self.counts[truth * self.classes + predicted]
+    }
+
+    /// Total number of examples.
+    pub fn total(&self) -> u32 {
+        self.counts.iter().sum()
+    }
+
+    /// Share classified correctly, 0..1.
+    pub fn accuracy(&self) -> f64 {
+        let correct: u32 = (0..self.classes).map(|c| self.get(c, c)).sum();
+        correct as f64 / self.total().max(1) as f64
+    }
+
+    /// Recall of each class (correct ÷ examples of that class); `None` for absent classes.
+    pub fn per_class_accuracy(&self) -> Vec<Option<f64>> {
+        (0..self.classes)
+            .map(|t| {
+                let row: u32 = (0..self.classes).map(|p| self.get(t, p)).sum();
+                (row > 0).then(|| self.get(t, t) as f64 / row as f64)
+            })
+            .collect()
+    }
+}
+
+/// Results measured once at the end of a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Accuracy on the test split, 0..1.
+    pub test_accuracy: f64,
+    /// Mean cross-entropy on the test split.
+    pub test_loss: f64,
+    /// Test-split confusion matrix.
+    pub confusion: ConfusionMatrix,
+    /// Predicted class of every test image, in test-set order.
+    pub test_predictions: Vec<u16>,
+    /// Inference time per image at batch 1, in milliseconds.
+    pub latency_ms_batch1: f64,
+    /// Inference time per image at batch 64, in milliseconds.
+    pub latency_ms_batch64: f64,
+    /// Float32 weights in bytes.
+    pub model_bytes: u64,
+    /// Trainable parameters.
+    pub params: u64,
+    /// Forward FLOPs per image.
+    pub flops: u64,
+    /// Total training time (validation included), in seconds.
+    pub train_seconds: f64,
+    /// Mean training throughput over all epochs.
+    pub images_per_second: f64,
+}

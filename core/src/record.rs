@@ -1,0 +1,82 @@
+//! The run record: config, history and summary of one run — the unit of charts, storage and
+//! sharing.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::RunConfig;
+use crate::cost::ModelCost;
+use crate::metrics::{EpochMetrics, StepMetrics, Summary};
+
+/// How a run ended (or that it has not yet).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Still training.
+    Running,
+    /// All epochs done.
+    Finished,
+    /// Ended early: validation loss had not improved for `patience` epochs.
+    EarlyStopped {
+        /// The epoch after which it stopped.
+        epoch: usize,
+    },
+    /// The user stopped it.
+    Stopped {
+        /// Steps completed.
+        step: usize,
+    },
+    /// The loss became NaN or infinite.
+    Diverged {
+        /// The step whose loss was first not finite.
+        step: usize,
+    },
+    /// The backend failed (device lost, out of memory, …).
+    Failed {
+        /// What went wrong, in words for the user.
+        reason: String,
+    },
+}
+
+impl RunStatus {
+    /// One short sentence for the UI.
+    pub fn describe(&self) -> String {
+        match self {
+            RunStatus::Running => "training".into(),
+            RunStatus::Finished => "finished".into(),
+            RunStatus::EarlyStopped { epoch } => {
+                format!("stopped early after epoch {epoch}: validation loss stopped improving")
+            }
+            RunStatus::Stopped { step } => format!("stopped by you after step {step}"),
+            RunStatus::Diverged { step } => format!(
+                "diverged at step {step}: the loss became infinite or NaN — the learning rate is probably too high"
+            ),
+            RunStatus::Failed { reason } => format!("failed: {reason}"),
+        }
+    }
+}
+
+/// Everything about one run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// What was trained.
+    pub config: RunConfig,
+    /// Its cost, from the spec.
+    pub cost: ModelCost,
+    /// The backend that actually ran it, e.g. `cpu (flex)` or `webgpu (swiftshader)`.
+    pub backend: String,
+    /// How it ended.
+    pub status: RunStatus,
+    /// Per-step training figures.
+    pub steps: Vec<StepMetrics>,
+    /// Per-epoch figures.
+    pub epochs: Vec<EpochMetrics>,
+    /// End-of-run results; absent when the run did not reach the end.
+    pub summary: Option<Summary>,
+}
+
+impl RunRecord {
+    /// Validation accuracy of the last finished epoch.
+    pub fn final_validation_accuracy(&self) -> Option<f64> {
+        self.epochs.last().map(|e| e.validation_accuracy)
+    }
+}

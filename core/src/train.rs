@@ -1,0 +1,532 @@
+//! The training loop as an async, step-at-a-time API.
+//!
+//! A driver (the web worker, the native tests) calls [`Trainer::advance`] until it returns
+//! [`Event::Finished`]; pausing is not calling it, stopping is [`Trainer::stop`]. Nothing here
+//! blocks on a tensor read: every read is `into_data_async`, which WebGPU requires, and
+//! per-step figures are read back in batches so the GPU is not stalled each step.
+
+use burn::module::Module;
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::momentum::MomentumConfig;
+use burn::optim::{AdamConfig, AdamWConfig, GradientsParams, ModuleOptimizer, SgdConfig};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use web_time::Instant;
+
+use crate::config::{ConfigError, OptimizerKind, RunConfig};
+use crate::cost::ModelCost;
+use crate::data::{Dataset, ImageSet, Normalisation, Split};
+use crate::metrics::{ConfusionMatrix, EpochMetrics, StepMetrics, Summary};
+use crate::model::Classifier;
+use crate::record::{RunRecord, RunStatus};
+use crate::rng::Rng;
+
+/// Steps between metric read-backs unless configured otherwise.
+pub const DEFAULT_READBACK_EVERY: usize = 10;
+/// Batch used for validation and test passes (no gradients, so larger is cheaper).
+const EVAL_BATCH: usize = 256;
+
+/// Why a run could not start.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StartError {
+    /// The config has problems.
+    Config(Vec<ConfigError>),
+    /// The data cannot support a run.
+    Data(String),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Config(errors) => {
+                let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                f.write_str(&all.join("; "))
+            }
+            StartError::Data(message) => f.write_str(message),
+        }
+    }
+}
+
+/// What a call to [`Trainer::advance`] reports.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// Figures of steps since the last read-back.
+    Steps(Vec<StepMetrics>),
+    /// An epoch ended (validation done).
+    Epoch(EpochMetrics),
+    /// The run ended; the record is final.
+    Finished(Box<RunRecord>),
+}
+
+/// Where the run stands, for progress bars.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Progress {
+    /// Steps done.
+    pub step: usize,
+    /// Steps in the whole run.
+    pub total_steps: usize,
+    /// 1-based current epoch.
+    pub epoch: usize,
+    /// Seconds spent so far.
+    pub elapsed_seconds: f64,
+}
+
+/// Per-step results not yet read back from the device.
+#[derive(Default)]
+struct Pending {
+    losses: Vec<Tensor<1>>,
+    correct: Vec<Tensor<1, Int>>,
+    sizes: Vec<usize>,
+    rates: Vec<f64>,
+    first_step: usize,
+}
+
+/// One training run in progress.
+///
+/// The same config and seed give the same loss curve on the CPU backend, provided no other
+/// run draws from Burn's random generator (which is process-wide) at the same time.
+pub struct Trainer {
+    config: RunConfig,
+    device: Device,
+    model: Option<Classifier>,
+    optimizer: ModuleOptimizer,
+    train: ImageSet,
+    test: ImageSet,
+    split: Split,
+    norm: Normalisation,
+    rng: Rng,
+    order: Vec<usize>,
+    cursor: usize,
+    epoch: usize,
+    step: usize,
+    steps_per_epoch: usize,
+    total_steps: usize,
+    readback_every: usize,
+    pending: Pending,
+    epoch_loss_sum: f64,
+    epoch_correct: f64,
+    epoch_seen: usize,
+    epoch_started: Instant,
+    epoch_train_seconds: f64,
+    run_started: Instant,
+    best_validation_loss: f64,
+    epochs_since_best: usize,
+    record: RunRecord,
+}
+
+fn read_floats(data: TensorData) -> Vec<f64> {
+    data.iter::<f64>().collect()
+}
+
+fn read_ints(data: TensorData) -> Vec<i64> {
+    data.iter::<i64>().collect()
+}
+
+fn failed(e: impl std::fmt::Display) -> RunStatus {
+    RunStatus::Failed {
+        reason: format!("the compute backend reported an error: {e}"),
+    }
+}
+
+impl Trainer {
+    /// Prepares a run of `config` on `dataset` with `device` (autodiff is enabled here).
+    /// `backend` names the backend in the record.
+    pub fn new(
+        config: RunConfig,
+        dataset: &Dataset,
+        device: Device,
+        backend: impl Into<String>,
+    ) -> Result<Self, StartError> {
+        let classes = dataset.train.classes.len();
+        let cost: ModelCost = config.validate(classes).map_err(StartError::Config)?;
+        let train = dataset.train.to_shape(config.input);
+        let test = dataset.test.to_shape(config.input);
+        let split = Split::new(train.len(), config.validation_fraction, config.seed);
+        if split.train.is_empty() || split.validation.is_empty() {
+            return Err(StartError::Data(format!(
+                "the dataset has {} training images: at least 2 are needed (one to train, one to validate)",
+                train.len()
+            )));
+        }
+        if test.is_empty() {
+            return Err(StartError::Data("the dataset has no test images".into()));
+        }
+        let norm = train.normalisation(&split.train);
+        let device = device.autodiff();
+        device.seed(config.seed);
+        let model = Classifier::init(&config.layers, config.input, classes, &device);
+        let optimizer = build_optimizer(&config);
+        let steps_per_epoch = split.train.len().div_ceil(config.batch_size);
+        let now = Instant::now();
+        let record = RunRecord {
+            config: config.clone(),
+            cost,
+            backend: backend.into(),
+            status: RunStatus::Running,
+            steps: Vec::new(),
+            epochs: Vec::new(),
+            summary: None,
+        };
+        let mut trainer = Trainer {
+            rng: Rng::new(config.seed),
+            total_steps: steps_per_epoch * config.epochs,
+            config,
+            device,
+            model: Some(model),
+            optimizer,
+            train,
+            test,
+            split,
+            norm,
+            order: Vec::new(),
+            cursor: 0,
+            epoch: 0,
+            step: 0,
+            steps_per_epoch,
+            readback_every: DEFAULT_READBACK_EVERY,
+            pending: Pending::default(),
+            epoch_loss_sum: 0.0,
+            epoch_correct: 0.0,
+            epoch_seen: 0,
+            epoch_started: now,
+            epoch_train_seconds: 0.0,
+            run_started: now,
+            best_validation_loss: f64::INFINITY,
+            epochs_since_best: 0,
+            record,
+        };
+        trainer.start_epoch();
+        Ok(trainer)
+    }
+
+    /// Reads step figures back every `steps` steps (at least 1).
+    pub fn with_readback_every(mut self, steps: usize) -> Self {
+        self.readback_every = steps.max(1);
+        self
+    }
+
+    /// Where the run stands.
+    pub fn progress(&self) -> Progress {
+        Progress {
+            step: self.step,
+            total_steps: self.total_steps,
+            epoch: self.epoch,
+            elapsed_seconds: self.run_started.elapsed().as_secs_f64(),
+        }
+    }
+
+    /// The record so far.
+    pub fn record(&self) -> &RunRecord {
+        &self.record
+    }
+
+    fn start_epoch(&mut self) {
+        self.epoch += 1;
+        self.order = self.split.train.clone();
+        self.rng.shuffle(&mut self.order);
+        self.cursor = 0;
+        self.epoch_loss_sum = 0.0;
+        self.epoch_correct = 0.0;
+        self.epoch_seen = 0;
+        self.epoch_train_seconds = 0.0;
+        self.epoch_started = Instant::now();
+    }
+
+    fn inference_device(&self) -> Device {
+        self.device.clone().without_autodiff()
+    }
+
+    /// Runs one training step; at read-back points, epoch ends and the run's end, reports what
+    /// happened. After [`Event::Finished`] further calls return nothing.
+    pub async fn advance(&mut self) -> Vec<Event> {
+        if self.record.status != RunStatus::Running {
+            return Vec::new();
+        }
+        let step_started = Instant::now();
+        self.train_step();
+        let epoch_done = self.cursor >= self.order.len();
+        let mut events = Vec::new();
+        if self.pending.losses.len() >= self.readback_every || epoch_done {
+            match self.flush().await {
+                Ok(steps) => events.push(Event::Steps(steps)),
+                Err(status) => return self.finish(status, events),
+            }
+            if let Some(bad) = self.record.steps.iter().find(|s| !s.loss.is_finite()) {
+                let step = bad.step;
+                return self.finish(RunStatus::Diverged { step }, events);
+            }
+        }
+        self.epoch_train_seconds += step_started.elapsed().as_secs_f64();
+        if epoch_done {
+            let metrics = match self.end_epoch().await {
+                Ok(m) => m,
+                Err(status) => return self.finish(status, events),
+            };
+            events.push(Event::Epoch(metrics));
+            if !metrics.validation_loss.is_finite() {
+                return self.finish(RunStatus::Diverged { step: self.step }, events);
+            }
+            if metrics.validation_loss < self.best_validation_loss {
+                self.best_validation_loss = metrics.validation_loss;
+                self.epochs_since_best = 0;
+            } else {
+                self.epochs_since_best += 1;
+            }
+            let status = if self.epoch >= self.config.epochs {
+                Some(RunStatus::Finished)
+            } else if self.config.patience > 0 && self.epochs_since_best >= self.config.patience {
+                Some(RunStatus::EarlyStopped { epoch: self.epoch })
+            } else {
+                None
+            };
+            match status {
+                Some(status) => {
+                    if let Err(status) = self.summarise().await {
+                        return self.finish(status, events);
+                    }
+                    return self.finish(status, events);
+                }
+                None => self.start_epoch(),
+            }
+        }
+        events
+    }
+
+    /// Ends the run now (the user pressed Stop) and returns the partial record.
+    pub async fn stop(mut self) -> RunRecord {
+        if self.record.status == RunStatus::Running {
+            let status = match self.flush().await {
+                Ok(_) => RunStatus::Stopped { step: self.step },
+                Err(status) => status,
+            };
+            self.record.status = status;
+        }
+        self.record
+    }
+
+    fn finish(&mut self, status: RunStatus, mut events: Vec<Event>) -> Vec<Event> {
+        self.record.status = status;
+        events.push(Event::Finished(Box::new(self.record.clone())));
+        events
+    }
+
+    fn train_step(&mut self) {
+        let end = (self.cursor + self.config.batch_size).min(self.order.len());
+        let indices = &self.order[self.cursor..end];
+        self.cursor = end;
+        let augment = self.config.augmentation;
+        let use_aug = augment.flip || augment.shift > 0 || augment.noise > 0.0;
+        let (xs, ys) = self.train.batch(
+            indices,
+            &self.norm,
+            use_aug.then_some((&augment, &mut self.rng)),
+        );
+        let n = ys.len();
+        let (c, s) = (self.train.channels, self.train.size);
+        let images = Tensor::<4>::from_data(TensorData::new(xs, [n, c, s, s]), &self.device);
+        let labels = Tensor::<1, Int>::from_data(TensorData::new(ys, [n]), &self.device);
+
+        let learning_rate = self.config.optimizer.learning_rate_at(
+            self.step,
+            self.steps_per_epoch,
+            self.total_steps,
+        );
+        let model = self.model.take().expect("model present between steps");
+        let logits = model.forward(images); // [n, classes]
+        let loss = CrossEntropyLossConfig::new()
+            .init(&self.device)
+            .forward(logits.clone(), labels.clone()); // [1]
+        let correct = logits
+            .argmax(1)
+            .squeeze_dim::<1>(1)
+            .equal(labels)
+            .int()
+            .sum(); // [1]
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        self.model = Some(self.optimizer.step(learning_rate, model, grads));
+
+        if self.pending.losses.is_empty() {
+            self.pending.first_step = self.step + 1;
+        }
+        self.pending.losses.push(loss.detach().without_autodiff());
+        self.pending.correct.push(correct.without_autodiff());
+        self.pending.sizes.push(n);
+        self.pending.rates.push(learning_rate);
+        self.step += 1;
+    }
+
+    /// Reads the pending per-step figures back in one transfer.
+    async fn flush(&mut self) -> Result<Vec<StepMetrics>, RunStatus> {
+        let pending = std::mem::take(&mut self.pending);
+        if pending.losses.is_empty() {
+            return Ok(Vec::new());
+        }
+        let losses = Tensor::cat(pending.losses, 0)
+            .into_data_async()
+            .await
+            .map_err(failed)?;
+        let correct = Tensor::cat(pending.correct, 0)
+            .into_data_async()
+            .await
+            .map_err(failed)?;
+        let losses = read_floats(losses);
+        let correct = read_ints(correct);
+        let mut steps = Vec::with_capacity(losses.len());
+        for (i, ((&loss, &right), (&n, &rate))) in losses
+            .iter()
+            .zip(&correct)
+            .zip(pending.sizes.iter().zip(&pending.rates))
+            .enumerate()
+        {
+            let step = pending.first_step + i;
+            let epoch = (step - 1) / self.steps_per_epoch + 1;
+            steps.push(StepMetrics {
+                step,
+                epoch,
+                loss,
+                accuracy: right as f64 / n as f64,
+                learning_rate: rate,
+            });
+            self.epoch_loss_sum += loss * n as f64;
+            self.epoch_correct += right as f64;
+            self.epoch_seen += n;
+        }
+        self.record.steps.extend_from_slice(&steps);
+        Ok(steps)
+    }
+
+    /// Mean loss and accuracy of the current model on `indices` of `set`, and its predictions.
+    async fn evaluate(
+        &self,
+        set: &ImageSet,
+        indices: &[usize],
+    ) -> Result<(f64, f64, Vec<u16>), RunStatus> {
+        let model = self.model.as_ref().expect("model present").valid();
+        let device = self.inference_device();
+        let loss_fn = CrossEntropyLossConfig::new().init(&device);
+        let (c, s) = (set.channels, set.size);
+        let mut losses = Vec::new();
+        let mut predictions = Vec::new();
+        for chunk in indices.chunks(EVAL_BATCH) {
+            let (xs, ys) = set.batch(chunk, &self.norm, None);
+            let n = ys.len();
+            let images = Tensor::<4>::from_data(TensorData::new(xs, [n, c, s, s]), &device);
+            let labels = Tensor::<1, Int>::from_data(TensorData::new(ys, [n]), &device);
+            let logits = model.forward(images);
+            losses.push(loss_fn.forward(logits.clone(), labels).mul_scalar(n as f64));
+            predictions.push(logits.argmax(1).squeeze_dim::<1>(1));
+        }
+        let loss_sum: f64 = read_floats(
+            Tensor::cat(losses, 0)
+                .sum()
+                .into_data_async()
+                .await
+                .map_err(failed)?,
+        )[0];
+        let predicted: Vec<u16> = read_ints(
+            Tensor::cat(predictions, 0)
+                .into_data_async()
+                .await
+                .map_err(failed)?,
+        )
+        .into_iter()
+        .map(|p| p as u16)
+        .collect();
+        let right = indices
+            .iter()
+            .zip(&predicted)
+            .filter(|&(&i, &p)| set.labels[i] == p)
+            .count();
+        let n = indices.len().max(1) as f64;
+        Ok((loss_sum / n, right as f64 / n, predicted))
+    }
+
+    async fn end_epoch(&mut self) -> Result<EpochMetrics, RunStatus> {
+        let (validation_loss, validation_accuracy, _) =
+            self.evaluate(&self.train, &self.split.validation).await?;
+        let seen = self.epoch_seen.max(1) as f64;
+        let train_seconds = self.epoch_train_seconds.max(1e-9);
+        let metrics = EpochMetrics {
+            epoch: self.epoch,
+            train_loss: self.epoch_loss_sum / seen,
+            train_accuracy: self.epoch_correct / seen,
+            validation_loss,
+            validation_accuracy,
+            images_per_second: self.epoch_seen as f64 / train_seconds,
+            train_seconds,
+            seconds: self.epoch_started.elapsed().as_secs_f64(),
+        };
+        self.record.epochs.push(metrics);
+        Ok(metrics)
+    }
+
+    /// Test accuracy, confusion matrix and inference latency at batch 1 and 64.
+    async fn summarise(&mut self) -> Result<(), RunStatus> {
+        let all: Vec<usize> = (0..self.test.len()).collect();
+        let (test_loss, _, predicted) = self.evaluate(&self.test, &all).await?;
+        let confusion =
+            ConfusionMatrix::new(self.test.classes.len(), &self.test.labels, &predicted);
+        let latency_ms_batch1 = self.latency_ms(1, 20).await?;
+        let latency_ms_batch64 = self.latency_ms(64, 5).await?;
+        let train_seconds: f64 = self.record.epochs.iter().map(|e| e.seconds).sum();
+        let images: usize = self.record.epochs.len() * self.split.train.len();
+        let pure_train: f64 = self.record.epochs.iter().map(|e| e.train_seconds).sum();
+        self.record.summary = Some(Summary {
+            test_accuracy: confusion.accuracy(),
+            test_loss,
+            confusion,
+            test_predictions: predicted,
+            latency_ms_batch1,
+            latency_ms_batch64,
+            model_bytes: self.record.cost.model_bytes(),
+            params: self.record.cost.params,
+            flops: self.record.cost.flops,
+            train_seconds,
+            images_per_second: images as f64 / pure_train.max(1e-9),
+        });
+        Ok(())
+    }
+
+    /// Milliseconds per image of a forward pass at `batch` images, averaged over `reps` passes
+    /// after one warm-up pass, each read back so the time includes the device finishing.
+    async fn latency_ms(&self, batch: usize, reps: usize) -> Result<f64, RunStatus> {
+        let model = self.model.as_ref().expect("model present").valid();
+        let device = self.inference_device();
+        let indices: Vec<usize> = (0..batch).map(|i| i % self.test.len()).collect();
+        let (xs, _) = self.test.batch(&indices, &self.norm, None);
+        let (c, s) = (self.test.channels, self.test.size);
+        let images = Tensor::<4>::from_data(TensorData::new(xs, [batch, c, s, s]), &device);
+        let mut started = Instant::now();
+        for rep in 0..=reps {
+            if rep == 1 {
+                started = Instant::now();
+            }
+            model
+                .forward(images.clone())
+                .into_data_async()
+                .await
+                .map_err(failed)?;
+        }
+        Ok(started.elapsed().as_secs_f64() * 1000.0 / (reps * batch) as f64)
+    }
+}
+
+fn build_optimizer(config: &RunConfig) -> ModuleOptimizer {
+    let o = &config.optimizer;
+    let decay = (o.weight_decay > 0.0).then(|| WeightDecayConfig::new(o.weight_decay as f32));
+    match o.kind {
+        OptimizerKind::Sgd => SgdConfig::new().with_weight_decay(decay).init(),
+        OptimizerKind::Momentum => SgdConfig::new()
+            .with_weight_decay(decay)
+            .with_momentum(Some(MomentumConfig::new().with_dampening(0.0)))
+            .init(),
+        OptimizerKind::Adam => AdamConfig::new()
+            .with_epsilon(1e-8)
+            .with_weight_decay(decay)
+            .init(),
+        OptimizerKind::AdamW => AdamWConfig::new()
+            .with_epsilon(1e-8)
+            .with_weight_decay(o.weight_decay as f32)
+            .init(),
+    }
+}
