@@ -1,1 +1,13 @@
-fn main() {}
+//! Tradeoff's page: design a classifier, train it in a worker, compare what each run cost.
+
+mod app;
+mod components;
+mod format;
+mod store;
+mod worker_client;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    store::install_panic_panel();
+    leptos::mount::mount_to_body(app::App);
+}

@@ -13,6 +13,8 @@ const F32: u64 = 4;
 pub struct ModelCost {
     /// Trainable parameters, output layer included.
     pub params: u64,
+    /// Stored values that are not trained: batch norm's running mean and variance.
+    pub buffers: u64,
     /// Forward FLOPs per image: 2 × the multiply-accumulates of conv and dense layers
     /// (bias adds, activations, pooling and batch norm are not counted).
     pub flops: u64,
@@ -36,9 +38,9 @@ pub struct LayerCost {
 }
 
 impl ModelCost {
-    /// Size of the float32 weights in bytes.
+    /// Size of the saved float32 model (parameters and buffers) in bytes.
     pub fn model_bytes(&self) -> u64 {
-        self.params * F32
+        (self.params + self.buffers) * F32
     }
 
     /// Estimated memory of one training step at `batch` images: activations kept for backward
@@ -137,6 +139,7 @@ pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<Conf
     };
     let mut cost = ModelCost {
         params: 0,
+        buffers: 0,
         flops: 0,
         activation_bytes: shape.elements() * F32,
         layers: Vec::with_capacity(config.layers.len() + 1),
@@ -144,7 +147,7 @@ pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<Conf
     for (i, layer) in config.layers.iter().enumerate() {
         let field = format!("layer {}", i + 1);
         let mut fail = |message: String| errors.push(ConfigError::new(field.clone(), message));
-        let (next, params, flops) = match (*layer, shape) {
+        let (next, params, flops, buffers) = match (*layer, shape) {
             (
                 Layer::Conv {
                     filters,
@@ -199,6 +202,7 @@ pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<Conf
                     },
                     params,
                     2 * macs,
+                    bn,
                 )
             }
             (Layer::Pool { pool, size }, Shape::Image { channels, side }) => {
@@ -226,6 +230,7 @@ pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<Conf
                     },
                     0,
                     0,
+                    0,
                 )
             }
             (Layer::Conv { .. } | Layer::Pool { .. }, Shape::Flat(_)) => {
@@ -250,18 +255,19 @@ pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<Conf
                 }
                 let (inputs, u) = (shape.elements(), units as u64);
                 let bn = if batch_norm { 2 * u } else { 0 };
-                (Shape::Flat(units), inputs * u + u + bn, 2 * inputs * u)
+                (Shape::Flat(units), inputs * u + u + bn, 2 * inputs * u, bn)
             }
             (Layer::Dropout { p }, _) => {
                 if !(p.is_finite() && (0.0..=limits::MAX_DROPOUT).contains(&p)) {
                     fail(format!("dropout p must be 0 to {}", limits::MAX_DROPOUT));
                     return Err(errors);
                 }
-                (shape, 0, 0)
+                (shape, 0, 0, 0)
             }
         };
         shape = next;
         cost.params = cost.params.saturating_add(params);
+        cost.buffers = cost.buffers.saturating_add(buffers);
         cost.flops = cost.flops.saturating_add(flops);
         cost.activation_bytes = cost.activation_bytes.saturating_add(shape.elements() * F32);
         cost.layers.push(LayerCost {

@@ -1,6 +1,26 @@
 //! What a run measures: per-step and per-epoch figures, the confusion matrix, the summary.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Serde for figures that may be NaN or infinite (a diverged run): JSON has no such numbers,
+/// so they travel as `null` and come back as NaN.
+pub mod maybe_finite {
+    use super::*;
+
+    /// Writes a finite value as a number and anything else as `null`.
+    pub fn serialize<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if x.is_finite() {
+            s.serialize_f64(*x)
+        } else {
+            s.serialize_none()
+        }
+    }
+
+    /// Reads a number, or `null` as NaN.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
+}
 
 /// Training figures of one step.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -10,6 +30,7 @@ pub struct StepMetrics {
     /// 1-based epoch the step belongs to.
     pub epoch: usize,
     /// Mean cross-entropy of the batch.
+    #[serde(with = "maybe_finite")]
     pub loss: f64,
     /// Share of the batch classified correctly, 0..1.
     pub accuracy: f64,
@@ -23,10 +44,12 @@ pub struct EpochMetrics {
     /// 1-based epoch number.
     pub epoch: usize,
     /// Mean training loss over the epoch's steps.
+    #[serde(with = "maybe_finite")]
     pub train_loss: f64,
     /// Training accuracy over the epoch, 0..1.
     pub train_accuracy: f64,
     /// Loss on the validation split.
+    #[serde(with = "maybe_finite")]
     pub validation_loss: f64,
     /// Accuracy on the validation split, 0..1.
     pub validation_accuracy: f64,
@@ -93,6 +116,8 @@ pub struct Summary {
     pub test_accuracy: f64,
     /// Mean cross-entropy on the test split.
     pub test_loss: f64,
+    /// Class names, indexed by label.
+    pub class_names: Vec<String>,
     /// Test-split confusion matrix.
     pub confusion: ConfusionMatrix,
     /// Predicted class of every test image, in test-set order.

@@ -1,1 +1,103 @@
-//! placeholder
+//! Messages between the page and its training worker, typed once for both ends.
+//!
+//! They travel as JSON strings through `postMessage`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::RunConfig;
+use crate::metrics::{EpochMetrics, StepMetrics};
+use crate::record::RunRecord;
+
+/// Page → worker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToWorker {
+    /// Start a run (ends any run in progress first).
+    Train {
+        /// Chosen by the page, echoed in every reply about this run.
+        run_id: u32,
+        /// What to train.
+        config: RunConfig,
+    },
+    /// Hold the current run after its current step.
+    Pause,
+    /// Continue a paused run.
+    Resume,
+    /// End the current run and send its partial record.
+    Stop,
+}
+
+/// Worker → page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FromWorker {
+    /// The worker is up and listening.
+    Ready,
+    /// A run's dataset is being fetched.
+    Loading {
+        /// The run.
+        run_id: u32,
+        /// What is happening, in words.
+        message: String,
+    },
+    /// A run began.
+    Started {
+        /// The run.
+        run_id: u32,
+        /// The backend that runs it, e.g. `cpu (flex)`.
+        backend: String,
+        /// Steps in the whole run.
+        total_steps: usize,
+        /// Why the backend differs from the one asked for, if it does.
+        fallback_reason: Option<String>,
+    },
+    /// Steps were read back.
+    Steps {
+        /// The run.
+        run_id: u32,
+        /// Their figures.
+        steps: Vec<StepMetrics>,
+        /// Seconds since the run began.
+        elapsed_seconds: f64,
+    },
+    /// An epoch ended.
+    Epoch {
+        /// The run.
+        run_id: u32,
+        /// Its figures.
+        metrics: EpochMetrics,
+    },
+    /// A run ended (finished, stopped, diverged or failed); the record is final.
+    Finished {
+        /// The run.
+        run_id: u32,
+        /// The record.
+        record: Box<RunRecord>,
+    },
+    /// The worker hit a bug and is about to stop; the page starts a new one.
+    Crashed {
+        /// The panic message.
+        message: String,
+    },
+    /// A run could not start.
+    Error {
+        /// The run.
+        run_id: u32,
+        /// What went wrong, in words for the user.
+        message: String,
+    },
+}
+
+impl ToWorker {
+    /// JSON for `postMessage`.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("messages always serialise")
+    }
+}
+
+impl FromWorker {
+    /// JSON for `postMessage`.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("messages always serialise")
+    }
+}

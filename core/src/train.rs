@@ -474,6 +474,7 @@ impl Trainer {
         self.record.summary = Some(Summary {
             test_accuracy: confusion.accuracy(),
             test_loss,
+            class_names: self.test.classes.clone(),
             confusion,
             test_predictions: predicted,
             latency_ms_batch1,

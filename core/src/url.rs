@@ -110,7 +110,8 @@ fn layer_token(layer: &Layer) -> String {
             activation,
             batch_norm,
         } => format!("d{units}{}", suffix(activation, batch_norm)),
-        Layer::Dropout { p } => format!("drop{}", float(p)),
+        // Plain decimal: an exponent's '-' would split the token.
+        Layer::Dropout { p } => format!("drop{p}"),
     }
 }
 

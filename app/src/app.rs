@@ -1,0 +1,59 @@
+//! The page layout.
+
+use leptos::prelude::*;
+
+use crate::components::{
+    charts::{LiveCharts, TradeoffChart},
+    data_panel::DataPanel,
+    model_editor::ModelEditor,
+    notices::{CrashPanel, Notices},
+    run_details::RunDetails,
+    runs_table::RunsTable,
+    training_form::TrainingForm,
+};
+use crate::store::Store;
+
+/// The whole page.
+#[component]
+pub fn App() -> impl IntoView {
+    let store = Store::new();
+    provide_context(store);
+    // The address bar always holds the config being edited.
+    Effect::new(move |_| store.config.with(|c| store.write_link(c)));
+    let backend = move || {
+        store
+            .backend_in_use
+            .get()
+            .map(|b| format!("Backend: {b}"))
+            .unwrap_or_else(|| "Backend: chosen when you train".into())
+    };
+    view! {
+        <header class="top">
+            <div>
+                <h1>"Tradeoff"</h1>
+                <p class="tagline">
+                    "Design an image classifier, train it in your browser, and see what each bit of accuracy costs."
+                </p>
+            </div>
+            <p class="backend" aria-live="polite">{backend}</p>
+        </header>
+        <Notices />
+        <CrashPanel />
+        <main class="layout">
+            <section class="controls" aria-label="Experiment">
+                <DataPanel />
+                <ModelEditor />
+                <TrainingForm />
+            </section>
+            <section class="results" aria-label="Results">
+                <LiveCharts />
+                <TradeoffChart />
+                <RunsTable />
+                <RunDetails />
+            </section>
+        </main>
+        <footer>
+            "Everything runs in this tab: no data or model leaves your computer."
+        </footer>
+    }
+}

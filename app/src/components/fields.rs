@@ -1,0 +1,127 @@
+//! Labelled form fields bound to the run config.
+
+use leptos::prelude::*;
+use tradeoff_core::config::RunConfig;
+
+use crate::store::Store;
+
+/// A number the user types; `set` receives it once it parses, and a parse problem is shown
+/// next to the field without touching the config.
+#[component]
+pub fn NumberField(
+    /// Visible label, also the accessible name.
+    label: &'static str,
+    /// The current value as text.
+    get: fn(&RunConfig) -> String,
+    /// Stores a parsed value.
+    set: fn(&mut RunConfig, f64),
+    /// Whether only whole numbers are accepted.
+    #[prop(optional)]
+    integer: bool,
+    /// The input's `step` attribute.
+    #[prop(default = "any")]
+    step: &'static str,
+    /// Short help shown under the field.
+    #[prop(optional)]
+    hint: &'static str,
+) -> impl IntoView {
+    let store = expect_context::<Store>();
+    let problem = RwSignal::new(None::<String>);
+    let on_change = move |ev| {
+        let text = event_target_value(&ev);
+        match text.trim().parse::<f64>() {
+            Ok(x) if x.is_finite() && (!integer || (x >= 0.0 && x.fract() == 0.0)) => {
+                problem.set(None);
+                store.config.update(|c| set(c, x));
+            }
+            _ => problem.set(Some(if integer {
+                format!("'{text}' is not a whole number")
+            } else {
+                format!("'{text}' is not a number")
+            })),
+        }
+    };
+    view! {
+        <label class="field">
+            <span class="label">{label}</span>
+            <input
+                type="text"
+                inputmode=if integer { "numeric" } else { "decimal" }
+                data-step=step
+                prop:value=move || store.config.with(get)
+                on:change=on_change
+                aria-invalid=move || problem.with(Option::is_some).to_string()
+            />
+            <Show when=move || problem.with(Option::is_some)>
+                <span class="field-error" role="alert">{move || problem.get()}</span>
+            </Show>
+            <Show when=move || !hint.is_empty()>
+                <span class="hint">{hint}</span>
+            </Show>
+        </label>
+    }
+}
+
+/// A choice among named options.
+#[component]
+pub fn SelectField(
+    /// Visible label, also the accessible name.
+    label: &'static str,
+    /// `(value, text)` pairs.
+    options: Vec<(&'static str, &'static str)>,
+    /// The selected value.
+    get: fn(&RunConfig) -> &'static str,
+    /// Stores the chosen value.
+    set: fn(&mut RunConfig, &str),
+) -> impl IntoView {
+    let store = expect_context::<Store>();
+    view! {
+        <label class="field">
+            <span class="label">{label}</span>
+            <select
+                prop:value=move || store.config.with(get)
+                on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    store.config.update(|c| set(c, &v))
+                }
+            >
+                {options
+                    .into_iter()
+                    .map(|(value, text)| {
+                        view! {
+                            <option value=value selected=move || store.config.with(get) == value>
+                                {text}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </label>
+    }
+}
+
+/// An on/off setting.
+#[component]
+pub fn CheckField(
+    /// Visible label, also the accessible name.
+    label: &'static str,
+    /// Whether it is on.
+    get: fn(&RunConfig) -> bool,
+    /// Stores the new state.
+    set: fn(&mut RunConfig, bool),
+) -> impl IntoView {
+    let store = expect_context::<Store>();
+    view! {
+        <label class="field check">
+            <input
+                type="checkbox"
+                prop:checked=move || store.config.with(get)
+                on:change=move |ev| {
+                    let on = event_target_checked(&ev);
+                    store.config.update(|c| set(c, on))
+                }
+            />
+            <span class="label">{label}</span>
+        </label>
+    }
+}

@@ -1,0 +1,59 @@
+//! Messages for the user, and the panel shown when the training worker crashes.
+
+use leptos::prelude::*;
+
+use crate::store::Store;
+
+/// Info, warnings and errors, each dismissable.
+#[component]
+pub fn Notices() -> impl IntoView {
+    let store = expect_context::<Store>();
+    view! {
+        <div class="notices" aria-live="polite">
+            <For
+                each=move || store.notices.get()
+                key=|n| n.text.clone()
+                children=move |n| {
+                    let text = n.text.clone();
+                    let role = if n.level == "error" { "alert" } else { "status" };
+                    view! {
+                        <div class=format!("notice {}", n.level) role=role>
+                            <span>{n.text.clone()}</span>
+                            <button
+                                class="dismiss"
+                                aria-label="Dismiss message"
+                                on:click=move |_| store.notices.update(|v| v.retain(|x| x.text != text))
+                            >
+                                "×"
+                            </button>
+                        </div>
+                    }
+                }
+            />
+        </div>
+    }
+}
+
+/// The worker crashed: what happened, details to copy; the page and its runs stay usable.
+#[component]
+pub fn CrashPanel() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let copy = move |_| {
+        if let Some(details) = store.crash.get_untracked() {
+            let _ = window().navigator().clipboard().write_text(&details);
+        }
+    };
+    view! {
+        <Show when=move || store.crash.with(Option::is_some)>
+            <div class="crash-panel" role="alert">
+                <h2>"The training worker crashed"</h2>
+                <p>
+                    "The run in progress was kept as failed; your other runs are safe and a new worker has started."
+                </p>
+                <pre>{move || store.crash.get().unwrap_or_default()}</pre>
+                <button on:click=copy>"Copy details"</button>
+                <button on:click=move |_| store.crash.set(None)>"Close"</button>
+            </div>
+        </Show>
+    }
+}

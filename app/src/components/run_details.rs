@@ -1,0 +1,91 @@
+//! One run in detail: how it ended, its figures, the confusion matrix, per-class accuracy.
+
+use leptos::prelude::*;
+
+use crate::format;
+use crate::store::Store;
+
+/// Details of the selected run.
+#[component]
+pub fn RunDetails() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let run = move || {
+        let id = store.selected.get()?;
+        store
+            .runs
+            .with(|runs| runs.iter().find(|r| r.id == id).cloned())
+    };
+    view! {
+        <Show when=move || run().is_some()>
+            {move || {
+                run()
+                    .map(|run| {
+                        let r = run.record;
+                        let names: Vec<String> = r.summary.as_ref().map(|s| s.class_names.clone()).unwrap_or_default();
+                        let facts = r.summary.as_ref().map(|s| {
+                            vec![
+                                format!("Test accuracy {}", format::percent(s.test_accuracy)),
+                                format!("Validation accuracy {}", r.final_validation_accuracy().map(format::percent).unwrap_or("—".into())),
+                                format!("Training time {}", format::seconds(s.train_seconds)),
+                                format!("{:.0} images/s", s.images_per_second),
+                                format!("Latency {} per image at batch 1, {} at batch 64", format::millis(s.latency_ms_batch1), format::millis(s.latency_ms_batch64)),
+                                format!("{} parameters, {} FLOPs per image, {}", format::count(s.params), format::compact(s.flops as f64), format::bytes(s.model_bytes)),
+                            ]
+                        });
+                        view! {
+                            <section class="panel details" aria-label="Run details">
+                                <h2>{format!("Run {} in detail", run.id)}</h2>
+                                <p class=format!("status {}", if r.summary.is_some() { "ok" } else { "ended" })>
+                                    {format!("This run {}.", r.status.describe())}
+                                </p>
+                                <p class="hint">{format!("Backend: {} · link: #{}", r.backend, tradeoff_core::url::to_hash(&r.config))}</p>
+                                {facts.map(|facts| view! { <ul class="facts">{facts.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}</ul> })}
+                                {r.summary.map(|s| {
+                                    let classes = s.confusion.classes;
+                                    let per_class = s.confusion.per_class_accuracy();
+                                    let max = s.confusion.counts.iter().copied().max().unwrap_or(1).max(1) as f64;
+                                    let name = move |c: usize| names.get(c).cloned().unwrap_or_else(|| c.to_string());
+                                    let name2 = name.clone();
+                                    view! {
+                                        <h3>"Confusion matrix (test images)"</h3>
+                                        <div class="table-wrap">
+                                            <table class="confusion" aria-label="Confusion matrix: rows are true classes, columns predicted classes">
+                                                <thead>
+                                                    <tr>
+                                                        <th scope="col">"true ↓ / predicted →"</th>
+                                                        {(0..classes).map(|c| view! { <th scope="col">{name(c)}</th> }).collect_view()}
+                                                        <th scope="col">"Class accuracy"</th>
+                                                    </tr>
+                                                </thead>
+                                                <tbody>
+                                                    {(0..classes)
+                                                        .map(|t| {
+                                                            view! {
+                                                                <tr>
+                                                                    <th scope="row">{name2(t)}</th>
+                                                                    {(0..classes)
+                                                                        .map(|p| {
+                                                                            let n = s.confusion.get(t, p);
+                                                                            let strength = (n as f64 / max).sqrt();
+                                                                            let hue = if t == p { "37, 99, 235" } else { "234, 88, 12" };
+                                                                            let style = format!("background: rgba({hue}, {:.2})", if n == 0 { 0.0 } else { 0.08 + 0.8 * strength });
+                                                                            view! { <td style=style>{n}</td> }
+                                                                        })
+                                                                        .collect_view()}
+                                                                    <td>{per_class[t].map(format::percent).unwrap_or("—".into())}</td>
+                                                                </tr>
+                                                            }
+                                                        })
+                                                        .collect_view()}
+                                                </tbody>
+                                            </table>
+                                        </div>
+                                    }
+                                })}
+                            </section>
+                        }
+                    })
+            }}
+        </Show>
+    }
+}

@@ -1,0 +1,189 @@
+//! Hyperparameters, the Train / Pause / Stop buttons, progress and the share link.
+
+use leptos::prelude::*;
+use tradeoff_core::config::{BackendPreference, OptimizerKind, Schedule};
+
+use crate::components::fields::{CheckField, NumberField, SelectField};
+use crate::format;
+use crate::store::Store;
+
+/// The training settings and controls.
+#[component]
+pub fn TrainingForm() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let training = move || store.live.with(Option::is_some);
+    let blocked = move || match store.check() {
+        Err(errors) => Some(format!("Fix the settings first: {}", errors[0])),
+        Ok(_) if training() => Some("A run is in progress.".to_string()),
+        Ok(_) => None,
+    };
+    let copied = RwSignal::new(false);
+    let copy_link = move |_| {
+        let link = store.link();
+        let _ = window().navigator().clipboard().write_text(&link);
+        copied.set(true);
+    };
+    view! {
+        <fieldset class="panel">
+            <legend>"Training"</legend>
+            <div class="grid">
+                <NumberField
+                    label="Batch size"
+                    integer=true
+                    get=|c| c.batch_size.to_string()
+                    set=|c, x| c.batch_size = x as usize
+                />
+                <NumberField
+                    label="Learning rate"
+                    get=|c| c.optimizer.learning_rate.to_string()
+                    set=|c, x| c.optimizer.learning_rate = x
+                />
+                <SelectField
+                    label="Optimizer"
+                    options=vec![("sgd", "SGD"), ("momentum", "SGD + momentum"), ("adam", "Adam"), ("adamw", "AdamW")]
+                    get=|c| c.optimizer.kind.name()
+                    set=|c, v| {
+                        if let Some(k) = OptimizerKind::from_name(v) {
+                            c.optimizer.kind = k;
+                        }
+                    }
+                />
+                <NumberField label="Epochs" integer=true get=|c| c.epochs.to_string() set=|c, x| c.epochs = x as usize />
+                <SelectField
+                    label="Schedule"
+                    options=vec![("const", "Constant"), ("step", "Halve every epoch"), ("cos", "Cosine decay")]
+                    get=|c| match c.optimizer.schedule {
+                        Schedule::Constant => "const",
+                        Schedule::Step { .. } => "step",
+                        Schedule::Cosine => "cos",
+                    }
+                    set=|c, v| {
+                        c.optimizer.schedule = match v {
+                            "step" => Schedule::Step { every_epochs: 1, factor: 0.5 },
+                            "cos" => Schedule::Cosine,
+                            _ => Schedule::Constant,
+                        }
+                    }
+                />
+                <NumberField
+                    label="Warm-up steps"
+                    integer=true
+                    get=|c| c.optimizer.warmup_steps.to_string()
+                    set=|c, x| c.optimizer.warmup_steps = x as usize
+                />
+                <NumberField
+                    label="Weight decay (L2)"
+                    get=|c| c.optimizer.weight_decay.to_string()
+                    set=|c, x| c.optimizer.weight_decay = x
+                />
+                <NumberField
+                    label="Validation share"
+                    get=|c| c.validation_fraction.to_string()
+                    set=|c, x| c.validation_fraction = x
+                    hint="0.05 to 0.5 of the training images"
+                />
+                <CheckField label="Flip images" get=|c| c.augmentation.flip set=|c, on| c.augmentation.flip = on />
+                <NumberField
+                    label="Shift (pixels)"
+                    integer=true
+                    get=|c| c.augmentation.shift.to_string()
+                    set=|c, x| c.augmentation.shift = x as usize
+                />
+                <NumberField label="Noise" get=|c| c.augmentation.noise.to_string() set=|c, x| c.augmentation.noise = x />
+                <NumberField
+                    label="Early stopping patience"
+                    integer=true
+                    get=|c| c.patience.to_string()
+                    set=|c, x| c.patience = x as usize
+                    hint="epochs; 0 is off"
+                />
+                <NumberField label="Seed" integer=true get=|c| c.seed.to_string() set=|c, x| c.seed = x as u64 />
+                <SelectField
+                    label="Backend"
+                    options=vec![("auto", "Auto"), ("webgpu", "WebGPU"), ("cpu", "CPU")]
+                    get=|c| c.backend.name()
+                    set=|c, v| {
+                        if let Some(b) = BackendPreference::from_name(v) {
+                            c.backend = b;
+                        }
+                    }
+                />
+            </div>
+            <div class="buttons">
+                <button
+                    class="primary"
+                    disabled=move || blocked().is_some()
+                    title=move || blocked().unwrap_or_default()
+                    on:click=move |_| store.train()
+                >
+                    "Train"
+                </button>
+                <Show
+                    when=move || store.live.with(|l| l.as_ref().is_some_and(|l| l.paused))
+                    fallback=move || {
+                        view! {
+                            <button disabled=move || !training() on:click=move |_| store.set_paused(true)>
+                                "Pause"
+                            </button>
+                        }
+                    }
+                >
+                    <button on:click=move |_| store.set_paused(false)>"Resume"</button>
+                </Show>
+                <button disabled=move || !training() on:click=move |_| store.stop()>"Stop"</button>
+                <button on:click=copy_link>"Copy link"</button>
+                <Show when=move || copied.get()>
+                    <span class="hint" role="status">"Link copied"</span>
+                </Show>
+            </div>
+            <Show when=move || blocked().is_some() && !training()>
+                <p class="hint blocked">{move || blocked().unwrap_or_default()}</p>
+            </Show>
+            <Progress />
+        </fieldset>
+    }
+}
+
+/// Progress of the run in progress: a bar, epoch, step and time left.
+#[component]
+fn Progress() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let text = move || {
+        store.live.with(|l| {
+            let l = l.as_ref()?;
+            if l.total_steps == 0 {
+                return Some(format!("Preparing: {}", l.message));
+            }
+            let step = l.steps.last().map(|s| s.step).unwrap_or(0);
+            let epoch = l.steps.last().map(|s| s.epoch).unwrap_or(1);
+            let left = if step > 0 {
+                l.elapsed_seconds / step as f64 * (l.total_steps - step) as f64
+            } else {
+                f64::NAN
+            };
+            let paused = if l.paused { " — paused" } else { "" };
+            Some(format!(
+                "Epoch {epoch} of {}, step {step} of {} — about {} left{paused}",
+                l.config.epochs,
+                l.total_steps,
+                format::seconds(left)
+            ))
+        })
+    };
+    let fraction = move || {
+        store.live.with(|l| {
+            l.as_ref()
+                .filter(|l| l.total_steps > 0)
+                .map(|l| l.steps.last().map(|s| s.step).unwrap_or(0) as f64 / l.total_steps as f64)
+                .unwrap_or(0.0)
+        })
+    };
+    view! {
+        <Show when=move || store.live.with(Option::is_some)>
+            <div class="progress">
+                <progress aria-label="Training progress" max="1" value=fraction></progress>
+                <p role="status">{text}</p>
+            </div>
+        </Show>
+    }
+}

@@ -1,0 +1,400 @@
+//! The page's state: the config being edited, the runs, the run in progress, and the worker.
+
+use leptos::prelude::*;
+use tradeoff_core::compare::{CostAxis, config_changes};
+use tradeoff_core::config::RunConfig;
+use tradeoff_core::cost::ModelCost;
+use tradeoff_core::data::builtin_dataset;
+use tradeoff_core::metrics::{EpochMetrics, StepMetrics};
+use tradeoff_core::protocol::{FromWorker, ToWorker};
+use tradeoff_core::record::{RunRecord, RunStatus};
+use tradeoff_core::url;
+use wasm_bindgen::prelude::*;
+use web_sys::Worker;
+
+use crate::worker_client;
+
+/// A finished (or stopped, diverged, failed) run in the runs table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Run {
+    /// Page-local id.
+    pub id: u32,
+    /// Everything about it.
+    pub record: RunRecord,
+    /// What changed from the run before it.
+    pub changes: Vec<String>,
+}
+
+/// The run in progress.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct LiveRun {
+    /// Page-local id.
+    pub id: u32,
+    /// The config it trains.
+    pub config: RunConfig,
+    /// Backend, once the worker has started it.
+    pub backend: Option<String>,
+    /// Steps in the whole run (0 until started).
+    pub total_steps: usize,
+    /// Figures read back so far.
+    pub steps: Vec<StepMetrics>,
+    /// Finished epochs.
+    pub epochs: Vec<EpochMetrics>,
+    /// Seconds since the worker started it.
+    pub elapsed_seconds: f64,
+    /// Held by the user.
+    pub paused: bool,
+    /// What the worker is doing, when not stepping.
+    pub message: String,
+}
+
+/// A notice at the top of the page.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    /// `info`, `warning` or `error` (CSS class).
+    pub level: &'static str,
+    /// The text.
+    pub text: String,
+}
+
+/// Signals shared by every component (provided as context).
+#[derive(Clone, Copy)]
+pub struct Store {
+    /// The config the controls edit; mirrored in the address bar.
+    pub config: RwSignal<RunConfig>,
+    /// Finished runs, oldest first.
+    pub runs: RwSignal<Vec<Run>>,
+    /// The run in progress.
+    pub live: RwSignal<Option<LiveRun>>,
+    /// The run whose details are shown.
+    pub selected: RwSignal<Option<u32>>,
+    /// Runs whose curves are overlaid on the live charts.
+    pub overlay: RwSignal<Vec<u32>>,
+    /// X axis of the trade-off chart.
+    pub axis: RwSignal<CostAxis>,
+    /// Messages for the user.
+    pub notices: RwSignal<Vec<Notice>>,
+    /// The worker's last crash, for the error panel.
+    pub crash: RwSignal<Option<String>>,
+    /// The backend the last run used.
+    pub backend_in_use: RwSignal<Option<String>>,
+    worker: StoredValue<Option<Worker>, LocalStorage>,
+    next_id: StoredValue<u32>,
+}
+
+/// Number of classes of the config's dataset (2 for the user's own images until loaded).
+pub fn classes_of(config: &RunConfig) -> usize {
+    builtin_dataset(&config.dataset)
+        .map(|d| d.classes)
+        .unwrap_or(2)
+}
+
+impl Store {
+    /// Creates the store and starts the worker; reads a config from the address bar if any.
+    pub fn new() -> Self {
+        let store = Store {
+            config: RwSignal::new(RunConfig::default()),
+            runs: RwSignal::new(Vec::new()),
+            live: RwSignal::new(None),
+            selected: RwSignal::new(None),
+            overlay: RwSignal::new(Vec::new()),
+            axis: RwSignal::new(CostAxis::TrainingTime),
+            notices: RwSignal::new(Vec::new()),
+            crash: RwSignal::new(None),
+            backend_in_use: RwSignal::new(None),
+            worker: StoredValue::new_local(None),
+            next_id: StoredValue::new(1),
+        };
+        store.read_link();
+        store.start_worker();
+        store
+    }
+
+    /// Adds a notice.
+    pub fn notify(&self, level: &'static str, text: impl Into<String>) {
+        let text = text.into();
+        self.notices.update(|n| {
+            n.retain(|x| x.text != text);
+            n.push(Notice { level, text });
+        });
+    }
+
+    fn read_link(&self) {
+        let hash = window().location().hash().unwrap_or_default();
+        if hash.len() <= 1 {
+            return;
+        }
+        match url::from_hash(&hash) {
+            Ok(parsed) => {
+                self.config.set(parsed.config);
+                self.notify(
+                    "info",
+                    "Settings loaded from the link. Press Train to run them.",
+                );
+                if !parsed.ignored_keys.is_empty() {
+                    self.notify(
+                        "warning",
+                        format!(
+                            "The link had settings this page does not know, ignored: {}",
+                            parsed.ignored_keys.join(", ")
+                        ),
+                    );
+                }
+            }
+            Err(errors) => {
+                let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                self.notify(
+                    "error",
+                    format!(
+                        "The link could not be read, so the defaults are shown. {}",
+                        list.join("; ")
+                    ),
+                );
+            }
+        }
+    }
+
+    /// Writes the config into the address bar (without adding history entries).
+    pub fn write_link(&self, config: &RunConfig) {
+        let hash = format!("#{}", url::to_hash(config));
+        if let Ok(history) = window().history() {
+            let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&hash));
+        }
+    }
+
+    /// The full link of the current config.
+    pub fn link(&self) -> String {
+        let location = window().location();
+        let base = format!(
+            "{}{}",
+            location.origin().unwrap_or_default(),
+            location.pathname().unwrap_or_default()
+        );
+        format!("{base}#{}", url::to_hash(&self.config.get_untracked()))
+    }
+
+    fn start_worker(&self) {
+        let store = *self;
+        match worker_client::spawn(move |message| store.on_message(message)) {
+            Ok(worker) => {
+                let on_error =
+                    Closure::<dyn Fn(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+                        e.prevent_default();
+                        store.on_crash(format!("the training worker stopped: {}", e.message()));
+                    });
+                worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+                on_error.forget();
+                self.worker.set_value(Some(worker));
+            }
+            Err(message) => self.notify("error", message),
+        }
+    }
+
+    fn send(&self, message: ToWorker) {
+        self.worker.with_value(|w| {
+            if let Some(w) = w {
+                worker_client::send(w, &message);
+            }
+        });
+    }
+
+    /// Why the current config cannot be trained, or its cost.
+    pub fn check(&self) -> Result<ModelCost, Vec<tradeoff_core::config::ConfigError>> {
+        self.config.with(|c| c.validate(classes_of(c)))
+    }
+
+    /// Starts training the current config.
+    pub fn train(&self) {
+        if self.live.with_untracked(Option::is_some) {
+            return;
+        }
+        let config = self.config.get_untracked();
+        if self.check().is_err() {
+            return;
+        }
+        let id = self.next_id.get_value();
+        self.next_id.set_value(id + 1);
+        self.live.set(Some(LiveRun {
+            id,
+            config: config.clone(),
+            message: "starting".into(),
+            ..LiveRun::default()
+        }));
+        self.send(ToWorker::Train { run_id: id, config });
+    }
+
+    /// Ends the run in progress; its partial record is kept.
+    pub fn stop(&self) {
+        self.send(ToWorker::Stop);
+    }
+
+    /// Holds or continues the run in progress.
+    pub fn set_paused(&self, paused: bool) {
+        self.send(if paused {
+            ToWorker::Pause
+        } else {
+            ToWorker::Resume
+        });
+        self.live.update(|l| {
+            if let Some(l) = l {
+                l.paused = paused;
+            }
+        });
+    }
+
+    /// Removes a run from the table.
+    pub fn delete(&self, id: u32) {
+        self.runs.update(|runs| runs.retain(|r| r.id != id));
+        self.overlay.update(|o| o.retain(|&x| x != id));
+        if self.selected.get_untracked() == Some(id) {
+            self.selected.set(None);
+        }
+    }
+
+    fn live_id(&self) -> Option<u32> {
+        self.live.with_untracked(|l| l.as_ref().map(|l| l.id))
+    }
+
+    fn update_live(&self, run_id: u32, f: impl FnOnce(&mut LiveRun)) {
+        self.live.update(|l| {
+            if let Some(l) = l.as_mut().filter(|l| l.id == run_id) {
+                f(l);
+            }
+        });
+    }
+
+    fn on_message(&self, message: FromWorker) {
+        match message {
+            FromWorker::Ready => {}
+            FromWorker::Loading { run_id, message } => {
+                self.update_live(run_id, |l| l.message = message)
+            }
+            FromWorker::Started {
+                run_id,
+                backend,
+                total_steps,
+                fallback_reason,
+            } => {
+                if let Some(reason) = fallback_reason {
+                    self.notify("warning", reason);
+                }
+                self.backend_in_use.set(Some(backend.clone()));
+                self.update_live(run_id, |l| {
+                    l.backend = Some(backend);
+                    l.total_steps = total_steps;
+                    l.message = String::new();
+                });
+            }
+            FromWorker::Steps {
+                run_id,
+                steps,
+                elapsed_seconds,
+            } => self.update_live(run_id, |l| {
+                l.steps.extend(steps);
+                l.elapsed_seconds = elapsed_seconds;
+            }),
+            FromWorker::Epoch { run_id, metrics } => {
+                self.update_live(run_id, |l| l.epochs.push(metrics))
+            }
+            FromWorker::Finished { run_id, record } => self.finish(run_id, *record),
+            FromWorker::Error { run_id, message } => {
+                if self.live_id() == Some(run_id) {
+                    self.live.set(None);
+                }
+                self.notify("error", format!("The run could not start: {message}"));
+            }
+            FromWorker::Crashed { message } => self.on_crash(message),
+        }
+    }
+
+    fn finish(&self, run_id: u32, record: RunRecord) {
+        if self.live_id() == Some(run_id) {
+            self.live.set(None);
+        }
+        if let RunStatus::Failed { reason } = &record.status {
+            self.notify(
+                "error",
+                format!("The run failed: {reason}. The next run will use the CPU."),
+            );
+        }
+        let changes = self.runs.with_untracked(|runs| {
+            runs.last()
+                .map(|prev| config_changes(&prev.record.config, &record.config))
+                .unwrap_or_default()
+        });
+        self.runs.update(|runs| {
+            runs.push(Run {
+                id: run_id,
+                record,
+                changes,
+            })
+        });
+        self.selected.set(Some(run_id));
+    }
+
+    /// The worker died: keep what it had done as a failed run, and start a fresh worker.
+    fn on_crash(&self, message: String) {
+        self.crash.set(Some(message.clone()));
+        if let Some(live) = self.live.get_untracked() {
+            let classes = classes_of(&live.config);
+            if let Ok(cost) = live.config.validate(classes) {
+                let record = RunRecord {
+                    config: live.config.clone(),
+                    cost,
+                    backend: live.backend.clone().unwrap_or_else(|| "unknown".into()),
+                    status: RunStatus::Failed { reason: message },
+                    steps: live.steps.clone(),
+                    epochs: live.epochs.clone(),
+                    summary: None,
+                };
+                self.finish(live.id, record);
+            }
+            self.live.set(None);
+        }
+        self.worker.update_value(|w| {
+            if let Some(w) = w.take() {
+                w.terminate();
+            }
+        });
+        self.start_worker();
+    }
+}
+
+/// Shows an error panel on a panic in the page itself (the page's wasm cannot continue after
+/// one), with the details to copy and a reload button; the address bar keeps the config.
+pub fn install_panic_panel() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        let details = info.to_string();
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let Ok(panel) = document.create_element("div") else {
+            return;
+        };
+        panel.set_class_name("crash-panel");
+        panel.set_attribute("role", "alert").ok();
+        let heading = document.create_element("h2").unwrap();
+        heading.set_text_content(Some("Something went wrong in the page"));
+        let text = document.create_element("p").unwrap();
+        text.set_text_content(Some(
+            "Your settings are kept in the address bar. Reload to continue; copy the details if you report it.",
+        ));
+        let pre = document.create_element("pre").unwrap();
+        pre.set_text_content(Some(&details));
+        // A plain link: after a panic no wasm callback can run.
+        let reload = document.create_element("a").unwrap();
+        reload.set_text_content(Some("Reload"));
+        let here = web_sys::window()
+            .and_then(|w| w.location().href().ok())
+            .unwrap_or_default();
+        reload.set_attribute("href", &here).ok();
+        reload.set_class_name("button");
+        for child in [&heading, &text, &pre, &reload] {
+            panel.append_child(child).ok();
+        }
+        if let Some(body) = document.body() {
+            body.append_child(&panel).ok();
+        }
+    }));
+}

@@ -1,0 +1,244 @@
+//! The training worker: receives [`ToWorker`] messages, trains with `tradeoff-core`, and posts
+//! [`FromWorker`] messages back. Running here keeps the page's main thread free to render.
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    wasm::start();
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    eprintln!("the training worker runs in a browser; build it with trunk");
+}
+
+#[cfg(target_arch = "wasm32")]
+mod wasm {
+    use std::cell::{Cell, RefCell};
+    use std::collections::HashMap;
+    use std::rc::Rc;
+
+    use js_sys::{Promise, Uint8Array};
+    use tradeoff_core::backend::{CPU_BACKEND_NAME, Device, cpu_device};
+    use tradeoff_core::config::{BackendPreference, RunConfig};
+    use tradeoff_core::data::{Dataset, builtin_dataset};
+    use tradeoff_core::protocol::{FromWorker, ToWorker};
+    use tradeoff_core::record::RunStatus;
+    use tradeoff_core::train::{Event, Trainer};
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen_futures::JsFuture;
+    use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+    use tradeoff_core::backend;
+
+    /// Longest stretch of training between two yields to the worker's event loop, so Pause and
+    /// Stop are seen promptly.
+    const YIELD_EVERY_MS: f64 = 40.0;
+
+    /// What the page asked for, read by the run loop between steps.
+    #[derive(Default)]
+    struct Control {
+        /// The run that should be going; a newer Train or a Stop changes it.
+        current: Cell<Option<u32>>,
+        paused: Cell<bool>,
+        /// Loaded datasets by id, so a second run does not fetch again.
+        datasets: RefCell<HashMap<String, Rc<Dataset>>>,
+        /// The WebGPU device once brought up, or why it could not be.
+        webgpu: RefCell<Option<Result<Device, String>>>,
+    }
+
+    fn scope() -> DedicatedWorkerGlobalScope {
+        js_sys::global().unchecked_into()
+    }
+
+    fn post(message: &FromWorker) {
+        let _ = scope().post_message(&JsValue::from_str(&message.to_json()));
+    }
+
+    fn now_ms() -> f64 {
+        js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+            .ok()
+            .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())
+            .map(|p| p.now())
+            .unwrap_or(0.0)
+    }
+
+    /// Resolves after `ms` milliseconds (0: on the next turn of the event loop).
+    async fn sleep(ms: i32) {
+        let promise = Promise::new(&mut |resolve, _| {
+            let _ = scope().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        });
+        let _ = JsFuture::from(promise).await;
+    }
+
+    pub fn start() {
+        std::panic::set_hook(Box::new(|info| {
+            // The panic aborts this worker; tell the page first so it can restart us and say why.
+            let message = format!("the training worker crashed: {info}");
+            web_sys::console::error_1(&message.clone().into());
+            let _ = scope().post_message(&JsValue::from_str(
+                &FromWorker::Crashed { message }.to_json(),
+            ));
+        }));
+        let control = Rc::new(Control::default());
+        let on_message = {
+            let control = control.clone();
+            Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                let Some(text) = event.data().as_string() else {
+                    return;
+                };
+                match serde_json::from_str::<ToWorker>(&text) {
+                    Ok(ToWorker::Train { run_id, config }) => {
+                        control.current.set(Some(run_id));
+                        control.paused.set(false);
+                        wasm_bindgen_futures::spawn_local(run(control.clone(), run_id, config));
+                    }
+                    Ok(ToWorker::Pause) => control.paused.set(true),
+                    Ok(ToWorker::Resume) => control.paused.set(false),
+                    Ok(ToWorker::Stop) => {
+                        control.current.set(None);
+                        control.paused.set(false);
+                    }
+                    Err(e) => web_sys::console::error_1(&format!("bad message: {e}").into()),
+                }
+            })
+        };
+        scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+        post(&FromWorker::Ready);
+    }
+
+    async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+        let response = JsFuture::from(scope().fetch_with_str(url))
+            .await
+            .map_err(|_| format!("could not download {url}"))?;
+        let response: web_sys::Response = response.unchecked_into();
+        if !response.ok() {
+            return Err(format!(
+                "could not download {url} (HTTP {})",
+                response.status()
+            ));
+        }
+        let buffer = JsFuture::from(response.array_buffer().map_err(|_| "no body".to_string())?)
+            .await
+            .map_err(|_| format!("the download of {url} broke off"))?;
+        Ok(Uint8Array::new(&buffer).to_vec())
+    }
+
+    async fn dataset(control: &Control, id: &str) -> Result<Rc<Dataset>, String> {
+        if let Some(d) = control.datasets.borrow().get(id) {
+            return Ok(d.clone());
+        }
+        let info =
+            builtin_dataset(id).ok_or_else(|| format!("there is no built-in dataset '{id}'"))?;
+        let bytes = fetch_bytes(&format!("datasets/{}", info.file)).await?;
+        let data = Rc::new(Dataset::from_tds(&bytes).map_err(|e| e.to_string())?);
+        control
+            .datasets
+            .borrow_mut()
+            .insert(id.to_string(), data.clone());
+        Ok(data)
+    }
+
+    fn has_webgpu() -> bool {
+        let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into());
+        navigator
+            .and_then(|n| js_sys::Reflect::get(&n, &"gpu".into()))
+            .map(|gpu| !gpu.is_undefined() && !gpu.is_null())
+            .unwrap_or(false)
+    }
+
+    /// The device for a run, its name, and why it is not the one asked for (if it is not).
+    async fn device(
+        control: &Control,
+        preference: BackendPreference,
+    ) -> (Device, String, Option<String>) {
+        if preference == BackendPreference::Cpu {
+            return (cpu_device(), CPU_BACKEND_NAME.into(), None);
+        }
+        if control.webgpu.borrow().is_none() {
+            let result = if has_webgpu() {
+                backend::webgpu_device().await
+            } else {
+                Err("this browser offers no WebGPU".to_string())
+            };
+            *control.webgpu.borrow_mut() = Some(result);
+        }
+        match control.webgpu.borrow().as_ref().expect("set above") {
+            Ok(device) => (device.clone(), "webgpu".into(), None),
+            Err(reason) => (
+                cpu_device(),
+                CPU_BACKEND_NAME.into(),
+                Some(format!("{reason}; training on the CPU instead")),
+            ),
+        }
+    }
+
+    async fn run(control: Rc<Control>, run_id: u32, config: RunConfig) {
+        post(&FromWorker::Loading {
+            run_id,
+            message: format!("loading the {} dataset", config.dataset),
+        });
+        let data = match dataset(&control, &config.dataset).await {
+            Ok(d) => d,
+            Err(message) => return post(&FromWorker::Error { run_id, message }),
+        };
+        let (device, backend, fallback_reason) = device(&control, config.backend).await;
+        let mut trainer = match Trainer::new(config, &data, device, backend.clone()) {
+            Ok(t) => t,
+            Err(e) => {
+                return post(&FromWorker::Error {
+                    run_id,
+                    message: e.to_string(),
+                });
+            }
+        };
+        post(&FromWorker::Started {
+            run_id,
+            backend,
+            total_steps: trainer.progress().total_steps,
+            fallback_reason,
+        });
+        let mut last_yield = now_ms();
+        loop {
+            if control.current.get() != Some(run_id) {
+                let record = trainer.stop().await;
+                return post(&FromWorker::Finished {
+                    run_id,
+                    record: Box::new(record),
+                });
+            }
+            if control.paused.get() {
+                sleep(50).await;
+                continue;
+            }
+            for event in trainer.advance().await {
+                let elapsed_seconds = trainer.progress().elapsed_seconds;
+                match event {
+                    Event::Steps(steps) => post(&FromWorker::Steps {
+                        run_id,
+                        steps,
+                        elapsed_seconds,
+                    }),
+                    Event::Epoch(metrics) => post(&FromWorker::Epoch { run_id, metrics }),
+                    Event::Finished(record) => {
+                        if let RunStatus::Failed { .. } = record.status {
+                            // A failed GPU run: later runs go to the CPU.
+                            if record.backend != CPU_BACKEND_NAME {
+                                *control.webgpu.borrow_mut() =
+                                    Some(Err("WebGPU failed during an earlier run".into()));
+                            }
+                        }
+                        if control.current.get() == Some(run_id) {
+                            control.current.set(None);
+                        }
+                        return post(&FromWorker::Finished { run_id, record });
+                    }
+                }
+            }
+            if now_ms() - last_yield > YIELD_EVERY_MS {
+                sleep(0).await;
+                last_yield = now_ms();
+            }
+        }
+    }
+}

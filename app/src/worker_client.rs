@@ -1,0 +1,28 @@
+//! The page's end of the training worker.
+
+use tradeoff_core::protocol::{FromWorker, ToWorker};
+use wasm_bindgen::prelude::*;
+use web_sys::{MessageEvent, Worker};
+
+/// Starts the training worker; `on_message` receives every message it sends.
+pub fn spawn(on_message: impl Fn(FromWorker) + 'static) -> Result<Worker, String> {
+    let worker = Worker::new("./worker_loader.js")
+        .map_err(|e| format!("the training worker could not start: {e:?}"))?;
+    let handler = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
+        let Some(text) = event.data().as_string() else {
+            return;
+        };
+        match serde_json::from_str::<FromWorker>(&text) {
+            Ok(message) => on_message(message),
+            Err(e) => web_sys::console::error_1(&format!("unreadable worker message: {e}").into()),
+        }
+    });
+    worker.set_onmessage(Some(handler.as_ref().unchecked_ref()));
+    handler.forget();
+    Ok(worker)
+}
+
+/// Sends `message` to `worker`.
+pub fn send(worker: &Worker, message: &ToWorker) {
+    let _ = worker.post_message(&JsValue::from_str(&message.to_json()));
+}

@@ -1,0 +1,50 @@
+//! Training throughput of Burn's CPU backends on the reference CNN (batch 64, Adam 1e-3, MNIST).
+//!
+//! `cargo run -p tradeoff-core --example cpu_backends --features ndarray --profile bench`
+//!
+//! For each backend: 3 warm-up steps, then the median of 3 runs of 20 steps. Figures go in
+//! docs/BENCHMARKS.md.
+
+use std::time::Instant;
+
+use tradeoff_core::backend::Device;
+use tradeoff_core::config::RunConfig;
+use tradeoff_core::data::Dataset;
+use tradeoff_core::train::Trainer;
+
+fn ms_per_step(device: Device, data: &Dataset) -> f64 {
+    let mut config = RunConfig::default();
+    config.epochs = 10;
+    let mut trainer = Trainer::new(config, data, device, "bench")
+        .expect("reference config is valid")
+        .with_readback_every(10);
+    pollster::block_on(async {
+        for _ in 0..3 {
+            trainer.advance().await;
+        }
+        let mut runs = Vec::new();
+        for _ in 0..3 {
+            let started = Instant::now();
+            for _ in 0..20 {
+                trainer.advance().await;
+            }
+            runs.push(started.elapsed().as_secs_f64() * 1000.0 / 20.0);
+        }
+        runs.sort_by(f64::total_cmp);
+        runs[1]
+    })
+}
+
+fn main() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../static/datasets/mnist.tds");
+    let data = Dataset::from_tds(&std::fs::read(path).expect("mnist.tds")).expect("parses");
+    #[allow(deprecated)]
+    let backends = [("flex", Device::flex()), ("ndarray", Device::ndarray())];
+    for (name, device) in backends {
+        let ms = ms_per_step(device, &data);
+        println!(
+            "{name:8} {ms:7.2} ms/step  {:7.0} images/s",
+            64.0 * 1000.0 / ms
+        );
+    }
+}

@@ -1,0 +1,88 @@
+// Shared set-up for the browser tests: a static server for dist/ (with the headers the real
+// deployment sends) and Debian's headless Chromium driven by playwright-core.
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const dist = path.join(root, 'dist');
+export const outDir = path.join(root, 'tests', 'out');
+
+const types = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm',
+  '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json',
+  '.tds': 'application/octet-stream',
+};
+
+/** Serves dist/ on a free loopback port; records every request path. */
+export async function startServer() {
+  if (!fs.existsSync(path.join(dist, 'index.html'))) {
+    throw new Error('dist/index.html is missing: build the page first (scripts/test does)');
+  }
+  const requests = [];
+  const server = http.createServer((req, res) => {
+    requests.push(req.url);
+    const clean = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    let file = path.normalize(path.join(dist, clean));
+    if (!file.startsWith(dist)) { res.writeHead(403).end(); return; }
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
+    if (!fs.existsSync(file)) { res.writeHead(404).end('not found'); return; }
+    res.writeHead(200, {
+      'Content-Type': types[path.extname(file)] ?? 'application/octet-stream',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+    });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${server.address().port}/`;
+  return { url, requests, close: () => new Promise((r) => server.close(r)) };
+}
+
+/** Debian's Chromium, headless, with no background networking. */
+export async function launch({ webgpu = false } = {}) {
+  const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+  const args = [
+    '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--disable-gpu-sandbox',
+  ];
+  if (webgpu) args.push('--enable-unsafe-webgpu', '--enable-unsafe-swiftshader');
+  return chromium.launch({ executablePath, headless: true, args, chromiumSandbox: false });
+}
+
+/** A fresh page whose console errors and page errors are collected. */
+export async function newPage(browser, viewport = { width: 1366, height: 900 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') page.errors.push(m.text()); });
+  return page;
+}
+
+/** Saves a full-page screenshot under tests/out/. */
+export async function screenshot(page, name) {
+  fs.mkdirSync(outDir, { recursive: true });
+  await page.screenshot({ path: path.join(outDir, `${name}.png`), fullPage: true });
+}
+
+/** Waits until the runs table has `count` rows and returns their texts. */
+export async function waitForRuns(page, count, timeout = 600_000) {
+  const rows = page.locator('table.runs tbody tr');
+  await page.waitForFunction(
+    (n) => document.querySelectorAll('table.runs tbody tr').length >= n,
+    count,
+    { timeout, polling: 500 },
+  );
+  return rows.allInnerTexts();
+}
+
+/** Types into a labelled field and commits it (the page reads fields on change). */
+export async function setField(page, label, value) {
+  const field = page.getByLabel(label, { exact: true });
+  await field.fill(String(value));
+  await field.blur();
+}

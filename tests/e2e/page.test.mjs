@@ -1,0 +1,146 @@
+// The page in a real headless Chromium, driven by its labels as a person would.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launch, newPage, screenshot, waitForRuns, setField } from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const cpuLink = (extra) =>
+  `#v=1&ds=mnist&in=28x1&layers=c8k3-p2-c16k3-p2-d64&opt=adam&lr=1e-3&bs=64&ep=2&seed=7&be=cpu${extra ?? ''}`;
+
+test('the built page renders the app shell with the reference model and its cost', async () => {
+  const page = await newPage(browser);
+  await page.goto(server.url);
+  await page.getByRole('heading', { name: 'Tradeoff', level: 1 }).waitFor();
+  const train = page.getByRole('button', { name: 'Train', exact: true });
+  assert.equal(await train.isEnabled(), true);
+  assert.equal(await page.getByLabel('Dataset').inputValue(), 'mnist');
+  assert.equal(await page.getByLabel('Batch size', { exact: true }).inputValue(), '64');
+  const cost = await page.getByLabel('Model cost').innerText();
+  assert.match(cost, /Parameters\s+27,562/);
+  assert.match(cost, /FLOPs per image\s+429 k/);
+  // The address bar holds the config.
+  assert.match(page.url(), /#v=1&ds=mnist&in=28x1&layers=c8k3-p2-c16k3-p2-d64&opt=adam&lr=1e-3&bs=64&ep=2&seed=7$/);
+  await screenshot(page, 'start');
+  assert.deepEqual(page.errors, []);
+});
+
+test('an impossible stack is explained and Train is disabled', async () => {
+  const page = await newPage(browser);
+  await page.goto(server.url + '#v=1&layers=p2-p2-p2-p2-c8k3');
+  // A link with a bad stack is refused with the reason, and the defaults are shown.
+  await page.getByText('layer 5: the image is 1×1 here, a 3×3 conv cannot follow').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Train', exact: true }).isEnabled(), true);
+  // Make the stack impossible by hand: a 3×3 conv after shrinking 28 → 1.
+  for (let i = 0; i < 3; i++) {
+    await page.getByLabel('New layer kind').selectOption('pool');
+    await page.getByRole('button', { name: 'Add layer' }).click();
+  }
+  await page.getByRole('list', { name: 'Problems' }).waitFor();
+  const problems = await page.getByRole('list', { name: 'Problems' }).innerText();
+  assert.match(problems, /the image is 1×1 here, a 2×2 pool cannot follow/);
+  assert.equal(await page.getByRole('button', { name: 'Train', exact: true }).isDisabled(), true);
+  // Removing a layer makes it trainable again.
+  await page.getByRole('button', { name: 'Remove layer 5' }).click();
+  await page.getByLabel('Model cost').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Train', exact: true }).isEnabled(), true);
+});
+
+test('a copied link opens with every control showing the same config', async () => {
+  const page = await newPage(browser);
+  await page.goto(server.url);
+  await setField(page, 'Batch size', 32);
+  await setField(page, 'Learning rate', 0.01);
+  await page.getByLabel('Optimizer').selectOption('momentum');
+  await setField(page, 'Epochs', 5);
+  await setField(page, 'Layer 1 filters', 12);
+  await page.getByLabel('Backend').selectOption('cpu');
+  const link = page.url();
+  assert.match(link, /bs=32/);
+  const other = await newPage(browser);
+  await other.goto(link);
+  await other.getByText('Settings loaded from the link').waitFor();
+  assert.equal(await other.getByLabel('Batch size', { exact: true }).inputValue(), '32');
+  assert.equal(await other.getByLabel('Learning rate').inputValue(), '0.01');
+  assert.equal(await other.getByLabel('Optimizer').inputValue(), 'momentum');
+  assert.equal(await other.getByLabel('Epochs').inputValue(), '5');
+  assert.equal(await other.getByLabel('Layer 1 filters').inputValue(), '12');
+  assert.equal(await other.getByLabel('Backend').inputValue(), 'cpu');
+});
+
+test('a bad link says which setting is wrong and keeps the defaults', async () => {
+  const page = await newPage(browser);
+  await page.goto(server.url + '#v=1&bs=0&lr=banana');
+  const notice = page.locator('.notice.error');
+  await notice.waitFor();
+  assert.match(await notice.innerText(), /lr: 'banana' is not a number/);
+  assert.equal(await page.getByLabel('Batch size', { exact: true }).inputValue(), '64');
+});
+
+test('trains the reference CNN on the CPU in a worker to ≥ 90 % validation accuracy, keeping the page responsive', async () => {
+  const page = await newPage(browser);
+  await page.goto(server.url + cpuLink());
+  await page.evaluate(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push(e.duration);
+    }).observe({ type: 'longtask', buffered: false });
+  });
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await page.getByRole('progressbar', { name: 'Training progress' }).waitFor();
+  await page.getByRole('button', { name: 'Pause' }).waitFor();
+  await screenshot(page, 'training');
+  const rows = await waitForRuns(page, 1);
+  assert.match(rows[0], /finished/);
+  const details = await page.getByLabel('Run details').innerText();
+  const accuracy = Number(details.match(/Validation accuracy (\d+\.\d) %/)[1]);
+  assert.ok(accuracy >= 90, `validation accuracy ${accuracy} %`);
+  assert.match(details, /Test accuracy \d+\.\d %/);
+  assert.match(await page.locator('.backend').innerText(), /cpu \(flex\)/);
+  assert.match(await page.getByRole('table', { name: /Confusion matrix/ }).innerText(), /Class accuracy/);
+  const longTasks = await page.evaluate(() => window.__longTasks);
+  console.log(`validation accuracy ${accuracy} %; main-thread long tasks: ${JSON.stringify(longTasks)}`);
+  assert.deepEqual(longTasks.filter((d) => d > 50), [], 'no main-thread task over 50 ms');
+  await screenshot(page, 'trained');
+
+  // A second run with another batch size: two rows, two points on the trade-off chart.
+  await setField(page, 'Batch size', 128);
+  await setField(page, 'Epochs', 1);
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const both = await waitForRuns(page, 2);
+  assert.match(both[1], /batch size 64 → 128/);
+  await page.waitForFunction(() => document.querySelector('.tradeoff canvas')?.dataset.points === '2');
+  assert.match(await page.getByTestId('pareto').innerText(), /Best trade-offs \(Pareto front\): run/);
+  await screenshot(page, 'two-runs');
+  assert.deepEqual(page.errors, []);
+});
+
+test('a learning rate of 10 ends as "diverged" with the explanation in the page', async () => {
+  const page = await newPage(browser);
+  await page.goto(server.url + '#v=1&ds=mnist&in=28x1&layers=c8k3-p2-c16k3-p2-d64&opt=sgd&lr=10&bs=64&ep=1&seed=7&be=cpu');
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const rows = await waitForRuns(page, 1);
+  assert.match(rows[0], /diverged at step \d+/);
+  const details = await page.getByLabel('Run details').innerText();
+  assert.match(details, /the learning rate is probably too high/);
+  await screenshot(page, 'diverged');
+});
+
+test('Stop ends a run early and keeps it as stopped', async () => {
+  const page = await newPage(browser);
+  await page.goto(server.url + cpuLink().replace('ep=2', 'ep=20'));
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await page.waitForFunction(() => /step [1-9]\d* of/.test(document.querySelector('.progress')?.innerText ?? ''));
+  await page.getByRole('button', { name: 'Stop' }).click();
+  const rows = await waitForRuns(page, 1);
+  assert.match(rows[0], /stopped by you after step \d+/);
+});
