@@ -25,10 +25,14 @@ pub enum RunStatus {
         /// Steps completed.
         step: usize,
     },
-    /// The loss became NaN or infinite.
+    /// The loss exploded (see [`DIVERGENCE_RATIO`](crate::train::DIVERGENCE_RATIO)) or became
+    /// NaN or infinite.
     Diverged {
-        /// The step whose loss was first not finite.
+        /// The first step whose loss exploded.
         step: usize,
+        /// That step's loss (NaN when it was not a number).
+        #[serde(with = "crate::metrics::maybe_finite")]
+        loss: f64,
     },
     /// The backend failed (device lost, out of memory, …).
     Failed {
@@ -47,9 +51,16 @@ impl RunStatus {
                 format!("stopped early after epoch {epoch}: validation loss stopped improving")
             }
             RunStatus::Stopped { step } => format!("stopped by you after step {step}"),
-            RunStatus::Diverged { step } => format!(
-                "diverged at step {step}: the loss became infinite or NaN — the learning rate is probably too high"
-            ),
+            RunStatus::Diverged { step, loss } => {
+                let what = if loss.is_finite() {
+                    format!("the loss exploded to {loss:.1}")
+                } else {
+                    "the loss became infinite or NaN".to_string()
+                };
+                format!(
+                    "diverged at step {step}: {what} — the learning rate is probably too high"
+                )
+            }
             RunStatus::Failed { reason } => format!("failed: {reason}"),
         }
     }

@@ -23,6 +23,10 @@ use crate::rng::Rng;
 
 /// Steps between metric read-backs unless configured otherwise.
 pub const DEFAULT_READBACK_EVERY: usize = 10;
+/// A step whose loss exceeds this many times the run's starting level ends the run as
+/// diverged: an exploding loss wrecks the weights (often killing every ReLU) even when it
+/// stays finite.
+pub const DIVERGENCE_RATIO: f64 = 10.0;
 /// Batch used for validation and test passes (no gradients, so larger is cheaper).
 const EVAL_BATCH: usize = 256;
 
@@ -251,9 +255,8 @@ impl Trainer {
                 Ok(steps) => events.push(Event::Steps(steps)),
                 Err(status) => return self.finish(status, events),
             }
-            if let Some(bad) = self.record.steps.iter().find(|s| !s.loss.is_finite()) {
-                let step = bad.step;
-                return self.finish(RunStatus::Diverged { step }, events);
+            if let Some((step, loss)) = self.divergence() {
+                return self.finish(RunStatus::Diverged { step, loss }, events);
             }
         }
         self.epoch_train_seconds += step_started.elapsed().as_secs_f64();
@@ -264,7 +267,8 @@ impl Trainer {
             };
             events.push(Event::Epoch(metrics));
             if !metrics.validation_loss.is_finite() {
-                return self.finish(RunStatus::Diverged { step: self.step }, events);
+                let loss = metrics.validation_loss;
+                return self.finish(RunStatus::Diverged { step: self.step, loss }, events);
             }
             if metrics.validation_loss < self.best_validation_loss {
                 self.best_validation_loss = metrics.validation_loss;
@@ -302,6 +306,24 @@ impl Trainer {
             self.record.status = status;
         }
         self.record
+    }
+
+    /// The loss level a diverging step exceeds `DIVERGENCE_RATIO` times: the first step's
+    /// loss, or chance level (ln of the class count) if that is higher.
+    pub fn divergence_threshold(&self) -> Option<f64> {
+        let first = self.record.steps.first()?.loss;
+        let chance = (self.train.classes.len() as f64).ln();
+        Some(DIVERGENCE_RATIO * first.max(chance))
+    }
+
+    /// The first step whose loss is not finite or exceeds the divergence threshold.
+    fn divergence(&self) -> Option<(usize, f64)> {
+        let limit = self.divergence_threshold()?;
+        self.record
+            .steps
+            .iter()
+            .find(|s| !s.loss.is_finite() || s.loss > limit)
+            .map(|s| (s.step, s.loss))
     }
 
     fn finish(&mut self, status: RunStatus, mut events: Vec<Event>) -> Vec<Event> {

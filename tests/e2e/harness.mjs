@@ -53,9 +53,17 @@ export async function launch({ webgpu = false } = {}) {
   return chromium.launch({ executablePath, headless: true, args, chromiumSandbox: false });
 }
 
+const contexts = [];
+
+/** Closes every page opened so far (so no worker keeps training into the next test). */
+export async function closePages() {
+  while (contexts.length) await contexts.pop().close();
+}
+
 /** A fresh page whose console errors and page errors are collected. */
 export async function newPage(browser, viewport = { width: 1366, height: 900 }) {
   const context = await browser.newContext({ viewport });
+  contexts.push(context);
   const page = await context.newPage();
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(String(e)));

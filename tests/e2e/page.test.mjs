@@ -1,7 +1,7 @@
 // The page in a real headless Chromium, driven by its labels as a person would.
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, newPage, screenshot, waitForRuns, setField } from './harness.mjs';
+import { startServer, launch, newPage, closePages, screenshot, waitForRuns, setField } from './harness.mjs';
 
 let server;
 let browser;
@@ -9,6 +9,7 @@ before(async () => {
   server = await startServer();
   browser = await launch();
 });
+afterEach(closePages);
 after(async () => {
   await browser?.close();
   await server?.close();
@@ -23,7 +24,7 @@ test('the built page renders the app shell with the reference model and its cost
   await page.getByRole('heading', { name: 'Tradeoff', level: 1 }).waitFor();
   const train = page.getByRole('button', { name: 'Train', exact: true });
   assert.equal(await train.isEnabled(), true);
-  assert.equal(await page.getByLabel('Dataset').inputValue(), 'mnist');
+  assert.equal(await page.getByLabel('Dataset', { exact: true }).inputValue(), 'mnist');
   assert.equal(await page.getByLabel('Batch size', { exact: true }).inputValue(), '64');
   const cost = await page.getByLabel('Model cost').innerText();
   assert.match(cost, /Parameters\s+27,562/);
@@ -60,21 +61,21 @@ test('a copied link opens with every control showing the same config', async () 
   await page.goto(server.url);
   await setField(page, 'Batch size', 32);
   await setField(page, 'Learning rate', 0.01);
-  await page.getByLabel('Optimizer').selectOption('momentum');
+  await page.getByLabel('Optimizer', { exact: true }).selectOption('momentum');
   await setField(page, 'Epochs', 5);
   await setField(page, 'Layer 1 filters', 12);
-  await page.getByLabel('Backend').selectOption('cpu');
+  await page.getByLabel('Backend', { exact: true }).selectOption('cpu');
   const link = page.url();
   assert.match(link, /bs=32/);
   const other = await newPage(browser);
   await other.goto(link);
   await other.getByText('Settings loaded from the link').waitFor();
   assert.equal(await other.getByLabel('Batch size', { exact: true }).inputValue(), '32');
-  assert.equal(await other.getByLabel('Learning rate').inputValue(), '0.01');
-  assert.equal(await other.getByLabel('Optimizer').inputValue(), 'momentum');
-  assert.equal(await other.getByLabel('Epochs').inputValue(), '5');
-  assert.equal(await other.getByLabel('Layer 1 filters').inputValue(), '12');
-  assert.equal(await other.getByLabel('Backend').inputValue(), 'cpu');
+  assert.equal(await other.getByLabel('Learning rate', { exact: true }).inputValue(), '0.01');
+  assert.equal(await other.getByLabel('Optimizer', { exact: true }).inputValue(), 'momentum');
+  assert.equal(await other.getByLabel('Epochs', { exact: true }).inputValue(), '5');
+  assert.equal(await other.getByLabel('Layer 1 filters', { exact: true }).inputValue(), '12');
+  assert.equal(await other.getByLabel('Backend', { exact: true }).inputValue(), 'cpu');
 });
 
 test('a bad link says which setting is wrong and keeps the defaults', async () => {
@@ -129,7 +130,7 @@ test('a learning rate of 10 ends as "diverged" with the explanation in the page'
   await page.goto(server.url + '#v=1&ds=mnist&in=28x1&layers=c8k3-p2-c16k3-p2-d64&opt=sgd&lr=10&bs=64&ep=1&seed=7&be=cpu');
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   const rows = await waitForRuns(page, 1);
-  assert.match(rows[0], /diverged at step \d+/);
+  assert.match(rows[0], /diverged at step \d+: the loss exploded to \d+/);
   const details = await page.getByLabel('Run details').innerText();
   assert.match(details, /the learning rate is probably too high/);
   await screenshot(page, 'diverged');

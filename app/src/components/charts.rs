@@ -11,6 +11,61 @@ use web_sys::HtmlCanvasElement;
 use crate::format;
 use crate::store::Store;
 
+/// Shortest gap between two redraws of one chart while data streams in.
+const MIN_REDRAW_MS: f64 = 300.0;
+
+fn now_ms() -> f64 {
+    window().performance().map(|p| p.now()).unwrap_or(0.0)
+}
+
+/// Draws a chart on a task of its own, at most every `MIN_REDRAW_MS`, always with the latest
+/// data: streaming training figures must never add up to one long main-thread task.
+#[derive(Clone, Copy)]
+struct Painter {
+    pending: StoredValue<Option<Box<dyn FnOnce()>>, LocalStorage>,
+    scheduled: StoredValue<bool>,
+    last: StoredValue<f64>,
+}
+
+impl Painter {
+    fn new() -> Self {
+        Painter {
+            pending: StoredValue::new_local(None),
+            scheduled: StoredValue::new(false),
+            last: StoredValue::new(f64::NEG_INFINITY),
+        }
+    }
+
+    fn request(self, draw: impl FnOnce() + 'static) {
+        self.pending.set_value(Some(Box::new(draw)));
+        if self.scheduled.get_value() {
+            return;
+        }
+        self.scheduled.set_value(true);
+        let wait = (self.last.get_value() + MIN_REDRAW_MS - now_ms()).max(0.0);
+        set_timeout(
+            move || {
+                self.scheduled.set_value(false);
+                self.last.set_value(now_ms());
+                if let Some(draw) = self.pending.try_update_value(Option::take).flatten() {
+                    draw();
+                }
+            },
+            std::time::Duration::from_millis(wait as u64),
+        );
+    }
+}
+
+/// Axis numbers: compact for large values, two decimals for small ones.
+fn axis_number(x: f64) -> String {
+    match x.abs() {
+        v if v >= 1000.0 => format::compact(x),
+        v if v >= 10.0 => format!("{x:.0}"),
+        v if v >= 1.0 => format!("{x:.1}"),
+        _ => format!("{x:.2}"),
+    }
+}
+
 /// Colours for runs: the live run first, then overlays.
 const PALETTE: [RGBColor; 6] = [
     RGBColor(37, 99, 235),
@@ -112,7 +167,7 @@ fn draw_curves(
         .y_desc(y_label)
         .label_style(("sans-serif", 12).into_font().color(&text))
         .axis_style(text)
-        .light_line_style(text.mix(0.08))
+        .max_light_lines(0)
         .bold_line_style(text.mix(0.15))
         .draw()?;
     for (i, run) in runs.iter().enumerate() {
@@ -200,29 +255,22 @@ pub fn LiveCharts() -> impl IntoView {
         });
         runs
     };
+    let (loss_painter, accuracy_painter) = (Painter::new(), Painter::new());
     Effect::new(move |_| {
-        let runs = curves();
+        let runs = std::rc::Rc::new(curves());
         if let Some(canvas) = loss_canvas.get() {
-            let _ = draw_curves(
-                canvas,
-                "Loss",
-                "Cross-entropy",
-                &runs,
-                |s| s.loss,
-                |e| e.validation_loss,
-                None,
-            );
+            let runs = runs.clone();
+            loss_painter.request(move || {
+                let loss = |s: &StepMetrics| s.loss;
+                let _ = draw_curves(canvas, "Loss", "Cross-entropy", &runs, loss, |e| e.validation_loss, None);
+            });
         }
         if let Some(canvas) = accuracy_canvas.get() {
-            let _ = draw_curves(
-                canvas,
-                "Accuracy",
-                "Accuracy",
-                &runs,
-                |s| s.accuracy,
-                |e| e.validation_accuracy,
-                Some((0.0, 1.0)),
-            );
+            accuracy_painter.request(move || {
+                let accuracy = |s: &StepMetrics| s.accuracy;
+                let range = Some((0.0, 1.0));
+                let _ = draw_curves(canvas, "Accuracy", "Accuracy", &runs, accuracy, |e| e.validation_accuracy, range);
+            });
         }
     });
     let summary = move || {
@@ -256,6 +304,84 @@ pub fn LiveCharts() -> impl IntoView {
     }
 }
 
+/// Draws the trade-off scatter and remembers where each run's point landed.
+fn draw_tradeoff(
+    canvas: HtmlCanvasElement,
+    pts: Vec<(u32, f64, f64)>,
+    on_front: Vec<u32>,
+    axis: CostAxis,
+    selected: Option<u32>,
+    positions: StoredValue<Vec<(u32, (i32, i32))>>,
+) {
+    let drawn = (|| -> Result<Vec<(u32, (i32, i32))>, Box<dyn std::error::Error>> {
+        let (background, text) = ink();
+        let root = CanvasBackend::with_canvas_object(canvas)
+            .ok_or("no canvas")?
+            .into_drawing_area();
+        root.fill(&background)?;
+        let xs = pts.iter().map(|p| p.1);
+        let (min_x, max_x) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+            (a.min(x), b.max(x))
+        });
+        let (min_x, max_x) = if pts.is_empty() {
+            (0.0, 1.0)
+        } else {
+            let pad = ((max_x - min_x) * 0.1).max(max_x.abs() * 0.05).max(1e-6);
+            ((min_x - pad).max(0.0), max_x + pad)
+        };
+        let min_y = pts.iter().map(|p| p.2).fold(1.0f64, f64::min);
+        let min_y = ((min_y * 100.0 - 5.0).floor() / 100.0).clamp(0.0, 0.9);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                "Accuracy vs. cost",
+                ("sans-serif", 16).into_font().color(&text),
+            )
+            .margin(10)
+            .x_label_area_size(34)
+            .y_label_area_size(48)
+            .build_cartesian_2d(min_x..max_x, min_y..1.0)?;
+        chart
+            .configure_mesh()
+            .x_desc(axis.label())
+            .y_desc("Test accuracy")
+            .x_label_formatter(&|x| axis_number(*x))
+            .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
+            .label_style(("sans-serif", 12).into_font().color(&text))
+            .axis_style(text)
+            .max_light_lines(0)
+            .bold_line_style(text.mix(0.15))
+            .draw()?;
+        let front_points: Vec<(f64, f64)> = on_front
+            .iter()
+            .filter_map(|id| pts.iter().find(|p| p.0 == *id).map(|p| (p.1, p.2)))
+            .collect();
+        chart.draw_series(LineSeries::new(front_points, PALETTE[1].stroke_width(2)))?;
+        let mut positions = Vec::new();
+        for &(id, x, y) in &pts {
+            let best = on_front.contains(&id);
+            let color = if best { PALETTE[1] } else { PALETTE[0] };
+            let size = if selected == Some(id) { 9 } else { 6 };
+            chart.draw_series(std::iter::once(Circle::new((x, y), size, color.filled())))?;
+            chart.draw_series(std::iter::once(Text::new(
+                format!("{id}"),
+                (x, y),
+                ("sans-serif", 11).into_font().color(&text).pos(
+                    plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Left,
+                        plotters::style::text_anchor::VPos::Bottom,
+                    ),
+                ),
+            )))?;
+            positions.push((id, chart.backend_coord(&(x, y))));
+        }
+        root.present()?;
+        Ok(positions)
+    })();
+    if let Ok(p) = drawn {
+        positions.set_value(p);
+    }
+}
+
 /// Accuracy against a chosen cost, one point per run, with the Pareto front.
 #[component]
 pub fn TradeoffChart() -> impl IntoView {
@@ -284,6 +410,7 @@ pub fn TradeoffChart() -> impl IntoView {
             .map(|i| pts[i].0)
             .collect::<Vec<u32>>()
     };
+    let painter = Painter::new();
     Effect::new(move |_| {
         let pts = points();
         let on_front = front();
@@ -292,73 +419,7 @@ pub fn TradeoffChart() -> impl IntoView {
         let Some(canvas) = canvas_ref.get() else {
             return;
         };
-        let drawn = (|| -> Result<Vec<(u32, (i32, i32))>, Box<dyn std::error::Error>> {
-            let (background, text) = ink();
-            let root = CanvasBackend::with_canvas_object(canvas)
-                .ok_or("no canvas")?
-                .into_drawing_area();
-            root.fill(&background)?;
-            let xs = pts.iter().map(|p| p.1);
-            let (min_x, max_x) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
-                (a.min(x), b.max(x))
-            });
-            let (min_x, max_x) = if pts.is_empty() {
-                (0.0, 1.0)
-            } else {
-                let pad = ((max_x - min_x) * 0.1).max(max_x.abs() * 0.05).max(1e-6);
-                ((min_x - pad).max(0.0), max_x + pad)
-            };
-            let min_y = pts.iter().map(|p| p.2).fold(1.0f64, f64::min);
-            let min_y = ((min_y * 100.0 - 5.0).floor() / 100.0).clamp(0.0, 0.9);
-            let mut chart = ChartBuilder::on(&root)
-                .caption(
-                    "Accuracy vs. cost",
-                    ("sans-serif", 16).into_font().color(&text),
-                )
-                .margin(10)
-                .x_label_area_size(34)
-                .y_label_area_size(48)
-                .build_cartesian_2d(min_x..max_x, min_y..1.0)?;
-            chart
-                .configure_mesh()
-                .x_desc(axis.label())
-                .y_desc("Test accuracy")
-                .x_label_formatter(&|x| format::compact(*x))
-                .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
-                .label_style(("sans-serif", 12).into_font().color(&text))
-                .axis_style(text)
-                .light_line_style(text.mix(0.08))
-                .bold_line_style(text.mix(0.15))
-                .draw()?;
-            let front_points: Vec<(f64, f64)> = on_front
-                .iter()
-                .filter_map(|id| pts.iter().find(|p| p.0 == *id).map(|p| (p.1, p.2)))
-                .collect();
-            chart.draw_series(LineSeries::new(front_points, PALETTE[1].stroke_width(2)))?;
-            let mut positions = Vec::new();
-            for &(id, x, y) in &pts {
-                let best = on_front.contains(&id);
-                let color = if best { PALETTE[1] } else { PALETTE[0] };
-                let size = if selected == Some(id) { 9 } else { 6 };
-                chart.draw_series(std::iter::once(Circle::new((x, y), size, color.filled())))?;
-                chart.draw_series(std::iter::once(Text::new(
-                    format!("{id}"),
-                    (x, y),
-                    ("sans-serif", 11).into_font().color(&text).pos(
-                        plotters::style::text_anchor::Pos::new(
-                            plotters::style::text_anchor::HPos::Left,
-                            plotters::style::text_anchor::VPos::Bottom,
-                        ),
-                    ),
-                )))?;
-                positions.push((id, chart.backend_coord(&(x, y))));
-            }
-            root.present()?;
-            Ok(positions)
-        })();
-        if let Ok(p) = drawn {
-            positions.set_value(p);
-        }
+        painter.request(move || draw_tradeoff(canvas, pts, on_front, axis, selected, positions));
     });
     let nearest = move |ev: &web_sys::MouseEvent| -> Option<u32> {
         let canvas = canvas_ref.get()?;

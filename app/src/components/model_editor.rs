@@ -364,9 +364,11 @@ pub fn ModelEditor() -> impl IntoView {
                 }
                 Err(errors) => {
                     view! {
-                        <ul class="problems" role="alert" aria-label="Problems">
-                            {errors.into_iter().map(|e| view! { <li>{e.to_string()}</li> }).collect_view()}
-                        </ul>
+                        <div role="alert">
+                            <ul class="problems" aria-label="Problems">
+                                {errors.into_iter().map(|e| view! { <li>{e.to_string()}</li> }).collect_view()}
+                            </ul>
+                        </div>
                     }
                         .into_any()
                 }
