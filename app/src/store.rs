@@ -308,6 +308,10 @@ impl Store {
     }
 
     fn finish(&self, run_id: u32, record: RunRecord) {
+        // Marks the end of training on the page's timeline (tests and profiles read it).
+        if let Some(p) = window().performance() {
+            let _ = p.mark("tradeoff:run-finished");
+        }
         if self.live_id() == Some(run_id) {
             self.live.set(None);
         }

@@ -492,10 +492,8 @@ impl RunConfig {
             let shape_ok = !errors
                 .iter()
                 .any(|e| e.field.starts_with("input") || e.field == "dataset");
-            if shape_ok {
-                if let Err(more) = analyze(self, classes) {
-                    errors.extend(more);
-                }
+            if shape_ok && let Err(more) = analyze(self, classes) {
+                errors.extend(more);
             }
             return Err(errors);
         }

@@ -201,16 +201,12 @@ impl ImageSet {
                 })
                 .collect();
             for c in 0..shape.channels {
-                for p in 0..to * to {
-                    let v = match (self.channels, shape.channels) {
-                        (1, _) => planes[0][p],
-                        (3, 1) => {
-                            0.299 * planes[0][p] + 0.587 * planes[1][p] + 0.114 * planes[2][p]
-                        }
-                        _ => planes[c][p],
-                    };
-                    pixels.push(v.round().clamp(0.0, 255.0) as u8);
-                }
+                let value = |p: usize| match (self.channels, shape.channels) {
+                    (1, _) => planes[0][p],
+                    (3, 1) => 0.299 * planes[0][p] + 0.587 * planes[1][p] + 0.114 * planes[2][p],
+                    _ => planes[c][p],
+                };
+                pixels.extend((0..to * to).map(|p| value(p).round().clamp(0.0, 255.0) as u8));
             }
         }
         ImageSet {
@@ -284,10 +280,10 @@ impl ImageSet {
                             0.0
                         };
                         let mut v = (p - mean) / std;
-                        if noise > 0.0 {
-                            if let Some((_, rng)) = augment.as_mut() {
-                                v += noise * rng.gaussian() as f32;
-                            }
+                        if noise > 0.0
+                            && let Some((_, rng)) = augment.as_mut()
+                        {
+                            v += noise * rng.gaussian() as f32;
                         }
                         xs.push(v);
                     }

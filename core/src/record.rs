@@ -57,9 +57,7 @@ impl RunStatus {
                 } else {
                     "the loss became infinite or NaN".to_string()
                 };
-                format!(
-                    "diverged at step {step}: {what} — the learning rate is probably too high"
-                )
+                format!("diverged at step {step}: {what} — the learning rate is probably too high")
             }
             RunStatus::Failed { reason } => format!("failed: {reason}"),
         }

@@ -268,7 +268,13 @@ impl Trainer {
             events.push(Event::Epoch(metrics));
             if !metrics.validation_loss.is_finite() {
                 let loss = metrics.validation_loss;
-                return self.finish(RunStatus::Diverged { step: self.step, loss }, events);
+                return self.finish(
+                    RunStatus::Diverged {
+                        step: self.step,
+                        loss,
+                    },
+                    events,
+                );
             }
             if metrics.validation_loss < self.best_validation_loss {
                 self.best_validation_loss = metrics.validation_loss;

@@ -1,4 +1,6 @@
 //! Comparing runs: the Pareto front and what changed between configs.
+// Tests tweak one field of the default config at a time; that reads clearer than struct updates.
+#![allow(clippy::field_reassign_with_default)]
 
 use tradeoff_core::compare::{config_changes, pareto_front};
 use tradeoff_core::config::RunConfig;
@@ -6,7 +8,13 @@ use tradeoff_core::config::RunConfig;
 #[test]
 fn pareto_front_keeps_the_runs_nothing_beats() {
     // (seconds, accuracy): 0 is fast but weak, 1 dominates 2, 3 is slow and best, 4 is NaN.
-    let points = [(1.0, 0.90), (2.0, 0.95), (3.0, 0.94), (5.0, 0.97), (f64::NAN, 0.99)];
+    let points = [
+        (1.0, 0.90),
+        (2.0, 0.95),
+        (3.0, 0.94),
+        (5.0, 0.97),
+        (f64::NAN, 0.99),
+    ];
     assert_eq!(pareto_front(&points, false), vec![0, 1, 3]);
     // For throughput higher is better: 3 is fastest and most accurate, so it alone is optimal.
     assert_eq!(pareto_front(&points, true), vec![3]);
@@ -21,6 +29,9 @@ fn changes_between_runs_read_as_a_sentence() {
     let mut b = a.clone();
     b.batch_size = 128;
     b.optimizer.learning_rate = 3e-3;
-    assert_eq!(config_changes(&a, &b), vec!["learning rate 0.001 → 0.003", "batch size 64 → 128"]);
+    assert_eq!(
+        config_changes(&a, &b),
+        vec!["learning rate 0.001 → 0.003", "batch size 64 → 128"]
+    );
     assert!(config_changes(&a, &a).is_empty());
 }

@@ -1,4 +1,6 @@
 //! The link form: round trips, and a message naming the key for every bad value.
+// Tests tweak one field of the default config at a time; that reads clearer than struct updates.
+#![allow(clippy::field_reassign_with_default)]
 
 use proptest::prelude::*;
 use tradeoff_core::config::{

@@ -1,4 +1,6 @@
 //! Validation explains impossible stacks and names the limit that protects the browser.
+// Tests tweak one field of the default config at a time; that reads clearer than struct updates.
+#![allow(clippy::field_reassign_with_default)]
 
 use tradeoff_core::config::{ConfigError, InputShape, Layer, RunConfig, limits};
 use tradeoff_core::url::parse_layers;

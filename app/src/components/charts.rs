@@ -1,12 +1,22 @@
-//! Charts drawn with plotters on canvases: live training curves and the trade-off chart.
+//! Charts on canvases: live training curves and the trade-off chart.
+//!
+//! plotters draws the geometry (grid, axes, series, points). Text is not left to plotters: on
+//! wasm it measures every label by inserting an element into the page and forcing a layout,
+//! which made each redraw a 50–100 ms main-thread task. Tick labels are written straight onto
+//! the canvas at plotters' own coordinates, and titles and legends are HTML.
+
+use std::error::Error;
+use std::rc::Rc;
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use tradeoff_core::compare::{CostAxis, pareto_front};
 use tradeoff_core::metrics::{EpochMetrics, StepMetrics};
-use web_sys::HtmlCanvasElement;
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use crate::format;
 use crate::store::Store;
@@ -14,8 +24,25 @@ use crate::store::Store;
 /// Shortest gap between two redraws of one chart while data streams in.
 const MIN_REDRAW_MS: f64 = 300.0;
 
+/// Colours for runs: the live (or first) run first, then overlays.
+const PALETTE: [RGBColor; 6] = [
+    RGBColor(37, 99, 235),
+    RGBColor(234, 88, 12),
+    RGBColor(22, 163, 74),
+    RGBColor(147, 51, 234),
+    RGBColor(219, 39, 119),
+    RGBColor(13, 148, 136),
+];
+
+type Chart<'a> = ChartContext<'a, CanvasBackend, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+type DrawResult<T = ()> = Result<T, Box<dyn Error>>;
+
 fn now_ms() -> f64 {
     window().performance().map(|p| p.now()).unwrap_or(0.0)
+}
+
+fn css(c: RGBColor) -> String {
+    format!("rgb({},{},{})", c.0, c.1, c.2)
 }
 
 /// Draws a chart on a task of its own, at most every `MIN_REDRAW_MS`, always with the latest
@@ -66,15 +93,21 @@ fn axis_number(x: f64) -> String {
     }
 }
 
-/// Colours for runs: the live run first, then overlays.
-const PALETTE: [RGBColor; 6] = [
-    RGBColor(37, 99, 235),
-    RGBColor(234, 88, 12),
-    RGBColor(22, 163, 74),
-    RGBColor(147, 51, 234),
-    RGBColor(219, 39, 119),
-    RGBColor(13, 148, 136),
-];
+/// Round tick values covering `lo..=hi`, about `count` of them.
+fn ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
+    let span = (hi - lo).max(1e-12);
+    let magnitude = 10f64.powf((span / count as f64).log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|s| span / s <= count as f64)
+        .unwrap_or(10.0 * magnitude);
+    let first = (lo / step).ceil() * step;
+    (0..=count * 2)
+        .map(|i| first + i as f64 * step)
+        .take_while(|v| *v <= hi + step * 1e-9)
+        .collect()
+}
 
 fn dark_mode() -> bool {
     window()
@@ -84,6 +117,7 @@ fn dark_mode() -> bool {
         .is_some_and(|m| m.matches())
 }
 
+/// Background and ink colours for the current theme.
 fn ink() -> (RGBColor, RGBColor) {
     if dark_mode() {
         (RGBColor(30, 41, 59), RGBColor(226, 232, 240))
@@ -92,9 +126,86 @@ fn ink() -> (RGBColor, RGBColor) {
     }
 }
 
+/// Axes of one chart.
+struct Axes {
+    x: (f64, f64),
+    y: (f64, f64),
+    x_label: &'static str,
+    y_label: &'static str,
+    y_format: fn(f64) -> String,
+}
+
+/// Draws grid, axes and labels around what `draw` puts in the plot area; returns what it returns.
+fn frame<T>(
+    canvas: &HtmlCanvasElement,
+    axes: &Axes,
+    draw: impl FnOnce(&mut Chart) -> DrawResult<T>,
+) -> DrawResult<T> {
+    let (background, ink) = ink();
+    let root = CanvasBackend::with_canvas_object(canvas.clone())
+        .ok_or("no canvas")?
+        .into_drawing_area();
+    root.fill(&background)?;
+    let area = root.margin(10, 38, 58, 14);
+    let (x, y) = (axes.x, axes.y);
+    let mut chart = ChartBuilder::on(&area).build_cartesian_2d(x.0..x.1, y.0..y.1)?;
+    let (x_ticks, y_ticks) = (ticks(x.0, x.1, 6), ticks(y.0, y.1, 5));
+    for &t in &x_ticks {
+        chart.draw_series(LineSeries::new([(t, y.0), (t, y.1)], ink.mix(0.1)))?;
+    }
+    for &t in &y_ticks {
+        chart.draw_series(LineSeries::new([(x.0, t), (x.1, t)], ink.mix(0.1)))?;
+    }
+    chart.draw_series(LineSeries::new(
+        [(x.0, y.1), (x.0, y.0), (x.1, y.0)],
+        ink.mix(0.7),
+    ))?;
+    let result = draw(&mut chart)?;
+    let x_marks: Vec<(String, (i32, i32))> = x_ticks
+        .iter()
+        .map(|&t| (axis_number(t), chart.backend_coord(&(t, y.0))))
+        .collect();
+    let y_marks: Vec<(String, (i32, i32))> = y_ticks
+        .iter()
+        .map(|&t| ((axes.y_format)(t), chart.backend_coord(&(x.0, t))))
+        .collect();
+    root.present()?;
+
+    let ctx: CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .ok_or("no 2d context")?
+        .dyn_into()
+        .map_err(|_| "not a 2d context")?;
+    ctx.set_fill_style_str(&css(ink));
+    ctx.set_font("12px sans-serif");
+    ctx.set_text_align("center");
+    ctx.set_text_baseline("top");
+    for (text, (px, py)) in x_marks {
+        let _ = ctx.fill_text(&text, px as f64, py as f64 + 4.0);
+    }
+    ctx.set_text_align("right");
+    ctx.set_text_baseline("middle");
+    for (text, (px, py)) in y_marks {
+        let _ = ctx.fill_text(&text, px as f64 - 5.0, py as f64);
+    }
+    let (w, h) = (canvas.width() as f64, canvas.height() as f64);
+    ctx.set_font("bold 12px sans-serif");
+    ctx.set_text_align("center");
+    ctx.set_text_baseline("bottom");
+    let _ = ctx.fill_text(axes.x_label, 58.0 + (w - 72.0) / 2.0, h - 2.0);
+    ctx.save();
+    let _ = ctx.translate(4.0, 10.0 + (h - 48.0) / 2.0);
+    let _ = ctx.rotate(-std::f64::consts::FRAC_PI_2);
+    ctx.set_text_baseline("top");
+    let _ = ctx.fill_text(axes.y_label, 0.0, 0.0);
+    ctx.restore();
+    Ok(result)
+}
+
 /// One run's curves.
 struct Curves {
-    label: String,
     steps: Vec<StepMetrics>,
     epochs: Vec<EpochMetrics>,
 }
@@ -110,11 +221,11 @@ fn epoch_end_step(steps: &[StepMetrics], epoch: usize) -> f64 {
 }
 
 /// Exponential moving average, so a noisy per-step curve shows its trend.
-fn smooth(values: impl Iterator<Item = (f64, f64)>) -> Vec<(f64, f64)> {
+fn smooth(values: &[(f64, f64)]) -> Vec<(f64, f64)> {
     let mut avg = None;
     values
-        .filter(|(_, y)| y.is_finite())
-        .map(|(x, y)| {
+        .iter()
+        .map(|&(x, y)| {
             let a = avg.map_or(y, |a: f64| 0.9 * a + 0.1 * y);
             avg = Some(a);
             (x, a)
@@ -122,100 +233,73 @@ fn smooth(values: impl Iterator<Item = (f64, f64)>) -> Vec<(f64, f64)> {
         .collect()
 }
 
-fn draw_curves(
-    canvas: HtmlCanvasElement,
-    title: &str,
-    y_label: &str,
-    runs: &[Curves],
+/// Training figure per step (faint raw, bold smoothed) and validation per epoch (dots).
+struct Metric {
     train: fn(&StepMetrics) -> f64,
     validation: fn(&EpochMetrics) -> f64,
-    fixed_range: Option<(f64, f64)>,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let (background, text) = ink();
-    let root = CanvasBackend::with_canvas_object(canvas)
-        .ok_or("no canvas")?
-        .into_drawing_area();
-    root.fill(&background)?;
+    /// Fixed y range, or `None` to fit the data.
+    range: Option<(f64, f64)>,
+    y_label: &'static str,
+    y_format: fn(f64) -> String,
+}
+
+fn draw_curves(canvas: HtmlCanvasElement, runs: &[Curves], metric: &Metric) -> DrawResult {
     let max_x = runs
         .iter()
-        .flat_map(|r| r.steps.last().map(|s| s.step))
+        .filter_map(|r| r.steps.last().map(|s| s.step))
         .max()
         .unwrap_or(1)
         .max(1) as f64;
-    let (lo, hi) = fixed_range.unwrap_or_else(|| {
+    let y = metric.range.unwrap_or_else(|| {
         let top = runs
             .iter()
             .flat_map(|r| {
                 r.steps
                     .iter()
-                    .map(train)
-                    .chain(r.epochs.iter().map(validation))
+                    .map(metric.train)
+                    .chain(r.epochs.iter().map(metric.validation))
             })
             .filter(|v| v.is_finite())
             .fold(0.1f64, f64::max);
         (0.0, (top * 1.05).min(10.0))
     });
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 16).into_font().color(&text))
-        .margin(8)
-        .x_label_area_size(30)
-        .y_label_area_size(44)
-        .build_cartesian_2d(0.0..max_x, lo..hi)?;
-    chart
-        .configure_mesh()
-        .x_desc("Step")
-        .y_desc(y_label)
-        .label_style(("sans-serif", 12).into_font().color(&text))
-        .axis_style(text)
-        .max_light_lines(0)
-        .bold_line_style(text.mix(0.15))
-        .draw()?;
-    for (i, run) in runs.iter().enumerate() {
-        let color = PALETTE[i % PALETTE.len()];
-        let raw: Vec<(f64, f64)> = run
-            .steps
-            .iter()
-            .map(|s| (s.step as f64, train(s).clamp(lo, hi)))
-            .filter(|(_, y)| y.is_finite())
-            .collect();
-        chart.draw_series(LineSeries::new(raw.iter().copied(), color.mix(0.25)))?;
-        chart
-            .draw_series(LineSeries::new(
-                smooth(raw.into_iter()),
-                color.stroke_width(2),
-            ))?
-            .label(format!("{} (train)", run.label))
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2)));
-        let validation_points: Vec<(f64, f64)> = run
-            .epochs
-            .iter()
-            .map(|e| (epoch_end_step(&run.steps, e.epoch), validation(e)))
-            .filter(|(_, y)| y.is_finite())
-            .collect();
-        chart.draw_series(LineSeries::new(
-            validation_points.iter().copied(),
-            color.stroke_width(1),
-        ))?;
-        chart
-            .draw_series(
-                validation_points
+    let axes = Axes {
+        x: (0.0, max_x),
+        y,
+        x_label: "Step",
+        y_label: metric.y_label,
+        y_format: metric.y_format,
+    };
+    frame(&canvas, &axes, |chart| {
+        for (i, run) in runs.iter().enumerate() {
+            let color = PALETTE[i % PALETTE.len()];
+            let raw: Vec<(f64, f64)> = run
+                .steps
+                .iter()
+                .map(|s| (s.step as f64, (metric.train)(s)))
+                .filter(|(_, v)| v.is_finite())
+                .map(|(x, v)| (x, v.clamp(y.0, y.1)))
+                .collect();
+            chart.draw_series(LineSeries::new(raw.iter().copied(), color.mix(0.25)))?;
+            chart.draw_series(LineSeries::new(smooth(&raw), color.stroke_width(2)))?;
+            let validation: Vec<(f64, f64)> = run
+                .epochs
+                .iter()
+                .map(|e| (epoch_end_step(&run.steps, e.epoch), (metric.validation)(e)))
+                .filter(|(_, v)| v.is_finite())
+                .collect();
+            chart.draw_series(LineSeries::new(
+                validation.iter().copied(),
+                color.stroke_width(1),
+            ))?;
+            chart.draw_series(
+                validation
                     .iter()
                     .map(|&p| Circle::new(p, 5, color.filled())),
-            )?
-            .label(format!("{} (validation)", run.label))
-            .legend(move |(x, y)| Circle::new((x + 8, y), 4, color.filled()));
-    }
-    if !runs.is_empty() {
-        chart
-            .configure_series_labels()
-            .background_style(background.mix(0.85))
-            .border_style(text.mix(0.3))
-            .label_font(("sans-serif", 12).into_font().color(&text))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()?;
-    }
-    root.present()?;
-    Ok(())
+            )?;
+        }
+        Ok(())
+    })
 }
 
 /// Loss and accuracy of the run in progress (or the selected run), with overlaid runs.
@@ -224,15 +308,11 @@ pub fn LiveCharts() -> impl IntoView {
     let store = expect_context::<Store>();
     let loss_canvas = NodeRef::<Canvas>::new();
     let accuracy_canvas = NodeRef::<Canvas>::new();
-    let curves = move || {
-        let mut runs = Vec::new();
+    let curves = Memo::new(move |_| {
+        let mut runs: Vec<(u32, usize, usize)> = Vec::new();
         store.live.with(|l| {
             if let Some(l) = l {
-                runs.push(Curves {
-                    label: format!("run {}", l.id),
-                    steps: l.steps.clone(),
-                    epochs: l.epochs.clone(),
-                });
+                runs.push((l.id, l.steps.len(), l.epochs.len()));
             }
         });
         let overlay = store.overlay.get();
@@ -240,39 +320,78 @@ pub fn LiveCharts() -> impl IntoView {
         store.runs.with(|all| {
             for r in all {
                 let shown = overlay.contains(&r.id) || (runs.is_empty() && selected == Some(r.id));
-                if shown
-                    && !runs
-                        .iter()
-                        .any(|c: &Curves| c.label == format!("run {}", r.id))
-                {
-                    runs.push(Curves {
-                        label: format!("run {}", r.id),
-                        steps: r.record.steps.clone(),
-                        epochs: r.record.epochs.clone(),
-                    });
+                if shown && !runs.iter().any(|c| c.0 == r.id) {
+                    runs.push((r.id, r.record.steps.len(), r.record.epochs.len()));
                 }
             }
         });
         runs
+    });
+    let collect = move || -> Vec<Curves> {
+        curves
+            .get_untracked()
+            .into_iter()
+            .filter_map(|(id, _, _)| {
+                store
+                    .live
+                    .with_untracked(|l| {
+                        l.as_ref().filter(|l| l.id == id).map(|l| Curves {
+                            steps: l.steps.clone(),
+                            epochs: l.epochs.clone(),
+                        })
+                    })
+                    .or_else(|| {
+                        store.runs.with_untracked(|runs| {
+                            runs.iter().find(|r| r.id == id).map(|r| Curves {
+                                steps: r.record.steps.clone(),
+                                epochs: r.record.epochs.clone(),
+                            })
+                        })
+                    })
+            })
+            .collect()
     };
     let (loss_painter, accuracy_painter) = (Painter::new(), Painter::new());
     Effect::new(move |_| {
-        let runs = std::rc::Rc::new(curves());
+        curves.track();
+        let runs = Rc::new(collect());
         if let Some(canvas) = loss_canvas.get() {
             let runs = runs.clone();
             loss_painter.request(move || {
-                let loss = |s: &StepMetrics| s.loss;
-                let _ = draw_curves(canvas, "Loss", "Cross-entropy", &runs, loss, |e| e.validation_loss, None);
+                let metric = Metric {
+                    train: |s| s.loss,
+                    validation: |e| e.validation_loss,
+                    range: None,
+                    y_label: "Cross-entropy loss",
+                    y_format: axis_number,
+                };
+                let _ = draw_curves(canvas, &runs, &metric);
             });
         }
         if let Some(canvas) = accuracy_canvas.get() {
             accuracy_painter.request(move || {
-                let accuracy = |s: &StepMetrics| s.accuracy;
-                let range = Some((0.0, 1.0));
-                let _ = draw_curves(canvas, "Accuracy", "Accuracy", &runs, accuracy, |e| e.validation_accuracy, range);
+                let metric = Metric {
+                    train: |s| s.accuracy,
+                    validation: |e| e.validation_accuracy,
+                    range: Some((0.0, 1.0)),
+                    y_label: "Accuracy",
+                    y_format: |y| format!("{:.0}%", y * 100.0),
+                };
+                let _ = draw_curves(canvas, &runs, &metric);
             });
         }
     });
+    let legend = move || {
+        curves
+            .get()
+            .into_iter()
+            .enumerate()
+            .map(|(i, (id, _, _))| {
+                let style = format!("color: {}", css(PALETTE[i % PALETTE.len()]));
+                view! { <li><span class="swatch" style=style>"■"</span>{format!(" run {id}")}</li> }
+            })
+            .collect_view()
+    };
     let summary = move || {
         store.live.with(|l| match l {
             Some(l) => match l.epochs.last() {
@@ -296,90 +415,86 @@ pub fn LiveCharts() -> impl IntoView {
         <section class="panel charts" aria-label="Training curves">
             <h2>"Training curves"</h2>
             <div class="chart-pair">
-                <canvas node_ref=loss_canvas width="560" height="260" role="img" aria-label="Loss against step"></canvas>
-                <canvas node_ref=accuracy_canvas width="560" height="260" role="img" aria-label="Accuracy against step"></canvas>
+                <figure>
+                    <figcaption>"Loss"</figcaption>
+                    <canvas node_ref=loss_canvas width="560" height="260" role="img" aria-label="Loss against step"></canvas>
+                </figure>
+                <figure>
+                    <figcaption>"Accuracy"</figcaption>
+                    <canvas node_ref=accuracy_canvas width="560" height="260" role="img" aria-label="Accuracy against step"></canvas>
+                </figure>
             </div>
+            <ul class="legend" aria-label="Legend">
+                {legend}
+                <li class="hint">"faint line: each step · bold line: smoothed · dots: validation after each epoch"</li>
+            </ul>
             <p class="chart-text" aria-live="polite">{summary}</p>
         </section>
     }
 }
 
-/// Draws the trade-off scatter and remembers where each run's point landed.
+/// Draws the trade-off scatter; returns where each run's point landed (for hover and click).
 fn draw_tradeoff(
     canvas: HtmlCanvasElement,
-    pts: Vec<(u32, f64, f64)>,
-    on_front: Vec<u32>,
+    points: &[(u32, f64, f64)],
+    front: &[u32],
     axis: CostAxis,
     selected: Option<u32>,
-    positions: StoredValue<Vec<(u32, (i32, i32))>>,
-) {
-    let drawn = (|| -> Result<Vec<(u32, (i32, i32))>, Box<dyn std::error::Error>> {
-        let (background, text) = ink();
-        let root = CanvasBackend::with_canvas_object(canvas)
-            .ok_or("no canvas")?
-            .into_drawing_area();
-        root.fill(&background)?;
-        let xs = pts.iter().map(|p| p.1);
-        let (min_x, max_x) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
-            (a.min(x), b.max(x))
+) -> DrawResult<Vec<(u32, (i32, i32))>> {
+    let (lo, hi) = points
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+            (a.min(p.1), b.max(p.1))
         });
-        let (min_x, max_x) = if pts.is_empty() {
-            (0.0, 1.0)
-        } else {
-            let pad = ((max_x - min_x) * 0.1).max(max_x.abs() * 0.05).max(1e-6);
-            ((min_x - pad).max(0.0), max_x + pad)
-        };
-        let min_y = pts.iter().map(|p| p.2).fold(1.0f64, f64::min);
-        let min_y = ((min_y * 100.0 - 5.0).floor() / 100.0).clamp(0.0, 0.9);
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                "Accuracy vs. cost",
-                ("sans-serif", 16).into_font().color(&text),
-            )
-            .margin(10)
-            .x_label_area_size(34)
-            .y_label_area_size(48)
-            .build_cartesian_2d(min_x..max_x, min_y..1.0)?;
-        chart
-            .configure_mesh()
-            .x_desc(axis.label())
-            .y_desc("Test accuracy")
-            .x_label_formatter(&|x| axis_number(*x))
-            .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
-            .label_style(("sans-serif", 12).into_font().color(&text))
-            .axis_style(text)
-            .max_light_lines(0)
-            .bold_line_style(text.mix(0.15))
-            .draw()?;
-        let front_points: Vec<(f64, f64)> = on_front
+    let x = if points.is_empty() {
+        (0.0, 1.0)
+    } else {
+        let pad = ((hi - lo) * 0.1).max(hi.abs() * 0.05).max(1e-6);
+        ((lo - pad).max(0.0), hi + pad)
+    };
+    let min_y = points.iter().map(|p| p.2).fold(1.0f64, f64::min);
+    let axes = Axes {
+        x,
+        y: (((min_y * 100.0 - 5.0).floor() / 100.0).clamp(0.0, 0.9), 1.0),
+        x_label: axis.label(),
+        y_label: "Test accuracy",
+        y_format: |y| format!("{:.0}%", y * 100.0),
+    };
+    let (_, ink) = ink();
+    let positions = frame(&canvas, &axes, |chart| {
+        let line: Vec<(f64, f64)> = front
             .iter()
-            .filter_map(|id| pts.iter().find(|p| p.0 == *id).map(|p| (p.1, p.2)))
+            .filter_map(|id| points.iter().find(|p| p.0 == *id).map(|p| (p.1, p.2)))
             .collect();
-        chart.draw_series(LineSeries::new(front_points, PALETTE[1].stroke_width(2)))?;
+        chart.draw_series(LineSeries::new(line, PALETTE[1].stroke_width(2)))?;
         let mut positions = Vec::new();
-        for &(id, x, y) in &pts {
-            let best = on_front.contains(&id);
-            let color = if best { PALETTE[1] } else { PALETTE[0] };
+        for &(id, x, y) in points {
+            let color = if front.contains(&id) {
+                PALETTE[1]
+            } else {
+                PALETTE[0]
+            };
             let size = if selected == Some(id) { 9 } else { 6 };
             chart.draw_series(std::iter::once(Circle::new((x, y), size, color.filled())))?;
-            chart.draw_series(std::iter::once(Text::new(
-                format!("{id}"),
-                (x, y),
-                ("sans-serif", 11).into_font().color(&text).pos(
-                    plotters::style::text_anchor::Pos::new(
-                        plotters::style::text_anchor::HPos::Left,
-                        plotters::style::text_anchor::VPos::Bottom,
-                    ),
-                ),
-            )))?;
             positions.push((id, chart.backend_coord(&(x, y))));
         }
-        root.present()?;
         Ok(positions)
-    })();
-    if let Ok(p) = drawn {
-        positions.set_value(p);
+    })?;
+    if let Some(ctx) = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+    {
+        ctx.set_fill_style_str(&css(ink));
+        ctx.set_font("11px sans-serif");
+        ctx.set_text_align("left");
+        ctx.set_text_baseline("bottom");
+        for &(id, (px, py)) in &positions {
+            let _ = ctx.fill_text(&id.to_string(), px as f64 + 7.0, py as f64 - 4.0);
+        }
     }
+    Ok(positions)
 }
 
 /// Accuracy against a chosen cost, one point per run, with the Pareto front.
@@ -390,7 +505,7 @@ pub fn TradeoffChart() -> impl IntoView {
     // Pixel position of each drawn point, for hover and click.
     let positions = StoredValue::new(Vec::<(u32, (i32, i32))>::new());
     let hovered = RwSignal::new(None::<u32>);
-    let points = move || {
+    let points = Memo::new(move |_| {
         let axis = store.axis.get();
         store.runs.with(|runs| {
             runs.iter()
@@ -401,25 +516,27 @@ pub fn TradeoffChart() -> impl IntoView {
                 })
                 .collect::<Vec<_>>()
         })
-    };
-    let front = move || {
-        let pts = points();
+    });
+    let front = Memo::new(move |_| {
+        let pts = points.get();
         let pairs: Vec<(f64, f64)> = pts.iter().map(|&(_, x, y)| (x, y)).collect();
         pareto_front(&pairs, store.axis.get().higher_is_better())
             .into_iter()
             .map(|i| pts[i].0)
             .collect::<Vec<u32>>()
-    };
+    });
     let painter = Painter::new();
     Effect::new(move |_| {
-        let pts = points();
-        let on_front = front();
-        let axis = store.axis.get();
-        let selected = store.selected.get();
+        let (pts, on_front) = (points.get(), front.get());
+        let (axis, selected) = (store.axis.get(), store.selected.get());
         let Some(canvas) = canvas_ref.get() else {
             return;
         };
-        painter.request(move || draw_tradeoff(canvas, pts, on_front, axis, selected, positions));
+        painter.request(move || {
+            if let Ok(p) = draw_tradeoff(canvas, &pts, &on_front, axis, selected) {
+                positions.set_value(p);
+            }
+        });
     });
     let nearest = move |ev: &web_sys::MouseEvent| -> Option<u32> {
         let canvas = canvas_ref.get()?;
@@ -442,59 +559,60 @@ pub fn TradeoffChart() -> impl IntoView {
         store.runs.with(|runs| {
             let r = runs.iter().find(|r| r.id == id)?;
             let s = r.record.summary.as_ref()?;
+            let c = &r.record.config;
             Some(format!(
-                "Run {id}: {} · test accuracy {} · {} · {}",
-                tradeoff_core::url::layers_to_string(&r.record.config.layers),
+                "Run {id}: {} · batch {} · {} lr {} · test accuracy {} · {}",
+                tradeoff_core::url::layers_to_string(&c.layers),
+                c.batch_size,
+                c.optimizer.kind.name(),
+                c.optimizer.learning_rate,
                 format::percent(s.test_accuracy),
-                format!(
-                    "batch {}, {} lr {}",
-                    r.record.config.batch_size,
-                    r.record.config.optimizer.kind.name(),
-                    r.record.config.optimizer.learning_rate
-                ),
                 format::seconds(s.train_seconds)
             ))
         })
     };
     let front_text = move || {
-        let ids = front();
+        let ids = front.get();
         if ids.is_empty() {
-            "Finish a run to place it on the chart.".to_string()
-        } else {
-            let axis = store.axis.get();
-            let list: Vec<String> = store.runs.with(|runs| {
-                ids.iter()
-                    .filter_map(|id| runs.iter().find(|r| r.id == *id))
-                    .map(|r| {
-                        format!(
-                            "run {} ({}, {})",
-                            r.id,
-                            format::percent(
-                                r.record
-                                    .summary
-                                    .as_ref()
-                                    .map_or(f64::NAN, |s| s.test_accuracy)
-                            ),
-                            format::compact(axis.value(&r.record).unwrap_or(f64::NAN))
-                        )
-                    })
-                    .collect()
-            });
-            format!("Best trade-offs (Pareto front): {}", list.join(", "))
+            return "Finish a run to place it on the chart.".to_string();
         }
+        let axis = store.axis.get();
+        let list: Vec<String> = store.runs.with(|runs| {
+            ids.iter()
+                .filter_map(|id| runs.iter().find(|r| r.id == *id))
+                .map(|r| {
+                    let accuracy = r
+                        .record
+                        .summary
+                        .as_ref()
+                        .map_or(f64::NAN, |s| s.test_accuracy);
+                    let cost = axis.value(&r.record).unwrap_or(f64::NAN);
+                    format!(
+                        "run {} ({}, {})",
+                        r.id,
+                        format::percent(accuracy),
+                        axis_number(cost)
+                    )
+                })
+                .collect()
+        });
+        format!("Best trade-offs (Pareto front): {}", list.join(", "))
     };
     view! {
         <section class="panel tradeoff" aria-label="Trade-off">
             <div class="panel-head">
-                <h2>"The trade-off"</h2>
+                <h2>"The trade-off: test accuracy against cost"</h2>
                 <label class="field small">
                     <span class="label">"Cost axis"</span>
-                    <select on:change=move |ev| {
-                        let v = event_target_value(&ev);
-                        if let Some(a) = CostAxis::ALL.iter().find(|a| a.label() == v) {
-                            store.axis.set(*a);
+                    <select
+                        aria-label="Cost axis"
+                        on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            if let Some(a) = CostAxis::ALL.iter().find(|a| a.label() == v) {
+                                store.axis.set(*a);
+                            }
                         }
-                    }>
+                    >
                         {CostAxis::ALL
                             .iter()
                             .map(|a| view! { <option value=a.label() selected=move || store.axis.get() == *a>{a.label()}</option> })
@@ -508,7 +626,7 @@ pub fn TradeoffChart() -> impl IntoView {
                 height="320"
                 role="img"
                 aria-label="Test accuracy against the chosen cost, one point per run"
-                data-points=move || points().len().to_string()
+                data-points=move || points.with(Vec::len).to_string()
                 on:mousemove=move |ev| hovered.set(nearest(&ev))
                 on:mouseleave=move |_| hovered.set(None)
                 on:click=move |ev| {
@@ -517,6 +635,10 @@ pub fn TradeoffChart() -> impl IntoView {
                     }
                 }
             ></canvas>
+            <ul class="legend" aria-label="Legend">
+                <li><span class="swatch" style=format!("color: {}", css(PALETTE[1]))>"■"</span>" on the Pareto front (no other run is both more accurate and cheaper)"</li>
+                <li><span class="swatch" style=format!("color: {}", css(PALETTE[0]))>"■"</span>" other runs · hover a point for its settings, click it for details"</li>
+            </ul>
             <p class="tooltip" aria-live="polite">{move || tooltip().unwrap_or_default()}</p>
             <p class="chart-text" data-testid="pareto">{front_text}</p>
         </section>

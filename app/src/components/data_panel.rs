@@ -37,6 +37,7 @@ pub fn DataPanel() -> impl IntoView {
             <label>
                 "Dataset"
                 <select
+                    aria-label="Dataset"
                     on:change=on_change
                     prop:value=move || store.config.with(|c| c.dataset.clone())
                 >

@@ -46,6 +46,7 @@ pub fn NumberField(
             <span class="label">{label}</span>
             <input
                 type="text"
+                aria-label=label
                 inputmode=if integer { "numeric" } else { "decimal" }
                 data-step=step
                 prop:value=move || store.config.with(get)
@@ -79,6 +80,7 @@ pub fn SelectField(
         <label class="field">
             <span class="label">{label}</span>
             <select
+                aria-label=label
                 prop:value=move || store.config.with(get)
                 on:change=move |ev| {
                     let v = event_target_value(&ev);
@@ -115,6 +117,7 @@ pub fn CheckField(
         <label class="field check">
             <input
                 type="checkbox"
+                aria-label=label
                 prop:checked=move || store.config.with(get)
                 on:change=move |ev| {
                     let on = event_target_checked(&ev);
