@@ -90,11 +90,13 @@ test('a bad link says which setting is wrong and keeps the defaults', async () =
 test('trains the reference CNN on the CPU in a worker to ≥ 90 % validation accuracy, keeping the page responsive', async () => {
   const page = await newPage(browser);
   await page.goto(server.url + cpuLink());
+  await page.getByLabel('Model cost').waitFor();
   await page.evaluate(() => {
     window.__longTasks = [];
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
-    }).observe({ type: 'longtask', buffered: false });
+    }).observe({ type: 'longtask', buffered: true });
+    window.__trainPressedAt = performance.now();
   });
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await page.getByRole('progressbar', { name: 'Training progress' }).waitFor();
@@ -110,13 +112,20 @@ test('trains the reference CNN on the CPU in a worker to ≥ 90 % validation acc
   assert.match(await page.getByRole('table', { name: /Confusion matrix/ }).innerText(), /Class accuracy/);
   // Long tasks while training: those that ended before the final record arrived (the page
   // marks that moment); the one-off render of the results after it is reported separately.
-  const { tasks, finished } = await page.evaluate(() => ({
+  // Page start-up before Train is pressed is reported, not judged here (load time is measured
+  // in docs/BENCHMARKS.md).
+  const { tasks, pressed, finished } = await page.evaluate(() => ({
     tasks: window.__longTasks,
+    pressed: window.__trainPressedAt,
     finished: performance.getEntriesByName('tradeoff:run-finished')[0].startTime,
   }));
-  const during = tasks.filter((t) => t.start + t.duration <= finished).map((t) => Math.round(t.duration));
-  const after = tasks.filter((t) => t.start + t.duration > finished).map((t) => Math.round(t.duration));
-  console.log(`validation accuracy ${accuracy} %; long tasks while training: [${during}] ms; when the results arrive: [${after}] ms`);
+  const ms = (list) => list.map((t) => Math.round(t.duration));
+  const startup = ms(tasks.filter((t) => t.start < pressed));
+  const during = ms(tasks.filter((t) => t.start >= pressed && t.start + t.duration <= finished));
+  const after = ms(tasks.filter((t) => t.start + t.duration > finished));
+  console.log(
+    `validation accuracy ${accuracy} %; long tasks at start-up: [${startup}] ms, while training: [${during}] ms, when the results arrive: [${after}] ms`,
+  );
   assert.deepEqual(during, [], 'no main-thread task over 50 ms while training');
   await screenshot(page, 'trained');
 
