@@ -7,85 +7,39 @@ use crate::config::RunConfig;
 use crate::record::RunRecord;
 use crate::url::layers_to_string;
 
+/// How one compared field of a config reads.
+type ReadField = fn(&RunConfig) -> String;
+
+/// The fields compared between runs: the name the UI shows and how the value reads.
+const COMPARED: &[(&str, ReadField)] = &[
+    ("dataset", |c| c.dataset.clone()),
+    ("input", |c| {
+        format!("{0}×{0}×{1}", c.input.size, c.input.channels)
+    }),
+    ("layers", |c| layers_to_string(&c.layers)),
+    ("optimizer", |c| c.optimizer.kind.name().into()),
+    ("learning rate", |c| c.optimizer.learning_rate.to_string()),
+    ("schedule", |c| format!("{:?}", c.optimizer.schedule)),
+    ("warm-up", |c| c.optimizer.warmup_steps.to_string()),
+    ("weight decay", |c| c.optimizer.weight_decay.to_string()),
+    ("batch size", |c| c.batch_size.to_string()),
+    ("epochs", |c| c.epochs.to_string()),
+    ("validation", |c| c.validation_fraction.to_string()),
+    ("augmentation", |c| format!("{:?}", c.augmentation)),
+    ("patience", |c| c.patience.to_string()),
+    ("seed", |c| c.seed.to_string()),
+    ("backend", |c| c.backend.name().into()),
+];
+
 /// The short differences from `before` to `after`, e.g. `batch size 64 → 128`.
 pub fn config_changes(before: &RunConfig, after: &RunConfig) -> Vec<String> {
-    let mut changes = Vec::new();
-    let mut diff = |name: &str, a: String, b: String| {
-        if a != b {
-            changes.push(format!("{name} {a} → {b}"));
-        }
-    };
-    let (o, p) = (&before.optimizer, &after.optimizer);
-    diff("dataset", before.dataset.clone(), after.dataset.clone());
-    diff(
-        "input",
-        format!(
-            "{}×{}×{}",
-            before.input.size, before.input.size, before.input.channels
-        ),
-        format!(
-            "{}×{}×{}",
-            after.input.size, after.input.size, after.input.channels
-        ),
-    );
-    diff(
-        "layers",
-        layers_to_string(&before.layers),
-        layers_to_string(&after.layers),
-    );
-    diff("optimizer", o.kind.name().into(), p.kind.name().into());
-    diff(
-        "learning rate",
-        o.learning_rate.to_string(),
-        p.learning_rate.to_string(),
-    );
-    diff(
-        "schedule",
-        format!("{:?}", o.schedule),
-        format!("{:?}", p.schedule),
-    );
-    diff(
-        "warm-up",
-        o.warmup_steps.to_string(),
-        p.warmup_steps.to_string(),
-    );
-    diff(
-        "weight decay",
-        o.weight_decay.to_string(),
-        p.weight_decay.to_string(),
-    );
-    diff(
-        "batch size",
-        before.batch_size.to_string(),
-        after.batch_size.to_string(),
-    );
-    diff(
-        "epochs",
-        before.epochs.to_string(),
-        after.epochs.to_string(),
-    );
-    diff(
-        "validation",
-        before.validation_fraction.to_string(),
-        after.validation_fraction.to_string(),
-    );
-    diff(
-        "augmentation",
-        format!("{:?}", before.augmentation),
-        format!("{:?}", after.augmentation),
-    );
-    diff(
-        "patience",
-        before.patience.to_string(),
-        after.patience.to_string(),
-    );
-    diff("seed", before.seed.to_string(), after.seed.to_string());
-    diff(
-        "backend",
-        before.backend.name().into(),
-        after.backend.name().into(),
-    );
-    changes
+    COMPARED
+        .iter()
+        .filter_map(|(name, read)| {
+            let (a, b) = (read(before), read(after));
+            (a != b).then(|| format!("{name} {a} → {b}"))
+        })
+        .collect()
 }
 
 /// A cost measure for the x axis of the trade-off chart.
