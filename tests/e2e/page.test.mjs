@@ -161,3 +161,21 @@ test('Stop ends a run early and keeps it as stopped', async () => {
   const rows = await waitForRuns(page, 1);
   assert.match(rows[0], /stopped by you after step \d+/);
 });
+
+test('Pause holds the run and Resume continues it to the end', async () => {
+  const page = await newPage(browser);
+  await page.goto(server.url + cpuLink().replace('ep=2', 'ep=1'));
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const progress = page.locator('.progress');
+  await page.waitForFunction(() => /step [1-9]\d* of/.test(document.querySelector('.progress')?.innerText ?? ''));
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await page.getByText(/— paused/).waitFor();
+  const step = async () => Number((await progress.innerText()).match(/step (\d+) of/)[1]);
+  await page.waitForTimeout(500); // a read-back already on its way may still land
+  const held = await step();
+  await page.waitForTimeout(2000);
+  assert.equal(await step(), held, 'no steps are taken while paused');
+  await page.getByRole('button', { name: 'Resume' }).click();
+  const rows = await waitForRuns(page, 1);
+  assert.match(rows[0], /finished/);
+});
