@@ -6,7 +6,7 @@
 //! per-step figures are read back in batches so the GPU is not stalled each step.
 
 use burn::module::Module;
-use burn::nn::loss::CrossEntropyLossConfig;
+use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, AdamWConfig, GradientsParams, ModuleOptimizer, SgdConfig};
@@ -91,6 +91,7 @@ struct Pending {
 /// run draws from Burn's random generator (which is process-wide) at the same time.
 pub struct Trainer {
     config: RunConfig,
+    loss: CrossEntropyLoss,
     device: Device,
     model: Option<Classifier>,
     optimizer: ModuleOptimizer,
@@ -172,6 +173,7 @@ impl Trainer {
             summary: None,
         };
         let mut trainer = Trainer {
+            loss: CrossEntropyLossConfig::new().init(&device),
             rng: Rng::new(config.seed),
             total_steps: steps_per_epoch * config.epochs,
             config,
@@ -251,11 +253,13 @@ impl Trainer {
         let epoch_done = self.cursor >= self.order.len();
         let mut events = Vec::new();
         if self.pending.losses.len() >= self.readback_every || epoch_done {
-            match self.flush().await {
-                Ok(steps) => events.push(Event::Steps(steps)),
+            let steps = match self.flush().await {
+                Ok(steps) => steps,
                 Err(status) => return self.finish(status, events),
-            }
-            if let Some((step, loss)) = self.divergence() {
+            };
+            let diverged = self.divergence(&steps);
+            events.push(Event::Steps(steps));
+            if let Some((step, loss)) = diverged {
                 return self.finish(RunStatus::Diverged { step, loss }, events);
             }
         }
@@ -322,11 +326,11 @@ impl Trainer {
         Some(DIVERGENCE_RATIO * first.max(chance))
     }
 
-    /// The first step whose loss is not finite or exceeds the divergence threshold.
-    fn divergence(&self) -> Option<(usize, f64)> {
+    /// The first of the just-read `steps` whose loss is not finite or exceeds the threshold
+    /// (earlier steps were checked when they were read).
+    fn divergence(&self, steps: &[StepMetrics]) -> Option<(usize, f64)> {
         let limit = self.divergence_threshold()?;
-        self.record
-            .steps
+        steps
             .iter()
             .find(|s| !s.loss.is_finite() || s.loss > limit)
             .map(|s| (s.step, s.loss))
@@ -361,9 +365,7 @@ impl Trainer {
         );
         let model = self.model.take().expect("model present between steps");
         let logits = model.forward(images); // [n, classes]
-        let loss = CrossEntropyLossConfig::new()
-            .init(&self.device)
-            .forward(logits.clone(), labels.clone()); // [1]
+        let loss = self.loss.forward(logits.clone(), labels.clone()); // [1]
         let correct = logits
             .argmax(1)
             .squeeze_dim::<1>(1)
