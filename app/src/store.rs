@@ -79,6 +79,9 @@ pub struct Store {
     /// The backend the last run used.
     pub backend_in_use: RwSignal<Option<String>>,
     worker: StoredValue<Option<Worker>, LocalStorage>,
+    /// Messages sent before the worker said Ready: a message posted while its wasm is still
+    /// loading would find no handler and be lost (a Train pressed early would hang).
+    outbox: StoredValue<Option<Vec<ToWorker>>, LocalStorage>,
     next_id: StoredValue<u32>,
 }
 
@@ -103,6 +106,7 @@ impl Store {
             crash: RwSignal::new(None),
             backend_in_use: RwSignal::new(None),
             worker: StoredValue::new_local(None),
+            outbox: StoredValue::new_local(Some(Vec::new())),
             next_id: StoredValue::new(1),
         };
         store.read_link();
@@ -175,6 +179,7 @@ impl Store {
 
     fn start_worker(&self) {
         let store = *self;
+        self.outbox.set_value(Some(Vec::new()));
         match worker_client::spawn(move |message| store.on_message(message)) {
             Ok(worker) => {
                 let on_error =
@@ -191,9 +196,23 @@ impl Store {
     }
 
     fn send(&self, message: ToWorker) {
+        let queued = self.outbox.try_update_value(|outbox| match outbox {
+            Some(queue) => {
+                queue.push(message.clone());
+                true
+            }
+            None => false,
+        });
+        if queued == Some(true) {
+            return;
+        }
+        self.post(&message);
+    }
+
+    fn post(&self, message: &ToWorker) {
         self.worker.with_value(|w| {
             if let Some(w) = w {
-                worker_client::send(w, &message);
+                worker_client::send(w, message);
             }
         });
     }
@@ -265,7 +284,12 @@ impl Store {
 
     fn on_message(&self, message: FromWorker) {
         match message {
-            FromWorker::Ready => {}
+            FromWorker::Ready => {
+                let queued = self.outbox.try_update_value(Option::take).flatten();
+                for message in queued.unwrap_or_default() {
+                    self.post(&message);
+                }
+            }
             FromWorker::Loading { run_id, message } => {
                 self.update_live(run_id, |l| l.message = message)
             }

@@ -152,6 +152,27 @@ test('a learning rate of 10 ends as "diverged" with the explanation in the page'
   await screenshot(page, 'diverged');
 });
 
+test('Train pressed while the training worker is still loading starts the run once it is ready', async () => {
+  const page = await newPage(browser);
+  // A slow connection: the worker's wasm arrives two seconds after the page is usable.
+  let delayed = false;
+  await page.route('**/worker_bg.wasm', async (route) => {
+    delayed = true;
+    await new Promise((r) => setTimeout(r, 2000));
+    await route.continue();
+  });
+  await page.goto(server.url + cpuLink().replace('ep=2', 'ep=1'));
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await page.waitForFunction(
+    () => /step [1-9]\d* of/.test(document.querySelector('.progress')?.innerText ?? ''),
+    null,
+    { timeout: 60_000 },
+  );
+  assert.ok(delayed, 'the worker download was held back, so Train really came first');
+  const rows = await waitForRuns(page, 1);
+  assert.match(rows[0], /finished/);
+});
+
 test('Stop ends a run early and keeps it as stopped', async () => {
   const page = await newPage(browser);
   await page.goto(server.url + cpuLink().replace('ep=2', 'ep=20'));
