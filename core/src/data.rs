@@ -24,16 +24,28 @@ pub struct BuiltinDataset {
 }
 
 /// Every built-in dataset.
-pub const BUILTIN_DATASETS: &[BuiltinDataset] = &[BuiltinDataset {
-    id: "mnist",
-    name: "MNIST handwritten digits",
-    file: "mnist.tds",
-    classes: 10,
-    input: InputShape {
-        size: 28,
-        channels: 1,
+pub const BUILTIN_DATASETS: &[BuiltinDataset] = &[
+    BuiltinDataset {
+        id: "mnist",
+        name: "MNIST handwritten digits",
+        file: "mnist.tds",
+        classes: 10,
+        input: InputShape {
+            size: 28,
+            channels: 1,
+        },
     },
-}];
+    BuiltinDataset {
+        id: "fashion-mnist",
+        name: "Fashion-MNIST clothing",
+        file: "fashion-mnist.tds",
+        classes: 10,
+        input: InputShape {
+            size: 28,
+            channels: 1,
+        },
+    },
+];
 
 /// The built-in dataset with this id.
 pub fn builtin_dataset(id: &str) -> Option<&'static BuiltinDataset> {
@@ -67,6 +79,36 @@ pub struct ImageSet {
     pub labels: Vec<u16>,
 }
 
+/// One image with its label, small enough to send to the page to draw.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Example {
+    /// Position in its image set.
+    pub index: usize,
+    /// True class.
+    pub label: u16,
+    /// Channels × size × size bytes, as stored.
+    pub pixels: Vec<u8>,
+}
+
+/// What a dataset holds, for the data panel: classes, counts, and a few images of each class.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Preview {
+    /// Display name.
+    pub name: String,
+    /// Class names; a label indexes this list.
+    pub classes: Vec<String>,
+    /// Channels per image.
+    pub channels: usize,
+    /// Side length of the square images.
+    pub size: usize,
+    /// Training images per class.
+    pub train_counts: Vec<usize>,
+    /// Test images per class.
+    pub test_counts: Vec<usize>,
+    /// Up to `per_class` training images of each class, grouped by class.
+    pub samples: Vec<Example>,
+}
+
 /// A dataset's train and test parts.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dataset {
@@ -93,6 +135,28 @@ struct TdsHeader {
 const MAX_TDS_BYTES: u64 = 512 << 20;
 
 impl Dataset {
+    /// Class names and counts and the first `per_class` training images of each class.
+    pub fn preview(&self, per_class: usize) -> Preview {
+        let train = &self.train;
+        let samples = (0..train.classes.len())
+            .flat_map(|class| {
+                (0..train.len())
+                    .filter(move |&i| train.labels[i] as usize == class)
+                    .take(per_class)
+            })
+            .map(|i| train.example(i))
+            .collect();
+        Preview {
+            name: self.name.clone(),
+            classes: train.classes.clone(),
+            channels: train.channels,
+            size: train.size,
+            train_counts: train.class_counts(),
+            test_counts: self.test.class_counts(),
+            samples,
+        }
+    }
+
     /// Reads a gzip-compressed `.tds` file (see `scripts/make_datasets.py` for the layout).
     pub fn from_tds(compressed: &[u8]) -> Result<Self, DataError> {
         let mut raw = Vec::new();
@@ -167,6 +231,15 @@ impl ImageSet {
     pub fn image(&self, i: usize) -> &[u8] {
         let n = self.image_len();
         &self.pixels[i * n..(i + 1) * n]
+    }
+
+    /// Image `i` with its label, as an owned [`Example`].
+    pub fn example(&self, i: usize) -> Example {
+        Example {
+            index: i,
+            label: self.labels[i],
+            pixels: self.image(i).to_vec(),
+        }
     }
 
     /// Images per class.

@@ -109,6 +109,18 @@ impl ConfusionMatrix {
     }
 }
 
+/// Most misclassified test images a [`Summary`] keeps (enough for a grid, small in a record).
+pub const MAX_MISCLASSIFIED: usize = 36;
+
+/// A test image the model got wrong.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Misclassified {
+    /// The image and its true label.
+    pub example: crate::data::Example,
+    /// The class the model chose.
+    pub predicted: u16,
+}
+
 /// Results measured once at the end of a run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
@@ -122,6 +134,10 @@ pub struct Summary {
     pub confusion: ConfusionMatrix,
     /// Predicted class of every test image, in test-set order.
     pub test_predictions: Vec<u16>,
+    /// The first wrongly classified test images (at most [`MAX_MISCLASSIFIED`]), with what the
+    /// model said, at the run's input shape.
+    #[serde(default)]
+    pub misclassified: Vec<Misclassified>,
     /// Inference time per image at batch 1, in milliseconds.
     pub latency_ms_batch1: f64,
     /// Inference time per image at batch 64, in milliseconds.

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::config::RunConfig;
+use crate::data::Preview;
 use crate::metrics::{EpochMetrics, StepMetrics};
 use crate::record::RunRecord;
 
@@ -25,6 +26,11 @@ pub enum ToWorker {
     Resume,
     /// End the current run and send its partial record.
     Stop,
+    /// Load a built-in dataset (if not loaded yet) and describe it.
+    Preview {
+        /// Built-in dataset id.
+        dataset: String,
+    },
 }
 
 /// Worker → page.
@@ -73,6 +79,13 @@ pub enum FromWorker {
         run_id: u32,
         /// The record.
         record: Box<RunRecord>,
+    },
+    /// What a dataset holds, or why it could not be loaded.
+    Preview {
+        /// Built-in dataset id, as asked.
+        dataset: String,
+        /// Classes, counts and sample images; or the reason, in words.
+        result: Result<Box<Preview>, String>,
     },
     /// The worker hit a bug and is about to stop; the page starts a new one.
     Crashed {

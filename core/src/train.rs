@@ -16,7 +16,9 @@ use web_time::Instant;
 use crate::config::{ConfigError, OptimizerKind, RunConfig};
 use crate::cost::ModelCost;
 use crate::data::{Dataset, ImageSet, Normalisation, Split};
-use crate::metrics::{ConfusionMatrix, EpochMetrics, StepMetrics, Summary};
+use crate::metrics::{
+    ConfusionMatrix, EpochMetrics, MAX_MISCLASSIFIED, Misclassified, StepMetrics, Summary,
+};
 use crate::model::Classifier;
 use crate::record::{RunRecord, RunStatus};
 use crate::rng::Rng;
@@ -506,6 +508,16 @@ impl Trainer {
             test_loss,
             class_names: self.test.classes.clone(),
             confusion,
+            misclassified: predicted
+                .iter()
+                .enumerate()
+                .filter(|&(i, &p)| p != self.test.labels[i])
+                .take(MAX_MISCLASSIFIED)
+                .map(|(i, &predicted)| Misclassified {
+                    example: self.test.example(i),
+                    predicted,
+                })
+                .collect(),
             test_predictions: predicted,
             latency_ms_batch1,
             latency_ms_batch64,

@@ -7,7 +7,7 @@ mod common;
 use std::io::Write;
 
 use tradeoff_core::config::{Augmentation, InputShape};
-use tradeoff_core::data::{Dataset, ImageSet, Split};
+use tradeoff_core::data::{BUILTIN_DATASETS, Dataset, ImageSet, Split};
 use tradeoff_core::rng::Rng;
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
@@ -28,12 +28,55 @@ const HEADER: &str =
     r#"{"name":"tiny","classes":["a","b"],"channels":1,"height":2,"width":2,"train":2,"test":1}"#;
 
 #[test]
-fn the_built_in_mnist_subset_is_balanced() {
-    let d = common::mnist();
-    assert_eq!((d.train.len(), d.test.len()), (10_000, 2_000));
-    assert_eq!(d.train.class_counts(), vec![1000; 10]);
-    assert_eq!(d.test.class_counts(), vec![200; 10]);
-    assert_eq!((d.train.channels, d.train.size), (1, 28));
+fn every_built_in_dataset_is_balanced_small_and_matches_the_catalogue() {
+    for info in BUILTIN_DATASETS {
+        let path = format!(
+            "{}/../static/datasets/{}",
+            env!("CARGO_MANIFEST_DIR"),
+            info.file
+        );
+        let size = std::fs::metadata(&path).unwrap().len();
+        assert!(
+            size <= 5_000_000,
+            "{}: {size} bytes is over 5 MB",
+            info.file
+        );
+        let d = common::builtin(info.file);
+        assert_eq!(d.train.classes.len(), info.classes, "{}", info.id);
+        assert_eq!(
+            (d.train.channels, d.train.size),
+            (info.input.channels, info.input.size)
+        );
+        let train = d.train.class_counts();
+        assert!(
+            train.iter().all(|&n| n == train[0] && n >= 500),
+            "{}: {train:?}",
+            info.id
+        );
+        assert_eq!(
+            d.test.class_counts(),
+            vec![200; info.classes],
+            "{}",
+            info.id
+        );
+        // Images are real pictures, not blank: most have ink.
+        let blank = (0..d.train.len()).filter(|&i| d.train.image(i).iter().all(|&p| p == 0));
+        assert_eq!(blank.count(), 0, "{}", info.id);
+    }
+}
+
+#[test]
+fn a_preview_names_the_classes_counts_them_and_shows_each() {
+    let d = common::builtin("fashion-mnist.tds");
+    let p = d.preview(4);
+    assert_eq!(p.classes[9], "Ankle boot");
+    assert_eq!(p.train_counts, vec![800; 10]);
+    assert_eq!(p.test_counts, vec![200; 10]);
+    assert_eq!(p.samples.len(), 40);
+    for (k, s) in p.samples.iter().enumerate() {
+        assert_eq!(s.label as usize, k / 4, "samples are grouped by class");
+        assert_eq!(s.pixels, d.train.image(s.index), "the sample is that image");
+    }
 }
 
 #[test]

@@ -6,6 +6,7 @@ mod common;
 
 use tradeoff_core::backend::{CPU_BACKEND_NAME, cpu_device};
 use tradeoff_core::config::{OptimizerKind, RunConfig};
+use tradeoff_core::metrics::MAX_MISCLASSIFIED;
 use tradeoff_core::record::RunStatus;
 use tradeoff_core::train::{DIVERGENCE_RATIO, Event, Trainer};
 
@@ -36,6 +37,16 @@ fn reference_cnn_reaches_95_percent_in_3_epochs() {
     assert_eq!(summary.model_bytes, 27_562 * 4);
     assert_eq!(summary.confusion.total(), data.test.len() as u32);
     assert_eq!(summary.test_predictions.len(), data.test.len());
+    // The misclassified grid: really wrong, really those images, as many as there are (capped).
+    let wrong = (0..data.test.len())
+        .filter(|&i| summary.test_predictions[i] != data.test.labels[i])
+        .count();
+    assert_eq!(summary.misclassified.len(), wrong.min(MAX_MISCLASSIFIED));
+    for m in &summary.misclassified {
+        assert_ne!(m.predicted, m.example.label);
+        assert_eq!(m.example.label, data.test.labels[m.example.index]);
+        assert_eq!(m.example.pixels, data.test.image(m.example.index));
+    }
     assert!(summary.latency_ms_batch1 > 0.0 && summary.latency_ms_batch64 > 0.0);
     // Batching amortises per-call overhead: per-image latency at 64 is below batch 1.
     assert!(summary.latency_ms_batch64 < summary.latency_ms_batch1);

@@ -7,11 +7,16 @@ use tradeoff_core::data::Dataset;
 use tradeoff_core::record::RunRecord;
 use tradeoff_core::train::{Event, Trainer};
 
-/// The built-in MNIST subset shipped in `static/datasets/`.
+/// A built-in dataset file shipped in `static/datasets/`.
+pub fn builtin(file: &str) -> Dataset {
+    let path = format!("{}/../static/datasets/{file}", env!("CARGO_MANIFEST_DIR"));
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    Dataset::from_tds(&bytes).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The built-in MNIST subset.
 pub fn mnist() -> Dataset {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../static/datasets/mnist.tds");
-    Dataset::from_tds(&std::fs::read(path).expect("static/datasets/mnist.tds exists"))
-        .expect("mnist.tds parses")
+    builtin("mnist.tds")
 }
 
 /// A smaller slice of MNIST for fast tests: the first `train` and `test` images.
