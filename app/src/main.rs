@@ -7,6 +7,8 @@ mod store;
 mod worker_client;
 
 fn main() {
+    #[cfg(target_family = "wasm")]
+    tradeoff_core::backend::run_static_constructors_once();
     console_error_panic_hook::set_once();
     store::install_panic_panel();
     leptos::mount::mount_to_body(app::App);

@@ -23,3 +23,23 @@ pub async fn webgpu_device() -> Result<Device, String> {
         .await
         .map_err(|e| format!("WebGPU could not start: {e}"))
 }
+
+/// Runs the WebAssembly module's static constructors (Burn's GPU compiler registers its
+/// dialects through them), once. Call it first thing in `main` of every wasm binary.
+///
+/// Without an explicit call, `wasm-ld` treats the module as a command and re-runs every
+/// constructor at the start of *each* call from JavaScript into wasm: measured at 100–200 ms
+/// of the page's main thread per edit, and overhead on every step the worker is woken for.
+/// Referencing `__wasm_call_ctors` here is what tells the linker not to do that.
+#[cfg(target_family = "wasm")]
+pub fn run_static_constructors_once() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    unsafe extern "C" {
+        fn __wasm_call_ctors();
+    }
+    static DONE: AtomicBool = AtomicBool::new(false);
+    if !DONE.swap(true, Ordering::SeqCst) {
+        // SAFETY: the linker-made constructor runner, called once before anything else runs.
+        unsafe { __wasm_call_ctors() };
+    }
+}
