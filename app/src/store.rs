@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use tradeoff_core::compare::{CostAxis, config_changes};
 use tradeoff_core::config::RunConfig;
 use tradeoff_core::cost::ModelCost;
-use tradeoff_core::data::builtin_dataset;
+use tradeoff_core::data::{Preview, builtin_dataset};
 use tradeoff_core::metrics::{EpochMetrics, StepMetrics};
 use tradeoff_core::protocol::{FromWorker, ToWorker};
 use tradeoff_core::record::{RunRecord, RunStatus};
@@ -48,6 +48,20 @@ pub struct LiveRun {
     pub message: String,
 }
 
+/// A built-in dataset on its way from the server.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Download {
+    /// Built-in dataset id.
+    pub dataset: String,
+    /// Bytes so far.
+    pub received: u64,
+    /// Bytes in all, when known.
+    pub total: Option<u64>,
+}
+
+/// A dataset's preview as the worker sent it: classes, counts and samples, or why not.
+pub type PreviewResult = Result<Box<Preview>, String>;
+
 /// A notice at the top of the page.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Notice {
@@ -78,6 +92,10 @@ pub struct Store {
     pub crash: RwSignal<Option<String>>,
     /// The backend the last run used.
     pub backend_in_use: RwSignal<Option<String>>,
+    /// Previews of built-in datasets by id, as they arrive.
+    pub previews: RwSignal<Vec<(String, PreviewResult)>>,
+    /// The dataset download in progress.
+    pub download: RwSignal<Option<Download>>,
     worker: StoredValue<Option<Worker>, LocalStorage>,
     /// Messages sent before the worker said Ready: a message posted while its wasm is still
     /// loading would find no handler and be lost (a Train pressed early would hang).
@@ -105,13 +123,32 @@ impl Store {
             notices: RwSignal::new(Vec::new()),
             crash: RwSignal::new(None),
             backend_in_use: RwSignal::new(None),
+            previews: RwSignal::new(Vec::new()),
+            download: RwSignal::new(None),
             worker: StoredValue::new_local(None),
             outbox: StoredValue::new_local(Some(Vec::new())),
             next_id: StoredValue::new(1),
         };
         store.read_link();
         store.start_worker();
+        // Each chosen built-in dataset is described once (the worker keeps it for training).
+        let dataset = Memo::new(move |_| store.config.with(|c| c.dataset.clone()));
+        Effect::new(move |_| {
+            let id = dataset.get();
+            let known = store
+                .previews
+                .with_untracked(|p| p.iter().any(|(d, _)| *d == id));
+            if !known && builtin_dataset(&id).is_some() {
+                store.send(ToWorker::Preview { dataset: id });
+            }
+        });
         store
+    }
+
+    /// The preview of built-in dataset `id`, once it has arrived.
+    pub fn preview(&self, id: &str) -> Option<PreviewResult> {
+        self.previews
+            .with(|p| p.iter().find(|(d, _)| d == id).map(|(_, r)| r.clone()))
     }
 
     /// Adds a notice.
@@ -299,6 +336,7 @@ impl Store {
                 total_steps,
                 fallback_reason,
             } => {
+                self.download.set(None);
                 if let Some(reason) = fallback_reason {
                     self.notify("warning", reason);
                 }
@@ -322,12 +360,32 @@ impl Store {
             }
             FromWorker::Finished { run_id, record } => self.finish(run_id, *record),
             FromWorker::Error { run_id, message } => {
+                self.download.set(None);
                 if self.live_id() == Some(run_id) {
                     self.live.set(None);
                 }
                 self.notify("error", format!("The run could not start: {message}"));
             }
             FromWorker::Crashed { message } => self.on_crash(message),
+            FromWorker::Download {
+                dataset,
+                received,
+                total,
+            } => self.download.set(Some(Download {
+                dataset,
+                received,
+                total,
+            })),
+            FromWorker::Preview { dataset, result } => {
+                self.download.set(None);
+                if let Err(reason) = &result {
+                    self.notify(
+                        "error",
+                        format!("The dataset could not be loaded: {reason}"),
+                    );
+                }
+                self.previews.update(|p| p.push((dataset, result)));
+            }
         }
     }
 

@@ -3,6 +3,7 @@
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
+    tradeoff_core::backend::run_static_constructors_once();
     wasm::start();
 }
 
@@ -14,7 +15,7 @@ fn main() {
 #[cfg(target_arch = "wasm32")]
 mod wasm {
     use std::cell::{Cell, RefCell};
-    use std::collections::HashMap;
+    use std::collections::{HashMap, HashSet};
     use std::rc::Rc;
 
     use js_sys::{Promise, Uint8Array};
@@ -34,6 +35,9 @@ mod wasm {
     /// Stop are seen promptly.
     const YIELD_EVERY_MS: f64 = 40.0;
 
+    /// Sample images of each class in a dataset preview.
+    const PREVIEW_PER_CLASS: usize = 4;
+
     /// What the page asked for, read by the run loop between steps.
     #[derive(Default)]
     struct Control {
@@ -42,6 +46,8 @@ mod wasm {
         paused: Cell<bool>,
         /// Loaded datasets by id, so a second run does not fetch again.
         datasets: RefCell<HashMap<String, Rc<Dataset>>>,
+        /// Datasets being downloaded now.
+        downloading: RefCell<HashSet<String>>,
         /// The WebGPU device once brought up, or why it could not be.
         webgpu: RefCell<Option<Result<Device, String>>>,
     }
@@ -94,6 +100,9 @@ mod wasm {
                     }
                     Ok(ToWorker::Pause) => control.paused.set(true),
                     Ok(ToWorker::Resume) => control.paused.set(false),
+                    Ok(ToWorker::Preview { dataset }) => {
+                        wasm_bindgen_futures::spawn_local(preview(control.clone(), dataset));
+                    }
                     Ok(ToWorker::Stop) => {
                         control.current.set(None);
                         control.paused.set(false);
@@ -107,7 +116,8 @@ mod wasm {
         post(&FromWorker::Ready);
     }
 
-    async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+    /// Downloads `url`, posting [`FromWorker::Download`] as chunks arrive.
+    async fn fetch_bytes(url: &str, dataset: &str) -> Result<Vec<u8>, String> {
         let response = JsFuture::from(scope().fetch_with_str(url))
             .await
             .map_err(|_| format!("could not download {url}"))?;
@@ -118,20 +128,52 @@ mod wasm {
                 response.status()
             ));
         }
-        let buffer = JsFuture::from(response.array_buffer().map_err(|_| "no body".to_string())?)
-            .await
-            .map_err(|_| format!("the download of {url} broke off"))?;
-        Ok(Uint8Array::new(&buffer).to_vec())
+        let total = response
+            .headers()
+            .get("content-length")
+            .ok()
+            .flatten()
+            .and_then(|n| n.parse::<u64>().ok());
+        let broke_off = || format!("the download of {url} broke off");
+        let body = response.body().ok_or_else(broke_off)?;
+        let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+        let mut bytes = Vec::with_capacity(total.unwrap_or(0) as usize);
+        loop {
+            let chunk = JsFuture::from(reader.read())
+                .await
+                .map_err(|_| broke_off())?;
+            let done = js_sys::Reflect::get(&chunk, &"done".into()).map_err(|_| broke_off())?;
+            if done.is_truthy() {
+                break;
+            }
+            let value = js_sys::Reflect::get(&chunk, &"value".into()).map_err(|_| broke_off())?;
+            bytes.extend(Uint8Array::new(&value).to_vec());
+            post(&FromWorker::Download {
+                dataset: dataset.to_string(),
+                received: bytes.len() as u64,
+                total,
+            });
+        }
+        Ok(bytes)
     }
 
+    /// The built-in dataset `id`, downloaded once per worker; a second caller waits for the
+    /// first download instead of starting another.
     async fn dataset(control: &Control, id: &str) -> Result<Rc<Dataset>, String> {
+        let info =
+            builtin_dataset(id).ok_or_else(|| format!("there is no built-in dataset '{id}'"))?;
+        while control.downloading.borrow().contains(id) {
+            sleep(50).await;
+        }
         if let Some(d) = control.datasets.borrow().get(id) {
             return Ok(d.clone());
         }
-        let info =
-            builtin_dataset(id).ok_or_else(|| format!("there is no built-in dataset '{id}'"))?;
-        let bytes = fetch_bytes(&format!("datasets/{}", info.file)).await?;
-        let data = Rc::new(Dataset::from_tds(&bytes).map_err(|e| e.to_string())?);
+        control.downloading.borrow_mut().insert(id.to_string());
+        let result = fetch_bytes(&format!("datasets/{}", info.file), id)
+            .await
+            .and_then(|bytes| Dataset::from_tds(&bytes).map_err(|e| e.to_string()));
+        control.downloading.borrow_mut().remove(id);
+        let data = Rc::new(result?);
         control
             .datasets
             .borrow_mut()
@@ -139,12 +181,39 @@ mod wasm {
         Ok(data)
     }
 
-    fn has_webgpu() -> bool {
-        let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into());
-        navigator
-            .and_then(|n| js_sys::Reflect::get(&n, &"gpu".into()))
-            .map(|gpu| !gpu.is_undefined() && !gpu.is_null())
-            .unwrap_or(false)
+    /// Answers a [`ToWorker::Preview`].
+    async fn preview(control: Rc<Control>, id: String) {
+        let result = dataset(&control, &id)
+            .await
+            .map(|d| Box::new(d.preview(PREVIEW_PER_CLASS)));
+        post(&FromWorker::Preview {
+            dataset: id,
+            result,
+        });
+    }
+
+    /// Why WebGPU cannot be used here, checked before Burn is asked, in words a person can act on.
+    async fn webgpu_unavailable() -> Option<String> {
+        let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).ok()?;
+        let gpu = js_sys::Reflect::get(&navigator, &"gpu".into()).ok()?;
+        if gpu.is_undefined() || gpu.is_null() {
+            return Some("this browser offers no WebGPU".into());
+        }
+        let request: js_sys::Function = js_sys::Reflect::get(&gpu, &"requestAdapter".into())
+            .ok()?
+            .dyn_into()
+            .ok()?;
+        let adapter = match request.call0(&gpu) {
+            Ok(promise) => JsFuture::from(Promise::from(promise)).await.ok(),
+            Err(_) => None,
+        };
+        match adapter {
+            Some(a) if !a.is_null() && !a.is_undefined() => None,
+            _ => Some(
+                "this browser's WebGPU found no usable graphics adapter (it may be switched off, or the GPU blocked)"
+                    .into(),
+            ),
+        }
     }
 
     /// The device for a run, its name, and why it is not the one asked for (if it is not).
@@ -156,10 +225,9 @@ mod wasm {
             return (cpu_device(), CPU_BACKEND_NAME.into(), None);
         }
         if control.webgpu.borrow().is_none() {
-            let result = if has_webgpu() {
-                backend::webgpu_device().await
-            } else {
-                Err("this browser offers no WebGPU".to_string())
+            let result = match webgpu_unavailable().await {
+                None => backend::webgpu_device().await,
+                Some(reason) => Err(reason),
             };
             *control.webgpu.borrow_mut() = Some(result);
         }

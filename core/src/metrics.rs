@@ -92,10 +92,14 @@ impl ConfusionMatrix {
         self.counts.iter().sum()
     }
 
+    /// Number classified correctly.
+    pub fn correct(&self) -> u32 {
+        (0..self.classes).map(|c| self.get(c, c)).sum()
+    }
+
     /// Share classified correctly, 0..1.
     pub fn accuracy(&self) -> f64 {
-        let correct: u32 = (0..self.classes).map(|c| self.get(c, c)).sum();
-        correct as f64 / self.total().max(1) as f64
+        self.correct() as f64 / self.total().max(1) as f64
     }
 
     /// Recall of each class (correct ÷ examples of that class); `None` for absent classes.

@@ -80,6 +80,15 @@ pub enum FromWorker {
         /// The record.
         record: Box<RunRecord>,
     },
+    /// Part of a built-in dataset has arrived.
+    Download {
+        /// Built-in dataset id.
+        dataset: String,
+        /// Bytes so far.
+        received: u64,
+        /// Bytes in all, when the server says.
+        total: Option<u64>,
+    },
     /// What a dataset holds, or why it could not be loaded.
     Preview {
         /// Built-in dataset id, as asked.

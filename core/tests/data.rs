@@ -7,7 +7,7 @@ mod common;
 use std::io::Write;
 
 use tradeoff_core::config::{Augmentation, InputShape};
-use tradeoff_core::data::{BUILTIN_DATASETS, Dataset, ImageSet, Split};
+use tradeoff_core::data::{BUILTIN_DATASETS, Dataset, Example, ImageSet, Split};
 use tradeoff_core::rng::Rng;
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
@@ -77,6 +77,41 @@ fn a_preview_names_the_classes_counts_them_and_shows_each() {
         assert_eq!(s.label as usize, k / 4, "samples are grouped by class");
         assert_eq!(s.pixels, d.train.image(s.index), "the sample is that image");
     }
+}
+
+#[test]
+fn thumbnails_encode_as_bmp_with_the_right_pixels() {
+    // 3×3 RGB: red ramp in the first plane, green constant, blue zero.
+    let pixels: Vec<u8> = (0..9).map(|i| i * 10).chain([7; 9]).chain([0; 9]).collect();
+    let example = Example {
+        index: 0,
+        label: 0,
+        pixels,
+    };
+    let bmp = example.to_bmp(3, 3);
+    let row = 12; // 3 pixels × 3 bytes, padded to 4
+    assert_eq!(&bmp[..2], b"BM");
+    assert_eq!(
+        u32::from_le_bytes(bmp[2..6].try_into().unwrap()) as usize,
+        bmp.len()
+    );
+    assert_eq!(bmp.len(), 54 + 3 * row);
+    assert_eq!(
+        i32::from_le_bytes(bmp[22..26].try_into().unwrap()),
+        -3,
+        "top-down rows"
+    );
+    // Pixel (x=1, y=2) is index 7: B=0, G=7, R=70.
+    let at = 54 + 2 * row + 3;
+    assert_eq!(&bmp[at..at + 3], &[0, 7, 70]);
+    // Grey repeats its channel.
+    let grey = Example {
+        index: 0,
+        label: 0,
+        pixels: vec![200; 4],
+    }
+    .to_bmp(1, 2);
+    assert_eq!(&grey[54..60], &[200; 6]);
 }
 
 #[test]

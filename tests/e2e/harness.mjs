@@ -34,6 +34,7 @@ export async function startServer() {
       'Cross-Origin-Opener-Policy': 'same-origin',
       'Cross-Origin-Embedder-Policy': 'require-corp',
       'Cross-Origin-Resource-Policy': 'same-origin',
+      'Content-Length': fs.statSync(file).size,
     });
     fs.createReadStream(file).pipe(res);
   });

@@ -35,6 +35,53 @@ test('the built page renders the app shell with the reference model and its cost
   assert.deepEqual(page.errors, []);
 });
 
+test('the data panel shows each class with counts and images; only the chosen dataset is downloaded', async () => {
+  const page = await newPage(browser);
+  const before = server.requests.length;
+  await page.goto(server.url);
+  const classes = page.getByRole('list', { name: 'Classes' });
+  await classes.getByRole('listitem').first().waitFor();
+  assert.equal(await classes.getByRole('listitem').count(), 10);
+  await classes.getByRole('listitem', { name: '7: 1000 training and 200 test images' }).waitFor();
+  assert.equal(await classes.getByRole('img', { name: 'a training image of 3' }).count(), 4);
+  // The thumbnails show the digits: drawn back onto a canvas, a digit has bright pixels.
+  const ink = await page.evaluate(async () => {
+    const img = document.querySelector('ul.classes img');
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.naturalWidth;
+    c.height = img.naturalHeight;
+    const g = c.getContext('2d');
+    g.drawImage(img, 0, 0);
+    const d = g.getImageData(0, 0, c.width, c.height).data;
+    return d.filter((v, i) => i % 4 === 0 && v > 128).length;
+  });
+  assert.ok(ink > 20, `${ink} bright pixels in the first thumbnail`);
+  const fetched = () => server.requests.slice(before).filter((r) => r.includes('/datasets/'));
+  assert.deepEqual(fetched(), ['/datasets/mnist.tds']);
+
+  await page.getByLabel('Dataset', { exact: true }).selectOption('fashion-mnist');
+  await classes.getByRole('listitem', { name: 'Ankle boot: 800 training and 200 test images' }).waitFor();
+  assert.match(await page.locator('fieldset', { hasText: 'Dataset' }).innerText(), /8,000 for training and validation, 2,000 for the final test/);
+  assert.match(page.url(), /ds=fashion-mnist/);
+  assert.deepEqual(fetched(), ['/datasets/mnist.tds', '/datasets/fashion-mnist.tds']);
+  await screenshot(page, 'fashion-data');
+  assert.deepEqual(page.errors, []);
+});
+
+test('Auto without a usable WebGPU adapter trains on the CPU and says why', async () => {
+  const page = await newPage(browser);
+  await page.goto(server.url + cpuLink().replace('layers=c8k3-p2-c16k3-p2-d64', 'layers=d32').replace('ep=2', 'ep=1').replace('be=cpu', 'be=auto'));
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const rows = await waitForRuns(page, 1);
+  assert.match(rows[0], /finished/);
+  assert.match(rows[0], /cpu \(flex\)/);
+  assert.match(
+    await page.locator('.notice.warning').innerText(),
+    /WebGPU found no usable graphics adapter.*training on the CPU instead/,
+  );
+});
+
 test('an impossible stack is explained and Train is disabled', async () => {
   const page = await newPage(browser);
   await page.goto(server.url + '#v=1&layers=p2-p2-p2-p2-c8k3');
@@ -110,6 +157,13 @@ test('trains the reference CNN on the CPU in a worker to ≥ 90 % validation acc
   assert.match(details, /Test accuracy \d+\.\d %/);
   assert.match(await page.locator('.backend').innerText(), /cpu \(flex\)/);
   assert.match(await page.getByRole('table', { name: /Confusion matrix/ }).innerText(), /Class accuracy/);
+  // The misclassified grid: every caption names two different classes.
+  const captions = await page.locator('.misclassified figcaption').allInnerTexts();
+  assert.ok(captions.length > 0 && captions.length <= 36, `${captions.length} misclassified shown`);
+  for (const c of captions) {
+    const [truth, said] = c.split('→').map((x) => x.trim());
+    assert.notEqual(truth, said, c);
+  }
   // Long tasks while training: those that ended before the final record arrived (the page
   // marks that moment); the one-off render of the results after it is reported separately.
   // Page start-up before Train is pressed is reported, not judged here (load time is measured

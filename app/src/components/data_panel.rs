@@ -1,11 +1,13 @@
-//! Choosing the dataset.
+//! Choosing the dataset, and what it holds: classes, counts and a few images of each.
 
 use leptos::prelude::*;
-use tradeoff_core::data::{BUILTIN_DATASETS, builtin_dataset};
+use tradeoff_core::data::{BUILTIN_DATASETS, Preview, builtin_dataset};
 
+use crate::components::thumbnail::Thumbnail;
+use crate::format;
 use crate::store::Store;
 
-/// The dataset picker and what the chosen dataset holds.
+/// The dataset picker, its download progress and its preview.
 #[component]
 pub fn DataPanel() -> impl IntoView {
     let store = expect_context::<Store>();
@@ -18,18 +20,38 @@ pub fn DataPanel() -> impl IntoView {
             });
         }
     };
-    let about = move || {
-        store.config.with(|c| match builtin_dataset(&c.dataset) {
-            Some(d) => format!(
-                "{}: {} classes, {}×{} {} images. 10,000 for training and validation, 2,000 for the final test.",
-                d.name,
-                d.classes,
-                d.input.size,
-                d.input.size,
-                if d.input.channels == 1 { "grey" } else { "colour" }
-            ),
-            None => "Your own images".to_string(),
+    let current = move || store.config.with(|c| c.dataset.clone());
+    let download = move || {
+        let id = current();
+        store.download.get().filter(|d| d.dataset == id).map(|d| {
+            let name = builtin_dataset(&id)
+                .map(|b| b.name)
+                .unwrap_or("the dataset");
+            let text = match d.total {
+                Some(total) => format!(
+                    "Downloading {name}: {} of {}",
+                    format::bytes(d.received),
+                    format::bytes(total)
+                ),
+                None => format!("Downloading {name}: {}", format::bytes(d.received)),
+            };
+            let value = d
+                .total
+                .map(|t| (d.received as f64 / t.max(1) as f64).to_string());
+            view! {
+                <div class="download">
+                    <progress aria-label="Dataset download" max="1" value=value></progress>
+                    <p role="status">{text}</p>
+                </div>
+            }
         })
+    };
+    let preview = move || match store.preview(&current()) {
+        Some(Ok(p)) => view! { <DatasetPreview preview=*p /> }.into_any(),
+        Some(Err(reason)) => {
+            view! { <p class="hint blocked">{format!("Not loaded: {reason}")}</p> }.into_any()
+        }
+        None => view! { <p class="hint">"Loading the dataset…"</p> }.into_any(),
     };
     view! {
         <fieldset class="panel">
@@ -39,7 +61,7 @@ pub fn DataPanel() -> impl IntoView {
                 <select
                     aria-label="Dataset"
                     on:change=on_change
-                    prop:value=move || store.config.with(|c| c.dataset.clone())
+                    prop:value=current
                 >
                     {BUILTIN_DATASETS
                         .iter()
@@ -47,7 +69,71 @@ pub fn DataPanel() -> impl IntoView {
                         .collect_view()}
                 </select>
             </label>
-            <p class="hint">{about}</p>
+            {download}
+            {preview}
         </fieldset>
+    }
+}
+
+/// Counts and sample images per class.
+#[component]
+fn DatasetPreview(preview: Preview) -> impl IntoView {
+    let train: usize = preview.train_counts.iter().sum();
+    let test: usize = preview.test_counts.iter().sum();
+    let about = format!(
+        "{} classes of {}×{} {} images: {} for training and validation, {} for the final test.",
+        preview.classes.len(),
+        preview.size,
+        preview.size,
+        if preview.channels == 1 {
+            "grey"
+        } else {
+            "colour"
+        },
+        format::count(train as u64),
+        format::count(test as u64),
+    );
+    let (channels, size) = (preview.channels, preview.size);
+    let rows = preview
+        .classes
+        .iter()
+        .enumerate()
+        .map(|(class, name)| {
+            let counts = format!(
+                "{} + {}",
+                preview.train_counts[class], preview.test_counts[class]
+            );
+            let described = format!(
+                "{name}: {} training and {} test images",
+                preview.train_counts[class], preview.test_counts[class]
+            );
+            let thumbs = preview
+                .samples
+                .iter()
+                .filter(|s| s.label as usize == class)
+                .map(|s| {
+                    view! {
+                        <Thumbnail
+                            example=s.clone()
+                            channels=channels
+                            size=size
+                            label=format!("a training image of {name}")
+                        />
+                    }
+                })
+                .collect_view();
+            view! {
+                <li aria-label=described>
+                    <span class="class-name">{name.clone()}</span>
+                    <span class="class-count">{counts}</span>
+                    <span class="thumbs">{thumbs}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <p class="hint">{about}</p>
+        <ul class="classes" aria-label="Classes">{rows}</ul>
+        <p class="hint">"Per class: training + test images."</p>
     }
 }

@@ -7,4 +7,5 @@ pub mod model_editor;
 pub mod notices;
 pub mod run_details;
 pub mod runs_table;
+pub mod thumbnail;
 pub mod training_form;

@@ -1,7 +1,11 @@
-//! One run in detail: how it ended, its figures, the confusion matrix, per-class accuracy.
+//! One run in detail: how it ended, its figures, the confusion matrix, per-class accuracy and
+//! the test images it got wrong.
 
 use leptos::prelude::*;
+use tradeoff_core::config::InputShape;
+use tradeoff_core::metrics;
 
+use crate::components::thumbnail::Thumbnail;
 use crate::format;
 use crate::store::Store;
 
@@ -22,6 +26,7 @@ pub fn RunDetails() -> impl IntoView {
                     .map(|run| {
                         let r = run.record;
                         let names: Vec<String> = r.summary.as_ref().map(|s| s.class_names.clone()).unwrap_or_default();
+                        let names_for_grid = names.clone();
                         let facts = r.summary.as_ref().map(|s| {
                             vec![
                                 format!("Test accuracy {}", format::percent(s.test_accuracy)),
@@ -80,6 +85,12 @@ pub fn RunDetails() -> impl IntoView {
                                                 </tbody>
                                             </table>
                                         </div>
+                                        <Misclassified
+                                            examples=s.misclassified
+                                            names=names_for_grid
+                                            input=r.config.input
+                                            wrong=s.confusion.total() - s.confusion.correct()
+                                        />
                                     }
                                 })}
                             </section>
@@ -87,5 +98,56 @@ pub fn RunDetails() -> impl IntoView {
                     })
             }}
         </Show>
+    }
+}
+
+/// Test images the model got wrong, each with its true and predicted class.
+#[component]
+fn Misclassified(
+    examples: Vec<metrics::Misclassified>,
+    names: Vec<String>,
+    input: InputShape,
+    wrong: u32,
+) -> impl IntoView {
+    let name = move |c: u16| {
+        names
+            .get(c as usize)
+            .cloned()
+            .unwrap_or_else(|| c.to_string())
+    };
+    let heading = if wrong as usize > examples.len() {
+        format!(
+            "Misclassified test images (the first {} of {wrong})",
+            examples.len()
+        )
+    } else {
+        format!("Misclassified test images ({wrong})")
+    };
+    let cells = examples
+        .into_iter()
+        .map(|m| {
+            let (truth, said) = (name(m.example.label), name(m.predicted));
+            let caption = (truth.clone(), said.clone());
+            view! {
+                <figure>
+                    <Thumbnail
+                        example=m.example.clone()
+                        channels=input.channels
+                        size=input.size
+                        label=format!("test image {}: {truth}, taken for {said}", m.example.index + 1)
+                    />
+                    <figcaption>
+                        <span class="truth">{caption.0}</span>
+                        " → "
+                        <span class="said">{caption.1}</span>
+                    </figcaption>
+                </figure>
+            }
+        })
+        .collect_view();
+    view! {
+        <h3>{heading}</h3>
+        <p class="hint">"Each image: true class → what the model said."</p>
+        <div class="misclassified" aria-label="Misclassified test images">{cells}</div>
     }
 }
