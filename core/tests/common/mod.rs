@@ -1,8 +1,14 @@
 //! Helpers shared by the native tests.
 #![allow(dead_code)]
+// The config strategy tweaks one field of the default at a time; that reads clearer.
+#![allow(clippy::field_reassign_with_default)]
 
+use proptest::prelude::*;
 use tradeoff_core::backend::{CPU_BACKEND_NAME, cpu_device};
-use tradeoff_core::config::RunConfig;
+use tradeoff_core::config::{
+    Activation, Augmentation, BackendPreference, Layer, OptimizerKind, PoolKind, RunConfig,
+    Schedule,
+};
 use tradeoff_core::data::Dataset;
 use tradeoff_core::record::RunRecord;
 use tradeoff_core::train::{Event, Trainer};
@@ -48,4 +54,108 @@ pub fn train(config: RunConfig, data: &Dataset) -> RunRecord {
             }
         }
     })
+}
+
+/// Any layer, within the ranges the editor offers.
+pub fn layer() -> impl Strategy<Value = Layer> {
+    let activation = prop::sample::select(Activation::ALL.to_vec());
+    prop_oneof![
+        (
+            1usize..=32,
+            1usize..=5,
+            1usize..=2,
+            0usize..=2,
+            activation.clone(),
+            any::<bool>()
+        )
+            .prop_map(
+                |(filters, kernel, stride, padding, activation, batch_norm)| Layer::Conv {
+                    filters,
+                    kernel,
+                    stride,
+                    padding: padding.min(kernel - 1),
+                    activation,
+                    batch_norm,
+                }
+            ),
+        (
+            prop::sample::select(vec![PoolKind::Max, PoolKind::Avg]),
+            2usize..=3
+        )
+            .prop_map(|(pool, size)| Layer::Pool { pool, size }),
+        (1usize..=128, activation, any::<bool>()).prop_map(|(units, activation, batch_norm)| {
+            Layer::Dense {
+                units,
+                activation,
+                batch_norm,
+            }
+        }),
+        (0.0f64..0.9).prop_map(|p| Layer::Dropout { p }),
+    ]
+}
+
+/// Any config that validates for 10 classes.
+pub fn config() -> impl Strategy<Value = RunConfig> {
+    (
+        prop::collection::vec(layer(), 0..6),
+        prop::sample::select(OptimizerKind::ALL.to_vec()),
+        1e-6f64..10.0,
+        prop_oneof![
+            Just(Schedule::Constant),
+            Just(Schedule::Cosine),
+            (1usize..=10, 0.01f64..=1.0).prop_map(|(every_epochs, factor)| Schedule::Step {
+                every_epochs,
+                factor
+            }),
+        ],
+        (
+            0usize..500,
+            0.0f64..0.1,
+            1usize..=512,
+            1usize..=20,
+            0.05f64..=0.5,
+        ),
+        (
+            any::<bool>(),
+            0usize..=4,
+            0.0f64..=1.0,
+            0usize..=5,
+            any::<u64>(),
+        ),
+        prop::sample::select(BackendPreference::ALL.to_vec()),
+        prop::sample::select(vec![(28usize, 1usize), (32, 3), (16, 1)]),
+    )
+        .prop_map(
+            |(
+                layers,
+                kind,
+                lr,
+                schedule,
+                (warm, wd, bs, ep, val),
+                (flip, shift, noise, pat, seed),
+                backend,
+                (size, channels),
+            )| {
+                let mut c = RunConfig::default();
+                c.layers = layers;
+                c.optimizer.kind = kind;
+                c.optimizer.learning_rate = lr;
+                c.optimizer.schedule = schedule;
+                c.optimizer.warmup_steps = warm;
+                c.optimizer.weight_decay = wd;
+                c.batch_size = bs;
+                c.epochs = ep;
+                c.validation_fraction = val;
+                c.augmentation = Augmentation { flip, shift, noise };
+                c.patience = pat;
+                c.seed = seed;
+                c.backend = backend;
+                c.input.size = size;
+                c.input.channels = channels;
+                c
+            },
+        )
+        .prop_filter("the stack must be valid for 10 classes", |c| {
+            c.validate(10).is_ok()
+        })
 }
