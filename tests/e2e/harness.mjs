@@ -4,6 +4,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after, afterEach } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -94,4 +95,30 @@ export async function setField(page, label, value) {
   const field = page.getByLabel(label, { exact: true });
   await field.fill(String(value));
   await field.blur();
+}
+
+/**
+ * Registers a test file's set-up: a server for dist/ and a browser before the tests, pages
+ * closed after each, everything shut after all. Returns the object that holds them.
+ */
+export function withBrowser(options = {}) {
+  const env = { server: null, browser: null };
+  before(async () => {
+    env.server = await startServer();
+    env.browser = await launch(options);
+  });
+  afterEach(closePages);
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
+}
+
+/** Whether `locator` becomes enabled within `timeout` ms (the page enables Train once it has
+ * read the runs kept from earlier visits, a few milliseconds after it renders). */
+export async function enabledSoon(locator, timeout = 5000) {
+  const until = Date.now() + timeout;
+  while (!(await locator.isEnabled()) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  return locator.isEnabled();
 }

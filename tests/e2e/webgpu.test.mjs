@@ -1,25 +1,15 @@
 // The WebGPU backend in a real browser: Chromium's WebGPU on SwiftShader (a CPU Vulkan), so it
 // runs on any machine; the same shaders a real GPU would get.
-import { test, before, after, afterEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, newPage, closePages, waitForRuns } from './harness.mjs';
+import { withBrowser, newPage, waitForRuns } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch({ webgpu: true });
-});
-afterEach(closePages);
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = withBrowser({ webgpu: true });
 
 test('trains on WebGPU when the browser has it, and the run says so', async () => {
-  const page = await newPage(browser);
+  const page = await newPage(env.browser);
   // A small dense model keeps SwiftShader's run short.
-  await page.goto(server.url + '#v=1&ds=mnist&in=28x1&layers=d32&opt=adam&lr=1e-3&bs=64&ep=1&seed=7&be=webgpu');
+  await page.goto(env.server.url + '#v=1&ds=mnist&in=28x1&layers=d32&opt=adam&lr=1e-3&bs=64&ep=1&seed=7&be=webgpu');
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   const rows = await waitForRuns(page, 1);
   assert.match(rows[0], /finished/);
