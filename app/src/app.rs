@@ -35,7 +35,17 @@ pub fn App() -> impl IntoView {
                     "Design an image classifier, train it in your browser, and see what each bit of accuracy costs."
                 </p>
             </div>
-            <p class="backend" aria-live="polite">{backend}</p>
+            <div class="status-line">
+                <p class="backend" aria-live="polite">{backend}</p>
+                <Show when=move || store.worker_memory.get().is_some()>
+                    <p
+                        class="worker-memory hint"
+                        data-bytes=move || store.worker_memory.get().unwrap_or(0).to_string()
+                    >
+                        {move || format!("Training memory in use: {}", crate::format::bytes(store.worker_memory.get().unwrap_or(0)))}
+                    </p>
+                </Show>
+            </div>
         </header>
         <Notices />
         <CrashPanel />

@@ -3,6 +3,7 @@
 mod app;
 mod components;
 mod format;
+mod persist;
 mod store;
 mod worker_client;
 

@@ -12,13 +12,15 @@ use tradeoff_core::url;
 use wasm_bindgen::prelude::*;
 use web_sys::Worker;
 
-use crate::worker_client;
+use crate::{persist, worker_client};
 
 /// A finished (or stopped, diverged, failed) run in the runs table.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Run {
     /// Page-local id.
     pub id: u32,
+    /// Where it is kept in the browser's database: its creation time in ms (unique across tabs).
+    pub key: f64,
     /// Everything about it.
     pub record: RunRecord,
     /// What changed from the run before it.
@@ -30,6 +32,8 @@ pub struct Run {
 pub struct LiveRun {
     /// Page-local id.
     pub id: u32,
+    /// Storage key it will be kept under (see [`Run::key`]).
+    pub key: f64,
     /// The config it trains.
     pub config: RunConfig,
     /// Backend, once the worker has started it.
@@ -96,6 +100,12 @@ pub struct Store {
     pub previews: RwSignal<Vec<(String, PreviewResult)>>,
     /// The dataset download in progress.
     pub download: RwSignal<Option<Download>>,
+    /// The training worker's memory after its last run, in bytes.
+    pub worker_memory: RwSignal<Option<u64>>,
+    /// Whether the runs kept from earlier visits have been read (Train waits for it).
+    pub restored: RwSignal<bool>,
+    /// When the run in progress was last noted in localStorage.
+    live_saved_at: StoredValue<f64>,
     worker: StoredValue<Option<Worker>, LocalStorage>,
     /// Messages sent before the worker said Ready: a message posted while its wasm is still
     /// loading would find no handler and be lost (a Train pressed early would hang).
@@ -125,12 +135,26 @@ impl Store {
             backend_in_use: RwSignal::new(None),
             previews: RwSignal::new(Vec::new()),
             download: RwSignal::new(None),
+            worker_memory: RwSignal::new(None),
+            restored: RwSignal::new(false),
+            live_saved_at: StoredValue::new(0.0),
             worker: StoredValue::new_local(None),
             outbox: StoredValue::new_local(Some(Vec::new())),
             next_id: StoredValue::new(1),
         };
         store.read_link();
+        // A link pasted into this tab's address bar changes only the hash: read it too.
+        let on_hash = Closure::<dyn Fn()>::new(move || {
+            let hash = window().location().hash().unwrap_or_default();
+            let current = format!("#{}", store.config.with_untracked(url::to_hash));
+            if hash != current {
+                store.read_link();
+            }
+        });
+        window().set_onhashchange(Some(on_hash.as_ref().unchecked_ref()));
+        on_hash.forget();
         store.start_worker();
+        leptos::task::spawn_local(store.restore());
         // Each chosen built-in dataset is described once (the worker keeps it for training).
         let dataset = Memo::new(move |_| store.config.with(|c| c.dataset.clone()));
         Effect::new(move |_| {
@@ -259,9 +283,91 @@ impl Store {
         self.config.with(|c| c.validate(classes_of(c)))
     }
 
+    /// Reads the runs kept from earlier visits; a run that was training when the page closed
+    /// is kept as interrupted.
+    async fn restore(self) {
+        let mut kept = match persist::load_runs().await {
+            Ok(kept) => kept,
+            Err(reason) => {
+                self.notify(
+                    "warning",
+                    format!("Runs will not be kept after this page closes: {reason}."),
+                );
+                Vec::new()
+            }
+        };
+        if let Some((key, record)) = persist::take_live()
+            && !kept.iter().any(|(k, _)| *k == key)
+        {
+            let _ = persist::save_run(key, &record).await;
+            kept.push((key, record));
+        }
+        for (key, record) in kept {
+            self.push_run(key, record);
+        }
+        self.selected.set(None);
+        self.restored.set(true);
+    }
+
+    /// Adds a kept run to the table under the next id.
+    fn push_run(&self, key: f64, record: RunRecord) {
+        let id = self.next_id.get_value();
+        self.next_id.set_value(id + 1);
+        self.add_run(id, key, record);
+    }
+
+    /// Adds run `id` to the table, saying what changed from the run before it.
+    fn add_run(&self, id: u32, key: f64, record: RunRecord) {
+        let changes = self.runs.with_untracked(|runs| {
+            runs.last()
+                .map(|prev| config_changes(&prev.record.config, &record.config))
+                .unwrap_or_default()
+        });
+        self.runs.update(|runs| {
+            runs.push(Run {
+                id,
+                key,
+                record,
+                changes,
+            })
+        });
+    }
+
+    /// The run in progress as a record, as it would be kept if the page closed now.
+    fn live_record(live: &LiveRun, status: RunStatus) -> Option<RunRecord> {
+        let cost = live.config.validate(classes_of(&live.config)).ok()?;
+        Some(RunRecord {
+            config: live.config.clone(),
+            cost,
+            backend: live.backend.clone().unwrap_or_else(|| "unknown".into()),
+            status,
+            steps: live.steps.clone(),
+            epochs: live.epochs.clone(),
+            summary: None,
+        })
+    }
+
+    /// Notes the run in progress in localStorage, at most every two seconds (and at once when
+    /// `now` is set), so a closed tab leaves it behind as interrupted.
+    fn note_live(&self, now: bool) {
+        let time = js_sys::Date::now();
+        if !now && time - self.live_saved_at.get_value() < 2000.0 {
+            return;
+        }
+        self.live_saved_at.set_value(time);
+        self.live.with_untracked(|l| {
+            if let Some(l) = l {
+                let step = l.steps.last().map(|s| s.step).unwrap_or(0);
+                if let Some(record) = Self::live_record(l, RunStatus::Interrupted { step }) {
+                    persist::save_live(l.key, &record);
+                }
+            }
+        });
+    }
+
     /// Starts training the current config.
     pub fn train(&self) {
-        if self.live.with_untracked(Option::is_some) {
+        if self.live.with_untracked(Option::is_some) || !self.restored.get_untracked() {
             return;
         }
         let config = self.config.get_untracked();
@@ -272,6 +378,7 @@ impl Store {
         self.next_id.set_value(id + 1);
         self.live.set(Some(LiveRun {
             id,
+            key: js_sys::Date::now(),
             config: config.clone(),
             message: "starting".into(),
             ..LiveRun::default()
@@ -300,6 +407,20 @@ impl Store {
 
     /// Removes a run from the table.
     pub fn delete(&self, id: u32) {
+        let key = self
+            .runs
+            .with_untracked(|runs| runs.iter().find(|r| r.id == id).map(|r| r.key));
+        if let Some(key) = key {
+            let store = *self;
+            leptos::task::spawn_local(async move {
+                if let Err(reason) = persist::delete_run(key).await {
+                    store.notify(
+                        "warning",
+                        format!("The run may come back after a reload: {reason}."),
+                    );
+                }
+            });
+        }
         self.runs.update(|runs| runs.retain(|r| r.id != id));
         self.overlay.update(|o| o.retain(|&x| x != id));
         if self.selected.get_untracked() == Some(id) {
@@ -346,17 +467,22 @@ impl Store {
                     l.total_steps = total_steps;
                     l.message = String::new();
                 });
+                self.note_live(true);
             }
             FromWorker::Steps {
                 run_id,
                 steps,
                 elapsed_seconds,
-            } => self.update_live(run_id, |l| {
-                l.steps.extend(steps);
-                l.elapsed_seconds = elapsed_seconds;
-            }),
+            } => {
+                self.update_live(run_id, |l| {
+                    l.steps.extend(steps);
+                    l.elapsed_seconds = elapsed_seconds;
+                });
+                self.note_live(false);
+            }
             FromWorker::Epoch { run_id, metrics } => {
-                self.update_live(run_id, |l| l.epochs.push(metrics))
+                self.update_live(run_id, |l| l.epochs.push(metrics));
+                self.note_live(true);
             }
             FromWorker::Finished { run_id, record } => self.finish(run_id, *record),
             FromWorker::Error { run_id, message } => {
@@ -367,6 +493,7 @@ impl Store {
                 self.notify("error", format!("The run could not start: {message}"));
             }
             FromWorker::Crashed { message } => self.on_crash(message),
+            FromWorker::Memory { wasm_bytes } => self.worker_memory.set(Some(wasm_bytes)),
             FromWorker::Download {
                 dataset,
                 received,
@@ -394,27 +521,31 @@ impl Store {
         if let Some(p) = window().performance() {
             let _ = p.mark("tradeoff:run-finished");
         }
+        let key = self
+            .live
+            .with_untracked(|l| l.as_ref().filter(|l| l.id == run_id).map(|l| l.key))
+            .unwrap_or_else(js_sys::Date::now);
         if self.live_id() == Some(run_id) {
             self.live.set(None);
         }
+        persist::clear_live();
         if let RunStatus::Failed { reason } = &record.status {
             self.notify(
                 "error",
                 format!("The run failed: {reason}. The next run will use the CPU."),
             );
         }
-        let changes = self.runs.with_untracked(|runs| {
-            runs.last()
-                .map(|prev| config_changes(&prev.record.config, &record.config))
-                .unwrap_or_default()
+        let store = *self;
+        let saved = record.clone();
+        leptos::task::spawn_local(async move {
+            if let Err(reason) = persist::save_run(key, &saved).await {
+                store.notify(
+                    "warning",
+                    format!("This run will not be kept after the page closes: {reason}."),
+                );
+            }
         });
-        self.runs.update(|runs| {
-            runs.push(Run {
-                id: run_id,
-                record,
-                changes,
-            })
-        });
+        self.add_run(run_id, key, record);
         self.selected.set(Some(run_id));
     }
 
@@ -422,17 +553,7 @@ impl Store {
     fn on_crash(&self, message: String) {
         self.crash.set(Some(message.clone()));
         if let Some(live) = self.live.get_untracked() {
-            let classes = classes_of(&live.config);
-            if let Ok(cost) = live.config.validate(classes) {
-                let record = RunRecord {
-                    config: live.config.clone(),
-                    cost,
-                    backend: live.backend.clone().unwrap_or_else(|| "unknown".into()),
-                    status: RunStatus::Failed { reason: message },
-                    steps: live.steps.clone(),
-                    epochs: live.epochs.clone(),
-                    summary: None,
-                };
+            if let Some(record) = Self::live_record(&live, RunStatus::Failed { reason: message }) {
                 self.finish(live.id, record);
             }
             self.live.set(None);

@@ -68,6 +68,15 @@ mod wasm {
             .unwrap_or(0.0)
     }
 
+    /// Size of this worker's WebAssembly memory.
+    fn wasm_memory_bytes() -> u64 {
+        wasm_bindgen::memory()
+            .unchecked_into::<js_sys::WebAssembly::Memory>()
+            .buffer()
+            .unchecked_into::<js_sys::ArrayBuffer>()
+            .byte_length() as u64
+    }
+
     /// Resolves after `ms` milliseconds (0: on the next turn of the event loop).
     async fn sleep(ms: i32) {
         let promise = Promise::new(&mut |resolve, _| {
@@ -96,7 +105,13 @@ mod wasm {
                     Ok(ToWorker::Train { run_id, config }) => {
                         control.current.set(Some(run_id));
                         control.paused.set(false);
-                        wasm_bindgen_futures::spawn_local(run(control.clone(), run_id, config));
+                        let control = control.clone();
+                        wasm_bindgen_futures::spawn_local(async move {
+                            run(control, run_id, config).await;
+                            post(&FromWorker::Memory {
+                                wasm_bytes: wasm_memory_bytes(),
+                            });
+                        });
                     }
                     Ok(ToWorker::Pause) => control.paused.set(true),
                     Ok(ToWorker::Resume) => control.paused.set(false),

@@ -96,6 +96,11 @@ pub enum FromWorker {
         /// Classes, counts and sample images; or the reason, in words.
         result: Result<Box<Preview>, String>,
     },
+    /// The worker's WebAssembly memory after a run (it never shrinks: a high-water mark).
+    Memory {
+        /// Bytes.
+        wasm_bytes: u64,
+    },
     /// The worker hit a bug and is about to stop; the page starts a new one.
     Crashed {
         /// The panic message.

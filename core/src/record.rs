@@ -39,6 +39,11 @@ pub enum RunStatus {
         /// What went wrong, in words for the user.
         reason: String,
     },
+    /// The page was closed or reloaded while it trained.
+    Interrupted {
+        /// The last step the page had heard of.
+        step: usize,
+    },
 }
 
 impl RunStatus {
@@ -60,6 +65,9 @@ impl RunStatus {
                 format!("diverged at step {step}: {what} — the learning rate is probably too high")
             }
             RunStatus::Failed { reason } => format!("failed: {reason}"),
+            RunStatus::Interrupted { step } => {
+                format!("interrupted after step {step}: the page was closed or reloaded")
+            }
         }
     }
 }

@@ -1,29 +1,19 @@
 // The page in a real headless Chromium, driven by its labels as a person would.
-import { test, before, after, afterEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, newPage, closePages, screenshot, waitForRuns, setField } from './harness.mjs';
+import { withBrowser, newPage, screenshot, waitForRuns, setField, enabledSoon } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-afterEach(closePages);
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = withBrowser();
 
 const cpuLink = (extra) =>
   `#v=1&ds=mnist&in=28x1&layers=c8k3-p2-c16k3-p2-d64&opt=adam&lr=1e-3&bs=64&ep=2&seed=7&be=cpu${extra ?? ''}`;
 
 test('the built page renders the app shell with the reference model and its cost', async () => {
-  const page = await newPage(browser);
-  await page.goto(server.url);
+  const page = await newPage(env.browser);
+  await page.goto(env.server.url);
   await page.getByRole('heading', { name: 'Tradeoff', level: 1 }).waitFor();
   const train = page.getByRole('button', { name: 'Train', exact: true });
-  assert.equal(await train.isEnabled(), true);
+  assert.equal(await enabledSoon(train), true);
   assert.equal(await page.getByLabel('Dataset', { exact: true }).inputValue(), 'mnist');
   assert.equal(await page.getByLabel('Batch size', { exact: true }).inputValue(), '64');
   const cost = await page.getByLabel('Model cost').innerText();
@@ -36,9 +26,9 @@ test('the built page renders the app shell with the reference model and its cost
 });
 
 test('the data panel shows each class with counts and images; only the chosen dataset is downloaded', async () => {
-  const page = await newPage(browser);
-  const before = server.requests.length;
-  await page.goto(server.url);
+  const page = await newPage(env.browser);
+  const before = env.server.requests.length;
+  await page.goto(env.server.url);
   const classes = page.getByRole('list', { name: 'Classes' });
   await classes.getByRole('listitem').first().waitFor();
   assert.equal(await classes.getByRole('listitem').count(), 10);
@@ -57,7 +47,7 @@ test('the data panel shows each class with counts and images; only the chosen da
     return d.filter((v, i) => i % 4 === 0 && v > 128).length;
   });
   assert.ok(ink > 20, `${ink} bright pixels in the first thumbnail`);
-  const fetched = () => server.requests.slice(before).filter((r) => r.includes('/datasets/'));
+  const fetched = () => env.server.requests.slice(before).filter((r) => r.includes('/datasets/'));
   assert.deepEqual(fetched(), ['/datasets/mnist.tds']);
 
   await page.getByLabel('Dataset', { exact: true }).selectOption('fashion-mnist');
@@ -70,8 +60,8 @@ test('the data panel shows each class with counts and images; only the chosen da
 });
 
 test('Auto without a usable WebGPU adapter trains on the CPU and says why', async () => {
-  const page = await newPage(browser);
-  await page.goto(server.url + cpuLink().replace('layers=c8k3-p2-c16k3-p2-d64', 'layers=d32').replace('ep=2', 'ep=1').replace('be=cpu', 'be=auto'));
+  const page = await newPage(env.browser);
+  await page.goto(env.server.url + cpuLink().replace('layers=c8k3-p2-c16k3-p2-d64', 'layers=d32').replace('ep=2', 'ep=1').replace('be=cpu', 'be=auto'));
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   const rows = await waitForRuns(page, 1);
   assert.match(rows[0], /finished/);
@@ -83,11 +73,11 @@ test('Auto without a usable WebGPU adapter trains on the CPU and says why', asyn
 });
 
 test('an impossible stack is explained and Train is disabled', async () => {
-  const page = await newPage(browser);
-  await page.goto(server.url + '#v=1&layers=p2-p2-p2-p2-c8k3');
+  const page = await newPage(env.browser);
+  await page.goto(env.server.url + '#v=1&layers=p2-p2-p2-p2-c8k3');
   // A link with a bad stack is refused with the reason, and the defaults are shown.
   await page.getByText('layer 5: the image is 1×1 here, a 3×3 conv cannot follow').waitFor();
-  assert.equal(await page.getByRole('button', { name: 'Train', exact: true }).isEnabled(), true);
+  assert.equal(await enabledSoon(page.getByRole('button', { name: 'Train', exact: true })), true);
   // Make the stack impossible by hand: a 3×3 conv after shrinking 28 → 1.
   for (let i = 0; i < 3; i++) {
     await page.getByLabel('New layer kind').selectOption('pool');
@@ -100,12 +90,12 @@ test('an impossible stack is explained and Train is disabled', async () => {
   // Removing a layer makes it trainable again.
   await page.getByRole('button', { name: 'Remove layer 5' }).click();
   await page.getByLabel('Model cost').waitFor();
-  assert.equal(await page.getByRole('button', { name: 'Train', exact: true }).isEnabled(), true);
+  assert.equal(await enabledSoon(page.getByRole('button', { name: 'Train', exact: true })), true);
 });
 
 test('a copied link opens with every control showing the same config', async () => {
-  const page = await newPage(browser);
-  await page.goto(server.url);
+  const page = await newPage(env.browser);
+  await page.goto(env.server.url);
   await setField(page, 'Batch size', 32);
   await setField(page, 'Learning rate', 0.01);
   await page.getByLabel('Optimizer', { exact: true }).selectOption('momentum');
@@ -114,7 +104,7 @@ test('a copied link opens with every control showing the same config', async () 
   await page.getByLabel('Backend', { exact: true }).selectOption('cpu');
   const link = page.url();
   assert.match(link, /bs=32/);
-  const other = await newPage(browser);
+  const other = await newPage(env.browser);
   await other.goto(link);
   await other.getByText('Settings loaded from the link').waitFor();
   assert.equal(await other.getByLabel('Batch size', { exact: true }).inputValue(), '32');
@@ -123,11 +113,15 @@ test('a copied link opens with every control showing the same config', async () 
   assert.equal(await other.getByLabel('Epochs', { exact: true }).inputValue(), '5');
   assert.equal(await other.getByLabel('Layer 1 filters', { exact: true }).inputValue(), '12');
   assert.equal(await other.getByLabel('Backend', { exact: true }).inputValue(), 'cpu');
+  // Another link pasted into the same tab changes only the hash; the controls follow it.
+  await other.goto(link.replace('bs=32', 'bs=128'));
+  await other.waitForFunction(() => document.querySelector('[aria-label="Batch size"]')?.value === '128');
+  assert.equal(await other.getByLabel('Epochs', { exact: true }).inputValue(), '5');
 });
 
 test('a bad link says which setting is wrong and keeps the defaults', async () => {
-  const page = await newPage(browser);
-  await page.goto(server.url + '#v=1&bs=0&lr=banana');
+  const page = await newPage(env.browser);
+  await page.goto(env.server.url + '#v=1&bs=0&lr=banana');
   const notice = page.locator('.notice.error');
   await notice.waitFor();
   assert.match(await notice.innerText(), /lr: 'banana' is not a number/);
@@ -135,8 +129,8 @@ test('a bad link says which setting is wrong and keeps the defaults', async () =
 });
 
 test('trains the reference CNN on the CPU in a worker to ≥ 90 % validation accuracy, keeping the page responsive', async () => {
-  const page = await newPage(browser);
-  await page.goto(server.url + cpuLink());
+  const page = await newPage(env.browser);
+  await page.goto(env.server.url + cpuLink());
   await page.getByLabel('Model cost').waitFor();
   await page.evaluate(() => {
     window.__longTasks = [];
@@ -196,8 +190,8 @@ test('trains the reference CNN on the CPU in a worker to ≥ 90 % validation acc
 });
 
 test('a learning rate of 10 ends as "diverged" with the explanation in the page', async () => {
-  const page = await newPage(browser);
-  await page.goto(server.url + '#v=1&ds=mnist&in=28x1&layers=c8k3-p2-c16k3-p2-d64&opt=sgd&lr=10&bs=64&ep=1&seed=7&be=cpu');
+  const page = await newPage(env.browser);
+  await page.goto(env.server.url + '#v=1&ds=mnist&in=28x1&layers=c8k3-p2-c16k3-p2-d64&opt=sgd&lr=10&bs=64&ep=1&seed=7&be=cpu');
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   const rows = await waitForRuns(page, 1);
   assert.match(rows[0], /diverged at step \d+: the loss exploded to \d+/);
@@ -207,7 +201,7 @@ test('a learning rate of 10 ends as "diverged" with the explanation in the page'
 });
 
 test('Train pressed while the training worker is still loading starts the run once it is ready', async () => {
-  const page = await newPage(browser);
+  const page = await newPage(env.browser);
   // A slow connection: the worker's wasm arrives two seconds after the page is usable.
   let delayed = false;
   await page.route('**/worker_bg.wasm', async (route) => {
@@ -215,7 +209,7 @@ test('Train pressed while the training worker is still loading starts the run on
     await new Promise((r) => setTimeout(r, 2000));
     await route.continue();
   });
-  await page.goto(server.url + cpuLink().replace('ep=2', 'ep=1'));
+  await page.goto(env.server.url + cpuLink().replace('ep=2', 'ep=1'));
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await page.waitForFunction(
     () => /step [1-9]\d* of/.test(document.querySelector('.progress')?.innerText ?? ''),
@@ -228,8 +222,8 @@ test('Train pressed while the training worker is still loading starts the run on
 });
 
 test('Stop ends a run early and keeps it as stopped', async () => {
-  const page = await newPage(browser);
-  await page.goto(server.url + cpuLink().replace('ep=2', 'ep=20'));
+  const page = await newPage(env.browser);
+  await page.goto(env.server.url + cpuLink().replace('ep=2', 'ep=20'));
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await page.waitForFunction(() => /step [1-9]\d* of/.test(document.querySelector('.progress')?.innerText ?? ''));
   await page.getByRole('button', { name: 'Stop' }).click();
@@ -237,9 +231,35 @@ test('Stop ends a run early and keeps it as stopped', async () => {
   assert.match(rows[0], /stopped by you after step \d+/);
 });
 
+test('runs survive a reload; a run cut off by the reload is kept as interrupted; Delete is for good', async () => {
+  const page = await newPage(env.browser);
+  await page.goto(env.server.url + cpuLink().replace('layers=c8k3-p2-c16k3-p2-d64', 'layers=d32').replace('ep=2', 'ep=1'));
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const [first] = await waitForRuns(page, 1);
+  const accuracy = first.match(/finished\t([\d.]+ %)/)[1];
+  // A long second run, reloaded away mid-way.
+  await setField(page, 'Epochs', 20);
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await page.waitForFunction(() => /step [1-9]\d* of/.test(document.querySelector('.progress')?.innerText ?? ''));
+  await page.waitForTimeout(2500); // past the first note of the run in progress
+  await page.reload();
+  const rows = await waitForRuns(page, 2);
+  assert.match(rows[0], new RegExp(`finished\\t${accuracy.replace('.', '\\.')}`), 'the finished run is back, same figures');
+  assert.match(rows[1], /interrupted after step [1-9]\d*/);
+  // Its curves were kept too: the details say how far it got.
+  await page.getByRole('button', { name: 'Details of run 2' }).click();
+  assert.match(await page.getByLabel('Run details').innerText(), /interrupted after step/);
+  await page.getByRole('button', { name: 'Delete run 1' }).click();
+  await page.reload();
+  const left = await waitForRuns(page, 1);
+  await page.waitForTimeout(500);
+  assert.equal(await page.locator('table.runs tbody tr').count(), 1);
+  assert.match(left[0], /interrupted/);
+});
+
 test('Pause holds the run and Resume continues it to the end', async () => {
-  const page = await newPage(browser);
-  await page.goto(server.url + cpuLink().replace('ep=2', 'ep=1'));
+  const page = await newPage(env.browser);
+  await page.goto(env.server.url + cpuLink().replace('ep=2', 'ep=1'));
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   const progress = page.locator('.progress');
   await page.waitForFunction(() => /step [1-9]\d* of/.test(document.querySelector('.progress')?.innerText ?? ''));

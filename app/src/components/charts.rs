@@ -408,7 +408,9 @@ pub fn LiveCharts() -> impl IntoView {
                     None => format!("Run {} — starting", l.id),
                 },
             },
-            None => "Press Train to see the curves here.".into(),
+            None if store.overlay.with(Vec::is_empty) => "Press Train to see the curves here.".into(),
+            None => "Showing the selected runs; tick runs in the table to compare their curves."
+                .into(),
         })
     };
     view! {

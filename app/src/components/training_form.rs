@@ -15,6 +15,7 @@ pub fn TrainingForm() -> impl IntoView {
     let blocked = move || match store.check() {
         Err(errors) => Some(format!("Fix the settings first: {}", errors[0])),
         Ok(_) if training() => Some("A run is in progress.".to_string()),
+        Ok(_) if !store.restored.get() => Some("Reading your earlier runs…".to_string()),
         Ok(_) => None,
     };
     let copied = RwSignal::new(false);

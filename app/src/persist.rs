@@ -1,0 +1,127 @@
+//! Keeping runs across reloads: finished runs in IndexedDB, the run in progress in
+//! localStorage (written as it goes, so a closed tab leaves a record to show as interrupted).
+
+use js_sys::{Array, Promise};
+use tradeoff_core::record::RunRecord;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{IdbDatabase, IdbObjectStore, IdbRequest, IdbTransactionMode};
+
+const DATABASE: &str = "tradeoff";
+const RUNS: &str = "runs";
+/// localStorage key of the run in progress.
+const LIVE_KEY: &str = "tradeoff:live";
+
+/// Waits for an IndexedDB request and returns its result.
+async fn settle(request: &IdbRequest) -> Result<JsValue, String> {
+    let promise = Promise::new(&mut |resolve, reject| {
+        request.set_onsuccess(Some(&resolve));
+        request.set_onerror(Some(&reject));
+    });
+    JsFuture::from(promise)
+        .await
+        .map_err(|_| "the browser's storage refused the request".to_string())?;
+    request
+        .result()
+        .map_err(|_| "the browser's storage gave no result".to_string())
+}
+
+async fn open() -> Result<IdbDatabase, String> {
+    let factory = web_sys::window()
+        .and_then(|w| w.indexed_db().ok().flatten())
+        .ok_or("this browser keeps no local database (private mode?)")?;
+    let request = factory
+        .open_with_u32(DATABASE, 1)
+        .map_err(|_| "the local database could not be opened")?;
+    let upgrade = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+        let db: IdbDatabase = event
+            .target()
+            .and_then(|t| t.dyn_into::<IdbRequest>().ok())
+            .and_then(|r| r.result().ok())
+            .map(|r| r.unchecked_into())
+            .expect("an upgrade event has its database");
+        if !db.object_store_names().contains(RUNS) {
+            let _ = db.create_object_store(RUNS);
+        }
+    });
+    request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
+    let db = settle(&request).await?;
+    drop(upgrade);
+    Ok(db.unchecked_into())
+}
+
+fn store(db: &IdbDatabase, mode: IdbTransactionMode) -> Result<IdbObjectStore, String> {
+    db.transaction_with_str_and_mode(RUNS, mode)
+        .and_then(|t| t.object_store(RUNS))
+        .map_err(|_| "the local database is not usable".to_string())
+}
+
+/// Every kept run with its storage key (its creation time), oldest first; records that no longer parse are skipped.
+pub async fn load_runs() -> Result<Vec<(f64, RunRecord)>, String> {
+    let db = open().await?;
+    let runs = store(&db, IdbTransactionMode::Readonly)?;
+    let keys: Array = settle(&runs.get_all_keys().map_err(|_| "unreadable")?)
+        .await?
+        .unchecked_into();
+    let values: Array = settle(&runs.get_all().map_err(|_| "unreadable")?)
+        .await?
+        .unchecked_into();
+    let mut out: Vec<(f64, RunRecord)> = keys
+        .iter()
+        .zip(values.iter())
+        .filter_map(|(k, v)| {
+            let key = k.as_f64()?;
+            let record = serde_json::from_str(&v.as_string()?).ok()?;
+            Some((key, record))
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Ok(out)
+}
+
+/// Keeps the run stored under `key`.
+pub async fn save_run(key: f64, record: &RunRecord) -> Result<(), String> {
+    let json = serde_json::to_string(record).map_err(|e| e.to_string())?;
+    let db = open().await?;
+    let runs = store(&db, IdbTransactionMode::Readwrite)?;
+    let request = runs
+        .put_with_key(&JsValue::from_str(&json), &JsValue::from(key))
+        .map_err(|_| "the run could not be saved (is the disk full?)")?;
+    settle(&request).await.map(|_| ())
+}
+
+/// Forgets the run stored under `key`.
+pub async fn delete_run(key: f64) -> Result<(), String> {
+    let db = open().await?;
+    let runs = store(&db, IdbTransactionMode::Readwrite)?;
+    let request = runs
+        .delete(&JsValue::from(key))
+        .map_err(|_| "the run could not be deleted")?;
+    settle(&request).await.map(|_| ())
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// Notes the run in progress (its partial record); cleared when it ends.
+pub fn save_live(key: f64, record: &RunRecord) {
+    if let (Some(storage), Ok(json)) = (local_storage(), serde_json::to_string(&(key, record))) {
+        let _ = storage.set_item(LIVE_KEY, &json);
+    }
+}
+
+/// Forgets the run in progress.
+pub fn clear_live() {
+    if let Some(storage) = local_storage() {
+        let _ = storage.remove_item(LIVE_KEY);
+    }
+}
+
+/// The run that was in progress when the page was last closed, if any.
+pub fn take_live() -> Option<(f64, RunRecord)> {
+    let storage = local_storage()?;
+    let json = storage.get_item(LIVE_KEY).ok().flatten()?;
+    let _ = storage.remove_item(LIVE_KEY);
+    serde_json::from_str(&json).ok()
+}
