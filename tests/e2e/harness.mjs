@@ -17,8 +17,11 @@ const types = {
   '.tds': 'application/octet-stream',
 };
 
-/** Serves dist/ on a free loopback port; records every request path. */
-export async function startServer() {
+/**
+ * Serves dist/ on a free loopback port; records every request path. `mounts` maps further URL
+ * prefixes to folders (the benchmark serves TensorFlow.js this way).
+ */
+export async function startServer(mounts = {}) {
   if (!fs.existsSync(path.join(dist, 'index.html'))) {
     throw new Error('dist/index.html is missing: build the page first (scripts/test does)');
   }
@@ -26,8 +29,10 @@ export async function startServer() {
   const server = http.createServer((req, res) => {
     requests.push(req.url);
     const clean = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    let file = path.normalize(path.join(dist, clean));
-    if (!file.startsWith(dist)) { res.writeHead(403).end(); return; }
+    const mount = Object.keys(mounts).find((prefix) => clean.startsWith(prefix));
+    const base = mount ? mounts[mount] : dist;
+    let file = path.normalize(path.join(base, mount ? clean.slice(mount.length) : clean));
+    if (!file.startsWith(base)) { res.writeHead(403).end(); return; }
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
     if (!fs.existsSync(file)) { res.writeHead(404).end('not found'); return; }
     res.writeHead(200, {

@@ -15,8 +15,17 @@ test('trains on WebGPU when the browser has it, and the run says so', async () =
   assert.match(rows[0], /finished/);
   assert.match(rows[0], /webgpu/);
   assert.match(await page.locator('.backend').innerText(), /webgpu/);
-  const details = await page.getByLabel('Run details').innerText();
-  const accuracy = Number(details.match(/Validation accuracy (\d+\.\d) %/)[1]);
-  assert.ok(accuracy >= 80, `validation accuracy ${accuracy} % on WebGPU`);
+  const validation = async () =>
+    Number((await page.getByLabel('Run details').innerText()).match(/Validation accuracy (\d+\.\d) %/)[1]);
+  const gpu = await validation();
+  assert.ok(gpu >= 80, `validation accuracy ${gpu} % on WebGPU`);
+  // The same run on the CPU lands within 2 points: the GPU path computes the same model.
+  await page.getByLabel('Backend', { exact: true }).selectOption('cpu');
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const rows2 = await waitForRuns(page, 2);
+  assert.match(rows2[1], /cpu \(flex\)/);
+  const cpu = await validation();
+  console.log(`validation accuracy: WebGPU ${gpu} %, CPU ${cpu} %`);
+  assert.ok(Math.abs(gpu - cpu) <= 2, `WebGPU ${gpu} % against CPU ${cpu} %`);
   assert.deepEqual(page.errors, []);
 });
