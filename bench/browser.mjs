@@ -1,0 +1,136 @@
+// Tradeoff against TensorFlow.js, in one headless Chromium session, on the reference CNN
+// (conv 8@3×3 relu → max-pool 2 → conv 16@3×3 relu → max-pool 2 → dense 64 relu → dense 10;
+// 28×28×1, batch 64, Adam 1e-3) with the same MNIST images. Prints ms/step, images/s and the
+// ratios Tradeoff ÷ TF.js for like-for-like backends. Run with scripts/bench (builds first).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer, launch, newPage, closePages, waitForRuns } from '../tests/e2e/harness.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const BATCH = 64;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (x, d = 1) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+const server = await startServer({ '/tfjs/': path.join(here, 'node_modules', '@tensorflow') });
+const browser = await launch({ webgpu: true });
+const results = {};
+
+/** Tradeoff through the real page and worker: `runs` one-epoch runs, images/s of each. */
+async function tradeoff(backend, runs, validation) {
+  const page = await newPage(browser);
+  await page.goto(`${server.url}#v=1&ds=mnist&in=28x1&layers=c8k3-p2-c16k3-p2-d64&opt=adam&lr=1e-3&bs=${BATCH}&ep=1&val=${validation}&seed=7&be=${backend}`);
+  const speeds = [];
+  for (let run = 1; run <= runs; run++) {
+    const train = page.getByRole('button', { name: 'Train', exact: true });
+    await train.click();
+    const rows = await waitForRuns(page, run, 900_000);
+    if (!rows[run - 1].includes(backend === 'cpu' ? 'cpu (flex)' : 'webgpu')) throw new Error(`ran on another backend: ${rows[run - 1]}`);
+    const details = await page.getByLabel('Run details').innerText();
+    speeds.push(Number(details.match(/(\d+) images\/s/)[1]));
+  }
+  await closePages();
+  const ips = median(speeds);
+  return { ips, msPerStep: (BATCH / ips) * 1000, runs: speeds };
+}
+
+/** TensorFlow.js on `backend`: median of 3 × 20 steps after 3 warm-up steps. */
+async function tfjs(backend, { shim = false } = {}) {
+  const context = await browser.newContext({ bypassCSP: true });
+  const page = await context.newPage();
+  try {
+    await page.goto(server.url + 'icon.svg');
+    for (const file of ['tfjs/dist/tf.min.js', 'tfjs-backend-wasm/dist/tf-backend-wasm.min.js', 'tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js']) {
+      await page.addScriptTag({ url: `/tfjs/${file}` });
+    }
+    return await page.evaluate(async ({ backend, shim, BATCH }) => {
+      const tf = window.tf;
+      tf.wasm.setWasmPaths('/tfjs/tfjs-backend-wasm/dist/');
+      if (!(await tf.setBackend(backend))) throw new Error(`TF.js could not start ${backend}`);
+      await tf.ready();
+      if (shim) {
+        // TF.js's wasm backend has no Conv2DBackpropFilter, so it cannot train a conv layer.
+        // The filter gradient of a stride-1 'valid' conv is itself a conv: x (channels as batch)
+        // convolved with dy (batch as input channels).
+        tf.registerKernel({
+          kernelName: 'Conv2DBackpropFilter', backendName: 'wasm',
+          kernelFunc: ({ inputs }) => {
+            const e = tf.engine();
+            const x = e.makeTensorFromTensorInfo(inputs.x);
+            const dy = e.makeTensorFromTensorInfo(inputs.dy);
+            const out = tf.tidy(() => tf.transpose(
+              tf.conv2d(tf.transpose(x, [3, 1, 2, 0]), tf.transpose(dy, [1, 2, 0, 3]), 1, 'valid'),
+              [1, 2, 0, 3]));
+            return { dataId: out.dataId, shape: out.shape, dtype: out.dtype };
+          },
+        });
+      }
+      // The same images: the built-in MNIST file (gzip; header, pixels, labels).
+      const bytes = new Uint8Array(await new Response(
+        (await fetch('/datasets/mnist.tds')).body.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+      const headerLength = new DataView(bytes.buffer).getUint32(4, true);
+      const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+      const pixels = bytes.subarray(8 + headerLength);
+      const n = 1280; // 20 batches
+      const xs = tf.tensor4d(Float32Array.from(pixels.subarray(0, n * 784), (p) => p / 255), [n, 28, 28, 1]);
+      const labels = pixels.subarray((header.train + header.test) * 784).subarray(0, n);
+      const ys = tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), 10);
+      const model = tf.sequential({ layers: [
+        tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 3, activation: 'relu' }),
+        tf.layers.maxPooling2d({ poolSize: 2 }),
+        tf.layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu' }),
+        tf.layers.maxPooling2d({ poolSize: 2 }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 64, activation: 'relu' }),
+        tf.layers.dense({ units: 10, activation: 'softmax' }),
+      ] });
+      model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+      const batch = (i) => [xs.slice([(i % 20) * BATCH, 0, 0, 0], [BATCH, 28, 28, 1]), ys.slice([(i % 20) * BATCH, 0], [BATCH, 10])];
+      const step = async (i) => {
+        const [x, y] = batch(i);
+        const loss = await model.trainOnBatch(x, y); // resolves once the loss is read back
+        x.dispose(); y.dispose();
+        if (!Number.isFinite(loss)) throw new Error(`loss ${loss}`);
+      };
+      for (let i = 0; i < 3; i++) await step(i);
+      const runs = [];
+      for (let r = 0; r < 3; r++) {
+        const t0 = performance.now();
+        for (let i = 0; i < 20; i++) await step(i);
+        runs.push((performance.now() - t0) / 20);
+      }
+      const ms = [...runs].sort((a, b) => a - b)[1];
+      return { msPerStep: ms, ips: (BATCH / ms) * 1000, runs: runs.map((r) => Math.round((BATCH / r) * 1000)), parameters: model.countParams() };
+    }, { backend, shim, BATCH });
+  } catch (e) {
+    return { error: String(e.message ?? e).split('\n')[0].slice(0, 160) };
+  } finally {
+    await context.close();
+  }
+}
+
+const which = (process.env.BENCH ?? 'cpu,webgpu').split(',');
+console.log(`Chromium ${browser.version()}, batch ${BATCH}, reference CNN`);
+if (which.includes('cpu')) {
+  results['Tradeoff cpu (Flex, wasm)'] = await tradeoff('cpu', 3, 0.1);
+  results['TF.js wasm (stock)'] = await tfjs('wasm');
+  results['TF.js wasm + filter-gradient shim'] = await tfjs('wasm', { shim: true });
+  results['TF.js cpu (plain JS)'] = await tfjs('cpu');
+}
+if (which.includes('webgpu')) {
+  results['Tradeoff webgpu'] = await tradeoff('webgpu', 3, 0.5);
+  results['TF.js webgpu'] = await tfjs('webgpu');
+  results['TF.js webgl'] = await tfjs('webgl');
+}
+for (const [name, r] of Object.entries(results)) {
+  console.log(r.error ? `${name}: cannot train — ${r.error}` : `${name}: ${fmt(r.msPerStep)} ms/step, ${fmt(r.ips, 0)} images/s (runs: ${r.runs.join(', ')})`);
+}
+const ratio = (a, b) => (results[a]?.ips && results[b]?.ips ? `${fmt(results[a].ips / results[b].ips, 2)}×` : 'n/a');
+if (which.includes('cpu')) {
+  console.log(`ratio Tradeoff cpu ÷ TF.js wasm+shim: ${ratio('Tradeoff cpu (Flex, wasm)', 'TF.js wasm + filter-gradient shim')}`);
+  console.log(`ratio Tradeoff cpu ÷ TF.js cpu: ${ratio('Tradeoff cpu (Flex, wasm)', 'TF.js cpu (plain JS)')}`);
+}
+if (which.includes('webgpu')) {
+  console.log(`ratio Tradeoff webgpu ÷ TF.js webgpu (same adapter): ${ratio('Tradeoff webgpu', 'TF.js webgpu')}`);
+}
+await browser.close();
+await server.close();
