@@ -48,8 +48,8 @@ mod wasm {
         datasets: RefCell<HashMap<String, Rc<Dataset>>>,
         /// Datasets being downloaded now.
         downloading: RefCell<HashSet<String>>,
-        /// The WebGPU device once brought up, or why it could not be.
-        webgpu: RefCell<Option<Result<Device, String>>>,
+        /// The WebGPU device and its adapter's name once brought up, or why it could not be.
+        webgpu: RefCell<Option<Result<(Device, String), String>>>,
     }
 
     fn scope() -> DedicatedWorkerGlobalScope {
@@ -207,28 +207,45 @@ mod wasm {
         });
     }
 
-    /// Why WebGPU cannot be used here, checked before Burn is asked, in words a person can act on.
-    async fn webgpu_unavailable() -> Option<String> {
-        let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).ok()?;
-        let gpu = js_sys::Reflect::get(&navigator, &"gpu".into()).ok()?;
-        if gpu.is_undefined() || gpu.is_null() {
-            return Some("this browser offers no WebGPU".into());
-        }
-        let request: js_sys::Function = js_sys::Reflect::get(&gpu, &"requestAdapter".into())
-            .ok()?
-            .dyn_into()
-            .ok()?;
+    /// The name runs show for the browser's WebGPU adapter (e.g. `webgpu (google swiftshader)`),
+    /// or why WebGPU cannot be used here, in words a person can act on. Checked before Burn is
+    /// asked for a device.
+    async fn webgpu_adapter() -> Result<String, String> {
+        let get = |object: &JsValue, key: &str| {
+            js_sys::Reflect::get(object, &key.into())
+                .ok()
+                .filter(|v| !v.is_undefined() && !v.is_null())
+        };
+        let no_webgpu = || "this browser offers no WebGPU".to_string();
+        let gpu = get(&js_sys::global(), "navigator")
+            .and_then(|n| get(&n, "gpu"))
+            .ok_or_else(no_webgpu)?;
+        let request: js_sys::Function = get(&gpu, "requestAdapter")
+            .and_then(|f| f.dyn_into().ok())
+            .ok_or_else(no_webgpu)?;
         let adapter = match request.call0(&gpu) {
             Ok(promise) => JsFuture::from(Promise::from(promise)).await.ok(),
             Err(_) => None,
         };
-        match adapter {
-            Some(a) if !a.is_null() && !a.is_undefined() => None,
-            _ => Some(
-                "this browser's WebGPU found no usable graphics adapter (it may be switched off, or the GPU blocked)"
-                    .into(),
-            ),
-        }
+        let adapter = adapter.filter(|a| !a.is_null() && !a.is_undefined()).ok_or_else(|| {
+            "this browser's WebGPU found no usable graphics adapter (it may be switched off, or the GPU blocked)"
+                .to_string()
+        })?;
+        let info = get(&adapter, "info");
+        let words: Vec<String> = ["vendor", "architecture"]
+            .iter()
+            .filter_map(|k| {
+                info.as_ref()
+                    .and_then(|i| get(i, k))
+                    .and_then(|v| v.as_string())
+            })
+            .filter(|w| !w.is_empty())
+            .collect();
+        Ok(if words.is_empty() {
+            "webgpu".to_string()
+        } else {
+            format!("webgpu ({})", words.join(" "))
+        })
     }
 
     /// The device for a run, its name, and why it is not the one asked for (if it is not).
@@ -240,14 +257,14 @@ mod wasm {
             return (cpu_device(), CPU_BACKEND_NAME.into(), None);
         }
         if control.webgpu.borrow().is_none() {
-            let result = match webgpu_unavailable().await {
-                None => backend::webgpu_device().await,
-                Some(reason) => Err(reason),
+            let result = match webgpu_adapter().await {
+                Ok(name) => backend::webgpu_device().await.map(|device| (device, name)),
+                Err(reason) => Err(reason),
             };
             *control.webgpu.borrow_mut() = Some(result);
         }
         match control.webgpu.borrow().as_ref().expect("set above") {
-            Ok(device) => (device.clone(), "webgpu".into(), None),
+            Ok((device, name)) => (device.clone(), name.clone(), None),
             Err(reason) => (
                 cpu_device(),
                 CPU_BACKEND_NAME.into(),
