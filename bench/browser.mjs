@@ -12,7 +12,10 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x, d = 1) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 const server = await startServer({ '/tfjs/': path.join(here, 'node_modules', '@tensorflow') });
-const browser = await launch({ webgpu: true });
+// The CPU comparison runs in a browser without WebGPU's software adapter switched on (it makes
+// Chromium composite in software too, which costs a 2-core machine ~20 % of the CPU speed);
+// the WebGPU comparison in one with it. Each pair shares its browser session.
+let browser;
 const results = {};
 
 /** Tradeoff through the real page and worker: `runs` one-epoch runs, images/s of each. */
@@ -38,7 +41,14 @@ async function tfjs(backend, { shim = false } = {}) {
   const context = await browser.newContext({ bypassCSP: true });
   const page = await context.newPage();
   try {
-    await page.goto(server.url + 'icon.svg');
+    // An empty page of the server's origin (so the dataset and TF.js files are same-origin).
+    // Cross-origin isolated like Tradeoff's page, so TF.js may use wasm threads if it can.
+    await page.route('**/bench.html', (r) => r.fulfill({
+      contentType: 'text/html',
+      headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
+      body: '<!doctype html><html><head></head><body></body></html>',
+    }));
+    await page.goto(server.url + 'bench.html');
     for (const file of ['tfjs/dist/tf.min.js', 'tfjs-backend-wasm/dist/tf-backend-wasm.min.js', 'tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js']) {
       await page.addScriptTag({ url: `/tfjs/${file}` });
     }
@@ -48,20 +58,18 @@ async function tfjs(backend, { shim = false } = {}) {
       if (!(await tf.setBackend(backend))) throw new Error(`TF.js could not start ${backend}`);
       await tf.ready();
       if (shim) {
-        // TF.js's wasm backend has no Conv2DBackpropFilter, so it cannot train a conv layer.
-        // The filter gradient of a stride-1 'valid' conv is itself a conv: x (channels as batch)
-        // convolved with dy (batch as input channels).
-        tf.registerKernel({
-          kernelName: 'Conv2DBackpropFilter', backendName: 'wasm',
-          kernelFunc: ({ inputs }) => {
-            const e = tf.engine();
-            const x = e.makeTensorFromTensorInfo(inputs.x);
-            const dy = e.makeTensorFromTensorInfo(inputs.dy);
-            const out = tf.tidy(() => tf.transpose(
+        // TF.js's wasm backend has no Conv2DBackpropFilter kernel, so it cannot train a conv
+        // layer. This replaces Conv2D's gradient with ops it has: the filter gradient of a
+        // stride-1 'valid' conv is itself a conv of x (channels as batch) with dy (batch as
+        // input channels); the input gradient is a transposed conv.
+        tf.registerGradient({
+          kernelName: 'Conv2D', inputsToSave: ['x', 'filter'],
+          gradFunc: (dy, [x, filter]) => ({
+            x: () => tf.conv2dTranspose(dy, filter, x.shape, 1, 'valid'),
+            filter: () => tf.transpose(
               tf.conv2d(tf.transpose(x, [3, 1, 2, 0]), tf.transpose(dy, [1, 2, 0, 3]), 1, 'valid'),
-              [1, 2, 0, 3]));
-            return { dataId: out.dataId, shape: out.shape, dtype: out.dtype };
-          },
+              [1, 2, 0, 3]),
+          }),
         });
       }
       // The same images: the built-in MNIST file (gzip; header, pixels, labels).
@@ -99,7 +107,10 @@ async function tfjs(backend, { shim = false } = {}) {
         runs.push((performance.now() - t0) / 20);
       }
       const ms = [...runs].sort((a, b) => a - b)[1];
-      return { msPerStep: ms, ips: (BATCH / ms) * 1000, runs: runs.map((r) => Math.round((BATCH / r) * 1000)), parameters: model.countParams() };
+      const note = backend === 'wasm'
+        ? `SIMD ${await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')}, threads ${tf.wasm.getThreadsCount()}`
+        : '';
+      return { msPerStep: ms, ips: (BATCH / ms) * 1000, runs: runs.map((r) => Math.round((BATCH / r) * 1000)), parameters: model.countParams(), note };
     }, { backend, shim, BATCH });
   } catch (e) {
     return { error: String(e.message ?? e).split('\n')[0].slice(0, 160) };
@@ -109,28 +120,31 @@ async function tfjs(backend, { shim = false } = {}) {
 }
 
 const which = (process.env.BENCH ?? 'cpu,webgpu').split(',');
-console.log(`Chromium ${browser.version()}, batch ${BATCH}, reference CNN`);
 if (which.includes('cpu')) {
-  results['Tradeoff cpu (Flex, wasm)'] = await tradeoff('cpu', 3, 0.1);
+  browser = await launch();
+  console.log(`Chromium ${browser.version()}, batch ${BATCH}, reference CNN`);
+  if (!process.env.SKIP_TRADEOFF) results['Tradeoff cpu (Flex, wasm)'] = await tradeoff('cpu', 3, 0.1);
   results['TF.js wasm (stock)'] = await tfjs('wasm');
-  results['TF.js wasm + filter-gradient shim'] = await tfjs('wasm', { shim: true });
+  results['TF.js wasm + conv-gradient shim'] = await tfjs('wasm', { shim: true });
   results['TF.js cpu (plain JS)'] = await tfjs('cpu');
+  await browser.close();
 }
 if (which.includes('webgpu')) {
+  browser = await launch({ webgpu: true });
   results['Tradeoff webgpu'] = await tradeoff('webgpu', 3, 0.5);
   results['TF.js webgpu'] = await tfjs('webgpu');
   results['TF.js webgl'] = await tfjs('webgl');
+  await browser.close();
 }
 for (const [name, r] of Object.entries(results)) {
-  console.log(r.error ? `${name}: cannot train — ${r.error}` : `${name}: ${fmt(r.msPerStep)} ms/step, ${fmt(r.ips, 0)} images/s (runs: ${r.runs.join(', ')})`);
+  console.log(r.error ? `${name}: cannot train — ${r.error}` : `${name}: ${fmt(r.msPerStep)} ms/step, ${fmt(r.ips, 0)} images/s (runs: ${r.runs.join(', ')})${r.note ? `; ${r.note}` : ''}`);
 }
 const ratio = (a, b) => (results[a]?.ips && results[b]?.ips ? `${fmt(results[a].ips / results[b].ips, 2)}×` : 'n/a');
 if (which.includes('cpu')) {
-  console.log(`ratio Tradeoff cpu ÷ TF.js wasm+shim: ${ratio('Tradeoff cpu (Flex, wasm)', 'TF.js wasm + filter-gradient shim')}`);
+  console.log(`ratio Tradeoff cpu ÷ TF.js wasm+shim: ${ratio('Tradeoff cpu (Flex, wasm)', 'TF.js wasm + conv-gradient shim')}`);
   console.log(`ratio Tradeoff cpu ÷ TF.js cpu: ${ratio('Tradeoff cpu (Flex, wasm)', 'TF.js cpu (plain JS)')}`);
 }
 if (which.includes('webgpu')) {
   console.log(`ratio Tradeoff webgpu ÷ TF.js webgpu (same adapter): ${ratio('Tradeoff webgpu', 'TF.js webgpu')}`);
 }
-await browser.close();
 await server.close();
