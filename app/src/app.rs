@@ -42,7 +42,7 @@ pub fn App() -> impl IntoView {
                         class="worker-memory hint"
                         data-bytes=move || store.worker_memory.get().unwrap_or(0).to_string()
                     >
-                        {move || format!("Training memory in use: {}", crate::format::bytes(store.worker_memory.get().unwrap_or(0)))}
+                        {move || format!("Training worker's memory: {}", crate::format::bytes(store.worker_memory.get().unwrap_or(0)))}
                     </p>
                 </Show>
             </div>

@@ -408,8 +408,10 @@ pub fn LiveCharts() -> impl IntoView {
                     None => format!("Run {} — starting", l.id),
                 },
             },
-            None if store.overlay.with(Vec::is_empty) => "Press Train to see the curves here.".into(),
-            None => "Showing the selected runs; tick runs in the table to compare their curves."
+            None if store.overlay.with(Vec::is_empty) && store.selected.with(Option::is_none) => {
+                "Press Train to see the curves here.".into()
+            }
+            None => "Curves of the runs chosen in the table; tick more runs there to compare them."
                 .into(),
         })
     };
