@@ -18,5 +18,6 @@ pub fn Thumbnail(
         "data:image/bmp;base64,{}",
         base64::engine::general_purpose::STANDARD.encode(bmp)
     );
-    view! { <img class="thumb" src=src alt=label.clone() title=label width=size height=size /> }
+    // Decoded off the main thread: forty of them landing at once must not stall a frame.
+    view! { <img class="thumb" src=src alt=label.clone() title=label width=size height=size decoding="async" /> }
 }
