@@ -20,9 +20,10 @@ pub fn DataPanel() -> impl IntoView {
             });
         }
     };
-    let current = move || store.config.with(|c| c.dataset.clone());
+    // A memo, so editing any other setting does not rebuild the preview's 40 thumbnails.
+    let current = Memo::new(move |_| store.config.with(|c| c.dataset.clone()));
     let download = move || {
-        let id = current();
+        let id = current.get();
         store.download.get().filter(|d| d.dataset == id).map(|d| {
             let name = builtin_dataset(&id)
                 .map(|b| b.name)
@@ -46,7 +47,7 @@ pub fn DataPanel() -> impl IntoView {
             }
         })
     };
-    let preview = move || match store.preview(&current()) {
+    let preview = move || match store.preview(&current.get()) {
         Some(Ok(p)) => view! { <DatasetPreview preview=*p /> }.into_any(),
         Some(Err(reason)) => {
             view! { <p class="hint blocked">{format!("Not loaded: {reason}")}</p> }.into_any()
@@ -61,7 +62,7 @@ pub fn DataPanel() -> impl IntoView {
                 <select
                     aria-label="Dataset"
                     on:change=on_change
-                    prop:value=current
+                    prop:value=move || current.get()
                 >
                     {BUILTIN_DATASETS
                         .iter()
