@@ -11,6 +11,9 @@ const DATABASE: &str = "tradeoff";
 const RUNS: &str = "runs";
 /// localStorage key of the run in progress.
 const LIVE_KEY: &str = "tradeoff:live";
+/// localStorage key of the runs deleted whose removal from IndexedDB may not have finished:
+/// localStorage is written at once, so a reload right after Delete cannot bring a run back.
+const DELETED_KEY: &str = "tradeoff:deleted";
 
 /// Waits for an IndexedDB request and returns its result.
 async fn settle(request: &IdbRequest) -> Result<JsValue, String> {
@@ -56,7 +59,8 @@ fn store(db: &IdbDatabase, mode: IdbTransactionMode) -> Result<IdbObjectStore, S
         .map_err(|_| "the local database is not usable".to_string())
 }
 
-/// Every kept run with its storage key (its creation time), oldest first; records that no longer parse are skipped.
+/// Every kept run with its storage key (its creation time), oldest first; records that no longer
+/// parse are skipped, and deletions a reload cut short are finished.
 pub async fn load_runs() -> Result<Vec<(f64, RunRecord)>, String> {
     let db = open().await?;
     let runs = store(&db, IdbTransactionMode::Readonly)?;
@@ -66,6 +70,10 @@ pub async fn load_runs() -> Result<Vec<(f64, RunRecord)>, String> {
     let values: Array = settle(&runs.get_all().map_err(|_| "unreadable")?)
         .await?
         .unchecked_into();
+    let deleted = pending_deletes();
+    for &key in &deleted {
+        let _ = delete_run(key).await;
+    }
     let mut out: Vec<(f64, RunRecord)> = keys
         .iter()
         .zip(values.iter())
@@ -74,6 +82,7 @@ pub async fn load_runs() -> Result<Vec<(f64, RunRecord)>, String> {
             let record = serde_json::from_str(&v.as_string()?).ok()?;
             Some((key, record))
         })
+        .filter(|(key, _)| !deleted.contains(key))
         .collect();
     out.sort_by(|a, b| a.0.total_cmp(&b.0));
     Ok(out)
@@ -90,14 +99,47 @@ pub async fn save_run(key: f64, record: &RunRecord) -> Result<(), String> {
     settle(&request).await.map(|_| ())
 }
 
-/// Forgets the run stored under `key`.
-pub async fn delete_run(key: f64) -> Result<(), String> {
+/// Forgets the run stored under `key`, for good even if the page closes before the database
+/// has done it.
+pub async fn forget_run(key: f64) -> Result<(), String> {
+    let mut deleted = pending_deletes();
+    deleted.push(key);
+    set_pending_deletes(&deleted);
+    delete_run(key).await
+}
+
+async fn delete_run(key: f64) -> Result<(), String> {
     let db = open().await?;
     let runs = store(&db, IdbTransactionMode::Readwrite)?;
     let request = runs
         .delete(&JsValue::from(key))
         .map_err(|_| "the run could not be deleted")?;
-    settle(&request).await.map(|_| ())
+    settle(&request).await?;
+    let mut deleted = pending_deletes();
+    deleted.retain(|&k| k != key);
+    set_pending_deletes(&deleted);
+    Ok(())
+}
+
+/// Keys of runs deleted whose removal from the database is not known to be done.
+fn pending_deletes() -> Vec<f64> {
+    local_storage()
+        .and_then(|s| s.get_item(DELETED_KEY).ok().flatten())
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default()
+}
+
+fn set_pending_deletes(keys: &[f64]) {
+    if let Some(storage) = local_storage() {
+        let _ = if keys.is_empty() {
+            storage.remove_item(DELETED_KEY)
+        } else {
+            storage.set_item(
+                DELETED_KEY,
+                &serde_json::to_string(keys).unwrap_or_default(),
+            )
+        };
+    }
 }
 
 fn local_storage() -> Option<web_sys::Storage> {
@@ -118,10 +160,9 @@ pub fn clear_live() {
     }
 }
 
-/// The run that was in progress when the page was last closed, if any.
-pub fn take_live() -> Option<(f64, RunRecord)> {
-    let storage = local_storage()?;
-    let json = storage.get_item(LIVE_KEY).ok().flatten()?;
-    let _ = storage.remove_item(LIVE_KEY);
+/// The run that was in progress when the page was last closed, if any; it stays noted until
+/// [`clear_live`], so a reload during the restore cannot lose it.
+pub fn last_live() -> Option<(f64, RunRecord)> {
+    let json = local_storage()?.get_item(LIVE_KEY).ok().flatten()?;
     serde_json::from_str(&json).ok()
 }

@@ -296,11 +296,15 @@ impl Store {
                 Vec::new()
             }
         };
-        if let Some((key, record)) = persist::take_live()
-            && !kept.iter().any(|(k, _)| *k == key)
-        {
-            let _ = persist::save_run(key, &record).await;
-            kept.push((key, record));
+        if let Some((key, record)) = persist::last_live() {
+            if !kept.iter().any(|(k, _)| *k == key) {
+                if persist::save_run(key, &record).await.is_ok() {
+                    persist::clear_live();
+                }
+                kept.push((key, record));
+            } else {
+                persist::clear_live();
+            }
         }
         for (key, record) in kept {
             self.push_run(key, record);
@@ -413,7 +417,7 @@ impl Store {
         if let Some(key) = key {
             let store = *self;
             leptos::task::spawn_local(async move {
-                if let Err(reason) = persist::delete_run(key).await {
+                if let Err(reason) = persist::forget_run(key).await {
                     store.notify(
                         "warning",
                         format!("The run may come back after a reload: {reason}."),
