@@ -348,6 +348,7 @@ impl Store {
             steps: live.steps.clone(),
             epochs: live.epochs.clone(),
             summary: None,
+            compression: None,
         })
     }
 

@@ -3,10 +3,11 @@
 //! The run config ([`config`]) and its link form ([`url`]); what a layer stack costs
 //! ([`cost`]); datasets and batching ([`data`]); the Burn model ([`model`]); the async training
 //! loop ([`train`]); metrics and run records ([`metrics`], [`record`]); compute backends
-//! ([`backend`]); comparing runs ([`compare`]); and the messages between the page and its training worker ([`protocol`]).
+//! ([`backend`]); comparing runs ([`compare`]); compressing trained models ([`compress`]); and the messages between the page and its training worker ([`protocol`]).
 
 pub mod backend;
 pub mod compare;
+pub mod compress;
 pub mod config;
 pub mod cost;
 pub mod data;

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::compress::CompressionInfo;
 use crate::config::RunConfig;
 use crate::cost::ModelCost;
 use crate::metrics::{EpochMetrics, StepMetrics, Summary};
@@ -89,6 +90,9 @@ pub struct RunRecord {
     pub epochs: Vec<EpochMetrics>,
     /// End-of-run results; absent when the run did not reach the end.
     pub summary: Option<Summary>,
+    /// Set when this record is a compressed copy of another run's model.
+    #[serde(default)]
+    pub compression: Option<CompressionInfo>,
 }
 
 impl RunRecord {

@@ -121,6 +121,13 @@ pub struct Trainer {
     record: RunRecord,
 }
 
+/// Reads a tensor back from its device.
+async fn read<const D: usize, K: burn::tensor::kind::Basic>(
+    tensor: Tensor<D, K>,
+) -> Result<TensorData, String> {
+    tensor.into_data_async().await.map_err(|e| e.to_string())
+}
+
 fn read_floats(data: TensorData) -> Vec<f64> {
     data.iter::<f64>().collect()
 }
@@ -173,6 +180,7 @@ impl Trainer {
             steps: Vec::new(),
             epochs: Vec::new(),
             summary: None,
+            compression: None,
         };
         let mut trainer = Trainer {
             loss: CrossEntropyLossConfig::new().init(&device),
@@ -434,43 +442,9 @@ impl Trainer {
         indices: &[usize],
     ) -> Result<(f64, f64, Vec<u16>), RunStatus> {
         let model = self.model.as_ref().expect("model present").valid();
-        let device = self.inference_device();
-        let loss_fn = CrossEntropyLossConfig::new().init(&device);
-        let (c, s) = (set.channels, set.size);
-        let mut losses = Vec::new();
-        let mut predictions = Vec::new();
-        for chunk in indices.chunks(EVAL_BATCH) {
-            let (xs, ys) = set.batch(chunk, &self.norm, None);
-            let n = ys.len();
-            let images = Tensor::<4>::from_data(TensorData::new(xs, [n, c, s, s]), &device);
-            let labels = Tensor::<1, Int>::from_data(TensorData::new(ys, [n]), &device);
-            let logits = model.forward(images);
-            losses.push(loss_fn.forward(logits.clone(), labels).mul_scalar(n as f64));
-            predictions.push(logits.argmax(1).squeeze_dim::<1>(1));
-        }
-        let loss_sum: f64 = read_floats(
-            Tensor::cat(losses, 0)
-                .sum()
-                .into_data_async()
-                .await
-                .map_err(failed)?,
-        )[0];
-        let predicted: Vec<u16> = read_ints(
-            Tensor::cat(predictions, 0)
-                .into_data_async()
-                .await
-                .map_err(failed)?,
-        )
-        .into_iter()
-        .map(|p| p as u16)
-        .collect();
-        let right = indices
-            .iter()
-            .zip(&predicted)
-            .filter(|&(&i, &p)| set.labels[i] == p)
-            .count();
-        let n = indices.len().max(1) as f64;
-        Ok((loss_sum / n, right as f64 / n, predicted))
+        evaluate(&model, set, &self.norm, indices, &self.inference_device())
+            .await
+            .map_err(failed)
     }
 
     async fn end_epoch(&mut self) -> Result<EpochMetrics, RunStatus> {
@@ -530,28 +504,107 @@ impl Trainer {
         Ok(())
     }
 
-    /// Milliseconds per image of a forward pass at `batch` images, averaged over `reps` passes
-    /// after one warm-up pass, each read back so the time includes the device finishing.
     async fn latency_ms(&self, batch: usize, reps: usize) -> Result<f64, RunStatus> {
         let model = self.model.as_ref().expect("model present").valid();
-        let device = self.inference_device();
-        let indices: Vec<usize> = (0..batch).map(|i| i % self.test.len()).collect();
-        let (xs, _) = self.test.batch(&indices, &self.norm, None);
-        let (c, s) = (self.test.channels, self.test.size);
-        let images = Tensor::<4>::from_data(TensorData::new(xs, [batch, c, s, s]), &device);
-        let mut started = Instant::now();
-        for rep in 0..=reps {
-            if rep == 1 {
-                started = Instant::now();
-            }
-            model
-                .forward(images.clone())
-                .into_data_async()
-                .await
-                .map_err(failed)?;
-        }
-        Ok(started.elapsed().as_secs_f64() * 1000.0 / (reps * batch) as f64)
+        latency_ms(
+            &model,
+            &self.test,
+            &self.norm,
+            batch,
+            reps,
+            &self.inference_device(),
+        )
+        .await
+        .map_err(failed)
     }
+
+    /// The trained model with what it takes to evaluate it again, once the run has its
+    /// summary (finished or stopped early); `None` otherwise.
+    pub fn into_trained(self) -> Option<TrainedModel> {
+        self.record.summary.as_ref()?;
+        let device = self.inference_device();
+        Some(TrainedModel {
+            model: self.model?.valid(),
+            device,
+            test: self.test,
+            norm: self.norm,
+            record: self.record,
+        })
+    }
+}
+
+/// A trained model kept after its run, so that it can be compressed and measured again.
+pub struct TrainedModel {
+    /// The model, without autodiff.
+    pub model: Classifier,
+    /// The device it lives on.
+    pub device: Device,
+    /// The test split at the model's input shape.
+    pub test: ImageSet,
+    /// The training split's pixel statistics.
+    pub norm: Normalisation,
+    /// Its run's final record.
+    pub record: RunRecord,
+}
+
+/// Mean loss and accuracy of `model` on `indices` of `set`, and its predictions.
+pub async fn evaluate(
+    model: &Classifier,
+    set: &ImageSet,
+    norm: &Normalisation,
+    indices: &[usize],
+    device: &Device,
+) -> Result<(f64, f64, Vec<u16>), String> {
+    let loss_fn = CrossEntropyLossConfig::new().init(device);
+    let (c, s) = (set.channels, set.size);
+    let mut losses = Vec::new();
+    let mut predictions = Vec::new();
+    for chunk in indices.chunks(EVAL_BATCH) {
+        let (xs, ys) = set.batch(chunk, norm, None);
+        let n = ys.len();
+        let images = Tensor::<4>::from_data(TensorData::new(xs, [n, c, s, s]), device);
+        let labels = Tensor::<1, Int>::from_data(TensorData::new(ys, [n]), device);
+        let logits = model.forward(images); // [n, classes]
+        losses.push(loss_fn.forward(logits.clone(), labels).mul_scalar(n as f64));
+        predictions.push(logits.argmax(1).squeeze_dim::<1>(1));
+    }
+    let loss_sum: f64 = read_floats(read(Tensor::cat(losses, 0).sum()).await?)[0];
+    let predicted: Vec<u16> = read_ints(read(Tensor::cat(predictions, 0)).await?)
+        .into_iter()
+        .map(|p| p as u16)
+        .collect();
+    let right = indices
+        .iter()
+        .zip(&predicted)
+        .filter(|&(&i, &p)| set.labels[i] == p)
+        .count();
+    let n = indices.len().max(1) as f64;
+    Ok((loss_sum / n, right as f64 / n, predicted))
+}
+
+/// Milliseconds per image of a forward pass of `model` at `batch` images of `set`, averaged
+/// over `reps` passes after one warm-up pass, each read back so the time includes the device
+/// finishing.
+pub async fn latency_ms(
+    model: &Classifier,
+    set: &ImageSet,
+    norm: &Normalisation,
+    batch: usize,
+    reps: usize,
+    device: &Device,
+) -> Result<f64, String> {
+    let indices: Vec<usize> = (0..batch).map(|i| i % set.len()).collect();
+    let (xs, _) = set.batch(&indices, norm, None);
+    let (c, s) = (set.channels, set.size);
+    let images = Tensor::<4>::from_data(TensorData::new(xs, [batch, c, s, s]), device);
+    let mut started = Instant::now();
+    for rep in 0..=reps {
+        if rep == 1 {
+            started = Instant::now();
+        }
+        read(model.forward(images.clone())).await?;
+    }
+    Ok(started.elapsed().as_secs_f64() * 1000.0 / (reps * batch) as f64)
 }
 
 fn build_optimizer(config: &RunConfig) -> ModuleOptimizer {
