@@ -3,12 +3,14 @@
 use leptos::prelude::*;
 
 use crate::components::{
-    charts::{LiveCharts, TradeoffChart},
+    charts::LiveCharts,
     data_panel::DataPanel,
     model_editor::ModelEditor,
     notices::{CrashPanel, Notices},
     run_details::RunDetails,
     runs_table::RunsTable,
+    sweep_panel::SweepPanel,
+    tradeoff_chart::TradeoffChart,
     training_form::TrainingForm,
 };
 use crate::store::Store;
@@ -54,6 +56,7 @@ pub fn App() -> impl IntoView {
                 <DataPanel />
                 <ModelEditor />
                 <TrainingForm />
+                <SweepPanel />
             </section>
             <section class="results" aria-label="Results">
                 <LiveCharts />

@@ -2,12 +2,14 @@
 
 use leptos::prelude::*;
 use tradeoff_core::compare::{CostAxis, config_changes};
+use tradeoff_core::compress::Compression;
 use tradeoff_core::config::RunConfig;
 use tradeoff_core::cost::ModelCost;
 use tradeoff_core::data::{Preview, builtin_dataset};
 use tradeoff_core::metrics::{EpochMetrics, StepMetrics};
 use tradeoff_core::protocol::{FromWorker, ToWorker};
 use tradeoff_core::record::{RunRecord, RunStatus};
+use tradeoff_core::sweep::{PlannedRun, SweepConfig};
 use tradeoff_core::url;
 use wasm_bindgen::prelude::*;
 use web_sys::Worker;
@@ -66,6 +68,46 @@ pub struct Download {
 /// A dataset's preview as the worker sent it: classes, counts and samples, or why not.
 pub type PreviewResult = Result<Box<Preview>, String>;
 
+/// A sweep in progress: its planned runs and how far it has got.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepProgress {
+    /// The runs, in order.
+    pub runs: Vec<PlannedRun>,
+    /// Combinations left out, with reasons.
+    pub skipped: Vec<String>,
+    /// Index of the run training now (or next).
+    pub current: usize,
+    /// Page ids of the sweep's runs so far.
+    pub ids: Vec<u32>,
+    /// Seconds each finished sweep run took, wall clock.
+    pub seconds: Vec<f64>,
+    /// When the current run was started (ms since the epoch).
+    pub current_started: f64,
+}
+
+impl SweepProgress {
+    /// Seconds left, estimated from the runs done so far (`None` before the first ends).
+    pub fn seconds_left(&self, now_ms: f64) -> Option<f64> {
+        if self.seconds.is_empty() {
+            return None;
+        }
+        let mean = self.seconds.iter().sum::<f64>() / self.seconds.len() as f64;
+        let current = ((now_ms - self.current_started) / 1000.0).min(mean);
+        Some(mean * (self.runs.len() - self.current) as f64 - current)
+    }
+}
+
+/// A compression the worker is doing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Compressing {
+    /// Id the compressed run will have.
+    pub id: u32,
+    /// The run compressed.
+    pub parent_id: u32,
+    /// How, in words.
+    pub label: String,
+}
+
 /// A notice at the top of the page.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Notice {
@@ -104,6 +146,10 @@ pub struct Store {
     pub worker_memory: RwSignal<Option<u64>>,
     /// Whether the runs kept from earlier visits have been read (Train waits for it).
     pub restored: RwSignal<bool>,
+    /// The sweep in progress.
+    pub sweep: RwSignal<Option<SweepProgress>>,
+    /// The compression in progress.
+    pub compressing: RwSignal<Option<Compressing>>,
     /// When the run in progress was last noted in localStorage.
     live_saved_at: StoredValue<f64>,
     worker: StoredValue<Option<Worker>, LocalStorage>,
@@ -137,6 +183,8 @@ impl Store {
             download: RwSignal::new(None),
             worker_memory: RwSignal::new(None),
             restored: RwSignal::new(false),
+            sweep: RwSignal::new(None),
+            compressing: RwSignal::new(None),
             live_saved_at: StoredValue::new(0.0),
             worker: StoredValue::new_local(None),
             outbox: StoredValue::new_local(Some(Vec::new())),
@@ -322,10 +370,20 @@ impl Store {
 
     /// Adds run `id` to the table, saying what changed from the run before it.
     fn add_run(&self, id: u32, key: f64, record: RunRecord) {
-        let changes = self.runs.with_untracked(|runs| {
-            runs.last()
+        let changes = self.runs.with_untracked(|runs| match &record.compression {
+            Some(info) => {
+                let parent = runs
+                    .iter()
+                    .find(|r| Some(r.key) == info.parent_key)
+                    .map_or("a deleted run".to_string(), |r| format!("run {}", r.id));
+                vec![format!("{} copy of {parent}", info.method.label())]
+            }
+            None => runs
+                .iter()
+                .rev()
+                .find(|r| r.record.compression.is_none())
                 .map(|prev| config_changes(&prev.record.config, &record.config))
-                .unwrap_or_default()
+                .unwrap_or_default(),
         });
         self.runs.update(|runs| {
             runs.push(Run {
@@ -370,17 +428,119 @@ impl Store {
         });
     }
 
+    /// Whether a run, sweep or compression is under way (Train waits for it to end).
+    pub fn busy(&self) -> bool {
+        self.live.with(Option::is_some)
+            || self.sweep.with(Option::is_some)
+            || self.compressing.with(Option::is_some)
+    }
+
     /// Starts training the current config.
     pub fn train(&self) {
-        if self.live.with_untracked(Option::is_some) || !self.restored.get_untracked() {
+        if self.busy_untracked() || !self.restored.get_untracked() || self.check().is_err() {
             return;
         }
-        let config = self.config.get_untracked();
-        if self.check().is_err() {
-            return;
-        }
+        self.launch(self.config.get_untracked());
+    }
+
+    fn busy_untracked(&self) -> bool {
+        self.live.with_untracked(Option::is_some)
+            || self.sweep.with_untracked(Option::is_some)
+            || self.compressing.with_untracked(Option::is_some)
+    }
+
+    fn take_id(&self) -> u32 {
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
+        id
+    }
+
+    /// Plans `sweep` around the current config and starts its first run; says why not in a
+    /// notice if it cannot.
+    pub fn start_sweep(&self, sweep: &SweepConfig) {
+        if self.busy_untracked() || !self.restored.get_untracked() {
+            return;
+        }
+        let base = self.config.get_untracked();
+        match sweep.plan(&base, classes_of(&base)) {
+            Ok(plan) => {
+                let first = plan.runs[0].config.clone();
+                self.sweep.set(Some(SweepProgress {
+                    runs: plan.runs,
+                    skipped: plan.skipped,
+                    current: 0,
+                    ids: Vec::new(),
+                    seconds: Vec::new(),
+                    current_started: js_sys::Date::now(),
+                }));
+                let id = self.launch(first);
+                self.sweep
+                    .update(|s| s.iter_mut().for_each(|s| s.ids.push(id)));
+            }
+            Err(reason) => self.notify("error", format!("The sweep cannot start: {reason}.")),
+        }
+    }
+
+    /// Ends the sweep: the run in progress stops (and is kept); no further runs start.
+    pub fn cancel_sweep(&self) {
+        if self.sweep.with_untracked(Option::is_some) {
+            self.sweep.set(None);
+            self.stop();
+        }
+    }
+
+    /// After run `id` of a sweep ended: starts the next, or ends the sweep.
+    fn continue_sweep(&self, id: u32) {
+        let Some(mut sweep) = self.sweep.get_untracked() else {
+            return;
+        };
+        if sweep.ids.last() != Some(&id) {
+            return;
+        }
+        sweep
+            .seconds
+            .push((js_sys::Date::now() - sweep.current_started) / 1000.0);
+        sweep.current += 1;
+        if sweep.current >= sweep.runs.len() {
+            self.sweep.set(None);
+            self.notify(
+                "info",
+                format!(
+                    "The sweep finished: {} runs. The trade-off chart marks the best ones.",
+                    sweep.runs.len()
+                ),
+            );
+            return;
+        }
+        sweep.current_started = js_sys::Date::now();
+        let config = sweep.runs[sweep.current].config.clone();
+        self.sweep.set(Some(sweep));
+        let id = self.launch(config);
+        self.sweep
+            .update(|s| s.iter_mut().for_each(|s| s.ids.push(id)));
+    }
+
+    /// Asks the worker to compress run `parent_id`'s model.
+    pub fn compress(&self, parent_id: u32, method: Compression) {
+        if self.busy_untracked() {
+            return;
+        }
+        let id = self.take_id();
+        self.compressing.set(Some(Compressing {
+            id,
+            parent_id,
+            label: method.label(),
+        }));
+        self.send(ToWorker::Compress {
+            parent_id,
+            run_id: id,
+            method,
+        });
+    }
+
+    /// Starts training `config` as a new run; returns its id.
+    fn launch(&self, config: RunConfig) -> u32 {
+        let id = self.take_id();
         self.live.set(Some(LiveRun {
             id,
             key: js_sys::Date::now(),
@@ -389,6 +549,7 @@ impl Store {
             ..LiveRun::default()
         }));
         self.send(ToWorker::Train { run_id: id, config });
+        id
     }
 
     /// Ends the run in progress; its partial record is kept.
@@ -431,6 +592,11 @@ impl Store {
         if self.selected.get_untracked() == Some(id) {
             self.selected.set(None);
         }
+    }
+
+    fn compressing_id(&self) -> Option<u32> {
+        self.compressing
+            .with_untracked(|c| c.as_ref().map(|c| c.id))
     }
 
     fn live_id(&self) -> Option<u32> {
@@ -492,10 +658,26 @@ impl Store {
             FromWorker::Finished { run_id, record } => self.finish(run_id, *record),
             FromWorker::Error { run_id, message } => {
                 self.download.set(None);
+                if self.compressing_id() == Some(run_id) {
+                    self.compressing.set(None);
+                    self.notify(
+                        "error",
+                        format!("The model could not be compressed: {message}."),
+                    );
+                    return;
+                }
                 if self.live_id() == Some(run_id) {
                     self.live.set(None);
                 }
-                self.notify("error", format!("The run could not start: {message}"));
+                if self.sweep.with_untracked(Option::is_some) {
+                    self.sweep.set(None);
+                    self.notify(
+                        "error",
+                        format!("The sweep stopped: a run could not start: {message}"),
+                    );
+                } else {
+                    self.notify("error", format!("The run could not start: {message}"));
+                }
             }
             FromWorker::Crashed { message } => self.on_crash(message),
             FromWorker::Memory { wasm_bytes } => self.worker_memory.set(Some(wasm_bytes)),
@@ -521,7 +703,7 @@ impl Store {
         }
     }
 
-    fn finish(&self, run_id: u32, record: RunRecord) {
+    fn finish(&self, run_id: u32, mut record: RunRecord) {
         // Marks the end of training on the page's timeline (tests and profiles read it).
         if let Some(p) = window().performance() {
             let _ = p.mark("tradeoff:run-finished");
@@ -532,8 +714,14 @@ impl Store {
             .unwrap_or_else(js_sys::Date::now);
         if self.live_id() == Some(run_id) {
             self.live.set(None);
+            persist::clear_live();
         }
-        persist::clear_live();
+        if let Some(c) = self.compressing.get_untracked().filter(|c| c.id == run_id) {
+            self.compressing.set(None);
+            if let Some(info) = record.compression.as_mut() {
+                info.parent_key = self.run_key(c.parent_id);
+            }
+        }
         if let RunStatus::Failed { reason } = &record.status {
             self.notify(
                 "error",
@@ -552,11 +740,25 @@ impl Store {
         });
         self.add_run(run_id, key, record);
         self.selected.set(Some(run_id));
+        self.continue_sweep(run_id);
+    }
+
+    /// Storage key of run `id`.
+    pub fn run_key(&self, id: u32) -> Option<f64> {
+        self.runs
+            .with_untracked(|runs| runs.iter().find(|r| r.id == id).map(|r| r.key))
     }
 
     /// The worker died: keep what it had done as a failed run, and start a fresh worker.
     fn on_crash(&self, message: String) {
         self.crash.set(Some(message.clone()));
+        if self.compressing.get_untracked().is_some() {
+            self.compressing.set(None);
+            self.notify(
+                "error",
+                format!("The model could not be compressed: {message}."),
+            );
+        }
         if let Some(live) = self.live.get_untracked() {
             if let Some(record) = Self::live_record(&live, RunStatus::Failed { reason: message }) {
                 self.finish(live.id, record);

@@ -15,16 +15,17 @@ fn main() {
 #[cfg(target_arch = "wasm32")]
 mod wasm {
     use std::cell::{Cell, RefCell};
-    use std::collections::{HashMap, HashSet};
+    use std::collections::{HashMap, HashSet, VecDeque};
     use std::rc::Rc;
 
     use js_sys::{Promise, Uint8Array};
     use tradeoff_core::backend::{CPU_BACKEND_NAME, Device, cpu_device};
+    use tradeoff_core::compress::{Compression, compress};
     use tradeoff_core::config::{BackendPreference, RunConfig};
     use tradeoff_core::data::{Dataset, builtin_dataset};
     use tradeoff_core::protocol::{FromWorker, ToWorker};
     use tradeoff_core::record::RunStatus;
-    use tradeoff_core::train::{Event, Trainer};
+    use tradeoff_core::train::{Event, TrainedModel, Trainer};
     use wasm_bindgen::prelude::*;
     use wasm_bindgen_futures::JsFuture;
     use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
@@ -34,6 +35,10 @@ mod wasm {
     /// Longest stretch of training between two yields to the worker's event loop, so Pause and
     /// Stop are seen promptly.
     const YIELD_EVERY_MS: f64 = 40.0;
+
+    /// Trained models kept for compression: the latest runs' (models are small; the page
+    /// says so when an older run's model is gone).
+    const KEPT_MODELS: usize = 12;
 
     /// Sample images of each class in a dataset preview.
     const PREVIEW_PER_CLASS: usize = 4;
@@ -50,6 +55,8 @@ mod wasm {
         downloading: RefCell<HashSet<String>>,
         /// The WebGPU device and its adapter's name once brought up, or why it could not be.
         webgpu: RefCell<Option<Result<(Device, String), String>>>,
+        /// Models of the latest finished runs, oldest first, by run id.
+        trained: RefCell<VecDeque<(u32, Rc<TrainedModel>)>>,
     }
 
     fn scope() -> DedicatedWorkerGlobalScope {
@@ -111,6 +118,16 @@ mod wasm {
                             post(&FromWorker::Memory {
                                 wasm_bytes: wasm_memory_bytes(),
                             });
+                        });
+                    }
+                    Ok(ToWorker::Compress {
+                        parent_id,
+                        run_id,
+                        method,
+                    }) => {
+                        let control = control.clone();
+                        wasm_bindgen_futures::spawn_local(async move {
+                            compress_run(&control, parent_id, run_id, method).await;
                         });
                     }
                     Ok(ToWorker::Pause) => control.paused.set(true),
@@ -331,7 +348,15 @@ mod wasm {
                         if control.current.get() == Some(run_id) {
                             control.current.set(None);
                         }
-                        return post(&FromWorker::Finished { run_id, record });
+                        post(&FromWorker::Finished { run_id, record });
+                        if let Some(trained) = trainer.into_trained() {
+                            let mut kept = control.trained.borrow_mut();
+                            kept.push_back((run_id, Rc::new(trained)));
+                            while kept.len() > KEPT_MODELS {
+                                kept.pop_front();
+                            }
+                        }
+                        return;
                     }
                 }
             }
@@ -339,6 +364,31 @@ mod wasm {
                 sleep(0).await;
                 last_yield = now_ms();
             }
+        }
+    }
+
+    /// Answers a [`ToWorker::Compress`].
+    async fn compress_run(control: &Control, parent_id: u32, run_id: u32, method: Compression) {
+        let trained = control
+            .trained
+            .borrow()
+            .iter()
+            .find(|(id, _)| *id == parent_id)
+            .map(|(_, t)| t.clone());
+        let Some(trained) = trained else {
+            return post(&FromWorker::Error {
+                run_id,
+                message: format!(
+                    "the trained model of run {parent_id} is no longer in memory (only the latest {KEPT_MODELS} runs trained since the page opened are kept); train it again to compress it"
+                ),
+            });
+        };
+        match compress(&trained, method).await {
+            Ok(record) => post(&FromWorker::Finished {
+                run_id,
+                record: Box::new(record),
+            }),
+            Err(message) => post(&FromWorker::Error { run_id, message }),
         }
     }
 }

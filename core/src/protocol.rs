@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::compress::Compression;
 use crate::config::RunConfig;
 use crate::data::Preview;
 use crate::metrics::{EpochMetrics, StepMetrics};
@@ -26,6 +27,16 @@ pub enum ToWorker {
     Resume,
     /// End the current run and send its partial record.
     Stop,
+    /// Compress the model of a run trained in this worker; the result comes back as
+    /// [`FromWorker::Finished`] for `run_id` (or [`FromWorker::Error`]).
+    Compress {
+        /// The run whose model to compress.
+        parent_id: u32,
+        /// Id of the compressed run, chosen by the page.
+        run_id: u32,
+        /// How.
+        method: Compression,
+    },
     /// Load a built-in dataset (if not loaded yet) and describe it.
     Preview {
         /// Built-in dataset id.
@@ -106,7 +117,7 @@ pub enum FromWorker {
         /// The panic message.
         message: String,
     },
-    /// A run could not start.
+    /// A run (or a compression) could not start.
     Error {
         /// The run.
         run_id: u32,

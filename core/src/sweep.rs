@@ -199,6 +199,98 @@ pub fn set_dropout(layers: &mut Vec<Layer>, p: f64) {
     }
 }
 
+/// The axes the sweep form offers: id, label and the values it suggests.
+pub const AXIS_CHOICES: [(&str, &str, &str); 7] = [
+    ("layers", "Layer stack", "tiny, small, medium"),
+    ("width", "Width multiplier", "0.5, 1, 2"),
+    ("batch", "Batch size", "32, 64, 128"),
+    ("lr", "Learning rate", "0.0003, 0.001, 0.003"),
+    ("optimizer", "Optimizer", "sgd, adam"),
+    ("dropout", "Dropout", "0, 0.25, 0.5"),
+    ("l2", "L2 weight decay", "0, 0.0001, 0.001"),
+];
+
+impl Axis {
+    /// Reads the axis `kind` (an id of [`AXIS_CHOICES`]) with its values typed as a list
+    /// separated by commas or spaces, e.g. `0.001, 0.01`.
+    pub fn parse(kind: &str, values: &str) -> Result<Axis, String> {
+        let items: Vec<&str> = values
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|v| !v.is_empty())
+            .collect();
+        if items.is_empty() {
+            return Err("give at least one value".into());
+        }
+        fn numbers<T: std::str::FromStr>(
+            items: &[&str],
+            what: &str,
+            ok: impl Fn(&T) -> bool,
+        ) -> Result<Vec<T>, String> {
+            items
+                .iter()
+                .map(|v| {
+                    v.parse::<T>()
+                        .ok()
+                        .filter(&ok)
+                        .ok_or_else(|| format!("“{v}” is not {what}"))
+                })
+                .collect()
+        }
+        use crate::config::limits::{MAX_BATCH_SIZE, MAX_DROPOUT, MAX_LEARNING_RATE};
+        Ok(match kind {
+            "layers" => Axis::Preset(
+                items
+                    .iter()
+                    .map(|v| {
+                        Preset::ALL
+                            .into_iter()
+                            .find(|p| p.name().eq_ignore_ascii_case(v))
+                            .ok_or_else(|| {
+                                format!("“{v}” is not a preset (tiny, small, medium or deep)")
+                            })
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+            "width" => Axis::Width(numbers(
+                items.as_slice(),
+                "a multiplier between 0.1 and 8",
+                |x: &f64| (0.1..=8.0).contains(x),
+            )?),
+            "batch" => Axis::BatchSize(numbers(
+                items.as_slice(),
+                &format!("a batch size from 1 to {MAX_BATCH_SIZE}"),
+                |x: &usize| (1..=MAX_BATCH_SIZE).contains(x),
+            )?),
+            "lr" => Axis::LearningRate(numbers(
+                items.as_slice(),
+                &format!("a learning rate above 0 and at most {MAX_LEARNING_RATE}"),
+                |x: &f64| *x > 0.0 && *x <= MAX_LEARNING_RATE,
+            )?),
+            "optimizer" => Axis::Optimizer(
+                items
+                    .iter()
+                    .map(|v| {
+                        OptimizerKind::from_name(&v.to_ascii_lowercase()).ok_or_else(|| {
+                            format!("“{v}” is not an optimizer (sgd, momentum, adam or adamw)")
+                        })
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+            "dropout" => Axis::Dropout(numbers(
+                items.as_slice(),
+                &format!("a dropout probability from 0 to {MAX_DROPOUT}"),
+                |x: &f64| (0.0..=MAX_DROPOUT).contains(x),
+            )?),
+            "l2" => Axis::WeightDecay(numbers(
+                items.as_slice(),
+                "a weight decay from 0 to 1",
+                |x: &f64| (0.0..=1.0).contains(x),
+            )?),
+            other => return Err(format!("“{other}” is not a setting a sweep can vary")),
+        })
+    }
+}
+
 /// How the sweep picks its runs.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -254,9 +346,12 @@ impl SweepConfig {
                 "a sweep varies at most {MAX_AXES} settings at once"
             ));
         }
-        for axis in &self.axes {
+        for (k, axis) in self.axes.iter().enumerate() {
             if axis.len() == 0 {
                 return Err(format!("give {} at least one value", axis.name()));
+            }
+            if self.axes[..k].iter().any(|a| a.name() == axis.name()) {
+                return Err(format!("{} is chosen twice", axis.name()));
             }
         }
         let combos: Vec<Vec<(usize, Option<f64>)>> = match self.search {

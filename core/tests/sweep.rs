@@ -103,6 +103,16 @@ fn a_grid_over_the_limit_or_with_an_empty_axis_is_refused_with_the_reason() {
             .contains("dropout")
     );
     assert!(grid(vec![]).plan(&RunConfig::default(), 10).is_err());
+    let twice = grid(vec![
+        Axis::LearningRate(vec![0.1]),
+        Axis::LearningRate(vec![0.2]),
+    ]);
+    assert!(
+        twice
+            .plan(&RunConfig::default(), 10)
+            .unwrap_err()
+            .contains("learning rate is chosen twice")
+    );
 }
 
 #[test]
@@ -169,9 +179,11 @@ fn with_results(base: &RunRecord, accuracy: f64, latency_ms: f64) -> RunRecord {
 
 #[test]
 fn the_budget_answer_picks_the_most_accurate_run_within_it_and_names_the_better_one_outside() {
-    let mut config = RunConfig::default();
-    config.layers = Preset::Tiny.layers();
-    config.epochs = 1;
+    let config = RunConfig {
+        layers: Preset::Tiny.layers(),
+        epochs: 1,
+        ..RunConfig::default()
+    };
     let base = common::train(config, &common::mnist_slice(300, 100));
     // (accuracy, ms): 0 cheap and weak, 1 within 1 ms and best there, 2 as good as 1 but
     // slower, 3 the most accurate at 3 ms.
@@ -204,8 +216,10 @@ fn a_sweep_of_four_runs_trains_each_and_its_pareto_front_holds_the_cheapest_and_
         Axis::Preset(vec![Preset::Tiny, Preset::Small]),
         Axis::BatchSize(vec![32, 128]),
     ]);
-    let mut base = RunConfig::default();
-    base.epochs = 1;
+    let base = RunConfig {
+        epochs: 1,
+        ..RunConfig::default()
+    };
     let plan = sweep.plan(&base, 10).unwrap();
     assert_eq!(plan.runs.len(), 4);
     let data = common::mnist_slice(600, 200);
@@ -247,5 +261,42 @@ fn a_sweep_of_four_runs_trains_each_and_its_pareto_front_holds_the_cheapest_and_
             "run {i} {:?} is off the front but nothing beats it: {points:?}",
             points[i]
         );
+    }
+}
+
+#[test]
+fn typed_values_are_read_or_refused_with_the_value_named() {
+    assert_eq!(
+        Axis::parse("lr", "0.001, 0.01 0.1").unwrap(),
+        Axis::LearningRate(vec![0.001, 0.01, 0.1])
+    );
+    assert_eq!(
+        Axis::parse("layers", "Tiny, deep").unwrap(),
+        Axis::Preset(vec![Preset::Tiny, Preset::Deep])
+    );
+    assert_eq!(
+        Axis::parse("optimizer", "sgd,adamw").unwrap(),
+        Axis::Optimizer(vec![OptimizerKind::Sgd, OptimizerKind::AdamW])
+    );
+    let bad = Axis::parse("batch", "32, lots").unwrap_err();
+    assert!(bad.contains("“lots” is not a batch size"), "{bad}");
+    assert!(
+        Axis::parse("dropout", "0.95")
+            .unwrap_err()
+            .contains("“0.95”")
+    );
+    assert!(
+        Axis::parse("layers", "huge")
+            .unwrap_err()
+            .contains("not a preset")
+    );
+    assert!(
+        Axis::parse("lr", " , ")
+            .unwrap_err()
+            .contains("at least one value")
+    );
+    // Every axis the form offers reads its own suggested values.
+    for (kind, _, suggested) in tradeoff_core::sweep::AXIS_CHOICES {
+        assert!(Axis::parse(kind, suggested).is_ok(), "{kind}: {suggested}");
     }
 }

@@ -13,7 +13,6 @@ use leptos::prelude::*;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
-use tradeoff_core::compare::{CostAxis, pareto_front};
 use tradeoff_core::metrics::{EpochMetrics, StepMetrics};
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
@@ -25,7 +24,7 @@ use crate::store::Store;
 const MIN_REDRAW_MS: f64 = 300.0;
 
 /// Colours for runs: the live (or first) run first, then overlays.
-const PALETTE: [RGBColor; 6] = [
+pub(crate) const PALETTE: [RGBColor; 6] = [
     RGBColor(37, 99, 235),
     RGBColor(234, 88, 12),
     RGBColor(22, 163, 74),
@@ -35,27 +34,27 @@ const PALETTE: [RGBColor; 6] = [
 ];
 
 type Chart<'a> = ChartContext<'a, CanvasBackend, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
-type DrawResult<T = ()> = Result<T, Box<dyn Error>>;
+pub(crate) type DrawResult<T = ()> = Result<T, Box<dyn Error>>;
 
 fn now_ms() -> f64 {
     window().performance().map(|p| p.now()).unwrap_or(0.0)
 }
 
-fn css(c: RGBColor) -> String {
+pub(crate) fn css(c: RGBColor) -> String {
     format!("rgb({},{},{})", c.0, c.1, c.2)
 }
 
 /// Draws a chart on a task of its own, at most every `MIN_REDRAW_MS`, always with the latest
 /// data: streaming training figures must never add up to one long main-thread task.
 #[derive(Clone, Copy)]
-struct Painter {
+pub(crate) struct Painter {
     pending: StoredValue<Option<Box<dyn FnOnce()>>, LocalStorage>,
     scheduled: StoredValue<bool>,
     last: StoredValue<f64>,
 }
 
 impl Painter {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Painter {
             pending: StoredValue::new_local(None),
             scheduled: StoredValue::new(false),
@@ -63,7 +62,7 @@ impl Painter {
         }
     }
 
-    fn request(self, draw: impl FnOnce() + 'static) {
+    pub(crate) fn request(self, draw: impl FnOnce() + 'static) {
         self.pending.set_value(Some(Box::new(draw)));
         if self.scheduled.get_value() {
             return;
@@ -84,7 +83,7 @@ impl Painter {
 }
 
 /// Axis numbers: compact for large values, two decimals for small ones.
-fn axis_number(x: f64) -> String {
+pub(crate) fn axis_number(x: f64) -> String {
     match x.abs() {
         v if v >= 1000.0 => format::compact(x),
         v if v >= 10.0 => format!("{x:.0}"),
@@ -118,7 +117,7 @@ fn dark_mode() -> bool {
 }
 
 /// Background and ink colours for the current theme.
-fn ink() -> (RGBColor, RGBColor) {
+pub(crate) fn ink() -> (RGBColor, RGBColor) {
     if dark_mode() {
         (RGBColor(30, 41, 59), RGBColor(226, 232, 240))
     } else {
@@ -127,16 +126,16 @@ fn ink() -> (RGBColor, RGBColor) {
 }
 
 /// Axes of one chart.
-struct Axes {
-    x: (f64, f64),
-    y: (f64, f64),
-    x_label: &'static str,
-    y_label: &'static str,
-    y_format: fn(f64) -> String,
+pub(crate) struct Axes {
+    pub x: (f64, f64),
+    pub y: (f64, f64),
+    pub x_label: &'static str,
+    pub y_label: &'static str,
+    pub y_format: fn(f64) -> String,
 }
 
 /// Draws grid, axes and labels around what `draw` puts in the plot area; returns what it returns.
-fn frame<T>(
+pub(crate) fn frame<T>(
     canvas: &HtmlCanvasElement,
     axes: &Axes,
     draw: impl FnOnce(&mut Chart) -> DrawResult<T>,
@@ -433,218 +432,6 @@ pub fn LiveCharts() -> impl IntoView {
                 <li class="hint">"faint line: each step · bold line: smoothed · dots: validation after each epoch"</li>
             </ul>
             <p class="chart-text" aria-live="polite">{summary}</p>
-        </section>
-    }
-}
-
-/// Draws the trade-off scatter; returns where each run's point landed (for hover and click).
-fn draw_tradeoff(
-    canvas: HtmlCanvasElement,
-    points: &[(u32, f64, f64)],
-    front: &[u32],
-    axis: CostAxis,
-    selected: Option<u32>,
-) -> DrawResult<Vec<(u32, (i32, i32))>> {
-    let (lo, hi) = points
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
-            (a.min(p.1), b.max(p.1))
-        });
-    let x = if points.is_empty() {
-        (0.0, 1.0)
-    } else {
-        let pad = ((hi - lo) * 0.1).max(hi.abs() * 0.05).max(1e-6);
-        ((lo - pad).max(0.0), hi + pad)
-    };
-    let min_y = points.iter().map(|p| p.2).fold(1.0f64, f64::min);
-    let axes = Axes {
-        x,
-        y: (((min_y * 100.0 - 5.0).floor() / 100.0).clamp(0.0, 0.9), 1.0),
-        x_label: axis.label(),
-        y_label: "Test accuracy",
-        y_format: |y| format!("{:.0}%", y * 100.0),
-    };
-    let (_, ink) = ink();
-    let positions = frame(&canvas, &axes, |chart| {
-        let line: Vec<(f64, f64)> = front
-            .iter()
-            .filter_map(|id| points.iter().find(|p| p.0 == *id).map(|p| (p.1, p.2)))
-            .collect();
-        chart.draw_series(LineSeries::new(line, PALETTE[1].stroke_width(2)))?;
-        let mut positions = Vec::new();
-        for &(id, x, y) in points {
-            let color = if front.contains(&id) {
-                PALETTE[1]
-            } else {
-                PALETTE[0]
-            };
-            let size = if selected == Some(id) { 9 } else { 6 };
-            chart.draw_series(std::iter::once(Circle::new((x, y), size, color.filled())))?;
-            positions.push((id, chart.backend_coord(&(x, y))));
-        }
-        Ok(positions)
-    })?;
-    if let Some(ctx) = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
-    {
-        ctx.set_fill_style_str(&css(ink));
-        ctx.set_font("11px sans-serif");
-        ctx.set_text_align("left");
-        ctx.set_text_baseline("bottom");
-        for &(id, (px, py)) in &positions {
-            let _ = ctx.fill_text(&id.to_string(), px as f64 + 7.0, py as f64 - 4.0);
-        }
-    }
-    Ok(positions)
-}
-
-/// Accuracy against a chosen cost, one point per run, with the Pareto front.
-#[component]
-pub fn TradeoffChart() -> impl IntoView {
-    let store = expect_context::<Store>();
-    let canvas_ref = NodeRef::<Canvas>::new();
-    // Pixel position of each drawn point, for hover and click.
-    let positions = StoredValue::new(Vec::<(u32, (i32, i32))>::new());
-    let hovered = RwSignal::new(None::<u32>);
-    let points = Memo::new(move |_| {
-        let axis = store.axis.get();
-        store.runs.with(|runs| {
-            runs.iter()
-                .filter_map(|r| {
-                    let x = axis.value(&r.record)?;
-                    let y = r.record.summary.as_ref()?.test_accuracy;
-                    Some((r.id, x, y))
-                })
-                .collect::<Vec<_>>()
-        })
-    });
-    let front = Memo::new(move |_| {
-        let pts = points.get();
-        let pairs: Vec<(f64, f64)> = pts.iter().map(|&(_, x, y)| (x, y)).collect();
-        pareto_front(&pairs, store.axis.get().higher_is_better())
-            .into_iter()
-            .map(|i| pts[i].0)
-            .collect::<Vec<u32>>()
-    });
-    let painter = Painter::new();
-    Effect::new(move |_| {
-        let (pts, on_front) = (points.get(), front.get());
-        let (axis, selected) = (store.axis.get(), store.selected.get());
-        let Some(canvas) = canvas_ref.get() else {
-            return;
-        };
-        painter.request(move || {
-            if let Ok(p) = draw_tradeoff(canvas, &pts, &on_front, axis, selected) {
-                positions.set_value(p);
-            }
-        });
-    });
-    let nearest = move |ev: &web_sys::MouseEvent| -> Option<u32> {
-        let canvas = canvas_ref.get()?;
-        let scale_x = canvas.width() as f64 / canvas.client_width().max(1) as f64;
-        let scale_y = canvas.height() as f64 / canvas.client_height().max(1) as f64;
-        let (mx, my) = (
-            ev.offset_x() as f64 * scale_x,
-            ev.offset_y() as f64 * scale_y,
-        );
-        positions.with_value(|p| {
-            p.iter()
-                .map(|&(id, (x, y))| (id, (x as f64 - mx).hypot(y as f64 - my)))
-                .filter(|&(_, d)| d < 14.0)
-                .min_by(|a, b| a.1.total_cmp(&b.1))
-                .map(|(id, _)| id)
-        })
-    };
-    let tooltip = move || {
-        let id = hovered.get()?;
-        store.runs.with(|runs| {
-            let r = runs.iter().find(|r| r.id == id)?;
-            let s = r.record.summary.as_ref()?;
-            let c = &r.record.config;
-            Some(format!(
-                "Run {id}: {} · batch {} · {} lr {} · test accuracy {} · {}",
-                tradeoff_core::url::layers_to_string(&c.layers),
-                c.batch_size,
-                c.optimizer.kind.name(),
-                c.optimizer.learning_rate,
-                format::percent(s.test_accuracy),
-                format::seconds(s.train_seconds)
-            ))
-        })
-    };
-    let front_text = move || {
-        let ids = front.get();
-        if ids.is_empty() {
-            return "Finish a run to place it on the chart.".to_string();
-        }
-        let axis = store.axis.get();
-        let list: Vec<String> = store.runs.with(|runs| {
-            ids.iter()
-                .filter_map(|id| runs.iter().find(|r| r.id == *id))
-                .map(|r| {
-                    let accuracy = r
-                        .record
-                        .summary
-                        .as_ref()
-                        .map_or(f64::NAN, |s| s.test_accuracy);
-                    let cost = axis.value(&r.record).unwrap_or(f64::NAN);
-                    format!(
-                        "run {} ({}, {})",
-                        r.id,
-                        format::percent(accuracy),
-                        axis_number(cost)
-                    )
-                })
-                .collect()
-        });
-        format!("Best trade-offs (Pareto front): {}", list.join(", "))
-    };
-    view! {
-        <section class="panel tradeoff" aria-label="Trade-off">
-            <div class="panel-head">
-                <h2>"The trade-off: test accuracy against cost"</h2>
-                <label class="field small">
-                    <span class="label">"Cost axis"</span>
-                    <select
-                        aria-label="Cost axis"
-                        on:change=move |ev| {
-                            let v = event_target_value(&ev);
-                            if let Some(a) = CostAxis::ALL.iter().find(|a| a.label() == v) {
-                                store.axis.set(*a);
-                            }
-                        }
-                    >
-                        {CostAxis::ALL
-                            .iter()
-                            .map(|a| view! { <option value=a.label() selected=move || store.axis.get() == *a>{a.label()}</option> })
-                            .collect_view()}
-                    </select>
-                </label>
-            </div>
-            <canvas
-                node_ref=canvas_ref
-                width="720"
-                height="320"
-                role="img"
-                aria-label="Test accuracy against the chosen cost, one point per run"
-                data-points=move || points.with(Vec::len).to_string()
-                on:mousemove=move |ev| hovered.set(nearest(&ev))
-                on:mouseleave=move |_| hovered.set(None)
-                on:click=move |ev| {
-                    if let Some(id) = nearest(&ev) {
-                        store.selected.set(Some(id));
-                    }
-                }
-            ></canvas>
-            <ul class="legend" aria-label="Legend">
-                <li><span class="swatch" style=format!("color: {}", css(PALETTE[1]))>"■"</span>" on the Pareto front (no other run is both more accurate and cheaper)"</li>
-                <li><span class="swatch" style=format!("color: {}", css(PALETTE[0]))>"■"</span>" other runs · hover a point for its settings, click it for details"</li>
-            </ul>
-            <p class="tooltip" aria-live="polite">{move || tooltip().unwrap_or_default()}</p>
-            <p class="chart-text" data-testid="pareto">{front_text}</p>
         </section>
     }
 }

@@ -1,11 +1,14 @@
 //! The page's components, one per file.
 
 pub mod charts;
+pub mod compress_panel;
 pub mod data_panel;
 pub mod fields;
 pub mod model_editor;
 pub mod notices;
 pub mod run_details;
 pub mod runs_table;
+pub mod sweep_panel;
 pub mod thumbnail;
+pub mod tradeoff_chart;
 pub mod training_form;

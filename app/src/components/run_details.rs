@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use tradeoff_core::config::InputShape;
 use tradeoff_core::metrics;
 
+use crate::components::compress_panel::{CompressControls, compression_facts};
 use crate::components::thumbnail::Thumbnail;
 use crate::format;
 use crate::store::Store;
@@ -37,6 +38,13 @@ pub fn RunDetails() -> impl IntoView {
                                 format!("{} parameters, {} FLOPs per image, {}", format::count(s.params), format::compact(s.flops as f64), format::bytes(s.model_bytes)),
                             ]
                         });
+                        let compressed = r.compression.clone().zip(r.summary.clone()).map(|(info, s)| {
+                            let parent = store.runs.with_untracked(|runs| {
+                                runs.iter().find(|p| Some(p.key) == info.parent_key).map(|p| p.id)
+                            });
+                            compression_facts(&info, &s, parent)
+                        });
+                        let can_compress = r.summary.is_some() && r.compression.is_none();
                         view! {
                             <section class="panel details" aria-label="Run details">
                                 <h2>{format!("Run {} in detail", run.id)}</h2>
@@ -45,6 +53,11 @@ pub fn RunDetails() -> impl IntoView {
                                 </p>
                                 <p class="hint">{format!("Backend: {} · link: #{}", r.backend, tradeoff_core::url::to_hash(&r.config))}</p>
                                 {facts.map(|facts| view! { <ul class="facts">{facts.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}</ul> })}
+                                {compressed.map(|facts| view! {
+                                    <h3>"Compression"</h3>
+                                    <ul class="facts compression">{facts.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}</ul>
+                                })}
+                                {can_compress.then(|| view! { <CompressControls run_id=run.id /> })}
                                 {r.summary.map(|s| {
                                     let classes = s.confusion.classes;
                                     let per_class = s.confusion.per_class_accuracy();

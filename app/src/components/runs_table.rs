@@ -62,9 +62,10 @@ pub fn RunsTable() -> impl IntoView {
                                             <td>{format::seconds(time)}</td>
                                             <td>{speed}</td>
                                             <td>{s.as_ref().map(|s| format::millis(s.latency_ms_batch1)).unwrap_or("—".into())}</td>
-                                            <td>{format::count(r.cost.params)}</td>
+                                            // A compressed run counts its non-zero weights and stored bytes.
+                                            <td>{format::count(s.as_ref().map_or(r.cost.params, |s| s.params))}</td>
                                             <td>{format::compact(r.cost.flops as f64)}</td>
-                                            <td>{format::bytes(r.cost.model_bytes())}</td>
+                                            <td>{format::bytes(s.as_ref().map_or(r.cost.model_bytes(), |s| s.model_bytes))}</td>
                                             <td>{r.backend.clone()}</td>
                                             <td>
                                                 <input

@@ -14,7 +14,11 @@ pub fn TrainingForm() -> impl IntoView {
     let training = move || store.live.with(Option::is_some);
     let blocked = move || match store.check() {
         Err(errors) => Some(format!("Fix the settings first: {}", errors[0])),
+        Ok(_) if store.sweep.with(Option::is_some) => Some("A sweep is in progress.".to_string()),
         Ok(_) if training() => Some("A run is in progress.".to_string()),
+        Ok(_) if store.compressing.with(Option::is_some) => {
+            Some("A model is being compressed.".to_string())
+        }
         Ok(_) if !store.restored.get() => Some("Reading your earlier runs…".to_string()),
         Ok(_) => None,
     };

@@ -1,0 +1,222 @@
+//! The sweep form: up to three settings to vary around the current config, grid or random
+//! search, and the sweep's progress.
+
+use leptos::prelude::*;
+use tradeoff_core::sweep::{AXIS_CHOICES, Axis, MAX_AXES, MAX_SWEEP_RUNS, Search, SweepConfig};
+
+use crate::format;
+use crate::store::{Store, classes_of};
+
+/// One row of the form: which setting (empty: none) and its values as typed.
+#[derive(Clone, Copy)]
+struct AxisRow {
+    kind: RwSignal<String>,
+    values: RwSignal<String>,
+}
+
+/// Sweeps around the current config.
+#[component]
+pub fn SweepPanel() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let rows: Vec<AxisRow> = (0..MAX_AXES)
+        .map(|i| {
+            // Two axes are filled in to start with, so the form shows how it works.
+            let (kind, values) = match i {
+                0 => (AXIS_CHOICES[0].0, AXIS_CHOICES[0].2),
+                1 => (AXIS_CHOICES[3].0, AXIS_CHOICES[3].2),
+                _ => ("", ""),
+            };
+            AxisRow {
+                kind: RwSignal::new(kind.to_string()),
+                values: RwSignal::new(values.to_string()),
+            }
+        })
+        .collect();
+    let random = RwSignal::new(false);
+    let random_runs = RwSignal::new("8".to_string());
+    let rows_for_sweep = rows.clone();
+    // The sweep as the form describes it, or what is wrong with the form.
+    let sweep = Memo::new(move |_| -> Result<SweepConfig, String> {
+        let mut axes = Vec::new();
+        for row in &rows_for_sweep {
+            let kind = row.kind.get();
+            if kind.is_empty() {
+                continue;
+            }
+            let label = AXIS_CHOICES
+                .iter()
+                .find(|(id, _, _)| *id == kind)
+                .map_or("", |c| c.1);
+            axes.push(Axis::parse(&kind, &row.values.get()).map_err(|e| format!("{label}: {e}"))?);
+        }
+        let search = if random.get() {
+            let runs = random_runs
+                .get()
+                .trim()
+                .parse::<usize>()
+                .map_err(|_| format!("Runs: give a whole number from 1 to {MAX_SWEEP_RUNS}"))?;
+            Search::Random {
+                runs,
+                seed: store.config.with(|c| c.seed),
+            }
+        } else {
+            Search::Grid
+        };
+        Ok(SweepConfig { axes, search })
+    });
+    // The runs it would queue around the current config, or why none.
+    let plan = Memo::new(move |_| {
+        let sweep = sweep.get()?;
+        store.config.with(|c| sweep.plan(c, classes_of(c)))
+    });
+    let summary = move || match plan.get() {
+        Ok(plan) => {
+            let epochs = store.config.with(|c| c.epochs);
+            let mut text = format!(
+                "{} {} of {epochs} {} each, one after another.",
+                plan.runs.len(),
+                if plan.runs.len() == 1 { "run" } else { "runs" },
+                if epochs == 1 { "epoch" } else { "epochs" },
+            );
+            if !plan.skipped.is_empty() {
+                text += &format!(
+                    " {} left out: {}.",
+                    plan.skipped.len(),
+                    plan.skipped.join("; ")
+                );
+            }
+            text
+        }
+        Err(reason) => format!("Cannot sweep: {reason}."),
+    };
+    let blocked = move || plan.with(Result::is_err) || store.busy() || !store.restored.get();
+    let running = move || store.sweep.with(Option::is_some);
+    let progress = move || {
+        // Re-estimated as the run in progress reports.
+        store.live.track();
+        store.sweep.with(|s| {
+            let s = s.as_ref()?;
+            let left = s
+                .seconds_left(js_sys::Date::now())
+                .map(|t| format!(" — about {} left", format::seconds(t)))
+                .unwrap_or_default();
+            Some(format!(
+                "Sweep: run {} of {} ({}){left}",
+                s.current + 1,
+                s.runs.len(),
+                s.runs[s.current].label
+            ))
+        })
+    };
+    let fraction = move || {
+        store.sweep.with(|s| {
+            s.as_ref()
+                .map_or(0.0, |s| s.current as f64 / s.runs.len() as f64)
+        })
+    };
+    view! {
+        <fieldset class="panel sweep">
+            <legend>"Sweep"</legend>
+            <p class="hint">
+                "Train several variations of the settings above, one after another, and compare them on the trade-off chart."
+            </p>
+            {rows
+                .into_iter()
+                .enumerate()
+                .map(|(i, row)| {
+                    let n = i + 1;
+                    view! {
+                        <div class="sweep-axis">
+                            <label class="field">
+                                <span class="label">{format!("Vary {n}")}</span>
+                                <select
+                                    aria-label=format!("Vary {n}")
+                                    prop:value=move || row.kind.get()
+                                    on:change=move |ev| {
+                                        let kind = event_target_value(&ev);
+                                        let suggested = AXIS_CHOICES
+                                            .iter()
+                                            .find(|(id, _, _)| *id == kind)
+                                            .map_or("", |c| c.2);
+                                        row.values.set(suggested.to_string());
+                                        row.kind.set(kind);
+                                    }
+                                >
+                                    <option value="" selected=move || row.kind.get().is_empty()>
+                                        "—"
+                                    </option>
+                                    {AXIS_CHOICES
+                                        .iter()
+                                        .map(|&(id, label, _)| {
+                                            view! {
+                                                <option value=id selected=move || row.kind.get() == id>
+                                                    {label}
+                                                </option>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </select>
+                            </label>
+                            <label class="field">
+                                <span class="label">{format!("Values {n}")}</span>
+                                <input
+                                    type="text"
+                                    aria-label=format!("Values {n}")
+                                    prop:value=move || row.values.get()
+                                    disabled=move || row.kind.get().is_empty()
+                                    on:change=move |ev| row.values.set(event_target_value(&ev))
+                                />
+                            </label>
+                        </div>
+                    }
+                })
+                .collect_view()}
+            <div class="sweep-search">
+                <label class="field check">
+                    <input
+                        type="checkbox"
+                        aria-label="Random search"
+                        prop:checked=move || random.get()
+                        on:change=move |ev| random.set(event_target_checked(&ev))
+                    />
+                    <span class="label">"Random search (numbers drawn between the values given)"</span>
+                </label>
+                <Show when=move || random.get()>
+                    <label class="field">
+                        <span class="label">"Runs"</span>
+                        <input
+                            type="text"
+                            inputmode="numeric"
+                            aria-label="Runs"
+                            prop:value=move || random_runs.get()
+                            on:change=move |ev| random_runs.set(event_target_value(&ev))
+                        />
+                    </label>
+                </Show>
+            </div>
+            <p class="hint sweep-plan" aria-live="polite">{summary}</p>
+            <div class="buttons">
+                <button
+                    class="primary"
+                    disabled=blocked
+                    on:click=move |_| {
+                        if let Ok(sweep) = sweep.get_untracked() {
+                            store.start_sweep(&sweep);
+                        }
+                    }
+                >
+                    "Run sweep"
+                </button>
+                <button disabled=move || !running() on:click=move |_| store.cancel_sweep()>
+                    "Cancel sweep"
+                </button>
+            </div>
+            <Show when=running>
+                <div class="progress sweep-progress">
+                    <progress aria-label="Sweep progress" max="1" value=fraction></progress>
+                    <p role="status">{progress}</p>
+                </div>
+            </Show>
+        </fieldset>
+    }
+}

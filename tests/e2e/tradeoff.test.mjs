@@ -1,0 +1,138 @@
+// The trade-off explorer in a real headless Chromium: sweeps, the budget answer, compression.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { withBrowser, newPage, screenshot, waitForRuns, setField, enabledSoon } from './harness.mjs';
+
+const env = withBrowser();
+
+const link = (layers, epochs = 1) =>
+  `#v=1&ds=mnist&in=28x1&layers=${layers}&opt=adam&lr=1e-3&bs=64&ep=${epochs}&seed=7&be=cpu`;
+
+/** The runs table as objects: id, what changed, status, test accuracy (0..1), parameters. */
+async function table(page) {
+  const rows = await page.locator('table.runs tbody tr').allInnerTexts();
+  return rows.map((row) => {
+    const cells = row.split('\t').map((c) => c.trim());
+    return {
+      id: Number(cells[0]),
+      changed: cells[1],
+      status: cells[2],
+      test: cells[4] === '—' ? NaN : Number(cells[4].replace(' %', '')) / 100,
+      params: Number(cells[8].replace(/,/g, '')),
+      size: cells[10],
+    };
+  });
+}
+
+test('a sweep of 4 configs trains each in turn, and the budget answer picks the run a hand check picks', async () => {
+  const page = await newPage(env.browser);
+  await page.goto(env.server.url + link('d32'));
+  const sweep = page.getByRole('group', { name: 'Sweep' });
+  await sweep.getByLabel('Vary 1').selectOption('layers');
+  await setField(page, 'Values 1', 'tiny, small');
+  await sweep.getByLabel('Vary 2').selectOption('batch');
+  await setField(page, 'Values 2', '32, 128');
+  await sweep.getByText('4 runs of 1 epoch each').waitFor();
+  const run = page.getByRole('button', { name: 'Run sweep' });
+  assert.equal(await enabledSoon(run), true);
+  await run.click();
+  await page.getByText(/Sweep: run 1 of 4 \(layers tiny · batch size 32\)/).waitFor();
+  // While the sweep runs, Train waits for it.
+  assert.equal(await page.getByRole('button', { name: 'Train', exact: true }).isDisabled(), true);
+  await page.getByText(/Sweep: run 2 of 4 .* left/).waitFor({ timeout: 120_000 });
+  await waitForRuns(page, 4);
+  await page.getByText('The sweep finished: 4 runs.', { exact: false }).waitFor();
+  const runs = await table(page);
+  assert.deepEqual(runs.map((r) => r.status), ['finished', 'finished', 'finished', 'finished']);
+  assert.deepEqual(runs.map((r) => r.params), [25_450, 25_450, 87_322, 87_322]);
+  assert.match(runs[1].changed, /batch size 32 → 128/);
+
+  // "The most accurate run with at most 30,000 parameters", checked by hand from the table.
+  await page.getByLabel('Cost axis').selectOption('Parameters');
+  await setField(page, 'Budget', '30000');
+  const fit = runs.filter((r) => r.params <= 30_000);
+  const expected = fit.reduce((a, b) => (b.test > a.test ? b : a));
+  const answer = await page.getByTestId('budget').innerText();
+  assert.match(answer, new RegExp(`^Best within at most .* parameters: run ${expected.id} \\(`), answer);
+  const best = runs.reduce((a, b) => (b.test > a.test ? b : a));
+  if (best.test > expected.test) assert.match(answer, new RegExp(`Run ${best.id} .* is more accurate but over the budget`));
+  // The Pareto front the page lists holds the most accurate run and the best small one.
+  const front = await page.getByTestId('pareto').innerText();
+  assert.match(front, new RegExp(`run ${best.id} \\(`));
+  assert.match(front, new RegExp(`run ${expected.id} \\(`));
+  await setField(page, 'Budget', '10');
+  assert.match(await page.getByTestId('budget').innerText(), new RegExp(`No run fits at most 10 parameters. The most accurate run is run ${best.id} `));
+  await setField(page, 'Budget', 'cheap');
+  assert.match(await page.getByTestId('budget').innerText(), /“cheap” is not a number/);
+  await setField(page, 'Budget', '30000');
+  await page.waitForTimeout(700); // the chart redraws at most every 300 ms
+  await screenshot(page, 'sweep-budget');
+  assert.deepEqual(page.errors, []);
+});
+
+test('a sweep that cannot run says why; Cancel keeps the finished runs and starts no more', async () => {
+  const page = await newPage(env.browser);
+  await page.goto(env.server.url + link('d32', 3));
+  await page.getByRole('group', { name: 'Sweep' }).getByLabel('Vary 1').selectOption('lr');
+  await setField(page, 'Values 1', '0.001, fast');
+  await page.getByText('Cannot sweep: Learning rate: “fast” is not a learning rate').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Run sweep' }).isDisabled(), true);
+  await setField(page, 'Values 1', '0.001, 0.002');
+  await page.getByRole('group', { name: 'Sweep' }).getByLabel('Vary 2').selectOption('');
+  await page.getByText('2 runs of 3 epochs each').waitFor();
+  await page.getByRole('button', { name: 'Run sweep' }).click();
+  await page.waitForFunction(() => /step [1-9]\d* of/.test(document.querySelector('.progress')?.innerText ?? ''));
+  await page.getByRole('button', { name: 'Cancel sweep' }).click();
+  const rows = await waitForRuns(page, 1);
+  assert.match(rows[0], /stopped by you/);
+  await page.waitForTimeout(1500);
+  assert.equal(await page.locator('table.runs tbody tr').count(), 1, 'no second run started');
+  assert.equal(await page.locator('.sweep-progress').count(), 0);
+  assert.equal(await enabledSoon(page.getByRole('button', { name: 'Train', exact: true })), true);
+});
+
+test('int8 quantization and pruning make runs of their own, measured against their parent', async () => {
+  const page = await newPage(env.browser);
+  await page.goto(env.server.url + link('c8k3-p2-c16k3-p2-d64', 2));
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const [trained] = await waitForRuns(page, 1);
+  assert.match(trained, /finished/);
+  const details = page.getByLabel('Run details');
+  const compress = details.getByRole('group', { name: 'Compress this model' });
+  await compress.getByRole('button', { name: 'Quantize to int8' }).click();
+  await waitForRuns(page, 2);
+  const [parent, int8] = await table(page);
+  assert.equal(int8.changed, 'int8 copy of run 1');
+  assert.ok(Math.abs(int8.test - parent.test) <= 0.02, `int8 ${int8.test} vs float ${parent.test}`);
+  const facts = await details.locator('ul.compression').innerText();
+  const share = Number(facts.match(/: (\d+) % of the float model's/)[1]);
+  assert.ok(share <= 30, `int8 is ${share} % of the float size`);
+  assert.match(facts, /int8 copy of run 1: test accuracy [\d.]+ % against [\d.]+ % before/);
+  // A compressed run is not compressed again; the parent still can be.
+  assert.equal(await details.getByRole('group', { name: 'Compress this model' }).count(), 0);
+  await page.getByRole('button', { name: 'Details of run 1' }).click();
+  await setField(page, 'Pruning sparsity (%)', '150');
+  await page.getByText('pruning sparsity must be between 0 and 99 %').waitFor();
+  assert.equal(await compress.getByRole('button', { name: 'Prune' }).isDisabled(), true);
+  await setField(page, 'Pruning sparsity (%)', '50');
+  await compress.getByRole('button', { name: 'Prune' }).click();
+  await waitForRuns(page, 3);
+  const pruned = (await table(page))[2];
+  assert.equal(pruned.changed, 'pruned 50 % copy of run 1');
+  assert.ok(pruned.params < parent.params * 0.6, `${pruned.params} non-zero of ${parent.params}`);
+  assert.match(await details.locator('ul.compression').innerText(), /50\.0 % of the conv and dense weights are zero/);
+  // On the chart, both copies are linked to their parent.
+  await page.getByLabel('Cost axis').selectOption('Model size (bytes)');
+  await page.getByText('a compressed model, linked to the run it came from').waitFor();
+  await page.waitForTimeout(700);
+  await screenshot(page, 'compressed');
+
+  // After a reload the models are gone (only results are kept): the page says so.
+  await page.reload();
+  await waitForRuns(page, 3);
+  await page.getByRole('button', { name: 'Details of run 1' }).click();
+  await page.getByRole('button', { name: 'Quantize to int8' }).click();
+  await page.getByText(/The model could not be compressed: the trained model of run 1 is no longer in memory/).waitFor();
+  assert.equal(await page.locator('table.runs tbody tr').count(), 3);
+  assert.deepEqual(page.errors, []);
+});
