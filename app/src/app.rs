@@ -7,6 +7,7 @@ use crate::components::{
     data_panel::DataPanel,
     model_editor::ModelEditor,
     notices::{CrashPanel, Notices},
+    parallel_coords::ParallelCoordinates,
     run_details::RunDetails,
     runs_table::RunsTable,
     sweep_panel::SweepPanel,
@@ -61,6 +62,7 @@ pub fn App() -> impl IntoView {
             <section class="results" aria-label="Results">
                 <LiveCharts />
                 <TradeoffChart />
+                <ParallelCoordinates />
                 <RunsTable />
                 <RunDetails />
             </section>

@@ -125,3 +125,143 @@ pub fn pareto_front(points: &[(f64, f64)], higher_is_better: bool) -> Vec<usize>
     front.sort_by(|&i, &j| points[i].0.total_cmp(&points[j].0));
     front
 }
+
+/// An axis of the parallel-coordinates view: a hyperparameter or a result of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dimension {
+    /// Trainable parameters (log scale).
+    Parameters,
+    /// Batch size (log scale).
+    BatchSize,
+    /// Peak learning rate (log scale).
+    LearningRate,
+    /// Optimizer, as its position in [`OptimizerKind::ALL`](crate::config::OptimizerKind::ALL).
+    Optimizer,
+    /// Largest dropout probability in the stack.
+    Dropout,
+    /// L2 weight decay.
+    WeightDecay,
+    /// Epochs configured.
+    Epochs,
+    /// Seconds of training.
+    TrainingTime,
+    /// Inference latency per image at batch 1, ms (log scale).
+    Latency,
+    /// Test accuracy.
+    TestAccuracy,
+}
+
+impl Dimension {
+    /// Every dimension, hyperparameters first, test accuracy last.
+    pub const ALL: [Dimension; 10] = [
+        Self::Parameters,
+        Self::BatchSize,
+        Self::LearningRate,
+        Self::Optimizer,
+        Self::Dropout,
+        Self::WeightDecay,
+        Self::Epochs,
+        Self::TrainingTime,
+        Self::Latency,
+        Self::TestAccuracy,
+    ];
+
+    /// Its name on the chart.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Parameters => "Parameters",
+            Self::BatchSize => "Batch size",
+            Self::LearningRate => "Learning rate",
+            Self::Optimizer => "Optimizer",
+            Self::Dropout => "Dropout",
+            Self::WeightDecay => "L2",
+            Self::Epochs => "Epochs",
+            Self::TrainingTime => "Training time (s)",
+            Self::Latency => "Latency (ms)",
+            Self::TestAccuracy => "Test accuracy",
+        }
+    }
+
+    /// Whether the axis is drawn on a log scale.
+    pub fn log_scale(self) -> bool {
+        matches!(
+            self,
+            Self::Parameters | Self::BatchSize | Self::LearningRate | Self::Latency
+        )
+    }
+
+    /// The run's value on this axis; `None` for results of a run without a summary.
+    pub fn value(self, record: &RunRecord) -> Option<f64> {
+        let c = &record.config;
+        let s = record.summary.as_ref();
+        Some(match self {
+            Self::Parameters => s.map_or(record.cost.params, |s| s.params) as f64,
+            Self::BatchSize => c.batch_size as f64,
+            Self::LearningRate => c.optimizer.learning_rate,
+            Self::Optimizer => crate::config::OptimizerKind::ALL
+                .iter()
+                .position(|k| *k == c.optimizer.kind)
+                .unwrap_or(0) as f64,
+            Self::Dropout => c
+                .layers
+                .iter()
+                .filter_map(|l| match l {
+                    crate::config::Layer::Dropout { p } => Some(*p),
+                    _ => None,
+                })
+                .fold(0.0, f64::max),
+            Self::WeightDecay => c.optimizer.weight_decay,
+            Self::Epochs => c.epochs as f64,
+            Self::TrainingTime => s?.train_seconds,
+            Self::Latency => s?.latency_ms_batch1,
+            Self::TestAccuracy => s?.test_accuracy,
+        })
+    }
+
+    /// Text for a value on this axis.
+    pub fn format(self, value: f64) -> String {
+        match self {
+            Self::Optimizer => crate::config::OptimizerKind::ALL
+                .get(value.round() as usize)
+                .map_or("?", |k| k.name())
+                .to_string(),
+            Self::TestAccuracy => format!("{:.1} %", value * 100.0),
+            Self::LearningRate | Self::WeightDecay => format!("{value:.1e}"),
+            Self::Parameters | Self::BatchSize | Self::Epochs => format!("{value:.0}"),
+            _ => format!("{value:.2}"),
+        }
+    }
+}
+
+/// The dimensions that tell `records` apart (those whose value is not the same for all),
+/// always ending with test accuracy.
+pub fn varying_dimensions(records: &[&RunRecord]) -> Vec<Dimension> {
+    Dimension::ALL
+        .into_iter()
+        .filter(|d| {
+            *d == Dimension::TestAccuracy || {
+                let mut values = records.iter().filter_map(|r| d.value(r));
+                let first = values.next();
+                values.any(|v| Some(v) != first)
+            }
+        })
+        .collect()
+}
+
+/// Position of `value` on an axis from `lo` to `hi`, 0..=1 (log scale where the dimension
+/// has one); 0.5 when the axis has a single value.
+pub fn axis_position(dimension: Dimension, value: f64, lo: f64, hi: f64) -> f64 {
+    let f = |x: f64| {
+        if dimension.log_scale() && x > 0.0 {
+            x.ln()
+        } else {
+            x
+        }
+    };
+    let (a, b, v) = (f(lo), f(hi), f(value));
+    if (b - a).abs() < 1e-12 {
+        0.5
+    } else {
+        ((v - a) / (b - a)).clamp(0.0, 1.0)
+    }
+}

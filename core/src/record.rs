@@ -101,3 +101,76 @@ impl RunRecord {
         self.epochs.last().map(|e| e.validation_accuracy)
     }
 }
+
+/// Something worth marking on a run's training curves.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CurveMark {
+    /// The learning-rate warm-up ended at this step: the peak rate applies from here.
+    WarmupEnd {
+        /// Its last step.
+        step: usize,
+    },
+    /// The step schedule changed the learning rate at this step.
+    RateDrop {
+        /// The first step at the new rate.
+        step: usize,
+        /// The new rate.
+        rate: f64,
+    },
+    /// Early stopping ended the run after this step.
+    EarlyStop {
+        /// The run's last step.
+        step: usize,
+    },
+}
+
+impl CurveMark {
+    /// The step it marks.
+    pub fn step(&self) -> usize {
+        match *self {
+            CurveMark::WarmupEnd { step }
+            | CurveMark::RateDrop { step, .. }
+            | CurveMark::EarlyStop { step } => step,
+        }
+    }
+
+    /// A short label for the chart.
+    pub fn label(&self) -> String {
+        match self {
+            CurveMark::WarmupEnd { .. } => "warm-up ends".into(),
+            CurveMark::RateDrop { rate, .. } => format!("lr → {rate:.2e}"),
+            CurveMark::EarlyStop { .. } => "early stop".into(),
+        }
+    }
+}
+
+/// The schedule events and early stop of a run (or a run in progress, given its steps so far
+/// and its status), from the figures it recorded.
+pub fn curve_marks(
+    config: &RunConfig,
+    steps: &[StepMetrics],
+    status: &RunStatus,
+) -> Vec<CurveMark> {
+    let mut marks = Vec::new();
+    let warmup = config.optimizer.warmup_steps;
+    if warmup > 0 && steps.iter().any(|s| s.step > warmup) {
+        marks.push(CurveMark::WarmupEnd { step: warmup });
+    }
+    if let crate::config::Schedule::Step { .. } = config.optimizer.schedule {
+        for pair in steps.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            if b.step > warmup + 1 && b.learning_rate < a.learning_rate * (1.0 - 1e-9) {
+                marks.push(CurveMark::RateDrop {
+                    step: b.step,
+                    rate: b.learning_rate,
+                });
+            }
+        }
+    }
+    if let RunStatus::EarlyStopped { .. } = status
+        && let Some(last) = steps.last()
+    {
+        marks.push(CurveMark::EarlyStop { step: last.step });
+    }
+    marks
+}

@@ -2,6 +2,8 @@
 // Tests tweak one field of the default config at a time; that reads clearer than struct updates.
 #![allow(clippy::field_reassign_with_default)]
 
+mod common;
+
 use tradeoff_core::compare::{config_changes, pareto_front};
 use tradeoff_core::config::RunConfig;
 
@@ -34,4 +36,39 @@ fn changes_between_runs_read_as_a_sentence() {
         vec!["learning rate 0.001 → 0.003", "batch size 64 → 128"]
     );
     assert!(config_changes(&a, &a).is_empty());
+}
+
+#[test]
+fn parallel_coordinates_show_only_what_varies_and_place_values_on_log_axes() {
+    use tradeoff_core::compare::{Dimension, axis_position, varying_dimensions};
+    let a = common::train(
+        {
+            let mut c = RunConfig::default();
+            c.layers = vec![tradeoff_core::config::Layer::dense(16)];
+            c.epochs = 1;
+            c
+        },
+        &common::mnist_slice(200, 50),
+    );
+    let mut b = a.clone();
+    b.config.optimizer.learning_rate = 0.1;
+    b.config.batch_size = 16;
+    let dims = varying_dimensions(&[&a, &b]);
+    assert_eq!(
+        dims,
+        vec![
+            Dimension::BatchSize,
+            Dimension::LearningRate,
+            Dimension::TestAccuracy
+        ]
+    );
+    assert_eq!(Dimension::LearningRate.value(&b), Some(0.1));
+    assert_eq!(
+        Dimension::Optimizer.format(Dimension::Optimizer.value(&a).unwrap()),
+        "adam"
+    );
+    // 0.01 sits halfway between 0.001 and 0.1 on a log axis, a tenth of the way on a linear one.
+    assert!((axis_position(Dimension::LearningRate, 0.01, 0.001, 0.1) - 0.5).abs() < 1e-9);
+    assert!((axis_position(Dimension::TrainingTime, 10.0, 0.0, 100.0) - 0.1).abs() < 1e-9);
+    assert_eq!(axis_position(Dimension::Epochs, 3.0, 3.0, 3.0), 0.5);
 }

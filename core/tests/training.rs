@@ -158,3 +158,53 @@ fn stopping_mid_epoch_returns_a_partial_record() {
     assert!(record.epochs.is_empty());
     assert!(record.summary.is_none());
 }
+
+#[test]
+fn curve_marks_show_the_warm_up_each_rate_drop_and_an_early_stop() {
+    use tradeoff_core::config::Schedule;
+    use tradeoff_core::record::{CurveMark, curve_marks};
+    let data = common::mnist_slice(300, 100);
+    let mut config = RunConfig::default();
+    config.layers = vec![tradeoff_core::config::Layer::dense(16)];
+    config.batch_size = 30;
+    config.epochs = 3;
+    config.optimizer.warmup_steps = 5;
+    config.optimizer.schedule = Schedule::Step {
+        every_epochs: 1,
+        factor: 0.5,
+    };
+    let record = common::train(config, &data);
+    // 270 training images in batches of 30: 9 steps per epoch; drops at steps 10 and 19.
+    let marks = curve_marks(&record.config, &record.steps, &record.status);
+    assert_eq!(
+        marks,
+        vec![
+            CurveMark::WarmupEnd { step: 5 },
+            CurveMark::RateDrop {
+                step: 10,
+                rate: 5e-4
+            },
+            CurveMark::RateDrop {
+                step: 19,
+                rate: 2.5e-4
+            },
+        ]
+    );
+
+    // A tiny set over many epochs stops improving: the stop is marked at the last step.
+    let mut config = RunConfig::default();
+    config.layers = vec![tradeoff_core::config::Layer::dense(64)];
+    config.optimizer.learning_rate = 0.01;
+    config.epochs = 40;
+    config.patience = 1;
+    let record = common::train(config, &common::mnist_slice(100, 50));
+    let RunStatus::EarlyStopped { epoch } = record.status else {
+        panic!("expected an early stop, got {:?}", record.status)
+    };
+    let last = record.steps.last().unwrap().step;
+    assert!(epoch < 40);
+    assert_eq!(
+        curve_marks(&record.config, &record.steps, &record.status),
+        vec![CurveMark::EarlyStop { step: last }]
+    );
+}

@@ -39,7 +39,8 @@ test('a sweep of 4 configs trains each in turn, and the budget answer picks the 
   await page.getByText(/Sweep: run 1 of 4 \(layers tiny · batch size 32\)/).waitFor();
   // While the sweep runs, Train waits for it.
   assert.equal(await page.getByRole('button', { name: 'Train', exact: true }).isDisabled(), true);
-  await page.getByText(/Sweep: run 2 of 4 .* left/).waitFor({ timeout: 120_000 });
+  // Once a run has finished, the sweep estimates the time left (run 2 is short: any later one).
+  await page.getByText(/Sweep: run [2-4] of 4 .* left/).waitFor({ timeout: 120_000 });
   await waitForRuns(page, 4);
   await page.getByText('The sweep finished: 4 runs.', { exact: false }).waitFor();
   const runs = await table(page);
@@ -65,8 +66,34 @@ test('a sweep of 4 configs trains each in turn, and the budget answer picks the 
   await setField(page, 'Budget', 'cheap');
   assert.match(await page.getByTestId('budget').innerText(), /“cheap” is not a number/);
   await setField(page, 'Budget', '30000');
-  await page.waitForTimeout(700); // the chart redraws at most every 300 ms
+
+  // Parallel coordinates: the axes are what differs (parameters, batch size) and the results.
+  const pc = page.locator('section.parallel canvas');
+  const axes = Object.fromEntries(
+    (await pc.getAttribute('data-axes')).split(',').map((a) => a.split(':')).map(([k, v]) => [k, Number(v)]),
+  );
+  assert.deepEqual(Object.keys(axes).slice(0, 2), ['Parameters', 'Batch size']);
+  assert.ok('Test accuracy' in axes);
+  // Drag along the accuracy axis over the upper part, cutting between the 2nd and 3rd best.
+  const accuracies = runs.map((r) => r.test).sort((a, b) => b - a);
+  const [lo, hi] = [accuracies[3], accuracies[0]];
+  const cut = (accuracies[1] + accuracies[2]) / 2;
+  const [top, bottom] = [Number(await pc.getAttribute('data-top')), Number(await pc.getAttribute('data-bottom'))];
+  const box = await pc.boundingBox();
+  const scale = box.width / 720;
+  const yOf = (position) => box.y + (top + (1 - position) * (bottom - top)) * scale;
+  const x = box.x + axes['Test accuracy'] * scale;
+  await page.mouse.move(x, yOf(1) - 2);
+  await page.mouse.down();
+  await page.mouse.move(x, yOf((cut - lo) / (hi - lo)), { steps: 5 });
+  await page.mouse.up();
+  const keptIds = runs.filter((r) => r.test > cut).map((r) => r.id).sort((a, b) => a - b);
+  assert.equal(keptIds.length, 2);
+  assert.match(await page.getByTestId('parallel-kept').innerText(), new RegExp(`^Runs within Test accuracy .*: ${keptIds.join(', ')}\\.$`));
+  await page.waitForTimeout(700); // the charts redraw at most every 300 ms
   await screenshot(page, 'sweep-budget');
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  assert.match(await page.getByTestId('parallel-kept').innerText(), /^Drag along an axis/);
   assert.deepEqual(page.errors, []);
 });
 
@@ -135,4 +162,16 @@ test('int8 quantization and pruning make runs of their own, measured against the
   await page.getByText(/The model could not be compressed: the trained model of run 1 is no longer in memory/).waitFor();
   assert.equal(await page.locator('table.runs tbody tr').count(), 3);
   assert.deepEqual(page.errors, []);
+});
+
+test('the curves mark the end of warm-up and each learning-rate drop, in words too', async () => {
+  const page = await newPage(env.browser);
+  await page.goto(env.server.url + link('d32', 3) + '&sched=step:1:0.5&warm=20');
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await waitForRuns(page, 1);
+  // 9,000 training images in batches of 64: 141 steps per epoch.
+  const marks = await page.locator('.curve-marks').innerText();
+  assert.equal(marks, 'Run 1: warm-up ends at step 20, lr → 5.00e-4 at step 142, lr → 2.50e-4 at step 283');
+  await page.waitForTimeout(700);
+  await screenshot(page, 'curve-marks');
 });

@@ -14,6 +14,7 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use tradeoff_core::metrics::{EpochMetrics, StepMetrics};
+use tradeoff_core::record::{CurveMark, RunStatus, curve_marks};
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
@@ -92,6 +93,19 @@ pub(crate) fn axis_number(x: f64) -> String {
     }
 }
 
+/// A tick's label with enough decimals to tell it from its neighbours.
+fn tick_label(t: f64, ticks: &[f64]) -> String {
+    let step = ticks
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .fold(f64::INFINITY, f64::min);
+    if t.abs() >= 1000.0 || !step.is_finite() || step >= 1.0 {
+        return axis_number(t);
+    }
+    let decimals = (-step.log10().floor()).clamp(0.0, 6.0) as usize;
+    format!("{t:.decimals$}")
+}
+
 /// Round tick values covering `lo..=hi`, about `count` of them.
 fn ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
     let span = (hi - lo).max(1e-12);
@@ -162,7 +176,7 @@ pub(crate) fn frame<T>(
     let result = draw(&mut chart)?;
     let x_marks: Vec<(String, (i32, i32))> = x_ticks
         .iter()
-        .map(|&t| (axis_number(t), chart.backend_coord(&(t, y.0))))
+        .map(|&t| (tick_label(t, &x_ticks), chart.backend_coord(&(t, y.0))))
         .collect();
     let y_marks: Vec<(String, (i32, i32))> = y_ticks
         .iter()
@@ -207,6 +221,8 @@ pub(crate) fn frame<T>(
 struct Curves {
     steps: Vec<StepMetrics>,
     epochs: Vec<EpochMetrics>,
+    /// Schedule changes and early stop, drawn as labelled vertical lines.
+    marks: Vec<CurveMark>,
 }
 
 /// The step at which each epoch ended.
@@ -296,6 +312,20 @@ fn draw_curves(canvas: HtmlCanvasElement, runs: &[Curves], metric: &Metric) -> D
                     .iter()
                     .map(|&p| Circle::new(p, 5, color.filled())),
             )?;
+            for mark in &run.marks {
+                let x = mark.step() as f64;
+                chart.draw_series(DashedLineSeries::new(
+                    [(x, y.0), (x, y.1)],
+                    5,
+                    4,
+                    color.mix(0.7).stroke_width(1),
+                ))?;
+                chart.draw_series(std::iter::once(Text::new(
+                    mark.label(),
+                    (x, y.1),
+                    ("sans-serif", 11).into_font().color(&color),
+                )))?;
+            }
         }
         Ok(())
     })
@@ -326,7 +356,7 @@ pub fn LiveCharts() -> impl IntoView {
         });
         runs
     });
-    let collect = move || -> Vec<Curves> {
+    let collect = move || -> Vec<(u32, Curves)> {
         curves
             .get_untracked()
             .into_iter()
@@ -337,6 +367,7 @@ pub fn LiveCharts() -> impl IntoView {
                         l.as_ref().filter(|l| l.id == id).map(|l| Curves {
                             steps: l.steps.clone(),
                             epochs: l.epochs.clone(),
+                            marks: curve_marks(&l.config, &l.steps, &RunStatus::Running),
                         })
                     })
                     .or_else(|| {
@@ -344,16 +375,22 @@ pub fn LiveCharts() -> impl IntoView {
                             runs.iter().find(|r| r.id == id).map(|r| Curves {
                                 steps: r.record.steps.clone(),
                                 epochs: r.record.epochs.clone(),
+                                marks: curve_marks(
+                                    &r.record.config,
+                                    &r.record.steps,
+                                    &r.record.status,
+                                ),
                             })
                         })
                     })
+                    .map(|c| (id, c))
             })
             .collect()
     };
     let (loss_painter, accuracy_painter) = (Painter::new(), Painter::new());
     Effect::new(move |_| {
         curves.track();
-        let runs = Rc::new(collect());
+        let runs: Rc<Vec<Curves>> = Rc::new(collect().into_iter().map(|(_, c)| c).collect());
         if let Some(canvas) = loss_canvas.get() {
             let runs = runs.clone();
             loss_painter.request(move || {
@@ -390,6 +427,23 @@ pub fn LiveCharts() -> impl IntoView {
                 view! { <li><span class="swatch" style=style>"■"</span>{format!(" run {id}")}</li> }
             })
             .collect_view()
+    };
+    // The marks in words, for screen readers and anyone who prefers text.
+    let marks_text = move || {
+        curves.track();
+        let parts: Vec<String> = collect()
+            .into_iter()
+            .filter(|(_, c)| !c.marks.is_empty())
+            .map(|(id, c)| {
+                let marks: Vec<String> = c
+                    .marks
+                    .iter()
+                    .map(|m| format!("{} at step {}", m.label(), m.step()))
+                    .collect();
+                format!("Run {id}: {}", marks.join(", "))
+            })
+            .collect();
+        parts.join(". ")
     };
     let summary = move || {
         store.live.with(|l| match l {
@@ -429,9 +483,10 @@ pub fn LiveCharts() -> impl IntoView {
             </div>
             <ul class="legend" aria-label="Legend">
                 {legend}
-                <li class="hint">"faint line: each step · bold line: smoothed · dots: validation after each epoch"</li>
+                <li class="hint">"faint line: each step · bold line: smoothed · dots: validation after each epoch · dashed: learning-rate changes and early stop"</li>
             </ul>
             <p class="chart-text" aria-live="polite">{summary}</p>
+            <p class="hint curve-marks">{marks_text}</p>
         </section>
     }
 }

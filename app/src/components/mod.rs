@@ -6,6 +6,7 @@ pub mod data_panel;
 pub mod fields;
 pub mod model_editor;
 pub mod notices;
+pub mod parallel_coords;
 pub mod run_details;
 pub mod runs_table;
 pub mod sweep_panel;
