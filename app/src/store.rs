@@ -792,7 +792,7 @@ pub fn install_panic_panel() {
         heading.set_text_content(Some("Something went wrong in the page"));
         let text = document.create_element("p").unwrap();
         text.set_text_content(Some(
-            "Your settings are kept in the address bar. Reload to continue; copy the details if you report it.",
+            "Your settings are kept in the address bar and your runs in this browser. Reload to continue. To report it, click the details below (one click selects them all) and copy them.",
         ));
         let pre = document.create_element("pre").unwrap();
         pre.set_text_content(Some(&details));

@@ -97,7 +97,7 @@ test('a sweep of 4 configs trains each in turn, and the budget answer picks the 
   assert.deepEqual(page.errors, []);
 });
 
-test('a sweep that cannot run says why; Cancel keeps the finished runs and starts no more', async () => {
+test('a sweep that cannot run says why; Pause holds it; Cancel keeps the runs and starts no more', async () => {
   const page = await newPage(env.browser);
   await page.goto(env.server.url + link('d32', 3));
   await page.getByRole('group', { name: 'Sweep' }).getByLabel('Vary 1').selectOption('lr');
@@ -109,6 +109,9 @@ test('a sweep that cannot run says why; Cancel keeps the finished runs and start
   await page.getByText('2 runs of 3 epochs each').waitFor();
   await page.getByRole('button', { name: 'Run sweep' }).click();
   await page.waitForFunction(() => /step [1-9]\d* of/.test(document.querySelector('.progress')?.innerText ?? ''));
+  // Pause holds the whole sweep: the run in progress and the queue behind it.
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await page.getByText(/Sweep: run 1 of 2 .* paused: Resume continues it/).waitFor();
   await page.getByRole('button', { name: 'Cancel sweep' }).click();
   const rows = await waitForRuns(page, 1);
   assert.match(rows[0], /stopped by you/);

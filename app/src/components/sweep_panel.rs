@@ -100,8 +100,13 @@ pub fn SweepPanel() -> impl IntoView {
                 .seconds_left(js_sys::Date::now())
                 .map(|t| format!(" — about {} left", format::seconds(t)))
                 .unwrap_or_default();
+            let paused = if store.live.with(|l| l.as_ref().is_some_and(|l| l.paused)) {
+                " — paused: Resume continues it"
+            } else {
+                ""
+            };
             Some(format!(
-                "Sweep: run {} of {} ({}){left}",
+                "Sweep: run {} of {} ({}){left}{paused}",
                 s.current + 1,
                 s.runs.len(),
                 s.runs[s.current].label
