@@ -161,9 +161,7 @@ pub struct Store {
 
 /// Number of classes of the config's dataset (2 for the user's own images until loaded).
 pub fn classes_of(config: &RunConfig) -> usize {
-    builtin_dataset(&config.dataset)
-        .map(|d| d.classes)
-        .unwrap_or(2)
+    url::dataset_classes(&config.dataset).unwrap_or(2)
 }
 
 impl Store {

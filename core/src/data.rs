@@ -225,9 +225,18 @@ impl Dataset {
                 "the dataset needs square images, 1 or 3 channels and 2 or more classes".into(),
             ));
         }
-        let image = head.channels * head.height * head.width;
-        let count = head.train + head.test;
-        if body.len() != count * image + count {
+        let too_large = || DataError("the dataset header declares too large a size".into());
+        let image = head
+            .channels
+            .checked_mul(head.height)
+            .and_then(|n| n.checked_mul(head.width))
+            .ok_or_else(too_large)?;
+        let count = head.train.checked_add(head.test).ok_or_else(too_large)?;
+        let expected = count
+            .checked_mul(image)
+            .and_then(|n| n.checked_add(count))
+            .ok_or_else(too_large)?;
+        if body.len() != expected {
             return Err(DataError(format!(
                 "the dataset file should hold {count} images of {image} bytes and their labels"
             )));

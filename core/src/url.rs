@@ -27,6 +27,17 @@ pub const MAX_HASH_LEN: usize = 4096;
 /// Dataset id for the user's own images.
 pub const LOCAL_DATASET: &str = "local";
 
+/// Classes of dataset `id` as far as a config can know them: a built-in dataset's, or 2 for
+/// the user's own images (only known once they are loaded; the stack is checked again then).
+/// `None` for an unknown id.
+pub fn dataset_classes(id: &str) -> Option<usize> {
+    if id == LOCAL_DATASET {
+        Some(2)
+    } else {
+        builtin_dataset(id).map(|d| d.classes)
+    }
+}
+
 /// A problem with one key of a link.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UrlError {
@@ -405,8 +416,19 @@ pub fn from_hash(hash: &str) -> Result<ParsedLink, Vec<UrlError>> {
     let mut errors = Vec::new();
     let mut ignored_keys = Vec::new();
     let mut version_seen = false;
+    let mut seen: Vec<&str> = Vec::new();
     for pair in hash.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        // A key given twice (an edited or glued-together link) is ambiguous: say so rather
+        // than silently keep one of them.
+        if seen.contains(&key) {
+            errors.push(err(
+                &clip(key),
+                "given twice (a link sets each setting once)",
+            ));
+            continue;
+        }
+        seen.push(key);
         let result: Result<(), UrlError> = (|| {
             match key {
                 "v" => {
@@ -493,14 +515,7 @@ pub fn from_hash(hash: &str) -> Result<ParsedLink, Vec<UrlError>> {
             format!("the link has no format version (v={VERSION})"),
         ));
     }
-    let classes = if config.dataset == LOCAL_DATASET {
-        // The user's own classes are only known once their images are loaded; the stack is
-        // checked again then.
-        Some(2)
-    } else {
-        builtin_dataset(&config.dataset).map(|d| d.classes)
-    };
-    match classes {
+    match dataset_classes(&config.dataset) {
         None => errors.push(err(
             "ds",
             format!(

@@ -146,6 +146,21 @@ fn broken_files_are_refused_with_a_reason() {
             ),
             "2 or more classes",
         ),
+        // Sizes whose product overflows: refused by arithmetic, not a panic or a wrap-around.
+        (
+            tds(
+                r#"{"name":"x","classes":["a","b"],"channels":3,"height":4294967296,"width":4294967296,"train":1,"test":1}"#,
+                &[0; 8],
+            ),
+            "too large",
+        ),
+        (
+            tds(
+                r#"{"name":"x","classes":["a","b"],"channels":1,"height":2,"width":2,"train":18446744073709551615,"test":1}"#,
+                &[0; 8],
+            ),
+            "too large",
+        ),
     ];
     for (bytes, message) in cases {
         let e = Dataset::from_tds(&bytes).unwrap_err();

@@ -225,3 +225,45 @@ fn every_problem_is_reported_at_once() {
     let keys: Vec<&str> = errors.iter().map(|e| e.key.as_str()).collect();
     assert_eq!(keys, vec!["bs", "ep", "lr"]);
 }
+
+/// Inputs the fuzzer (`scripts/fuzz link`) reached that exercise edge paths, kept as checks.
+#[test]
+fn cases_from_the_fuzz_corpus_get_a_message_naming_the_setting() {
+    let cases: [(&str, &str, &str); 5] = [
+        // A pool window with a number beyond any integer type.
+        (
+            "v=1&layers=p0005381583360672517686&opt=adam",
+            "layers",
+            "too large",
+        ),
+        // Two links glued together: the same key twice is refused, not silently overridden.
+        (
+            "#v=1&ds=mnist&in=28x1&layers=d32&layers=c8k3",
+            "layers",
+            "given twice",
+        ),
+        // A control character in a number.
+        ("#v=1&seed=x\u{c}", "seed", "not a whole number"),
+        // A suffix repeated with garbage between layers.
+        (
+            "#v=1&layers=c8k32s64.s64.d2",
+            "layers",
+            "unknown suffix '.s64'",
+        ),
+        // An input too small for any layer.
+        ("#v=1&in=1x1&layers=d3", "in", "4 to 128 pixels"),
+    ];
+    for (link, key, says) in cases {
+        let errors = from_hash(link).expect_err(link);
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.key == key && e.message.contains(says)),
+            "{link}: {errors:?}"
+        );
+    }
+    // NUL bytes in a key are only an unknown key: the rest of the link still applies.
+    let parsed = from_hash("#v=1&\u{0}\u{0}=1&bs=8").unwrap();
+    assert_eq!(parsed.ignored_keys, vec!["\u{0}\u{0}"]);
+    assert_eq!(parsed.config.batch_size, 8);
+}
