@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use tradeoff_core::compare::{CostAxis, config_changes};
-use tradeoff_core::compress::Compression;
+use tradeoff_core::compress::{Compression, KEPT_MODELS};
 use tradeoff_core::config::RunConfig;
 use tradeoff_core::cost::ModelCost;
 use tradeoff_core::data::{Preview, builtin_dataset};
@@ -150,6 +150,9 @@ pub struct Store {
     pub sweep: RwSignal<Option<SweepProgress>>,
     /// The compression in progress.
     pub compressing: RwSignal<Option<Compressing>>,
+    /// Runs whose trained model the worker still holds (trained since the page opened, the
+    /// latest [`KEPT_MODELS`]): only these can be compressed.
+    pub models_in_memory: RwSignal<Vec<u32>>,
     /// When the run in progress was last noted in localStorage.
     live_saved_at: StoredValue<f64>,
     worker: StoredValue<Option<Worker>, LocalStorage>,
@@ -183,6 +186,7 @@ impl Store {
             restored: RwSignal::new(false),
             sweep: RwSignal::new(None),
             compressing: RwSignal::new(None),
+            models_in_memory: RwSignal::new(Vec::new()),
             live_saved_at: StoredValue::new(0.0),
             worker: StoredValue::new_local(None),
             outbox: StoredValue::new_local(Some(Vec::new())),
@@ -713,6 +717,14 @@ impl Store {
         if self.live_id() == Some(run_id) {
             self.live.set(None);
             persist::clear_live();
+            // The worker keeps the model of a run that reached its results.
+            if record.summary.is_some() {
+                self.models_in_memory.update(|m| {
+                    m.push(run_id);
+                    let extra = m.len().saturating_sub(KEPT_MODELS);
+                    m.drain(..extra);
+                });
+            }
         }
         if let Some(c) = self.compressing.get_untracked().filter(|c| c.id == run_id) {
             self.compressing.set(None);
@@ -750,6 +762,8 @@ impl Store {
     /// The worker died: keep what it had done as a failed run, and start a fresh worker.
     fn on_crash(&self, message: String) {
         self.crash.set(Some(message.clone()));
+        // The new worker starts with no trained models.
+        self.models_in_memory.set(Vec::new());
         if self.compressing.get_untracked().is_some() {
             self.compressing.set(None);
             self.notify(

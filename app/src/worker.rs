@@ -20,7 +20,7 @@ mod wasm {
 
     use js_sys::{Promise, Uint8Array};
     use tradeoff_core::backend::{CPU_BACKEND_NAME, Device, cpu_device};
-    use tradeoff_core::compress::{Compression, compress};
+    use tradeoff_core::compress::{Compression, KEPT_MODELS, compress};
     use tradeoff_core::config::{BackendPreference, RunConfig};
     use tradeoff_core::data::{Dataset, builtin_dataset};
     use tradeoff_core::protocol::{FromWorker, ToWorker};
@@ -35,10 +35,6 @@ mod wasm {
     /// Longest stretch of training between two yields to the worker's event loop, so Pause and
     /// Stop are seen promptly.
     const YIELD_EVERY_MS: f64 = 40.0;
-
-    /// Trained models kept for compression: the latest runs' (models are small; the page
-    /// says so when an older run's model is gone).
-    const KEPT_MODELS: usize = 12;
 
     /// Sample images of each class in a dataset preview.
     const PREVIEW_PER_CLASS: usize = 4;

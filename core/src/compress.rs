@@ -17,6 +17,10 @@ use crate::model::Classifier;
 use crate::record::{RunRecord, RunStatus};
 use crate::train::{TrainedModel, evaluate, latency_ms};
 
+/// Trained models the worker keeps for compression (the latest runs'); models are small, but
+/// a tab should not hold every run's weights.
+pub const KEPT_MODELS: usize = 12;
+
 /// The highest pruning sparsity offered: beyond it every model collapses.
 pub const MAX_SPARSITY: f64 = 0.99;
 

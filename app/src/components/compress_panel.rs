@@ -1,7 +1,7 @@
 //! Compressing a trained run's model, and what a compressed run gained and lost.
 
 use leptos::prelude::*;
-use tradeoff_core::compress::{self, Compression, CompressionInfo};
+use tradeoff_core::compress::{self, Compression, CompressionInfo, KEPT_MODELS};
 use tradeoff_core::metrics::Summary;
 
 use crate::format;
@@ -26,7 +26,8 @@ pub fn CompressControls(run_id: u32) -> impl IntoView {
         compress::check(&method)?;
         Ok(method)
     };
-    let busy = move || store.busy() || !store.restored.get();
+    let in_memory = move || store.models_in_memory.with(|m| m.contains(&run_id));
+    let busy = move || store.busy() || !store.restored.get() || !in_memory();
     let status = move || {
         store.compressing.with(|c| {
             c.as_ref()
@@ -68,6 +69,13 @@ pub fn CompressControls(run_id: u32) -> impl IntoView {
                     "Prune"
                 </button>
             </div>
+            <Show when=move || !in_memory()>
+                <p class="hint blocked">
+                    {format!(
+                        "Only the latest {KEPT_MODELS} runs trained since this page opened keep their weights in memory; train this run again to compress it."
+                    )}
+                </p>
+            </Show>
             <Show when=move || method().is_err()>
                 <p class="field-error" role="alert">{move || method().err()}</p>
             </Show>
