@@ -11,7 +11,7 @@ use tradeoff_core::backend::{CPU_BACKEND_NAME, cpu_device};
 use tradeoff_core::compress::{Compression, compress};
 use tradeoff_core::config::RunConfig;
 use tradeoff_core::data::Dataset;
-use tradeoff_core::train::{Event, Trainer};
+use tradeoff_core::train::Trainer;
 
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
@@ -26,14 +26,7 @@ fn main() {
         ..RunConfig::default()
     };
     let mut trainer = Trainer::new(config, &data, cpu_device(), CPU_BACKEND_NAME).unwrap();
-    pollster::block_on(async {
-        while !trainer
-            .advance()
-            .await
-            .iter()
-            .any(|e| matches!(e, Event::Finished(_)))
-        {}
-    });
+    pollster::block_on(trainer.run_to_end());
     let trained = trainer.into_trained().expect("finished");
     let float = trained.record.summary.clone().unwrap();
     println!(

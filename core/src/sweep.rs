@@ -447,13 +447,15 @@ pub struct BudgetAnswer {
 /// Among `records`, the most accurate (test accuracy) run whose `axis` value is within
 /// `limit` (at most, or at least for throughput); ties go to the cheaper run.
 pub fn best_under_budget(records: &[&RunRecord], axis: CostAxis, limit: f64) -> BudgetAnswer {
-    let within_budget = |cost: f64| {
+    // `a` costs less than `b` (for throughput: is faster).
+    let cheaper = |a: f64, b: f64| {
         if axis.higher_is_better() {
-            cost >= limit
+            a > b
         } else {
-            cost <= limit
+            a < b
         }
     };
+    let within_budget = |cost: f64| !cheaper(limit, cost);
     let scored: Vec<(usize, f64, f64)> = records
         .iter()
         .enumerate()
@@ -463,13 +465,6 @@ pub fn best_under_budget(records: &[&RunRecord], axis: CostAxis, limit: f64) -> 
             (accuracy.is_finite() && cost.is_finite()).then_some((i, cost, accuracy))
         })
         .collect();
-    let cheaper = |a: f64, b: f64| {
-        if axis.higher_is_better() {
-            a > b
-        } else {
-            a < b
-        }
-    };
     let best = |candidates: &mut dyn Iterator<Item = &(usize, f64, f64)>| {
         candidates
             .fold(None::<(usize, f64, f64)>, |best, &(i, c, a)| match best {

@@ -316,6 +316,18 @@ impl Trainer {
         events
     }
 
+    /// Trains to the end without pausing and returns the final record (native drivers: tests,
+    /// benchmarks; the worker steps with [`Trainer::advance`] to report as it goes).
+    pub async fn run_to_end(&mut self) -> RunRecord {
+        loop {
+            for event in self.advance().await {
+                if let Event::Finished(record) = event {
+                    return *record;
+                }
+            }
+        }
+    }
+
     /// Ends the run now (the user pressed Stop) and returns the partial record.
     pub async fn stop(mut self) -> RunRecord {
         if self.record.status == RunStatus::Running {

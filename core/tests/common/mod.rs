@@ -11,7 +11,7 @@ use tradeoff_core::config::{
 };
 use tradeoff_core::data::Dataset;
 use tradeoff_core::record::RunRecord;
-use tradeoff_core::train::{Event, TrainedModel, Trainer};
+use tradeoff_core::train::{TrainedModel, Trainer};
 
 /// A built-in dataset file shipped in `static/datasets/`.
 pub fn builtin(file: &str) -> Dataset {
@@ -45,15 +45,7 @@ pub fn train(config: RunConfig, data: &Dataset) -> RunRecord {
     let _one = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let mut trainer =
         Trainer::new(config, data, cpu_device(), CPU_BACKEND_NAME).expect("run starts");
-    pollster::block_on(async {
-        loop {
-            for event in trainer.advance().await {
-                if let Event::Finished(record) = event {
-                    return *record;
-                }
-            }
-        }
-    })
+    pollster::block_on(trainer.run_to_end())
 }
 
 /// Trains `config` on `data` with the CPU backend and keeps the trained model.
@@ -61,14 +53,7 @@ pub fn train_model(config: RunConfig, data: &Dataset) -> TrainedModel {
     let _one = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let mut trainer =
         Trainer::new(config, data, cpu_device(), CPU_BACKEND_NAME).expect("run starts");
-    pollster::block_on(async {
-        while !trainer
-            .advance()
-            .await
-            .iter()
-            .any(|e| matches!(e, Event::Finished(_)))
-        {}
-    });
+    pollster::block_on(trainer.run_to_end());
     trainer
         .into_trained()
         .expect("the run finished with results")
