@@ -446,9 +446,7 @@ impl Store {
     }
 
     fn busy_untracked(&self) -> bool {
-        self.live.with_untracked(Option::is_some)
-            || self.sweep.with_untracked(Option::is_some)
-            || self.compressing.with_untracked(Option::is_some)
+        untrack(|| self.busy())
     }
 
     fn take_id(&self) -> u32 {

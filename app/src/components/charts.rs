@@ -388,9 +388,26 @@ pub fn LiveCharts() -> impl IntoView {
             .collect()
     };
     let (loss_painter, accuracy_painter) = (Painter::new(), Painter::new());
+    let marks_text = RwSignal::new(String::new());
     Effect::new(move |_| {
         curves.track();
-        let runs: Rc<Vec<Curves>> = Rc::new(collect().into_iter().map(|(_, c)| c).collect());
+        let collected = collect();
+        // The marks in words, for screen readers and anyone who prefers text; from the same
+        // copy the charts draw, so a streaming run's steps are cloned once per update.
+        let described: Vec<String> = collected
+            .iter()
+            .filter(|(_, c)| !c.marks.is_empty())
+            .map(|(id, c)| {
+                let marks: Vec<String> = c
+                    .marks
+                    .iter()
+                    .map(|m| format!("{} at step {}", m.label(), m.step()))
+                    .collect();
+                format!("Run {id}: {}", marks.join(", "))
+            })
+            .collect();
+        marks_text.set(described.join(". "));
+        let runs: Rc<Vec<Curves>> = Rc::new(collected.into_iter().map(|(_, c)| c).collect());
         if let Some(canvas) = loss_canvas.get() {
             let runs = runs.clone();
             loss_painter.request(move || {
@@ -427,23 +444,6 @@ pub fn LiveCharts() -> impl IntoView {
                 view! { <li><span class="swatch" style=style>"■"</span>{format!(" run {id}")}</li> }
             })
             .collect_view()
-    };
-    // The marks in words, for screen readers and anyone who prefers text.
-    let marks_text = move || {
-        curves.track();
-        let parts: Vec<String> = collect()
-            .into_iter()
-            .filter(|(_, c)| !c.marks.is_empty())
-            .map(|(id, c)| {
-                let marks: Vec<String> = c
-                    .marks
-                    .iter()
-                    .map(|m| format!("{} at step {}", m.label(), m.step()))
-                    .collect();
-                format!("Run {id}: {}", marks.join(", "))
-            })
-            .collect();
-        parts.join(". ")
     };
     let summary = move || {
         store.live.with(|l| match l {

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use tradeoff_core::compress::{self, Compression, CompressionInfo, KEPT_MODELS};
 use tradeoff_core::metrics::Summary;
 
+use crate::components::fields::TextField;
 use crate::format;
 use crate::store::Store;
 
@@ -47,17 +48,13 @@ pub fn CompressControls(run_id: u32) -> impl IntoView {
                 >
                     "Quantize to int8"
                 </button>
-                <label class="field inline">
-                    <span class="label">"Pruning sparsity (%)"</span>
-                    <input
-                        type="text"
-                        inputmode="decimal"
-                        aria-label="Pruning sparsity (%)"
-                        prop:value=move || sparsity.get()
-                        on:change=move |ev| sparsity.set(event_target_value(&ev))
-                        aria-invalid=move || method().is_err().to_string()
-                    />
-                </label>
+                <TextField
+                    label="Pruning sparsity (%)"
+                    value=sparsity
+                    inputmode="decimal"
+                    inline=true
+                    invalid=Signal::derive(move || method().is_err())
+                />
                 <button
                     disabled=move || busy() || method().is_err()
                     on:click=move |_| {

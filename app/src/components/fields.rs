@@ -128,3 +128,41 @@ pub fn CheckField(
         </label>
     }
 }
+
+/// Text typed into a page-local value (a sweep's values, a sparsity), not the run config;
+/// committed on change, parsed by whoever reads `value`.
+#[component]
+pub fn TextField(
+    /// Visible label, also the accessible name.
+    #[prop(into)]
+    label: String,
+    /// The text.
+    value: RwSignal<String>,
+    /// The input's `inputmode` (`text`, `decimal`, `numeric`).
+    #[prop(default = "text")]
+    inputmode: &'static str,
+    /// Label and input on one line.
+    #[prop(optional)]
+    inline: bool,
+    /// Whether the text is marked invalid.
+    #[prop(into, default = Signal::stored(false))]
+    invalid: Signal<bool>,
+    /// Whether the input is disabled.
+    #[prop(into, default = Signal::stored(false))]
+    disabled: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <label class=if inline { "field inline" } else { "field" }>
+            <span class="label">{label.clone()}</span>
+            <input
+                type="text"
+                inputmode=inputmode
+                aria-label=label
+                prop:value=move || value.get()
+                disabled=move || disabled.get()
+                aria-invalid=move || invalid.get().to_string()
+                on:change=move |ev| value.set(event_target_value(&ev))
+            />
+        </label>
+    }
+}

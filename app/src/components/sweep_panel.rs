@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use tradeoff_core::sweep::{AXIS_CHOICES, Axis, MAX_AXES, MAX_SWEEP_RUNS, Search, SweepConfig};
 
+use crate::components::fields::TextField;
 use crate::format;
 use crate::store::{Store, classes_of};
 
@@ -162,16 +163,11 @@ pub fn SweepPanel() -> impl IntoView {
                                         .collect_view()}
                                 </select>
                             </label>
-                            <label class="field">
-                                <span class="label">{format!("Values {n}")}</span>
-                                <input
-                                    type="text"
-                                    aria-label=format!("Values {n}")
-                                    prop:value=move || row.values.get()
-                                    disabled=move || row.kind.get().is_empty()
-                                    on:change=move |ev| row.values.set(event_target_value(&ev))
-                                />
-                            </label>
+                            <TextField
+                                label=format!("Values {n}")
+                                value=row.values
+                                disabled=Signal::derive(move || row.kind.get().is_empty())
+                            />
                         </div>
                     }
                 })
@@ -187,16 +183,7 @@ pub fn SweepPanel() -> impl IntoView {
                     <span class="label">"Random search (numbers drawn between the values given)"</span>
                 </label>
                 <Show when=move || random.get()>
-                    <label class="field">
-                        <span class="label">"Runs"</span>
-                        <input
-                            type="text"
-                            inputmode="numeric"
-                            aria-label="Runs"
-                            prop:value=move || random_runs.get()
-                            on:change=move |ev| random_runs.set(event_target_value(&ev))
-                        />
-                    </label>
+                    <TextField label="Runs" value=random_runs inputmode="numeric" />
                 </Show>
             </div>
             <p class="hint sweep-plan" aria-live="polite">{summary}</p>
