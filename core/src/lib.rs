@@ -3,7 +3,7 @@
 //! The run config ([`config`]) and its link form ([`url`]); what a layer stack costs
 //! ([`cost`]); datasets and batching ([`data`]); the Burn model ([`model`]); the async training
 //! loop ([`train`]); metrics and run records ([`metrics`], [`record`]); compute backends
-//! ([`backend`]); comparing runs ([`compare`]); compressing trained models ([`compress`]); sweeps and budgets ([`sweep`]); and the messages between the page and its training worker ([`protocol`]).
+//! ([`backend`]); comparing runs ([`compare`]); compressing trained models ([`compress`]); the user's own images ([`local`]), checked before decoding ([`sniff`]) and read from archives ([`zip`]); sweeps and budgets ([`sweep`]); and the messages between the page and its training worker ([`protocol`]).
 
 pub mod backend;
 pub mod compare;
@@ -11,11 +11,14 @@ pub mod compress;
 pub mod config;
 pub mod cost;
 pub mod data;
+pub mod local;
 pub mod metrics;
 pub mod model;
 pub mod protocol;
 pub mod record;
 pub mod rng;
+pub mod sniff;
 pub mod sweep;
 pub mod train;
 pub mod url;
+pub mod zip;

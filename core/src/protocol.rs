@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::compress::Compression;
 use crate::config::RunConfig;
 use crate::data::Preview;
+use crate::local::{Fit, ImportReport, LocalSummary};
 use crate::metrics::{EpochMetrics, StepMetrics};
 use crate::record::RunRecord;
 
@@ -41,6 +42,43 @@ pub enum ToWorker {
     Preview {
         /// Built-in dataset id.
         dataset: String,
+    },
+    /// Describe the user's own images (read from the browser's database the first time).
+    Local,
+    /// Make a class for the user's images.
+    AddClass {
+        /// Its name as typed.
+        name: String,
+    },
+    /// Rename a class.
+    RenameClass {
+        /// Class id.
+        class: u32,
+        /// New name as typed.
+        name: String,
+    },
+    /// Remove a class and its images.
+    RemoveClass {
+        /// Class id.
+        class: u32,
+    },
+    /// Remove one image.
+    RemoveImage {
+        /// Image id.
+        image: u32,
+    },
+    /// Remove every class and image the user added.
+    ClearLocal,
+    /// Add files: posted as `[this message's JSON, [File, …]]`, since files do not travel as
+    /// JSON. Images, and `.zip` archives of them; folders name classes.
+    Import {
+        /// The class the files were dropped on or picked for; files in folders go to the class
+        /// their folder names.
+        class: Option<u32>,
+        /// Each file's path relative to what was dropped (`cats/1.jpg`), or its name.
+        paths: Vec<String>,
+        /// How photos that are not square become square.
+        fit: Fit,
     },
 }
 
@@ -106,6 +144,28 @@ pub enum FromWorker {
         dataset: String,
         /// Classes, counts and sample images; or the reason, in words.
         result: Result<Box<Preview>, String>,
+    },
+    /// The user's own images: classes, counts, thumbnails.
+    Local {
+        /// What there is.
+        summary: Box<LocalSummary>,
+    },
+    /// A class change was refused (a duplicate or empty name, say).
+    LocalRefused {
+        /// Why, in words.
+        message: String,
+    },
+    /// Files of an import are being read.
+    ImportProgress {
+        /// Files done.
+        done: usize,
+        /// Files in all (entries of archives included once opened).
+        total: usize,
+    },
+    /// An import ended.
+    Imported {
+        /// What was added and what was not, and why.
+        report: ImportReport,
     },
     /// The worker's WebAssembly memory after a run (it never shrinks: a high-water mark).
     Memory {

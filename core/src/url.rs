@@ -19,13 +19,12 @@ use crate::config::{
     PoolKind, RunConfig, Schedule, limits,
 };
 use crate::data::builtin_dataset;
+use crate::local::LOCAL_DATASET;
 
 /// Format version written as `v=`.
 pub const VERSION: u32 = 1;
 /// Longest hash accepted; longer ones are refused before any parsing.
 pub const MAX_HASH_LEN: usize = 4096;
-/// Dataset id for the user's own images.
-pub const LOCAL_DATASET: &str = "local";
 
 /// Classes of dataset `id` as far as a config can know them: a built-in dataset's, or 2 for
 /// the user's own images (only known once they are loaded; the stack is checked again then).

@@ -1,0 +1,458 @@
+//! The user's own images: named classes of images kept in the browser, how dropped folders and
+//! archives name classes, how a photo is fitted into a square, and the dataset trained on.
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::{Dataset, Example, ImageSet};
+
+/// Side of the stored images: each is kept as 64×64 RGB and resized to the run's input size
+/// (28, 32, 48 or 64, grey or colour) when a run starts.
+pub const STORE_SIZE: usize = 64;
+/// Bytes of one stored image (RGB planes).
+pub const STORE_BYTES: usize = 3 * STORE_SIZE * STORE_SIZE;
+/// Most images kept.
+pub const MAX_IMAGES: usize = 10_000;
+/// Most classes.
+pub const MAX_CLASSES: usize = 50;
+/// Longest class name, in characters.
+pub const MAX_CLASS_NAME: usize = 40;
+/// One image in this many of each class is held out as the test set.
+pub const TEST_EVERY: usize = 5;
+/// Side of the thumbnails sent to the page.
+pub const THUMB_SIZE: usize = 32;
+/// Dataset id of the user's own images in configs and links.
+pub const LOCAL_DATASET: &str = "local";
+
+/// How a photo that is not square becomes a square.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fit {
+    /// Keep the centre square, cutting the long side.
+    #[default]
+    Crop,
+    /// Keep the whole photo, with black bars on the short side.
+    Pad,
+}
+
+/// Where to draw a `width`×`height` photo into the [`STORE_SIZE`] square: the source rectangle
+/// `(x, y, w, h)` and the destination rectangle, in pixels.
+pub fn fit_rect(width: f64, height: f64, fit: Fit) -> ([f64; 4], [f64; 4]) {
+    let side = STORE_SIZE as f64;
+    match fit {
+        Fit::Crop => {
+            let s = width.min(height);
+            (
+                [(width - s) / 2.0, (height - s) / 2.0, s, s],
+                [0.0, 0.0, side, side],
+            )
+        }
+        Fit::Pad => {
+            let scale = side / width.max(height);
+            let (w, h) = (width * scale, height * scale);
+            (
+                [0.0, 0.0, width, height],
+                [(side - w) / 2.0, (side - h) / 2.0, w, h],
+            )
+        }
+    }
+}
+
+/// RGBA pixels, row by row (as a canvas gives them), to stored RGB planes.
+pub fn rgba_to_planes(rgba: &[u8]) -> Vec<u8> {
+    let n = rgba.len() / 4;
+    let mut planes = vec![0; 3 * n];
+    for (i, px) in rgba.chunks_exact(4).enumerate() {
+        for c in 0..3 {
+            planes[c * n + i] = px[c];
+        }
+    }
+    planes
+}
+
+/// A class name as typed, tidied, or why it cannot be one.
+pub fn class_name(raw: &str) -> Result<String, String> {
+    let name: String = raw
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if name.is_empty() {
+        return Err("a class needs a name".into());
+    }
+    if name.chars().count() > MAX_CLASS_NAME {
+        return Err(format!(
+            "a class name has at most {MAX_CLASS_NAME} characters"
+        ));
+    }
+    Ok(name)
+}
+
+/// A folder's name as a class name: shortened (with "…") when too long.
+pub fn folder_class_name(folder: &str) -> String {
+    let short: String = folder.chars().take(MAX_CLASS_NAME - 1).collect();
+    let name = if folder.chars().count() > MAX_CLASS_NAME {
+        format!("{short}…")
+    } else {
+        folder.to_string()
+    };
+    class_name(&name).unwrap_or_else(|_| "unnamed".into())
+}
+
+/// The class each of a drop's files belongs to, named by its folder the way Keras'
+/// `flow_from_directory` reads a tree: one sub-folder per class, images anywhere below it.
+/// A folder that wraps the whole drop (`photos/cat/1.jpg`, `photos/dog/2.jpg`) is looked
+/// through; files outside any folder get `None` (the class they were dropped on).
+pub fn classes_from_paths(paths: &[Vec<String>]) -> Vec<Option<String>> {
+    let mut skip = 0;
+    loop {
+        let first = paths.first().and_then(|p| p.get(skip));
+        let shared = first.is_some()
+            && paths
+                .iter()
+                .all(|p| p.len() >= skip + 3 && p.get(skip) == first);
+        if !shared {
+            break;
+        }
+        skip += 1;
+    }
+    paths
+        .iter()
+        .map(|p| (p.len() >= skip + 2).then(|| folder_class_name(&p[skip])))
+        .collect()
+}
+
+/// A class of the user's images.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalClass {
+    /// Stable id.
+    pub id: u32,
+    /// Its name.
+    pub name: String,
+}
+
+/// One of the user's images, as kept.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalImage {
+    /// Stable id.
+    pub id: u32,
+    /// Id of its class.
+    pub class: u32,
+    /// The file it came from (for messages).
+    pub name: String,
+    /// [`STORE_BYTES`] bytes: RGB planes of [`STORE_SIZE`]².
+    pub pixels: Vec<u8>,
+}
+
+/// The user's classes and images.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LocalImages {
+    /// Classes in the order made.
+    pub classes: Vec<LocalClass>,
+    /// Images in the order added.
+    pub images: Vec<LocalImage>,
+    next_id: u32,
+}
+
+/// One class as the page shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClassSummary {
+    /// Class id.
+    pub id: u32,
+    /// Name.
+    pub name: String,
+    /// Images in it.
+    pub count: usize,
+    /// Its latest images as [`THUMB_SIZE`] thumbnails; `index` is the image id.
+    pub samples: Vec<Example>,
+}
+
+/// What the page shows of the user's images.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LocalSummary {
+    /// Classes in order.
+    pub classes: Vec<ClassSummary>,
+    /// Images in all.
+    pub total: usize,
+    /// Why these images cannot be trained on yet (empty when they can).
+    pub problems: Vec<String>,
+}
+
+impl LocalImages {
+    /// Rebuilds the collection from what was kept.
+    pub fn from_parts(classes: Vec<LocalClass>, mut images: Vec<LocalImage>) -> Self {
+        images.retain(|i| i.pixels.len() == STORE_BYTES && classes.iter().any(|c| c.id == i.class));
+        images.sort_by_key(|i| i.id);
+        let next_id = classes
+            .iter()
+            .map(|c| c.id)
+            .chain(images.iter().map(|i| i.id))
+            .max()
+            .map_or(1, |m| m + 1);
+        LocalImages {
+            classes,
+            images,
+            next_id,
+        }
+    }
+
+    fn take_id(&mut self) -> u32 {
+        self.next_id += 1;
+        self.next_id - 1
+    }
+
+    /// The class called `name` (ignoring case), if any.
+    pub fn class_named(&self, name: &str) -> Option<u32> {
+        let name = name.to_lowercase();
+        self.classes
+            .iter()
+            .find(|c| c.name.to_lowercase() == name)
+            .map(|c| c.id)
+    }
+
+    /// Makes a class; refuses a bad or duplicate name and more than [`MAX_CLASSES`].
+    pub fn add_class(&mut self, raw: &str) -> Result<LocalClass, String> {
+        let name = class_name(raw)?;
+        if self.class_named(&name).is_some() {
+            return Err(format!("there is already a class called “{name}”"));
+        }
+        if self.classes.len() >= MAX_CLASSES {
+            return Err(format!("at most {MAX_CLASSES} classes"));
+        }
+        let class = LocalClass {
+            id: self.take_id(),
+            name,
+        };
+        self.classes.push(class.clone());
+        Ok(class)
+    }
+
+    /// Renames class `id`; refuses a bad name or one another class has.
+    pub fn rename_class(&mut self, id: u32, raw: &str) -> Result<LocalClass, String> {
+        let name = class_name(raw)?;
+        if self.class_named(&name).is_some_and(|other| other != id) {
+            return Err(format!("there is already a class called “{name}”"));
+        }
+        let class = self
+            .classes
+            .iter_mut()
+            .find(|c| c.id == id)
+            .ok_or("that class no longer exists")?;
+        class.name = name;
+        Ok(class.clone())
+    }
+
+    /// Removes class `id` and its images; returns the ids of the images removed.
+    pub fn remove_class(&mut self, id: u32) -> Vec<u32> {
+        self.classes.retain(|c| c.id != id);
+        let removed = self
+            .images
+            .iter()
+            .filter(|i| i.class == id)
+            .map(|i| i.id)
+            .collect();
+        self.images.retain(|i| i.class != id);
+        removed
+    }
+
+    /// Removes image `id`; whether it was there.
+    pub fn remove_image(&mut self, id: u32) -> bool {
+        let before = self.images.len();
+        self.images.retain(|i| i.id != id);
+        self.images.len() != before
+    }
+
+    /// Room left before [`MAX_IMAGES`].
+    pub fn room(&self) -> usize {
+        MAX_IMAGES.saturating_sub(self.images.len())
+    }
+
+    /// Adds an image of [`STORE_BYTES`] bytes to class `class`.
+    pub fn add_image(
+        &mut self,
+        class: u32,
+        name: &str,
+        pixels: Vec<u8>,
+    ) -> Result<&LocalImage, String> {
+        if pixels.len() != STORE_BYTES {
+            return Err("the image has the wrong size".into());
+        }
+        if !self.classes.iter().any(|c| c.id == class) {
+            return Err("that class no longer exists".into());
+        }
+        if self.room() == 0 {
+            return Err(format!("the limit of {MAX_IMAGES} images is reached"));
+        }
+        let id = self.take_id();
+        self.images.push(LocalImage {
+            id,
+            class,
+            name: name.to_string(),
+            pixels,
+        });
+        Ok(self.images.last().expect("just pushed"))
+    }
+
+    /// Images per class, in class order.
+    pub fn counts(&self) -> Vec<usize> {
+        self.classes
+            .iter()
+            .map(|c| self.images.iter().filter(|i| i.class == c.id).count())
+            .collect()
+    }
+
+    /// Why these images cannot be trained on yet; empty when they can.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.classes.len() < 2 {
+            problems.push(format!(
+                "a classifier needs at least 2 classes; there {}",
+                match self.classes.len() {
+                    0 => "are none yet".to_string(),
+                    _ => format!("is only “{}”", self.classes[0].name),
+                }
+            ));
+        }
+        for (class, count) in self.classes.iter().zip(self.counts()) {
+            if count < 2 {
+                problems.push(format!(
+                    "class “{}” has {count} image{}; each class needs at least 2 (one to learn from, one to test on)",
+                    class.name,
+                    if count == 1 { "" } else { "s" }
+                ));
+            }
+        }
+        problems
+    }
+
+    /// The dataset a run trains on: every [`TEST_EVERY`]th image of each class (and at least one)
+    /// is held out for the test, the same ones every time.
+    pub fn to_dataset(&self) -> Result<Dataset, String> {
+        let problems = self.problems();
+        if !problems.is_empty() {
+            return Err(format!(
+                "your images cannot be trained on yet: {}",
+                problems.join("; ")
+            ));
+        }
+        let names: Vec<String> = self.classes.iter().map(|c| c.name.clone()).collect();
+        let empty = || ImageSet {
+            classes: names.clone(),
+            channels: 3,
+            size: STORE_SIZE,
+            pixels: Vec::new(),
+            labels: Vec::new(),
+        };
+        let (mut train, mut test) = (empty(), empty());
+        for (label, (class, count)) in self.classes.iter().zip(self.counts()).enumerate() {
+            for (k, image) in self
+                .images
+                .iter()
+                .filter(|i| i.class == class.id)
+                .enumerate()
+            {
+                // Classes under TEST_EVERY images still hold out their last one.
+                let to_test =
+                    k % TEST_EVERY == TEST_EVERY - 1 || (k + 1 == count && count < TEST_EVERY);
+                let set = if to_test { &mut test } else { &mut train };
+                set.pixels.extend(&image.pixels);
+                set.labels.push(label as u16);
+            }
+        }
+        Ok(Dataset {
+            name: "Your images".into(),
+            train,
+            test,
+        })
+    }
+
+    /// Classes, counts, the latest `per_class` thumbnails of each, and what stops training.
+    pub fn summary(&self, per_class: usize) -> LocalSummary {
+        let classes = self
+            .classes
+            .iter()
+            .zip(self.counts())
+            .enumerate()
+            .map(|(label, (class, count))| {
+                let mut samples: Vec<Example> = self
+                    .images
+                    .iter()
+                    .rev()
+                    .filter(|i| i.class == class.id)
+                    .take(per_class)
+                    .map(|i| Example {
+                        index: i.id as usize,
+                        label: label as u16,
+                        pixels: thumbnail(&i.pixels),
+                    })
+                    .collect();
+                samples.reverse();
+                ClassSummary {
+                    id: class.id,
+                    name: class.name.clone(),
+                    count,
+                    samples,
+                }
+            })
+            .collect();
+        LocalSummary {
+            classes,
+            total: self.images.len(),
+            problems: self.problems(),
+        }
+    }
+}
+
+/// A stored image halved to [`THUMB_SIZE`] by averaging 2×2 blocks.
+fn thumbnail(pixels: &[u8]) -> Vec<u8> {
+    let (s, t) = (STORE_SIZE, THUMB_SIZE);
+    let mut out = Vec::with_capacity(3 * t * t);
+    for c in 0..3 {
+        let plane = &pixels[c * s * s..(c + 1) * s * s];
+        for y in 0..t {
+            for x in 0..t {
+                let at = |dy: usize, dx: usize| plane[(2 * y + dy) * s + 2 * x + dx] as u32;
+                out.push(((at(0, 0) + at(0, 1) + at(1, 0) + at(1, 1) + 2) / 4) as u8);
+            }
+        }
+    }
+    out
+}
+
+/// What an import did, for the page to tell the user.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    /// Images added.
+    pub added: usize,
+    /// Classes made from folder names.
+    pub new_classes: Vec<String>,
+    /// Files not added, each as "name: why".
+    pub skipped: Vec<String>,
+    /// Images left out because [`MAX_IMAGES`] was reached.
+    pub over_limit: usize,
+}
+
+impl ImportReport {
+    /// The report in sentences: what was added, then each kind of problem.
+    pub fn sentences(&self) -> Vec<String> {
+        let mut out = vec![format!(
+            "Added {} image{}{}.",
+            self.added,
+            if self.added == 1 { "" } else { "s" },
+            if self.new_classes.is_empty() {
+                String::new()
+            } else {
+                format!(" and the classes {}", self.new_classes.join(", "))
+            }
+        )];
+        if self.over_limit > 0 {
+            out.push(format!(
+                "The limit is {MAX_IMAGES} images: {} were taken and {} were not.",
+                self.added, self.over_limit
+            ));
+        }
+        out.extend(self.skipped.iter().map(|s| format!("Skipped {s}.")));
+        out
+    }
+}
