@@ -2,7 +2,9 @@
 
 mod app;
 mod components;
+mod files;
 mod format;
+mod idb;
 mod persist;
 mod store;
 mod worker_client;

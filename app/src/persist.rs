@@ -1,11 +1,12 @@
 //! Keeping runs across reloads: finished runs in IndexedDB, the run in progress in
 //! localStorage (written as it goes, so a closed tab leaves a record to show as interrupted).
 
-use js_sys::{Array, Promise};
+use js_sys::Array;
 use tradeoff_core::record::RunRecord;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{IdbDatabase, IdbObjectStore, IdbRequest, IdbTransactionMode};
+use web_sys::{IdbDatabase, IdbObjectStore, IdbTransactionMode};
+
+use crate::idb::{self, settle};
 
 const DATABASE: &str = "tradeoff";
 const RUNS: &str = "runs";
@@ -15,48 +16,12 @@ const LIVE_KEY: &str = "tradeoff:live";
 /// localStorage is written at once, so a reload right after Delete cannot bring a run back.
 const DELETED_KEY: &str = "tradeoff:deleted";
 
-/// Waits for an IndexedDB request and returns its result.
-async fn settle(request: &IdbRequest) -> Result<JsValue, String> {
-    let promise = Promise::new(&mut |resolve, reject| {
-        request.set_onsuccess(Some(&resolve));
-        request.set_onerror(Some(&reject));
-    });
-    JsFuture::from(promise)
-        .await
-        .map_err(|_| "the browser's storage refused the request".to_string())?;
-    request
-        .result()
-        .map_err(|_| "the browser's storage gave no result".to_string())
-}
-
 async fn open() -> Result<IdbDatabase, String> {
-    let factory = web_sys::window()
-        .and_then(|w| w.indexed_db().ok().flatten())
-        .ok_or("this browser keeps no local database (private mode?)")?;
-    let request = factory
-        .open_with_u32(DATABASE, 1)
-        .map_err(|_| "the local database could not be opened")?;
-    let upgrade = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
-        let db: IdbDatabase = event
-            .target()
-            .and_then(|t| t.dyn_into::<IdbRequest>().ok())
-            .and_then(|r| r.result().ok())
-            .map(|r| r.unchecked_into())
-            .expect("an upgrade event has its database");
-        if !db.object_store_names().contains(RUNS) {
-            let _ = db.create_object_store(RUNS);
-        }
-    });
-    request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
-    let db = settle(&request).await?;
-    drop(upgrade);
-    Ok(db.unchecked_into())
+    idb::open(DATABASE, &[RUNS]).await
 }
 
 fn store(db: &IdbDatabase, mode: IdbTransactionMode) -> Result<IdbObjectStore, String> {
-    db.transaction_with_str_and_mode(RUNS, mode)
-        .and_then(|t| t.object_store(RUNS))
-        .map_err(|_| "the local database is not usable".to_string())
+    idb::store(db, RUNS, mode)
 }
 
 /// Every kept run with its storage key (its creation time), oldest first; records that no longer

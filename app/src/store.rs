@@ -6,6 +6,7 @@ use tradeoff_core::compress::{Compression, KEPT_MODELS};
 use tradeoff_core::config::RunConfig;
 use tradeoff_core::cost::ModelCost;
 use tradeoff_core::data::{Preview, builtin_dataset};
+use tradeoff_core::local::{Fit, ImportReport, LOCAL_DATASET, LocalSummary};
 use tradeoff_core::metrics::{EpochMetrics, StepMetrics};
 use tradeoff_core::protocol::{FromWorker, ToWorker};
 use tradeoff_core::record::{RunRecord, RunStatus};
@@ -150,6 +151,14 @@ pub struct Store {
     pub sweep: RwSignal<Option<SweepProgress>>,
     /// The compression in progress.
     pub compressing: RwSignal<Option<Compressing>>,
+    /// The user's own images as the worker last described them (`None` until it has).
+    pub local: RwSignal<Option<LocalSummary>>,
+    /// Files of the import in progress: done and in all.
+    pub importing: RwSignal<Option<(usize, usize)>>,
+    /// What the last import did.
+    pub import_report: RwSignal<Option<ImportReport>>,
+    /// How imported photos that are not square are made square.
+    pub fit: RwSignal<Fit>,
     /// Runs whose trained model the worker still holds (trained since the page opened, the
     /// latest [`KEPT_MODELS`]): only these can be compressed.
     pub models_in_memory: RwSignal<Vec<u32>>,
@@ -162,12 +171,35 @@ pub struct Store {
     next_id: StoredValue<u32>,
 }
 
-/// Number of classes of the config's dataset (2 for the user's own images until loaded).
-pub fn classes_of(config: &RunConfig) -> usize {
-    url::dataset_classes(&config.dataset).unwrap_or(2)
-}
-
 impl Store {
+    /// Number of classes of the config's dataset: the user's own classes once described (at
+    /// least 2, so a stack can be checked before they are made).
+    pub fn classes_of(&self, config: &RunConfig) -> usize {
+        if config.dataset == LOCAL_DATASET {
+            self.local
+                .with(|l| l.as_ref().map_or(2, |l| l.classes.len().max(2)))
+        } else {
+            url::dataset_classes(&config.dataset).unwrap_or(2)
+        }
+    }
+
+    /// Why the user's own images cannot be trained on now, when they are the dataset.
+    pub fn local_blocker(&self) -> Option<String> {
+        if self.config.with(|c| c.dataset != LOCAL_DATASET) {
+            return None;
+        }
+        if self.importing.with(Option::is_some) {
+            return Some("Images are being added…".into());
+        }
+        self.local.with(|l| match l {
+            None => Some("Reading your images…".into()),
+            Some(l) => l
+                .problems
+                .first()
+                .map(|p| format!("Add images first: {p}.")),
+        })
+    }
+
     /// Creates the store and starts the worker; reads a config from the address bar if any.
     pub fn new() -> Self {
         let store = Store {
@@ -187,6 +219,10 @@ impl Store {
             sweep: RwSignal::new(None),
             compressing: RwSignal::new(None),
             models_in_memory: RwSignal::new(Vec::new()),
+            local: RwSignal::new(None),
+            importing: RwSignal::new(None),
+            import_report: RwSignal::new(None),
+            fit: RwSignal::new(Fit::Crop),
             live_saved_at: StoredValue::new(0.0),
             worker: StoredValue::new_local(None),
             outbox: StoredValue::new_local(Some(Vec::new())),
@@ -216,6 +252,12 @@ impl Store {
                 store.send(ToWorker::Preview { dataset: id });
             }
         });
+        // The user's images are described once they are the dataset (again after a crash).
+        Effect::new(move |_| {
+            if dataset.get() == LOCAL_DATASET && store.local.with(Option::is_none) {
+                store.send(ToWorker::Local);
+            }
+        });
         store
     }
 
@@ -241,11 +283,19 @@ impl Store {
         }
         match url::from_hash(&hash) {
             Ok(parsed) => {
+                let local = parsed.config.dataset == LOCAL_DATASET;
                 self.config.set(parsed.config);
-                self.notify(
-                    "info",
-                    "Settings loaded from the link. Press Train to run them.",
-                );
+                if local {
+                    self.notify(
+                        "info",
+                        "Settings loaded from the link. It was trained on its author's own images, which never left their browser: add your own under Data → Your own images (any classes you like), then press Train.",
+                    );
+                } else {
+                    self.notify(
+                        "info",
+                        "Settings loaded from the link. Press Train to run them.",
+                    );
+                }
                 if !parsed.ignored_keys.is_empty() {
                     self.notify(
                         "warning",
@@ -306,6 +356,39 @@ impl Store {
         }
     }
 
+    /// Asks the worker to change the user's classes or images (see [`ToWorker`]).
+    pub fn change_local(&self, message: ToWorker) {
+        self.send(message);
+    }
+
+    /// Adds `files` (path, file) to class `class` — or to the classes their folders name.
+    pub fn import(&self, class: Option<u32>, files: Vec<(String, web_sys::Blob)>) {
+        if files.is_empty() {
+            return;
+        }
+        if self.outbox.with_value(Option::is_some) {
+            self.notify(
+                "warning",
+                "The page is still starting: add the images again in a moment.",
+            );
+            return;
+        }
+        let total = files.len();
+        let (paths, blobs): (Vec<String>, Vec<web_sys::Blob>) = files.into_iter().unzip();
+        let message = ToWorker::Import {
+            class,
+            paths,
+            fit: self.fit.get_untracked(),
+        };
+        self.worker.with_value(|w| {
+            if let Some(w) = w {
+                worker_client::send_with_files(w, &message, &blobs);
+            }
+        });
+        self.import_report.set(None);
+        self.importing.set(Some((0, total)));
+    }
+
     fn send(&self, message: ToWorker) {
         let queued = self.outbox.try_update_value(|outbox| match outbox {
             Some(queue) => {
@@ -330,7 +413,7 @@ impl Store {
 
     /// Why the current config cannot be trained, or its cost.
     pub fn check(&self) -> Result<ModelCost, Vec<tradeoff_core::config::ConfigError>> {
-        self.config.with(|c| c.validate(classes_of(c)))
+        self.config.with(|c| c.validate(self.classes_of(c)))
     }
 
     /// Reads the runs kept from earlier visits; a run that was training when the page closed
@@ -398,8 +481,8 @@ impl Store {
     }
 
     /// The run in progress as a record, as it would be kept if the page closed now.
-    fn live_record(live: &LiveRun, status: RunStatus) -> Option<RunRecord> {
-        let cost = live.config.validate(classes_of(&live.config)).ok()?;
+    fn live_record(&self, live: &LiveRun, status: RunStatus) -> Option<RunRecord> {
+        let cost = live.config.validate(self.classes_of(&live.config)).ok()?;
         Some(RunRecord {
             config: live.config.clone(),
             cost,
@@ -423,7 +506,7 @@ impl Store {
         self.live.with_untracked(|l| {
             if let Some(l) = l {
                 let step = l.steps.last().map(|s| s.step).unwrap_or(0);
-                if let Some(record) = Self::live_record(l, RunStatus::Interrupted { step }) {
+                if let Some(record) = self.live_record(l, RunStatus::Interrupted { step }) {
                     persist::save_live(l.key, &record);
                 }
             }
@@ -461,8 +544,11 @@ impl Store {
         if self.busy_untracked() || !self.restored.get_untracked() {
             return;
         }
+        if let Some(why) = untrack(|| self.local_blocker()) {
+            return self.notify("error", format!("The sweep cannot start. {why}"));
+        }
         let base = self.config.get_untracked();
-        match sweep.plan(&base, classes_of(&base)) {
+        match sweep.plan(&base, self.classes_of(&base)) {
             Ok(plan) => {
                 let first = plan.runs[0].config.clone();
                 self.sweep.set(Some(SweepProgress {
@@ -690,6 +776,15 @@ impl Store {
                 received,
                 total,
             })),
+            FromWorker::Local { summary } => self.local.set(Some(*summary)),
+            FromWorker::LocalRefused { message } => {
+                self.notify("error", format!("Your images: {message}."))
+            }
+            FromWorker::ImportProgress { done, total } => self.importing.set(Some((done, total))),
+            FromWorker::Imported { report } => {
+                self.importing.set(None);
+                self.import_report.set(Some(report));
+            }
             FromWorker::Preview { dataset, result } => {
                 self.download.set(None);
                 if let Err(reason) = &result {
@@ -760,8 +855,10 @@ impl Store {
     /// The worker died: keep what it had done as a failed run, and start a fresh worker.
     fn on_crash(&self, message: String) {
         self.crash.set(Some(message.clone()));
-        // The new worker starts with no trained models.
+        // The new worker starts with no trained models, and reads the user's images afresh.
         self.models_in_memory.set(Vec::new());
+        self.importing.set(None);
+        self.local.set(None);
         if self.compressing.get_untracked().is_some() {
             self.compressing.set(None);
             self.notify(
@@ -770,7 +867,7 @@ impl Store {
             );
         }
         if let Some(live) = self.live.get_untracked() {
-            if let Some(record) = Self::live_record(&live, RunStatus::Failed { reason: message }) {
+            if let Some(record) = self.live_record(&live, RunStatus::Failed { reason: message }) {
                 self.finish(live.id, record);
             }
             self.live.set(None);

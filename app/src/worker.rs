@@ -2,6 +2,11 @@
 //! [`FromWorker`] messages back. Running here keeps the page's main thread free to render.
 
 #[cfg(target_arch = "wasm32")]
+mod idb;
+#[cfg(target_arch = "wasm32")]
+mod own_images;
+
+#[cfg(target_arch = "wasm32")]
 fn main() {
     tradeoff_core::backend::run_static_constructors_once();
     wasm::start();
@@ -18,18 +23,20 @@ mod wasm {
     use std::collections::{HashMap, HashSet, VecDeque};
     use std::rc::Rc;
 
-    use js_sys::{Promise, Uint8Array};
+    use js_sys::{Array, Promise, Uint8Array};
     use tradeoff_core::backend::{CPU_BACKEND_NAME, Device, cpu_device};
     use tradeoff_core::compress::{Compression, KEPT_MODELS, compress};
     use tradeoff_core::config::{BackendPreference, RunConfig};
     use tradeoff_core::data::{Dataset, builtin_dataset};
+    use tradeoff_core::local::{LOCAL_DATASET, LocalImages};
     use tradeoff_core::protocol::{FromWorker, ToWorker};
     use tradeoff_core::record::RunStatus;
     use tradeoff_core::train::{Event, TrainedModel, Trainer};
     use wasm_bindgen::prelude::*;
     use wasm_bindgen_futures::JsFuture;
-    use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+    use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
+    use crate::own_images;
     use tradeoff_core::backend;
 
     /// Longest stretch of training between two yields to the worker's event loop, so Pause and
@@ -38,6 +45,18 @@ mod wasm {
 
     /// Sample images of each class in a dataset preview.
     const PREVIEW_PER_CLASS: usize = 4;
+
+    /// Thumbnails of each of the user's classes sent to the page.
+    const THUMBS_PER_CLASS: usize = 8;
+
+    /// Whether the user's images have been read from the database.
+    #[derive(Clone, Copy, Default, PartialEq, Eq)]
+    enum LocalState {
+        #[default]
+        NotLoaded,
+        Loading,
+        Loaded,
+    }
 
     /// What the page asked for, read by the run loop between steps.
     #[derive(Default)]
@@ -53,6 +72,9 @@ mod wasm {
         webgpu: RefCell<Option<Result<(Device, String), String>>>,
         /// Models of the latest finished runs, oldest first, by run id.
         trained: RefCell<VecDeque<(u32, Rc<TrainedModel>)>>,
+        /// The user's own images (see [`LocalState`]).
+        local: RefCell<LocalImages>,
+        local_state: Cell<LocalState>,
     }
 
     fn scope() -> DedicatedWorkerGlobalScope {
@@ -101,7 +123,19 @@ mod wasm {
         let on_message = {
             let control = control.clone();
             Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-                let Some(text) = event.data().as_string() else {
+                // An import comes as [message, files]: files do not travel as JSON.
+                let data = event.data();
+                let (text, files) = if Array::is_array(&data) {
+                    let parts: Array = data.unchecked_into();
+                    let files: Vec<Blob> = Array::from(&parts.get(1))
+                        .iter()
+                        .filter_map(|f| f.dyn_into::<Blob>().ok())
+                        .collect();
+                    (parts.get(0).as_string(), files)
+                } else {
+                    (data.as_string(), Vec::new())
+                };
+                let Some(text) = text else {
                     return;
                 };
                 match serde_json::from_str::<ToWorker>(&text) {
@@ -134,6 +168,26 @@ mod wasm {
                     Ok(ToWorker::Stop) => {
                         control.current.set(None);
                         control.paused.set(false);
+                    }
+                    Ok(ToWorker::Import { class, paths, fit }) => {
+                        let control = control.clone();
+                        wasm_bindgen_futures::spawn_local(async move {
+                            ensure_local(&control).await;
+                            let report = own_images::import(
+                                &control.local,
+                                files,
+                                paths,
+                                class,
+                                fit,
+                                |done, total| post(&FromWorker::ImportProgress { done, total }),
+                            )
+                            .await;
+                            post(&FromWorker::Imported { report });
+                            post_local(&control);
+                        });
+                    }
+                    Ok(message) => {
+                        wasm_bindgen_futures::spawn_local(change_local(control.clone(), message));
                     }
                     Err(e) => web_sys::console::error_1(&format!("bad message: {e}").into()),
                 }
@@ -188,6 +242,10 @@ mod wasm {
     /// The built-in dataset `id`, downloaded once per worker; a second caller waits for the
     /// first download instead of starting another.
     async fn dataset(control: &Control, id: &str) -> Result<Rc<Dataset>, String> {
+        if id == LOCAL_DATASET {
+            ensure_local(control).await;
+            return control.local.borrow().to_dataset().map(Rc::new);
+        }
         let info =
             builtin_dataset(id).ok_or_else(|| format!("there is no built-in dataset '{id}'"))?;
         while control.downloading.borrow().contains(id) {
@@ -207,6 +265,77 @@ mod wasm {
             .borrow_mut()
             .insert(id.to_string(), data.clone());
         Ok(data)
+    }
+
+    /// Reads the user's images from the database, once; later callers wait for the first.
+    async fn ensure_local(control: &Control) {
+        loop {
+            match control.local_state.get() {
+                LocalState::Loaded => return,
+                LocalState::Loading => sleep(20).await,
+                LocalState::NotLoaded => break,
+            }
+        }
+        control.local_state.set(LocalState::Loading);
+        match own_images::load().await {
+            Ok(local) => *control.local.borrow_mut() = local,
+            Err(why) => post(&FromWorker::LocalRefused {
+                message: format!(
+                    "your images could not be read from this browser's storage: {why}"
+                ),
+            }),
+        }
+        control.local_state.set(LocalState::Loaded);
+    }
+
+    /// Sends the page what the user's images now are.
+    fn post_local(control: &Control) {
+        let summary = control.local.borrow().summary(THUMBS_PER_CLASS);
+        post(&FromWorker::Local {
+            summary: Box::new(summary),
+        });
+    }
+
+    /// Answers the messages that change (or ask about) the user's classes and images.
+    async fn change_local(control: Rc<Control>, message: ToWorker) {
+        ensure_local(&control).await;
+        let kept = match message {
+            ToWorker::AddClass { name } => {
+                let made = control.local.borrow_mut().add_class(&name);
+                match made {
+                    Ok(class) => own_images::put_class(&class).await,
+                    Err(why) => Err(why),
+                }
+            }
+            ToWorker::RenameClass { class, name } => {
+                let renamed = control.local.borrow_mut().rename_class(class, &name);
+                match renamed {
+                    Ok(class) => own_images::put_class(&class).await,
+                    Err(why) => Err(why),
+                }
+            }
+            ToWorker::RemoveClass { class } => {
+                let removed = control.local.borrow_mut().remove_class(class);
+                own_images::delete(Some(class), &removed).await
+            }
+            ToWorker::RemoveImage { image } => {
+                let removed = control.local.borrow_mut().remove_image(image);
+                if removed {
+                    own_images::delete(None, &[image]).await
+                } else {
+                    Ok(())
+                }
+            }
+            ToWorker::ClearLocal => {
+                *control.local.borrow_mut() = LocalImages::default();
+                own_images::clear().await
+            }
+            _ => Ok(()),
+        };
+        if let Err(message) = kept {
+            post(&FromWorker::LocalRefused { message });
+        }
+        post_local(&control);
     }
 
     /// Answers a [`ToWorker::Preview`].

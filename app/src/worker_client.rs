@@ -26,3 +26,14 @@ pub fn spawn(on_message: impl Fn(FromWorker) + 'static) -> Result<Worker, String
 pub fn send(worker: &Worker, message: &ToWorker) {
     let _ = worker.post_message(&JsValue::from_str(&message.to_json()));
 }
+
+/// Sends `message` with `files`, as `[JSON, [File, …]]`: files are cloned by the browser
+/// without copying their bytes, and cannot travel as JSON.
+pub fn send_with_files(worker: &Worker, message: &ToWorker, files: &[web_sys::Blob]) {
+    let list = js_sys::Array::new();
+    for f in files {
+        list.push(f);
+    }
+    let parts = js_sys::Array::of2(&JsValue::from_str(&message.to_json()), &list);
+    let _ = worker.post_message(&parts);
+}

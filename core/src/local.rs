@@ -431,6 +431,8 @@ pub struct ImportReport {
     pub skipped: Vec<String>,
     /// Images left out because [`MAX_IMAGES`] was reached.
     pub over_limit: usize,
+    /// Files skipped beyond those listed in `skipped`.
+    pub unlisted: usize,
 }
 
 impl ImportReport {
@@ -453,6 +455,9 @@ impl ImportReport {
             ));
         }
         out.extend(self.skipped.iter().map(|s| format!("Skipped {s}.")));
+        if self.unlisted > 0 {
+            out.push(format!("{} more files were skipped.", self.unlisted));
+        }
         out
     }
 }

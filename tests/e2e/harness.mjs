@@ -55,6 +55,8 @@ export async function launch({ webgpu = false } = {}) {
   const args = [
     '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--disable-gpu-sandbox',
+    // A synthetic camera (a moving test pattern), allowed without a prompt, for the webcam.
+    '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
   ];
   if (webgpu) args.push('--enable-unsafe-webgpu', '--enable-unsafe-swiftshader');
   return chromium.launch({ executablePath, headless: true, args, chromiumSandbox: false });

@@ -1,8 +1,11 @@
 //! Choosing the dataset, and what it holds: classes, counts and a few images of each.
 
 use leptos::prelude::*;
+use tradeoff_core::config::InputShape;
 use tradeoff_core::data::{BUILTIN_DATASETS, Preview, builtin_dataset};
+use tradeoff_core::local::LOCAL_DATASET;
 
+use crate::components::own_images::OwnImages;
 use crate::components::thumbnail::Thumbnail;
 use crate::format;
 use crate::store::Store;
@@ -17,6 +20,15 @@ pub fn DataPanel() -> impl IntoView {
             store.config.update(|c| {
                 c.dataset = d.id.to_string();
                 c.input = d.input;
+            });
+        } else if id == LOCAL_DATASET {
+            // Photos are colour; 32 px keeps the first runs quick.
+            store.config.update(|c| {
+                c.dataset = LOCAL_DATASET.to_string();
+                c.input = InputShape {
+                    size: 32,
+                    channels: 3,
+                };
             });
         }
     };
@@ -48,6 +60,7 @@ pub fn DataPanel() -> impl IntoView {
         })
     };
     let preview = move || match store.preview(&current.get()) {
+        _ if current.get() == LOCAL_DATASET => view! { <OwnImages /> }.into_any(),
         Some(Ok(p)) => view! { <DatasetPreview preview=*p /> }.into_any(),
         Some(Err(reason)) => {
             view! { <p class="hint blocked">{format!("Not loaded: {reason}")}</p> }.into_any()
@@ -68,6 +81,7 @@ pub fn DataPanel() -> impl IntoView {
                         .iter()
                         .map(|d| view! { <option value=d.id>{d.name}</option> })
                         .collect_view()}
+                    <option value=LOCAL_DATASET>"Your own images"</option>
                 </select>
             </label>
             {download}

@@ -6,7 +6,7 @@ use tradeoff_core::sweep::{AXIS_CHOICES, Axis, MAX_AXES, MAX_SWEEP_RUNS, Search,
 
 use crate::components::fields::TextField;
 use crate::format;
-use crate::store::{Store, classes_of};
+use crate::store::Store;
 
 /// One row of the form: which setting (empty: none) and its values as typed.
 #[derive(Clone, Copy)]
@@ -68,7 +68,7 @@ pub fn SweepPanel() -> impl IntoView {
     // The runs it would queue around the current config, or why none.
     let plan = Memo::new(move |_| {
         let sweep = sweep.get()?;
-        store.config.with(|c| sweep.plan(c, classes_of(c)))
+        store.config.with(|c| sweep.plan(c, store.classes_of(c)))
     });
     let summary = move || match plan.get() {
         Ok(plan) => {

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use tradeoff_core::config::{BackendPreference, OptimizerKind, Schedule};
+use tradeoff_core::local::LOCAL_DATASET;
 
 use crate::components::fields::{CheckField, NumberField, SelectField};
 use crate::format;
@@ -20,6 +21,7 @@ pub fn TrainingForm() -> impl IntoView {
             Some("A model is being compressed.".to_string())
         }
         Ok(_) if !store.restored.get() => Some("Reading your earlier runs…".to_string()),
+        Ok(_) if let Some(why) = store.local_blocker() => Some(why),
         Ok(_) => None,
     };
     let copied = RwSignal::new(false);
@@ -138,7 +140,13 @@ pub fn TrainingForm() -> impl IntoView {
                 <button disabled=move || !training() on:click=move |_| store.stop()>"Stop"</button>
                 <button on:click=copy_link>"Copy link"</button>
                 <Show when=move || copied.get()>
-                    <span class="hint" role="status">"Link copied"</span>
+                    <span class="hint" role="status">
+                        {move || if store.config.with(|c| c.dataset == LOCAL_DATASET) {
+                            "Link copied: it holds the settings, not your images, which stay in this browser."
+                        } else {
+                            "Link copied"
+                        }}
+                    </span>
                 </Show>
             </div>
             <Show when=move || blocked().is_some() && !training()>
