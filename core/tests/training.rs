@@ -207,3 +207,22 @@ fn curve_marks_show_the_warm_up_each_rate_drop_and_an_early_stop() {
         vec![CurveMark::EarlyStop { step: last }]
     );
 }
+
+/// The colour set tests on emoji never seen in training, so it measures whether the groups were
+/// learned: a few epochs of the reference CNN get well above chance (1 in 9).
+#[test]
+fn emoji_groups_are_learned_beyond_chance() {
+    let data = common::builtin("emoji.tds");
+    let mut config = RunConfig::default();
+    config.dataset = "emoji".into();
+    config.input = tradeoff_core::config::InputShape {
+        size: 32,
+        channels: 3,
+    };
+    config.epochs = 4;
+    config.optimizer.learning_rate = 3e-3;
+    let record = common::train(config, &data);
+    let summary = record.summary.expect("a finished run has a summary");
+    eprintln!("emoji test accuracy {:.3}", summary.test_accuracy);
+    assert!(summary.test_accuracy > 0.25, "{}", summary.test_accuracy);
+}
