@@ -151,7 +151,7 @@ fn bad_links_name_the_key_and_what_is_accepted() {
         (
             "v=1&ds=cifar",
             "ds",
-            "'cifar' is not a dataset here (built-in: mnist, fashion-mnist; or local)",
+            "'cifar' is not a dataset here (built-in: mnist, fashion-mnist, emoji; or local)",
         ),
         ("v=1&in=28", "in", "SIZExCHANNELS"),
         (

@@ -53,6 +53,9 @@ async function dropFolder(page, selector, folder) {
 
 test('a folder of real photos in 3 classes, dropped and picked, trains above chance and survives a reload', async () => {
   const page = await newPage(env.browser);
+  // Every request of the session, the worker's included: none may leave the page's origin.
+  const requests = [];
+  page.context().on('request', (r) => requests.push(r.url()));
   await ownImages(page);
   // A real drop of a folder with one sub-folder per class (as Keras' flow_from_directory reads).
   await dropFolder(page, '.drop-zone', photos);
@@ -90,6 +93,9 @@ test('a folder of real photos in 3 classes, dropped and picked, trains above cha
     { name: 'brick', count: 15 }, { name: 'grass', count: 16 }, { name: 'gravel', count: 15 },
   ]);
   assert.equal(await page.locator('li.own-class').first().locator('img.thumb').count(), 8);
+  const origin = new URL(env.server.url).origin;
+  const away = requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:'));
+  assert.deepEqual(away, [], 'nothing was sent anywhere: the photos stayed in the browser');
   assert.deepEqual(page.errors, []);
 });
 
@@ -167,6 +173,7 @@ test('bad files are each named with the reason, and the good ones are kept', asy
     { name: 'cut-off.png', mimeType: 'image/png', buffer: realPng.subarray(0, realPng.length / 2) },
     { name: 'bomb.png', mimeType: 'image/png', buffer: png(60_000, 60_000) },
     { name: 'iphone.heic', mimeType: 'image/heic', buffer: Buffer.from('\0\0\0\x18ftypheic\0\0\0\0mif1heic', 'latin1') },
+    { name: '<img src=x onerror=alert(2)>.txt', mimeType: 'text/plain', buffer: Buffer.from('hi') },
   ]);
   const lines = await report(page);
   assert.equal(lines[0], 'Added 1 image.');
@@ -176,6 +183,7 @@ test('bad files are each named with the reason, and the good ones are kept', asy
   assert.match(skipped, /Skipped cut-off\.png: the browser could not decode it \(the file is damaged or truncated\)/);
   assert.match(skipped, /Skipped bomb\.png: the PNG file declares 60000×60000 pixels, more than the 50 megapixels allowed; it was not decoded/);
   assert.match(skipped, /Skipped iphone\.heic: it is a HEIC photo/);
+  assert.match(skipped, /Skipped <img src=x onerror=alert\(2\)>\.txt: it is not an image/, 'a file name is text');
   assert.deepEqual(await classes(page), [{ name: 'mixed', count: 1 }]);
   // One class of one image cannot train, and the page says why.
   const before = page.getByRole('list', { name: 'Before training' });
