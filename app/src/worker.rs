@@ -58,6 +58,16 @@ mod wasm {
         Loaded,
     }
 
+    /// What runs need to know of the browser's WebGPU adapter.
+    #[derive(Clone)]
+    struct Adapter {
+        /// As runs show it, e.g. `webgpu (google swiftshader)`.
+        name: String,
+        /// Bytes one buffer may hold (the smaller of the adapter's storage-binding and buffer
+        /// limits).
+        max_buffer: u64,
+    }
+
     /// What the page asked for, read by the run loop between steps.
     #[derive(Default)]
     struct Control {
@@ -68,8 +78,9 @@ mod wasm {
         datasets: RefCell<HashMap<String, Rc<Dataset>>>,
         /// Datasets being downloaded now.
         downloading: RefCell<HashSet<String>>,
-        /// The WebGPU device and its adapter's name once brought up, or why it could not be.
-        webgpu: RefCell<Option<Result<(Device, String), String>>>,
+        /// The WebGPU device, its adapter's name and largest buffer once brought up, or why it
+        /// could not be.
+        webgpu: RefCell<Option<Result<(Device, Adapter), String>>>,
         /// Models of the latest finished runs, oldest first, by run id.
         trained: RefCell<VecDeque<(u32, Rc<TrainedModel>)>>,
         /// The user's own images (see [`LocalState`]).
@@ -352,7 +363,7 @@ mod wasm {
     /// The name runs show for the browser's WebGPU adapter (e.g. `webgpu (google swiftshader)`),
     /// or why WebGPU cannot be used here, in words a person can act on. Checked before Burn is
     /// asked for a device.
-    async fn webgpu_adapter() -> Result<String, String> {
+    async fn webgpu_adapter() -> Result<Adapter, String> {
         let get = |object: &JsValue, key: &str| {
             js_sys::Reflect::get(object, &key.into())
                 .ok()
@@ -383,34 +394,53 @@ mod wasm {
             })
             .filter(|w| !w.is_empty())
             .collect();
-        Ok(if words.is_empty() {
+        let name = if words.is_empty() {
             "webgpu".to_string()
         } else {
             format!("webgpu ({})", words.join(" "))
-        })
+        };
+        // WebGPU's defaults when an adapter does not say: 128 MiB bindings, 256 MiB buffers.
+        let limit = |key: &str, default: f64| {
+            get(&adapter, "limits")
+                .and_then(|l| get(&l, key))
+                .and_then(|v| v.as_f64())
+                .unwrap_or(default)
+        };
+        let max_buffer = limit("maxStorageBufferBindingSize", 134_217_728.0)
+            .min(limit("maxBufferSize", 268_435_456.0)) as u64;
+        Ok(Adapter { name, max_buffer })
     }
 
-    /// The device for a run, its name, and why it is not the one asked for (if it is not).
+    /// The device for a run, its name, why it is not the one asked for (if it is not), and the
+    /// largest buffer it takes (for a GPU).
     async fn device(
         control: &Control,
         preference: BackendPreference,
-    ) -> (Device, String, Option<String>) {
+    ) -> (Device, String, Option<String>, Option<u64>) {
         if preference == BackendPreference::Cpu {
-            return (cpu_device(), CPU_BACKEND_NAME.into(), None);
+            return (cpu_device(), CPU_BACKEND_NAME.into(), None, None);
         }
         if control.webgpu.borrow().is_none() {
             let result = match webgpu_adapter().await {
-                Ok(name) => backend::webgpu_device().await.map(|device| (device, name)),
+                Ok(adapter) => backend::webgpu_device()
+                    .await
+                    .map(|device| (device, adapter)),
                 Err(reason) => Err(reason),
             };
             *control.webgpu.borrow_mut() = Some(result);
         }
         match control.webgpu.borrow().as_ref().expect("set above") {
-            Ok((device, name)) => (device.clone(), name.clone(), None),
+            Ok((device, adapter)) => (
+                device.clone(),
+                adapter.name.clone(),
+                None,
+                Some(adapter.max_buffer),
+            ),
             Err(reason) => (
                 cpu_device(),
                 CPU_BACKEND_NAME.into(),
                 Some(format!("{reason}; training on the CPU instead")),
+                None,
             ),
         }
     }
@@ -424,7 +454,15 @@ mod wasm {
             Ok(d) => d,
             Err(message) => return post(&FromWorker::Error { run_id, message }),
         };
-        let (device, backend, fallback_reason) = device(&control, config.backend).await;
+        let (device, backend, fallback_reason, max_buffer) = device(&control, config.backend).await;
+        // A GPU refuses a buffer over its limit only once the step runs, often by losing the
+        // device: check the estimate first and say what fits.
+        if let Some(max_buffer) = max_buffer
+            && let Ok(cost) = config.validate(data.train.classes.len())
+            && let Err(message) = cost.check_gpu_buffers(config.batch_size, max_buffer)
+        {
+            return post(&FromWorker::Error { run_id, message });
+        }
         let mut trainer = match Trainer::new(config, &data, device, backend.clone()) {
             Ok(t) => t,
             Err(e) => {

@@ -35,12 +35,55 @@ pub struct LayerCost {
     pub params: u64,
     /// Forward FLOPs per image.
     pub flops: u64,
+    /// Elements of the largest single tensor this layer makes per image: its output, or for a
+    /// conv the unfolded input patches (im2col) when those are larger.
+    #[serde(default)]
+    pub largest_tensor: u64,
 }
 
 impl ModelCost {
     /// Size of the saved float32 model (parameters and buffers) in bytes.
     pub fn model_bytes(&self) -> u64 {
         (self.params + self.buffers) * F32
+    }
+
+    /// The layer (index) whose single largest tensor is the biggest, and that tensor's bytes at
+    /// `batch` images.
+    pub fn largest_buffer(&self, batch: usize) -> (usize, u64) {
+        let (layer, elements) = self
+            .layers
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (i, l.largest_tensor))
+            .max_by_key(|&(_, e)| e)
+            .unwrap_or((0, 0));
+        (layer, elements.saturating_mul(batch as u64).saturating_mul(F32))
+    }
+
+    /// Whether a training step at `batch` fits a GPU whose buffers hold at most `max_buffer`
+    /// bytes each; if not, the layer at fault, its estimate and the batch size that fits.
+    pub fn check_gpu_buffers(&self, batch: usize, max_buffer: u64) -> Result<(), String> {
+        let (layer, bytes) = self.largest_buffer(batch);
+        if bytes <= max_buffer {
+            return Ok(());
+        }
+        let per_image = self.layers[layer].largest_tensor * F32;
+        let fits = max_buffer / per_image.max(1);
+        let advice = if fits >= 1 {
+            // Powers of two are what the batch-size field offers people first.
+            let pow2 = 1u64 << (63 - fits.leading_zeros());
+            format!("batch size {pow2} or less fits, or train on the CPU")
+        } else {
+            "no batch size fits: make this layer smaller, or train on the CPU".into()
+        };
+        let mb = |b: u64| b.div_ceil(1 << 20);
+        Err(format!(
+            "it does not fit this GPU: layer {} ({}) needs one buffer of {} MB at batch size {batch}, and this GPU allows {} MB in one buffer; {advice}",
+            layer + 1,
+            self.layers[layer].label,
+            mb(bytes),
+            mb(max_buffer),
+        ))
     }
 
     /// Estimated memory of one training step at `batch` images: activations kept for backward
@@ -146,6 +189,7 @@ pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<Conf
     };
     for (i, layer) in config.layers.iter().enumerate() {
         let field = format!("layer {}", i + 1);
+        let mut im2col = 0;
         let mut fail = |message: String| errors.push(ConfigError::new(field.clone(), message));
         let (next, params, flops, buffers) = match (*layer, shape) {
             (
@@ -195,6 +239,7 @@ pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<Conf
                 let macs = o * o * f * c * k * k;
                 let bn = if batch_norm { 2 * f } else { 0 };
                 let params = f * c * k * k + f + bn;
+                im2col = o * o * c * k * k;
                 (
                     Shape::Image {
                         channels: filters,
@@ -275,6 +320,7 @@ pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<Conf
             output: shape.describe(),
             params,
             flops,
+            largest_tensor: shape.elements().max(im2col),
         });
     }
     let (inputs, k) = (shape.elements(), classes as u64);
@@ -287,6 +333,7 @@ pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<Conf
         output: classes.to_string(),
         params,
         flops: 2 * inputs * k,
+        largest_tensor: k,
     });
     if errors.is_empty() {
         Ok(cost)

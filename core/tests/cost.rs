@@ -83,3 +83,24 @@ fn training_memory_grows_with_the_batch() {
         32 * cost.activation_bytes * 3
     );
 }
+
+#[test]
+fn a_step_too_big_for_one_gpu_buffer_is_refused_with_the_estimate_and_a_batch_that_fits() {
+    let (_, cost) = cost_of("c16k3p1", 64, 1);
+    // 64×64×16 outputs per image, larger than the 64×64×9 unfolded patches.
+    assert_eq!(cost.layers[0].largest_tensor, 64 * 64 * 16);
+    assert_eq!(cost.largest_buffer(1024), (0, 1024 * 64 * 64 * 16 * 4));
+    let mib = 1 << 20;
+    let refused = cost.check_gpu_buffers(1024, 128 * mib).unwrap_err();
+    assert_eq!(
+        refused,
+        "it does not fit this GPU: layer 1 (conv 16@3×3 pad 1 relu) needs one buffer of 256 MB at batch size 1024, and this GPU allows 128 MB in one buffer; batch size 512 or less fits, or train on the CPU"
+    );
+    assert!(cost.check_gpu_buffers(512, 128 * mib).is_ok());
+    assert!(cost.check_gpu_buffers(1024, 2048 * mib).is_ok());
+    // A wide kernel on a colour input: the unfolded patches are the largest tensor.
+    let (_, cost) = cost_of("c4k7p3", 64, 3);
+    assert_eq!(cost.layers[0].largest_tensor, 64 * 64 * 3 * 49);
+    let refused = cost.check_gpu_buffers(1, mib / 2).unwrap_err();
+    assert!(refused.contains("no batch size fits"), "{refused}");
+}

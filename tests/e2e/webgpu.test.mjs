@@ -29,3 +29,22 @@ test('trains on WebGPU when the browser has it, and the run says so', async () =
   assert.ok(Math.abs(gpu - cpu) <= 2, `WebGPU ${gpu} % against CPU ${cpu} %`);
   assert.deepEqual(page.errors, []);
 });
+
+test('a run too big for one of the GPU\'s buffers is refused before it starts, with the estimate', async () => {
+  const page = await newPage(env.browser);
+  // A 64×64 input through 16 filters at batch 1024: 256 MiB of activations in one buffer, more
+  // than SwiftShader's 128 MiB storage-buffer limit (and within the page's own memory limit).
+  await page.goto(env.server.url + '#v=1&ds=mnist&in=64x1&layers=c16k3p1&opt=adam&lr=1e-3&bs=1024&ep=1&seed=7&be=webgpu');
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const notice = page.getByText(/^The run could not start: it does not fit this GPU/);
+  await notice.waitFor({ timeout: 120_000 });
+  const text = await notice.innerText();
+  console.log(`# ${text}`);
+  assert.match(text, /layer 1 \(conv 16@3×3 pad 1 relu\) needs one buffer of 256 MB at batch size 1024/);
+  assert.match(text, /this GPU allows 128 MB in one buffer/);
+  assert.match(text, /batch size 512 or less fits, or train on the CPU/);
+  assert.equal(await page.locator('table.runs tbody tr').count(), 0, 'nothing started');
+  // The page is not stuck: Train is ready for a changed setting.
+  assert.ok(await page.getByRole('button', { name: 'Train', exact: true }).isEnabled());
+  assert.deepEqual(page.errors, []);
+});
