@@ -49,7 +49,8 @@ pub fn seconds(s: f64) -> String {
     if !s.is_finite() {
         "—".into()
     } else if s < 60.0 {
-        format!("{s:.1} s")
+        // Never "-0.0 s": a run that failed at once took no time.
+        format!("{:.1} s", s.max(0.0))
     } else {
         format!("{} min {:02} s", (s / 60.0) as u64, (s % 60.0) as u64)
     }

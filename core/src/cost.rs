@@ -35,8 +35,9 @@ pub struct LayerCost {
     pub params: u64,
     /// Forward FLOPs per image.
     pub flops: u64,
-    /// Elements of the largest single tensor this layer makes per image: its output, or for a
-    /// conv the unfolded input patches (im2col) when those are larger.
+    /// Elements of the largest single tensor this layer makes per image: its output. (A conv's
+    /// unfolded patches are not counted: whether Burn's GPU kernels make them depends on the
+    /// kernel it picks.)
     #[serde(default)]
     pub largest_tensor: u64,
 }
@@ -57,7 +58,10 @@ impl ModelCost {
             .map(|(i, l)| (i, l.largest_tensor))
             .max_by_key(|&(_, e)| e)
             .unwrap_or((0, 0));
-        (layer, elements.saturating_mul(batch as u64).saturating_mul(F32))
+        (
+            layer,
+            elements.saturating_mul(batch as u64).saturating_mul(F32),
+        )
     }
 
     /// Whether a training step at `batch` fits a GPU whose buffers hold at most `max_buffer`
@@ -189,7 +193,6 @@ pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<Conf
     };
     for (i, layer) in config.layers.iter().enumerate() {
         let field = format!("layer {}", i + 1);
-        let mut im2col = 0;
         let mut fail = |message: String| errors.push(ConfigError::new(field.clone(), message));
         let (next, params, flops, buffers) = match (*layer, shape) {
             (
@@ -239,7 +242,6 @@ pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<Conf
                 let macs = o * o * f * c * k * k;
                 let bn = if batch_norm { 2 * f } else { 0 };
                 let params = f * c * k * k + f + bn;
-                im2col = o * o * c * k * k;
                 (
                     Shape::Image {
                         channels: filters,
@@ -320,7 +322,7 @@ pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<Conf
             output: shape.describe(),
             params,
             flops,
-            largest_tensor: shape.elements().max(im2col),
+            largest_tensor: shape.elements(),
         });
     }
     let (inputs, k) = (shape.elements(), classes as u64);

@@ -138,7 +138,26 @@ fn read_ints(data: TensorData) -> Vec<i64> {
 
 fn failed(e: impl std::fmt::Display) -> RunStatus {
     RunStatus::Failed {
-        reason: format!("the compute backend reported an error: {e}"),
+        reason: explain_backend_error(&e.to_string()),
+    }
+}
+
+/// A compute backend's error in words for the page: a lost GPU device (the GPU process
+/// crashed or was reset, the driver was updated, the tab was throttled) is named as such, and
+/// of the chain of causes only the innermost is kept.
+pub fn explain_backend_error(raw: &str) -> String {
+    let text = raw.replace("Backtrace: No backtrace available", "");
+    let cause = text.rsplit("Caused by:").next().unwrap_or(&text).trim();
+    let cause = cause.strip_prefix("Unknown:").unwrap_or(cause).trim();
+    let lost = ["poisoned", "lost", "no longer exists", "destroyed"]
+        .iter()
+        .any(|w| text.contains(w));
+    if lost {
+        format!(
+            "the GPU stopped working during the run: the browser lost its WebGPU device ({cause})"
+        )
+    } else {
+        format!("the compute backend reported an error: {cause}")
     }
 }
 

@@ -226,3 +226,18 @@ fn emoji_groups_are_learned_beyond_chance() {
     eprintln!("emoji test accuracy {:.3}", summary.test_accuracy);
     assert!(summary.test_accuracy > 0.25, "{}", summary.test_accuracy);
 }
+
+#[test]
+fn a_lost_gpu_device_is_named_in_words() {
+    use tradeoff_core::train::explain_backend_error;
+    // What Burn's WebGPU backend reported when the browser's GPU process crashed mid-run.
+    let raw = "The device is poisoned Caused by: The device is poisoned Caused by: Unknown: A valid external Instance reference no longer exists. Backtrace: No backtrace available";
+    assert_eq!(
+        explain_backend_error(raw),
+        "the GPU stopped working during the run: the browser lost its WebGPU device (A valid external Instance reference no longer exists.)"
+    );
+    assert_eq!(
+        explain_backend_error("Out of bounds read"),
+        "the compute backend reported an error: Out of bounds read"
+    );
+}
