@@ -90,6 +90,9 @@ pub fn DataPanel() -> impl IntoView {
     }
 }
 
+/// Class rows of a preview rendered per main-thread task.
+const ROWS_PER_TASK: usize = 3;
+
 /// Counts and sample images per class.
 #[component]
 fn DatasetPreview(preview: Preview) -> impl IntoView {
@@ -109,11 +112,29 @@ fn DatasetPreview(preview: Preview) -> impl IntoView {
         format::count(test as u64),
     );
     let (channels, size) = (preview.channels, preview.size);
-    let rows = preview
-        .classes
-        .iter()
-        .enumerate()
-        .map(|(class, name)| {
+    let classes = preview.classes.len();
+    // A few classes per task: forty thumbnails built in one go cost the main thread ~50 ms,
+    // which a run starting at the same moment would feel.
+    let shown = RwSignal::new(ROWS_PER_TASK.min(classes));
+    fn reveal(shown: RwSignal<usize>, classes: usize) {
+        // Stops by itself once every row is shown, or when another dataset replaced this one.
+        if shown.try_get_untracked().is_some_and(|n| n < classes) {
+            set_timeout(
+                move || {
+                    let more = shown.try_update(|n| *n = (*n + ROWS_PER_TASK).min(classes));
+                    if more.is_some() {
+                        reveal(shown, classes);
+                    }
+                },
+                std::time::Duration::ZERO,
+            );
+        }
+    }
+    reveal(shown, classes);
+    let preview = StoredValue::new(preview);
+    let row = move |class: usize| {
+        preview.with_value(|preview| {
+            let name = &preview.classes[class];
             let counts = format!(
                 "{} + {}",
                 preview.train_counts[class], preview.test_counts[class]
@@ -145,7 +166,12 @@ fn DatasetPreview(preview: Preview) -> impl IntoView {
                 </li>
             }
         })
-        .collect_view();
+    };
+    let rows = view! {
+        <For each=move || 0..shown.get() key=|class| *class let:class>
+            {row(class)}
+        </For>
+    };
     view! {
         <p class="hint">{about}</p>
         <ul class="classes" aria-label="Classes">{rows}</ul>
