@@ -59,13 +59,19 @@ pub fn DataPanel() -> impl IntoView {
             }
         })
     };
-    let preview = move || match store.preview(&current.get()) {
-        _ if current.get() == LOCAL_DATASET => view! { <OwnImages /> }.into_any(),
-        Some(Ok(p)) => view! { <DatasetPreview preview=*p /> }.into_any(),
-        Some(Err(reason)) => {
-            view! { <p class="hint blocked">{format!("Not loaded: {reason}")}</p> }.into_any()
+    let preview = move || {
+        // Own images first, without reading the built-in previews: one arriving late would
+        // otherwise rebuild this panel and lose what is being typed (or the camera).
+        if current.get() == LOCAL_DATASET {
+            return view! { <OwnImages /> }.into_any();
         }
-        None => view! { <p class="hint">"Loading the dataset…"</p> }.into_any(),
+        match store.preview(&current.get()) {
+            Some(Ok(p)) => view! { <DatasetPreview preview=*p /> }.into_any(),
+            Some(Err(reason)) => {
+                view! { <p class="hint blocked">{format!("Not loaded: {reason}")}</p> }.into_any()
+            }
+            None => view! { <p class="hint">"Loading the dataset…"</p> }.into_any(),
+        }
     };
     view! {
         <fieldset class="panel">
