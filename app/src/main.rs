@@ -7,6 +7,7 @@ mod format;
 mod idb;
 mod persist;
 mod store;
+mod timer;
 mod worker_client;
 
 fn main() {

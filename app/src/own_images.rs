@@ -9,7 +9,7 @@ use tradeoff_core::local::{
     Fit, ImportReport, LocalClass, LocalImage, LocalImages, STORE_SIZE, classes_from_paths,
     fit_rect, rgba_to_planes,
 };
-use tradeoff_core::sniff::{MAX_ARCHIVE_BYTES, MAX_FILE_BYTES, Sniffed, sniff};
+use tradeoff_core::sniff::{MAX_ARCHIVE_BYTES, MAX_FILE_BYTES, Sniffed, is_zip, sniff};
 use tradeoff_core::zip::{ZipArchive, path_parts};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -25,8 +25,6 @@ const CLASSES: &str = "classes";
 const IMAGES: &str = "images";
 /// Images written to the database in one transaction.
 const WRITE_BATCH: usize = 200;
-/// Skipped files listed one by one; the rest are counted.
-const LISTED_SKIPS: usize = 40;
 
 async fn open() -> Result<IdbDatabase, String> {
     idb::open(DATABASE, &[CLASSES, IMAGES]).await
@@ -240,17 +238,10 @@ pub async fn import(
     progress: impl Fn(usize, usize),
 ) -> ImportReport {
     let mut report = ImportReport::default();
-    let skip = |report: &mut ImportReport, label: &str, why: &str| {
-        if report.skipped.len() < LISTED_SKIPS {
-            report.skipped.push(format!("{label}: {why}"));
-        } else {
-            report.unlisted += 1;
-        }
-    };
     let decoder = match Decoder::new() {
         Ok(d) => d,
         Err(why) => {
-            skip(&mut report, "all files", &why);
+            report.skip("all files", &why);
             return report;
         }
     };
@@ -267,20 +258,20 @@ pub async fn import(
             Ok(Some(parts)) => parts,
             Ok(None) => continue,
             Err(why) => {
-                skip(&mut report, &label, &why);
+                report.skip(&label, &why);
                 continue;
             }
         };
         let head = bytes_of(&blob.slice_with_i32_and_i32(0, 4).unwrap_or(blob.clone()))
             .await
             .unwrap_or_default();
-        if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        if is_zip(&head) {
             if blob.size() > MAX_ARCHIVE_BYTES as f64 {
                 let why = format!(
                     "the .zip file is larger than {} MB",
                     MAX_ARCHIVE_BYTES >> 20
                 );
-                skip(&mut report, &label, &why);
+                report.skip(&label, &why);
                 continue;
             }
             match bytes_of(&blob).await {
@@ -288,7 +279,7 @@ pub async fn import(
                     archives_bytes.push(bytes);
                     archive_files.push(label);
                 }
-                Err(why) => skip(&mut report, &label, &why),
+                Err(why) => report.skip(&label, &why),
             }
             continue;
         }
@@ -311,12 +302,12 @@ pub async fn import(
                             source: Source::Entry(archives.len(), e),
                         }),
                         Ok(None) => {}
-                        Err(why) => skip(&mut report, &entry_label, &why),
+                        Err(why) => report.skip(&entry_label, &why),
                     }
                 }
                 archives.push(archive);
             }
-            Err(why) => skip(&mut report, label, &why),
+            Err(why) => report.skip(label, &why),
         }
     }
     // Browsers list a folder's files in no set order: sort, so classes are made in name order.
@@ -352,31 +343,19 @@ pub async fn import(
         let pixels = match pixels {
             Ok(p) => p,
             Err(why) => {
-                skip(&mut report, &item.label, &why);
+                report.skip(&item.label, &why);
                 continue;
             }
         };
-        let target = match folder {
-            Some(name) => {
-                let existing = local.borrow().class_named(&name);
-                match existing {
-                    Some(id) => Ok(id),
-                    None => {
-                        let made = local.borrow_mut().add_class(&name);
-                        match made {
-                            Ok(c) => {
-                                let _ = put_class(&c).await;
-                                report.new_classes.push(c.name.clone());
-                                Ok(c.id)
-                            }
-                            Err(why) => Err(format!("its folder “{name}” cannot be a class: {why}")),
-                        }
-                    }
-                }
+        let target = local.borrow_mut().class_for(folder.as_deref(), class);
+        let target = match target {
+            Ok((id, Some(made))) => {
+                let _ = put_class(&made).await;
+                report.new_classes.push(made.name);
+                Ok(id)
             }
-            None => class.ok_or_else(|| {
-                "it is not in a class folder: drop it on a class, or put it in a folder named after its class".to_string()
-            }),
+            Ok((id, None)) => Ok(id),
+            Err(why) => Err(why),
         };
         let name = item.parts.last().cloned().unwrap_or_default();
         let added = target.and_then(|id| {
@@ -391,16 +370,16 @@ pub async fn import(
                 pending.push(image);
                 if pending.len() >= WRITE_BATCH {
                     if let Err(why) = put_images(&pending).await {
-                        skip(&mut report, "saving", &why);
+                        report.skip("saving", &why);
                     }
                     pending.clear();
                 }
             }
-            Err(why) => skip(&mut report, &item.label, &why),
+            Err(why) => report.skip(&item.label, &why),
         }
     }
     if let Err(why) = put_images(&pending).await {
-        skip(&mut report, "saving", &why);
+        report.skip("saving", &why);
     }
     progress(total, total);
     report

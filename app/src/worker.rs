@@ -5,6 +5,8 @@
 mod idb;
 #[cfg(target_arch = "wasm32")]
 mod own_images;
+#[cfg(target_arch = "wasm32")]
+mod timer;
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
@@ -37,6 +39,7 @@ mod wasm {
     use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
     use crate::own_images;
+    use crate::timer::sleep;
     use tradeoff_core::backend;
 
     /// Longest stretch of training between two yields to the worker's event loop, so Pause and
@@ -111,14 +114,6 @@ mod wasm {
             .buffer()
             .unchecked_into::<js_sys::ArrayBuffer>()
             .byte_length() as u64
-    }
-
-    /// Resolves after `ms` milliseconds (0: on the next turn of the event loop).
-    async fn sleep(ms: i32) {
-        let promise = Promise::new(&mut |resolve, _| {
-            let _ = scope().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        });
-        let _ = JsFuture::from(promise).await;
     }
 
     pub fn start() {

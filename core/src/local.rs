@@ -18,6 +18,8 @@ pub const MAX_CLASSES: usize = 50;
 pub const MAX_CLASS_NAME: usize = 40;
 /// One image in this many of each class is held out as the test set.
 pub const TEST_EVERY: usize = 5;
+/// Skipped files an import report lists one by one; the rest are counted.
+pub const LISTED_SKIPS: usize = 40;
 /// Side of the thumbnails sent to the page.
 pub const THUMB_SIZE: usize = 32;
 /// Dataset id of the user's own images in configs and links.
@@ -209,6 +211,27 @@ impl LocalImages {
             .iter()
             .find(|c| c.name.to_lowercase() == name)
             .map(|c| c.id)
+    }
+
+    /// The class an imported file goes to: the one its folder names (made if new, and then
+    /// returned so it can be kept), or else the one it was dropped on.
+    pub fn class_for(
+        &mut self,
+        folder: Option<&str>,
+        dropped_on: Option<u32>,
+    ) -> Result<(u32, Option<LocalClass>), String> {
+        match folder {
+            Some(name) => match self.class_named(name) {
+                Some(id) => Ok((id, None)),
+                None => self
+                    .add_class(name)
+                    .map(|c| (c.id, Some(c)))
+                    .map_err(|why| format!("its folder “{name}” cannot be a class: {why}")),
+            },
+            None => dropped_on.map(|id| (id, None)).ok_or_else(|| {
+                "it is not in a class folder: drop it on a class, or put it in a folder named after its class".into()
+            }),
+        }
     }
 
     /// Makes a class; refuses a bad or duplicate name and more than [`MAX_CLASSES`].
@@ -436,6 +459,16 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
+    /// Notes a file not added and why; past [`LISTED_SKIPS`] files are only counted, so a
+    /// drop of 10,000 wrong files gives a readable report.
+    pub fn skip(&mut self, file: &str, why: &str) {
+        if self.skipped.len() < LISTED_SKIPS {
+            self.skipped.push(format!("{file}: {why}"));
+        } else {
+            self.unlisted += 1;
+        }
+    }
+
     /// The report in sentences: what was added, then each kind of problem.
     pub fn sentences(&self) -> Vec<String> {
         let mut out = vec![format!(

@@ -68,12 +68,17 @@ pub enum Sniffed {
 /// Formats accepted, for messages.
 pub const ACCEPTED: &str = "PNG, JPEG, WebP, GIF, BMP or AVIF images, or a .zip of them";
 
+/// Whether `head` (a file's first 4 bytes are enough) starts a `.zip` archive.
+pub fn is_zip(head: &[u8]) -> bool {
+    head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06")
+}
+
 /// Identifies `bytes` and checks an image's declared size; the error says why, in words.
 pub fn sniff(bytes: &[u8]) -> Result<Sniffed, String> {
     if bytes.is_empty() {
         return Err("the file is empty (0 bytes)".into());
     }
-    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+    if is_zip(bytes) {
         return Ok(Sniffed::Zip);
     }
     if bytes.len() as u64 > MAX_FILE_BYTES {

@@ -340,3 +340,32 @@ fn photos_are_fitted_into_the_square() {
         [1, 4, 2, 5, 3, 6]
     );
 }
+
+#[test]
+fn imported_files_go_to_their_folder_class_or_the_class_they_were_dropped_on() {
+    let mut local = LocalImages::default();
+    let cats = local.add_class("cats").unwrap().id;
+    // An existing class, matched without regard to case; nothing new to keep.
+    assert_eq!(local.class_for(Some("Cats"), None).unwrap(), (cats, None));
+    // A new folder makes its class, returned so the worker can keep it.
+    let (dogs, made) = local.class_for(Some("dogs"), Some(cats)).unwrap();
+    assert_eq!(made.unwrap().name, "dogs");
+    assert_eq!(local.class_named("dogs"), Some(dogs));
+    // Loose files go where they were dropped, or are refused with the reason.
+    assert_eq!(local.class_for(None, Some(cats)).unwrap(), (cats, None));
+    assert!(local.class_for(None, None).unwrap_err().contains("not in a class folder"));
+    assert!(local.class_for(Some("  "), None).unwrap_err().contains("cannot be a class"));
+}
+
+#[test]
+fn a_report_lists_the_first_skipped_files_and_counts_the_rest() {
+    let mut report = tradeoff_core::local::ImportReport::default();
+    for i in 0..tradeoff_core::local::LISTED_SKIPS + 7 {
+        report.skip(&format!("{i}.txt"), "it is not an image");
+    }
+    let sentences = report.sentences();
+    assert_eq!(sentences[1], "Skipped 0.txt: it is not an image.");
+    assert_eq!(sentences.last().unwrap(), "7 more files were skipped.");
+    assert!(tradeoff_core::sniff::is_zip(b"PK\x03\x04"));
+    assert!(!tradeoff_core::sniff::is_zip(b"PK"));
+}

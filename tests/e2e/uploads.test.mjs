@@ -225,6 +225,22 @@ test('bad files are each named with the reason, and the good ones are kept', asy
   assert.equal(dialogs, 0, 'no script ran from a folder name');
   assert.equal(await page.locator('.own-images img:not(.thumb)').count(), 0);
   await screenshot(page, 'own-images-bad-files');
+
+  // Renaming: a name another class has is refused; a new one shows everywhere.
+  const first = page.locator('li.own-class').first().getByLabel('Class name');
+  await first.fill('BRICK');
+  await first.blur();
+  await page.getByText('Your images: there is already a class called “BRICK”.').waitFor();
+  assert.equal((await classes(page))[2].name, 'brick');
+  await first.fill('my mix');
+  await first.blur();
+  await page.getByLabel('Add images to my mix').waitFor();
+  assert.equal((await classes(page))[0].name, 'my mix');
+  // Removing a class removes it and its images, and nothing else.
+  await page.getByRole('button', { name: 'Remove class grass' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('li.own-class').length === 4);
+  assert.deepEqual((await classes(page)).map((c) => c.name).slice(0, 3), ['my mix', '<img src=x onerror=alert(1)>', 'brick']);
+  assert.match(await page.locator('.own-images').innerText(), /5 images in all/);
   assert.deepEqual(page.errors, []);
 });
 

@@ -3,7 +3,9 @@
 use leptos::html::Video;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
-use web_sys::{Blob, HtmlCanvasElement, MediaStream, MediaStreamConstraints};
+use web_sys::{
+    Blob, CanvasRenderingContext2d, HtmlCanvasElement, MediaStream, MediaStreamConstraints,
+};
 
 use crate::store::Store;
 
@@ -24,6 +26,7 @@ pub fn Recorder(class: u32, name: Signal<String>) -> impl IntoView {
     let camera_on = RwSignal::new(false);
     let recording = RwSignal::new(false);
     let recorded = RwSignal::new(0usize);
+    let canvas = StoredValue::new_local(None::<(HtmlCanvasElement, CanvasRenderingContext2d)>);
 
     let stop_camera = move || {
         stream.update_value(|s| {
@@ -51,18 +54,11 @@ pub fn Recorder(class: u32, name: Signal<String>) -> impl IntoView {
         if w == 0.0 || h == 0.0 {
             return;
         }
-        let Ok(canvas) = document().create_element("canvas") else {
-            return;
-        };
-        let canvas: HtmlCanvasElement = canvas.unchecked_into();
-        canvas.set_width(FRAME_SIDE);
-        canvas.set_height(FRAME_SIDE);
-        let Some(context) = canvas
-            .get_context("2d")
-            .ok()
-            .flatten()
-            .map(|c| c.unchecked_into::<web_sys::CanvasRenderingContext2d>())
-        else {
+        // One canvas for every frame: toBlob copies its pixels when called.
+        if canvas.with_value(Option::is_none) {
+            canvas.set_value(new_canvas());
+        }
+        let Some((canvas, context)) = canvas.get_value() else {
             return;
         };
         let side = w.min(h);
@@ -144,7 +140,7 @@ pub fn Recorder(class: u32, name: Signal<String>) -> impl IntoView {
         leptos::task::spawn_local(async move {
             // Frames still being encoded are waited for, so none is lost.
             while pending.get_value() > 0 {
-                sleep_ms(20).await;
+                crate::timer::sleep(20).await;
             }
             let taken = frames.try_update_value(std::mem::take).unwrap_or_default();
             let stamp = js_sys::Date::now() as u64;
@@ -224,9 +220,11 @@ async fn open_camera() -> Result<MediaStream, String> {
     Ok(stream.unchecked_into())
 }
 
-async fn sleep_ms(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+/// The square canvas frames are drawn on, and its context.
+fn new_canvas() -> Option<(HtmlCanvasElement, CanvasRenderingContext2d)> {
+    let canvas: HtmlCanvasElement = document().create_element("canvas").ok()?.unchecked_into();
+    canvas.set_width(FRAME_SIDE);
+    canvas.set_height(FRAME_SIDE);
+    let context = canvas.get_context("2d").ok()??.unchecked_into();
+    Some((canvas, context))
 }
