@@ -93,6 +93,10 @@ pub struct RunRecord {
     /// Set when this record is a compressed copy of another run's model.
     #[serde(default)]
     pub compression: Option<CompressionInfo>,
+    /// Set when this record came from a link's result (`r=`): its figures were measured on the
+    /// sender's device, and re-running it verifies them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shared: bool,
 }
 
 impl RunRecord {

@@ -200,6 +200,7 @@ impl Trainer {
             epochs: Vec::new(),
             summary: None,
             compression: None,
+            shared: false,
         };
         let mut trainer = Trainer {
             loss: CrossEntropyLossConfig::new().init(&device),

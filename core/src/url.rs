@@ -14,12 +14,14 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::classroom::{Classroom, LESSONS, lesson, parse_controls};
 use crate::config::{
     Activation, Augmentation, BackendPreference, ConfigError, InputShape, Layer, OptimizerKind,
     PoolKind, RunConfig, Schedule, limits,
 };
 use crate::data::builtin_dataset;
 use crate::local::LOCAL_DATASET;
+use crate::share::SharedResult;
 
 /// Format version written as `v=`.
 pub const VERSION: u32 = 1;
@@ -66,6 +68,12 @@ pub struct ParsedLink {
     pub config: RunConfig,
     /// Keys that were not understood and were ignored.
     pub ignored_keys: Vec<String>,
+    /// Hidden and locked controls, and the lesson.
+    pub classroom: Classroom,
+    /// The result the link carries (`r=`), if any.
+    pub result: Option<SharedResult>,
+    /// Why the link's result could not be read (the settings still load).
+    pub result_error: Option<String>,
 }
 
 /// Writes a float so it reads back bit-identically, in exponent form for small values (`1e-3`).
@@ -188,6 +196,56 @@ pub fn to_hash(config: &RunConfig) -> String {
         parts.push(format!("be={}", config.backend.name()));
     }
     parts.join("&")
+}
+
+/// A whole link's hash: the config, then the classroom keys, then the result if given.
+pub fn to_link(config: &RunConfig, classroom: &Classroom, result: Option<&SharedResult>) -> String {
+    let mut hash = to_hash(config);
+    let extra = classroom.to_hash();
+    if !extra.is_empty() {
+        hash = hash + "&" + &extra;
+    }
+    if let Some(r) = result {
+        hash = hash + "&r=" + &r.encode();
+    }
+    hash
+}
+
+/// A link that names a lesson but no settings (`lesson=batch-size`, perhaps with other keys)
+/// opens the lesson's settings, the link's own keys taking precedence.
+fn expand_lesson(hash: &str) -> Result<Option<String>, UrlError> {
+    let pairs: Vec<(&str, &str)> = hash
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.split_once('=').unwrap_or((p, "")))
+        .collect();
+    let Some((_, id)) = pairs.iter().find(|(k, _)| *k == "lesson") else {
+        return Ok(None);
+    };
+    let Some(found) = lesson(id) else {
+        return Err(err(
+            "lesson",
+            format!(
+                "'{}' is not a lesson (one of {})",
+                clip(id),
+                LESSONS.iter().map(|l| l.id).collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    };
+    if pairs.iter().any(|(k, _)| *k == "v") {
+        return Ok(None);
+    }
+    let mut merged: Vec<String> = found
+        .link
+        .split('&')
+        .filter(|p| {
+            let key = p.split_once('=').map_or(*p, |(k, _)| k);
+            !pairs.iter().any(|(k, _)| *k == key)
+        })
+        .map(str::to_string)
+        .collect();
+    merged.extend(pairs.iter().map(|(k, v)| format!("{k}={v}")));
+    Ok(Some(merged.join("&")))
 }
 
 fn parse_uint(key: &str, value: &str, max: u64) -> Result<u64, UrlError> {
@@ -411,7 +469,14 @@ pub fn from_hash(hash: &str) -> Result<ParsedLink, Vec<UrlError>> {
             ),
         )]);
     }
+    let expanded = match expand_lesson(hash) {
+        Ok(e) => e,
+        Err(e) => return Err(vec![e]),
+    };
+    let hash = expanded.as_deref().unwrap_or(hash);
     let mut config = RunConfig::default();
+    let mut classroom = Classroom::default();
+    let mut result_text = None;
     let mut errors = Vec::new();
     let mut ignored_keys = Vec::new();
     let mut version_seen = false;
@@ -496,6 +561,11 @@ pub fn from_hash(hash: &str) -> Result<ParsedLink, Vec<UrlError>> {
                         )
                     })?
                 }
+                "hide" => classroom.hidden = parse_controls(value).map_err(|m| err("hide", m))?,
+                "lock" => classroom.locked = parse_controls(value).map_err(|m| err("lock", m))?,
+                // Known: checked by expand_lesson.
+                "lesson" => classroom.lesson = Some(value.to_string()),
+                "r" => result_text = Some(value),
                 _ => {
                     if ignored_keys.len() < 16 {
                         ignored_keys.push(clip(key));
@@ -543,9 +613,17 @@ pub fn from_hash(hash: &str) -> Result<ParsedLink, Vec<UrlError>> {
         Some(_) => {}
     }
     if errors.is_empty() {
+        let (result, result_error) = match result_text.map(|r| SharedResult::decode(r, &config)) {
+            None => (None, None),
+            Some(Ok(r)) => (Some(r), None),
+            Some(Err(why)) => (None, Some(why)),
+        };
         Ok(ParsedLink {
             config,
             ignored_keys,
+            classroom,
+            result,
+            result_error,
         })
     } else {
         Err(errors)

@@ -353,8 +353,18 @@ fn imported_files_go_to_their_folder_class_or_the_class_they_were_dropped_on() {
     assert_eq!(local.class_named("dogs"), Some(dogs));
     // Loose files go where they were dropped, or are refused with the reason.
     assert_eq!(local.class_for(None, Some(cats)).unwrap(), (cats, None));
-    assert!(local.class_for(None, None).unwrap_err().contains("not in a class folder"));
-    assert!(local.class_for(Some("  "), None).unwrap_err().contains("cannot be a class"));
+    assert!(
+        local
+            .class_for(None, None)
+            .unwrap_err()
+            .contains("not in a class folder")
+    );
+    assert!(
+        local
+            .class_for(Some("  "), None)
+            .unwrap_err()
+            .contains("cannot be a class")
+    );
 }
 
 #[test]

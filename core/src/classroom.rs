@@ -1,0 +1,230 @@
+//! Teacher mode: controls a link hides or locks, and the guided lessons.
+//!
+//! `hide=opt,lr&lock=bs` in a link hides the optimizer and learning-rate controls and locks
+//! the batch size, so a lesson shows only what matters (like TensorFlow Playground's `_hide`
+//! flags). `lesson=batch-size` opens a lesson: its settings, its text and its question.
+
+use serde::{Deserialize, Serialize};
+
+/// A control a link can hide or lock, named by its link key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Control {
+    /// The dataset choice and the user's own images (`ds`).
+    Dataset,
+    /// Input size and colour (`in`).
+    Input,
+    /// The layer editor (`layers`).
+    Layers,
+    /// Optimizer (`opt`).
+    Optimizer,
+    /// Learning rate (`lr`).
+    LearningRate,
+    /// Learning-rate schedule (`sched`).
+    Schedule,
+    /// Warm-up steps (`warm`).
+    Warmup,
+    /// Weight decay (`wd`).
+    WeightDecay,
+    /// Batch size (`bs`).
+    BatchSize,
+    /// Epochs (`ep`).
+    Epochs,
+    /// Validation share (`val`).
+    Validation,
+    /// Flip, shift and noise (`aug`).
+    Augmentation,
+    /// Early-stopping patience (`pat`).
+    Patience,
+    /// Seed (`seed`).
+    Seed,
+    /// Backend choice (`be`).
+    Backend,
+    /// The sweep panel (`sweep`).
+    Sweep,
+    /// Compressing a trained model (`compress`).
+    Compress,
+}
+
+impl Control {
+    /// Every control, in the order the page shows them.
+    pub const ALL: [Control; 17] = [
+        Self::Dataset,
+        Self::Input,
+        Self::Layers,
+        Self::Optimizer,
+        Self::LearningRate,
+        Self::Schedule,
+        Self::Warmup,
+        Self::WeightDecay,
+        Self::BatchSize,
+        Self::Epochs,
+        Self::Validation,
+        Self::Augmentation,
+        Self::Patience,
+        Self::Seed,
+        Self::Backend,
+        Self::Sweep,
+        Self::Compress,
+    ];
+
+    /// Its name in a link: the same key the setting has in the config's link form.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Dataset => "ds",
+            Self::Input => "in",
+            Self::Layers => "layers",
+            Self::Optimizer => "opt",
+            Self::LearningRate => "lr",
+            Self::Schedule => "sched",
+            Self::Warmup => "warm",
+            Self::WeightDecay => "wd",
+            Self::BatchSize => "bs",
+            Self::Epochs => "ep",
+            Self::Validation => "val",
+            Self::Augmentation => "aug",
+            Self::Patience => "pat",
+            Self::Seed => "seed",
+            Self::Backend => "be",
+            Self::Sweep => "sweep",
+            Self::Compress => "compress",
+        }
+    }
+
+    /// The control named `key` in a link.
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.key() == key)
+    }
+}
+
+/// What a link sets up for a class: hidden and locked controls, and the lesson, if any.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Classroom {
+    /// Controls not shown at all.
+    pub hidden: Vec<Control>,
+    /// Controls shown but not editable.
+    pub locked: Vec<Control>,
+    /// The lesson's id ([`Lesson::id`]).
+    pub lesson: Option<String>,
+}
+
+impl Classroom {
+    /// Whether `control` is left out of the page.
+    pub fn is_hidden(&self, control: Control) -> bool {
+        self.hidden.contains(&control)
+    }
+
+    /// Whether `control` is shown but cannot be changed (hidden ones cannot either).
+    pub fn is_locked(&self, control: Control) -> bool {
+        self.locked.contains(&control) || self.is_hidden(control)
+    }
+
+    /// The lesson it opens.
+    pub fn lesson(&self) -> Option<&'static Lesson> {
+        self.lesson.as_deref().and_then(lesson)
+    }
+
+    /// Whether it changes nothing (an ordinary link).
+    pub fn is_empty(&self) -> bool {
+        self.hidden.is_empty() && self.locked.is_empty() && self.lesson.is_none()
+    }
+
+    /// Its link keys, e.g. `lesson=batch-size&hide=opt,lr&lock=bs`, empty when there are none.
+    pub fn to_hash(&self) -> String {
+        let list = |controls: &[Control]| {
+            controls
+                .iter()
+                .map(|c| c.key())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let mut parts = Vec::new();
+        if let Some(id) = &self.lesson {
+            parts.push(format!("lesson={id}"));
+        }
+        if !self.hidden.is_empty() {
+            parts.push(format!("hide={}", list(&self.hidden)));
+        }
+        if !self.locked.is_empty() {
+            parts.push(format!("lock={}", list(&self.locked)));
+        }
+        parts.join("&")
+    }
+}
+
+/// Reads a `hide=` or `lock=` list; unknown names are returned as the error.
+pub fn parse_controls(value: &str) -> Result<Vec<Control>, String> {
+    let mut controls = Vec::new();
+    for name in value.split(',').filter(|n| !n.is_empty()) {
+        let control = Control::from_key(name).ok_or_else(|| {
+            let known: Vec<&str> = Control::ALL.iter().map(|c| c.key()).collect();
+            format!(
+                "'{}' is not a control (one of {})",
+                name.chars().take(24).collect::<String>(),
+                known.join(", ")
+            )
+        })?;
+        if !controls.contains(&control) {
+            controls.push(control);
+        }
+    }
+    Ok(controls)
+}
+
+/// A guided lesson: a preset, a few sentences, and a question to answer by experiment.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Lesson {
+    /// Its name in links (`lesson=…`).
+    pub id: &'static str,
+    /// Short title.
+    pub title: &'static str,
+    /// What the lesson is about and what to do.
+    pub text: &'static str,
+    /// The question to answer by running experiments.
+    pub question: &'static str,
+    /// Its settings, hidden and locked controls, as link keys (without `lesson=`).
+    pub link: &'static str,
+}
+
+/// The guided lessons, in teaching order.
+pub const LESSONS: [Lesson; 5] = [
+    Lesson {
+        id: "batch-size",
+        title: "Batch size: speed against accuracy",
+        text: "The model looks at a batch of images before each update. Train once with batch size 8, then with 64 and 256, changing nothing else. Compare the images per second and the final accuracy in the runs table and on the trade-off chart.",
+        question: "Which batch size trains fastest, and which reaches the best test accuracy in the same number of epochs? Why are they not the same?",
+        link: "v=1&ds=mnist&in=28x1&layers=c8k3-p2-c16k3-p2-d64&opt=sgd&lr=0.05&bs=8&ep=1&seed=7&hide=sched,warm,wd,val,aug,pat,be,sweep,compress&lock=ds,in,layers,opt,lr,ep,seed",
+    },
+    Lesson {
+        id: "learning-rate",
+        title: "A learning rate too high",
+        text: "The learning rate is the size of each step downhill on the loss. Start at 0.01, then try 0.1, 1 and 10 with plain SGD. Watch the loss curve while it trains.",
+        question: "At what learning rate does training stop working, and what does the loss curve look like when it does?",
+        link: "v=1&ds=mnist&in=28x1&layers=c8k3-p2-c16k3-p2-d64&opt=sgd&lr=0.01&bs=64&ep=1&seed=7&hide=sched,warm,wd,val,aug,pat,be,sweep,compress&lock=ds,in,layers,opt,bs,ep,seed",
+    },
+    Lesson {
+        id: "overfitting",
+        title: "Overfitting, and what helps",
+        text: "This wide model trains on the emoji set, whose test emoji never appear in training. Train it as it is: training accuracy climbs while validation accuracy stalls. Then add a dropout layer, some weight decay (L2), or shift and flip augmentation, one at a time.",
+        question: "Which of dropout, weight decay and augmentation closes the gap between training and validation accuracy the most here?",
+        link: "v=1&ds=emoji&in=32x3&layers=c16k3-p2-c32k3-p2-d128&opt=adam&lr=3e-3&bs=32&ep=8&seed=7&hide=sched,warm,val,pat,be,sweep,compress&lock=ds,in,opt,ep,seed",
+    },
+    Lesson {
+        id: "depth-width",
+        title: "Deeper or wider, and slower",
+        text: "Start from one small dense layer. Make it wider (more units), then deeper (more layers, or convolutions). After each run, look at the trade-off chart: accuracy against training time and latency.",
+        question: "Which change bought the most accuracy per extra second of training? Is the most accurate model worth its cost?",
+        link: "v=1&ds=fashion-mnist&in=28x1&layers=d16&opt=adam&lr=1e-3&bs=64&ep=2&seed=7&hide=sched,warm,wd,val,aug,pat,be,compress&lock=ds,in,opt,lr,bs,ep,seed",
+    },
+    Lesson {
+        id: "compression",
+        title: "Compression against accuracy",
+        text: "Train the model, then open the run's details and compress it: int8 quantization, then pruning 25 %, 50 % and 75 % of the weights. Each compressed copy appears as its own run.",
+        question: "How much smaller does each compression make the model, and how much test accuracy does it cost? Where would you stop for a phone?",
+        link: "v=1&ds=mnist&in=28x1&layers=c8k3-p2-c16k3-p2-d64&opt=adam&lr=1e-3&bs=64&ep=2&seed=7&hide=sched,warm,wd,val,aug,pat,be,sweep&lock=ds,in,layers,opt,lr,bs,ep,seed",
+    },
+];
+
+/// The lesson named `id`.
+pub fn lesson(id: &str) -> Option<&'static Lesson> {
+    LESSONS.iter().find(|l| l.id == id)
+}

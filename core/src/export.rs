@@ -1,0 +1,153 @@
+//! Taking runs away and bringing them back: all runs as JSON, the runs table as CSV.
+
+use serde::{Deserialize, Serialize};
+
+use crate::record::RunRecord;
+use crate::url::dataset_classes;
+
+/// The `format` field of an exported runs file.
+pub const FORMAT: &str = "tradeoff-runs";
+/// The version of the runs file this build writes and reads.
+pub const VERSION: u32 = 1;
+/// Largest runs file read back (a run with its curves and 36 test images is about 60 KB).
+pub const MAX_FILE_BYTES: usize = 64 << 20;
+
+/// An exported runs file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunsFile {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// [`VERSION`].
+    pub version: u32,
+    /// The runs, oldest first.
+    pub runs: Vec<RunRecord>,
+}
+
+/// All `runs` as the JSON of a runs file.
+pub fn runs_to_json(runs: &[RunRecord]) -> String {
+    let file = RunsFile {
+        format: FORMAT.into(),
+        version: VERSION,
+        runs: runs.to_vec(),
+    };
+    serde_json::to_string_pretty(&file).unwrap_or_default()
+}
+
+/// Reads a runs file; every run's config is checked as a link's would be. The message names
+/// what is wrong.
+pub fn runs_from_json(text: &str) -> Result<Vec<RunRecord>, String> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "the file is {} MB, over the {} MB a runs file may have",
+            text.len() >> 20,
+            MAX_FILE_BYTES >> 20
+        ));
+    }
+    #[derive(Deserialize)]
+    struct Header {
+        format: Option<String>,
+        version: Option<u32>,
+    }
+    let header: Header = serde_json::from_str(text)
+        .map_err(|_| "it is not a Tradeoff runs file (not JSON, or not an object)".to_string())?;
+    if header.format.as_deref() != Some(FORMAT) {
+        return Err("it is not a Tradeoff runs file (no \"format\": \"tradeoff-runs\")".into());
+    }
+    if header.version != Some(VERSION) {
+        return Err(format!(
+            "it is runs file version {}, and this page reads version {VERSION}",
+            header
+                .version
+                .map_or("(none)".to_string(), |v| v.to_string())
+        ));
+    }
+    let file: RunsFile =
+        serde_json::from_str(text).map_err(|e| format!("a run in it is not readable: {e}"))?;
+    for (i, run) in file.runs.iter().enumerate() {
+        let classes = dataset_classes(&run.config.dataset)
+            .ok_or_else(|| format!("run {} uses an unknown dataset", i + 1))?;
+        // Own-image runs may have any number of classes: their summary says how many.
+        let classes = run
+            .summary
+            .as_ref()
+            .map_or(classes, |s| s.class_names.len().max(classes));
+        run.config
+            .validate(classes)
+            .map_err(|e| format!("run {} has settings this page refuses: {}", i + 1, e[0]))?;
+    }
+    Ok(file.runs)
+}
+
+/// Quotes a CSV field when it needs it (RFC 4180), and defuses a leading `=`, `+`, `-` or `@`
+/// that a spreadsheet would run as a formula.
+fn csv_field(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '@'])
+        || (text.starts_with('-') && text.parse::<f64>().is_err())
+    {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+/// Column names of [`runs_to_csv`].
+pub const CSV_COLUMNS: [&str; 17] = [
+    "run",
+    "status",
+    "dataset",
+    "layers",
+    "optimizer",
+    "learning_rate",
+    "batch_size",
+    "epochs",
+    "backend",
+    "validation_accuracy",
+    "test_accuracy",
+    "train_seconds",
+    "images_per_second",
+    "latency_ms_batch1",
+    "params",
+    "model_bytes",
+    "link",
+];
+
+/// The runs table as CSV, one row per run (`(number shown in the table, record)`); figures
+/// in plain units, empty where the run has none.
+pub fn runs_to_csv(runs: &[(u32, &RunRecord)]) -> String {
+    let mut out = CSV_COLUMNS.join(",") + "\r\n";
+    for (id, r) in runs {
+        let s = r.summary.as_ref();
+        let num = |x: Option<f64>| x.map(|x| format!("{x}")).unwrap_or_default();
+        let row = [
+            id.to_string(),
+            r.status.describe(),
+            r.config.dataset.clone(),
+            crate::url::layers_to_string(&r.config.layers),
+            r.config.optimizer.kind.name().to_string(),
+            format!("{}", r.config.optimizer.learning_rate),
+            r.config.batch_size.to_string(),
+            r.config.epochs.to_string(),
+            r.backend.clone(),
+            num(r.final_validation_accuracy()),
+            num(s.map(|s| s.test_accuracy)),
+            num(s.map(|s| s.train_seconds)),
+            num(s.map(|s| s.images_per_second)),
+            num(s.map(|s| s.latency_ms_batch1)),
+            r.cost.params.to_string(),
+            num(s.map(|s| s.model_bytes as f64)),
+            format!("#{}", crate::url::to_hash(&r.config)),
+        ];
+        out += &row
+            .iter()
+            .map(|f| csv_field(f))
+            .collect::<Vec<_>>()
+            .join(",");
+        out += "\r\n";
+    }
+    out
+}

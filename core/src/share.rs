@@ -1,0 +1,372 @@
+//! A run's result in a link: final figures and down-sampled curves, so whoever opens the link
+//! sees the charts at once ("shared result — re-run to verify").
+//!
+//! The `r=` value is fields joined by `~`, each an upper-case letter and its value:
+//! `Bcpu~Zf~A9321~L0.212~T7.6~I2648~M134~E912,931,0.31,0.25;…~S1:1:2.3:0.11;…`
+//! — backend, status, test accuracy (per ten thousand), test loss, training seconds, images/s,
+//! latency at batch 1 (µs), epochs (train and validation accuracy per mille, train and
+//! validation loss) and the loss curve (step:epoch:loss:accuracy per mille). Only characters a
+//! URL fragment allows unescaped are used, so a copied link stays short.
+
+use crate::config::RunConfig;
+use crate::cost::ModelCost;
+use crate::metrics::{ConfusionMatrix, EpochMetrics, StepMetrics, Summary};
+use crate::record::{RunRecord, RunStatus};
+
+/// Most points of the loss curve a link carries (each epoch's last step is always kept).
+pub const MAX_CURVE_POINTS: usize = 40;
+
+/// What a link says about a run's result.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SharedResult {
+    /// The backend's kind: `cpu` or `webgpu`.
+    pub backend: String,
+    /// How the run ended.
+    pub status: RunStatus,
+    /// End-of-run figures, when it got there.
+    pub test: Option<SharedTest>,
+    /// Per-epoch figures (throughput and time are spread evenly from the summary).
+    pub epochs: Vec<EpochMetrics>,
+    /// The loss curve, down-sampled.
+    pub steps: Vec<StepMetrics>,
+}
+
+/// The end-of-run figures a link carries.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SharedTest {
+    /// Accuracy on the test set, 0..1.
+    pub accuracy: f64,
+    /// Loss on the test set.
+    pub loss: f64,
+    /// Training time in seconds.
+    pub train_seconds: f64,
+    /// Training throughput.
+    pub images_per_second: f64,
+    /// Inference latency per image at batch 1, in ms.
+    pub latency_ms: f64,
+}
+
+/// Steps of `steps` a link keeps: at most [`MAX_CURVE_POINTS`], evenly spread, always with
+/// each epoch's last step (the charts put the validation points there) and the last one.
+fn down_sample(steps: &[StepMetrics]) -> Vec<StepMetrics> {
+    if steps.len() <= MAX_CURVE_POINTS {
+        return steps.to_vec();
+    }
+    let epoch_ends: Vec<usize> = (0..steps.len())
+        .filter(|&i| i + 1 == steps.len() || steps[i + 1].epoch != steps[i].epoch)
+        .collect();
+    let spare = MAX_CURVE_POINTS.saturating_sub(epoch_ends.len()).max(1);
+    let stride = steps.len().div_ceil(spare);
+    (0..steps.len())
+        .filter(|i| epoch_ends.contains(i) || i % stride == 0)
+        .take(MAX_CURVE_POINTS.max(epoch_ends.len()))
+        .map(|i| steps[i])
+        .collect()
+}
+
+/// A loss in a link: 4 significant digits, `n` for NaN, `i` for infinity.
+fn loss_text(x: f64) -> String {
+    if x.is_nan() {
+        "n".into()
+    } else if x.is_infinite() {
+        "i".into()
+    } else if x.abs() >= 1e4 {
+        format!("{x:.3e}")
+    } else {
+        let s = format!("{x:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+fn per_mille(x: f64) -> u32 {
+    (x.clamp(0.0, 1.0) * 1000.0).round() as u32
+}
+
+impl SharedResult {
+    /// What a link says about `record`.
+    pub fn of(record: &RunRecord) -> Self {
+        let backend = record
+            .backend
+            .split_whitespace()
+            .next()
+            .filter(|b| *b == "webgpu")
+            .unwrap_or("cpu")
+            .to_string();
+        SharedResult {
+            backend,
+            status: match &record.status {
+                // A failed run's reason is the sender's browser talking; the receiver gets
+                // "failed" and can re-run to see their own.
+                RunStatus::Failed { .. } => RunStatus::Failed {
+                    reason: "on the sender's device".into(),
+                },
+                other => other.clone(),
+            },
+            test: record.summary.as_ref().map(|s| SharedTest {
+                accuracy: s.test_accuracy,
+                loss: s.test_loss,
+                train_seconds: s.train_seconds,
+                images_per_second: s.images_per_second,
+                latency_ms: s.latency_ms_batch1,
+            }),
+            epochs: record.epochs.clone(),
+            steps: down_sample(&record.steps),
+        }
+    }
+
+    /// The `r=` value.
+    pub fn encode(&self) -> String {
+        let mut fields = vec![format!("B{}", self.backend)];
+        fields.push(format!(
+            "Z{}",
+            match &self.status {
+                RunStatus::Running | RunStatus::Finished => "f".to_string(),
+                RunStatus::EarlyStopped { epoch } => format!("e{epoch}"),
+                RunStatus::Stopped { step } => format!("s{step}"),
+                RunStatus::Diverged { step, .. } => format!("d{step}"),
+                RunStatus::Interrupted { step } => format!("i{step}"),
+                RunStatus::Failed { .. } => "x".to_string(),
+            }
+        ));
+        if let Some(t) = &self.test {
+            fields.push(format!("A{}", (t.accuracy.clamp(0.0, 1.0) * 1e4).round()));
+            fields.push(format!("L{}", loss_text(t.loss)));
+            fields.push(format!("T{:.1}", t.train_seconds.max(0.0)));
+            fields.push(format!("I{}", t.images_per_second.max(0.0).round()));
+            fields.push(format!("M{}", (t.latency_ms.max(0.0) * 1000.0).round()));
+        }
+        if !self.epochs.is_empty() {
+            let epochs: Vec<String> = self
+                .epochs
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{},{},{},{}",
+                        per_mille(e.train_accuracy),
+                        per_mille(e.validation_accuracy),
+                        loss_text(e.train_loss),
+                        loss_text(e.validation_loss)
+                    )
+                })
+                .collect();
+            fields.push(format!("E{}", epochs.join(";")));
+        }
+        if !self.steps.is_empty() {
+            let steps: Vec<String> = self
+                .steps
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{}:{}:{}:{}",
+                        s.step,
+                        s.epoch,
+                        loss_text(s.loss),
+                        per_mille(s.accuracy)
+                    )
+                })
+                .collect();
+            fields.push(format!("S{}", steps.join(";")));
+        }
+        fields.join("~")
+    }
+
+    /// Reads an `r=` value for a run of `config` (the epochs and steps are checked against
+    /// it). The message says what is wrong.
+    pub fn decode(value: &str, config: &RunConfig) -> Result<Self, String> {
+        let mut backend = None;
+        let mut status = None;
+        let (mut accuracy, mut loss, mut seconds, mut speed, mut latency) =
+            (None, None, None, None, None);
+        let mut epochs = Vec::new();
+        let mut steps = Vec::new();
+        for field in value.split('~') {
+            let mut chars = field.chars();
+            let Some(tag) = chars.next() else { continue };
+            let v = chars.as_str();
+            let number = |what: &str| -> Result<f64, String> {
+                match v.parse::<f64>() {
+                    Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+                    _ => Err(format!("its {what} is not a number")),
+                }
+            };
+            match tag {
+                'B' => {
+                    if v != "cpu" && v != "webgpu" {
+                        return Err("its backend is neither cpu nor webgpu".into());
+                    }
+                    backend = Some(v.to_string());
+                }
+                'Z' => status = Some(parse_status(v)?),
+                'A' => accuracy = Some(number("test accuracy")?.min(1e4) / 1e4),
+                'L' => loss = Some(parse_loss(v).ok_or("its test loss is not a number")?),
+                'T' => seconds = Some(number("training time")?),
+                'I' => speed = Some(number("speed")?),
+                'M' => latency = Some(number("latency")? / 1000.0),
+                'E' => epochs = parse_epochs(v, config)?,
+                'S' => steps = parse_steps(v, config)?,
+                _ => return Err(format!("it has an unknown part '{tag}'")),
+            }
+        }
+        let test = match (accuracy, loss, seconds, speed, latency) {
+            (
+                Some(accuracy),
+                Some(loss),
+                Some(train_seconds),
+                Some(images_per_second),
+                Some(latency_ms),
+            ) => Some(SharedTest {
+                accuracy,
+                loss,
+                train_seconds,
+                images_per_second,
+                latency_ms,
+            }),
+            (None, None, None, None, None) => None,
+            _ => return Err("its test figures are incomplete".into()),
+        };
+        // Epoch timing is not in the link: spread the run's time evenly, so the charts and
+        // the trade-off chart have the figures they plot.
+        if let Some(t) = &test {
+            let n = epochs.len().max(1) as f64;
+            for e in &mut epochs {
+                e.images_per_second = t.images_per_second;
+                e.train_seconds = t.train_seconds / n;
+                e.seconds = t.train_seconds / n;
+            }
+        }
+        Ok(SharedResult {
+            backend: backend.ok_or("it does not say which backend ran it")?,
+            status: status.ok_or("it does not say how the run ended")?,
+            test,
+            epochs,
+            steps,
+        })
+    }
+
+    /// The run record the receiver sees: marked shared, with the curves and figures the link
+    /// carried and no test images (they are not in the link).
+    pub fn into_record(self, config: RunConfig, cost: ModelCost) -> RunRecord {
+        let summary = self.test.map(|t| Summary {
+            test_accuracy: t.accuracy,
+            test_loss: t.loss,
+            class_names: Vec::new(),
+            confusion: ConfusionMatrix::new(0, &[], &[]),
+            test_predictions: Vec::new(),
+            misclassified: Vec::new(),
+            latency_ms_batch1: t.latency_ms,
+            latency_ms_batch64: t.latency_ms,
+            model_bytes: cost.model_bytes(),
+            params: cost.params,
+            flops: cost.flops,
+            train_seconds: t.train_seconds,
+            images_per_second: t.images_per_second,
+        });
+        RunRecord {
+            config,
+            cost,
+            backend: format!("{} (on the sender's device)", self.backend),
+            status: self.status,
+            steps: self.steps,
+            epochs: self.epochs,
+            summary,
+            compression: None,
+            shared: true,
+        }
+    }
+}
+
+fn parse_status(v: &str) -> Result<RunStatus, String> {
+    let n = |s: &str| {
+        s.parse::<usize>()
+            .map_err(|_| "its status is not readable".to_string())
+    };
+    Ok(match v.split_at(v.len().min(1)) {
+        ("f", "") => RunStatus::Finished,
+        ("e", e) => RunStatus::EarlyStopped { epoch: n(e)? },
+        ("s", s) => RunStatus::Stopped { step: n(s)? },
+        ("d", s) => RunStatus::Diverged {
+            step: n(s)?,
+            loss: f64::NAN,
+        },
+        ("i", s) => RunStatus::Interrupted { step: n(s)? },
+        ("x", "") => RunStatus::Failed {
+            reason: "on the sender's device".into(),
+        },
+        _ => return Err("its status is not readable".into()),
+    })
+}
+
+fn parse_loss(v: &str) -> Option<f64> {
+    match v {
+        "n" => Some(f64::NAN),
+        "i" => Some(f64::INFINITY),
+        _ => v.parse::<f64>().ok().filter(|x| x.is_finite() && *x >= 0.0),
+    }
+}
+
+fn parse_per_mille(v: &str) -> Option<f64> {
+    v.parse::<u32>()
+        .ok()
+        .filter(|&x| x <= 1000)
+        .map(|x| x as f64 / 1000.0)
+}
+
+fn parse_epochs(v: &str, config: &RunConfig) -> Result<Vec<EpochMetrics>, String> {
+    let bad = || "its epoch figures are not readable".to_string();
+    let mut epochs = Vec::new();
+    for (i, e) in v.split(';').enumerate() {
+        if i >= config.epochs {
+            return Err(format!(
+                "it has more epochs than the {} its settings train",
+                config.epochs
+            ));
+        }
+        let mut parts = e.split(',');
+        let mut next = || parts.next().ok_or_else(bad);
+        let train_accuracy = parse_per_mille(next()?).ok_or_else(bad)?;
+        let validation_accuracy = parse_per_mille(next()?).ok_or_else(bad)?;
+        let train_loss = parse_loss(next()?).ok_or_else(bad)?;
+        let validation_loss = parse_loss(next()?).ok_or_else(bad)?;
+        epochs.push(EpochMetrics {
+            epoch: i + 1,
+            train_loss,
+            train_accuracy,
+            validation_loss,
+            validation_accuracy,
+            images_per_second: 0.0,
+            train_seconds: 0.0,
+            seconds: 0.0,
+        });
+    }
+    Ok(epochs)
+}
+
+fn parse_steps(v: &str, config: &RunConfig) -> Result<Vec<StepMetrics>, String> {
+    let bad = || "its loss curve is not readable".to_string();
+    let mut steps: Vec<StepMetrics> = Vec::new();
+    for (i, s) in v.split(';').enumerate() {
+        if i >= MAX_CURVE_POINTS.max(config.epochs) {
+            return Err("its loss curve has too many points".into());
+        }
+        let mut parts = s.split(':');
+        let mut next = || parts.next().ok_or_else(bad);
+        let step = next()?.parse::<usize>().map_err(|_| bad())?;
+        let epoch = next()?.parse::<usize>().map_err(|_| bad())?;
+        let loss = parse_loss(next()?).ok_or_else(bad)?;
+        let accuracy = parse_per_mille(next()?).ok_or_else(bad)?;
+        let ordered = steps
+            .last()
+            .is_none_or(|p| p.step < step && p.epoch <= epoch);
+        if step == 0 || epoch == 0 || epoch > config.epochs || !ordered {
+            return Err(bad());
+        }
+        steps.push(StepMetrics {
+            step,
+            epoch,
+            loss,
+            accuracy,
+            learning_rate: config.optimizer.learning_rate,
+        });
+    }
+    Ok(steps)
+}

@@ -1,0 +1,181 @@
+//! Teacher mode, lessons, results in links, and exporting runs.
+
+mod common;
+
+use tradeoff_core::classroom::{Control, LESSONS};
+use tradeoff_core::config::RunConfig;
+use tradeoff_core::export::{CSV_COLUMNS, runs_from_json, runs_to_csv, runs_to_json};
+use tradeoff_core::record::RunStatus;
+use tradeoff_core::share::{MAX_CURVE_POINTS, SharedResult};
+use tradeoff_core::url::{from_hash, to_link};
+
+#[test]
+fn hide_and_lock_flags_round_trip_and_hidden_implies_locked() {
+    let parsed = from_hash(
+        "v=1&ds=mnist&in=28x1&layers=d32&opt=adam&lr=1e-3&bs=64&ep=2&seed=7&hide=opt,lr&lock=bs",
+    )
+    .unwrap();
+    let room = &parsed.classroom;
+    assert!(room.is_hidden(Control::Optimizer) && room.is_hidden(Control::LearningRate));
+    assert!(!room.is_hidden(Control::BatchSize) && room.is_locked(Control::BatchSize));
+    assert!(
+        room.is_locked(Control::Optimizer),
+        "a hidden control cannot be changed either"
+    );
+    assert!(!room.is_locked(Control::Epochs));
+    let again = from_hash(&to_link(&parsed.config, room, None)).unwrap();
+    assert_eq!(again.classroom, *room);
+    assert_eq!(again.config, parsed.config);
+}
+
+#[test]
+fn unknown_control_names_are_refused_with_the_list() {
+    let errors = from_hash("v=1&ds=mnist&hide=opt,colour").unwrap_err();
+    assert_eq!(errors[0].key, "hide");
+    assert!(
+        errors[0].message.contains("'colour' is not a control"),
+        "{}",
+        errors[0].message
+    );
+    assert!(errors[0].message.contains("bs"));
+}
+
+#[test]
+fn every_lesson_opens_from_its_short_link_with_valid_settings() {
+    for lesson in &LESSONS {
+        let parsed = from_hash(&format!("lesson={}", lesson.id))
+            .unwrap_or_else(|e| panic!("lesson {}: {e:?}", lesson.id));
+        assert_eq!(parsed.classroom.lesson(), Some(lesson));
+        assert!(
+            !parsed.classroom.hidden.is_empty(),
+            "{} hides nothing",
+            lesson.id
+        );
+        assert!(!lesson.question.is_empty() && lesson.text.len() > 80);
+        // The page writes the full link back into the address bar: it must read the same.
+        let full = to_link(&parsed.config, &parsed.classroom, None);
+        let again = from_hash(&full).unwrap();
+        assert_eq!(again.config, parsed.config, "{}", lesson.id);
+        assert_eq!(again.classroom, parsed.classroom, "{}", lesson.id);
+    }
+    // A lesson link's own keys win over the lesson's.
+    let parsed = from_hash("lesson=batch-size&bs=256").unwrap();
+    assert_eq!(parsed.config.batch_size, 256);
+    assert_eq!(parsed.config.optimizer.learning_rate, 0.05);
+    let errors = from_hash("lesson=astrology").unwrap_err();
+    assert!(
+        errors[0].message.contains("batch-size"),
+        "{}",
+        errors[0].message
+    );
+}
+
+#[test]
+fn a_trained_runs_result_travels_in_a_short_link_and_comes_back() {
+    let mut config = RunConfig::default();
+    config.epochs = 2;
+    config.batch_size = 32;
+    let record = common::train(config, &common::mnist_slice(2000, 300));
+    let steps = record.steps.len();
+    assert!(steps > MAX_CURVE_POINTS, "{steps} steps");
+    let result = SharedResult::of(&record);
+    let link = to_link(&record.config, &Default::default(), Some(&result));
+    assert!(link.len() < 2000, "{} characters: {link}", link.len());
+    assert!(
+        link.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._~&=:;,".contains(c)),
+        "characters a fragment would escape: {link}"
+    );
+
+    let parsed = from_hash(&link).unwrap();
+    let shared = parsed.result.expect("the result is read back");
+    let got = shared.into_record(parsed.config.clone(), record.cost.clone());
+    assert!(got.shared);
+    assert_eq!(got.status, RunStatus::Finished);
+    assert_eq!(got.config, record.config);
+    let (sent, received) = (record.summary.unwrap(), got.summary.unwrap());
+    assert!((sent.test_accuracy - received.test_accuracy).abs() < 1e-4);
+    assert!((sent.train_seconds - received.train_seconds).abs() < 0.06);
+    assert_eq!(got.epochs.len(), 2);
+    for (a, b) in record.epochs.iter().zip(&got.epochs) {
+        assert!((a.validation_accuracy - b.validation_accuracy).abs() <= 5e-4);
+        assert!((a.train_loss - b.train_loss).abs() <= 1e-3 * a.train_loss.max(1.0));
+    }
+    // The curve keeps its shape: first and last points, and every epoch's last step.
+    assert!(got.steps.len() <= MAX_CURVE_POINTS);
+    assert_eq!(got.steps.first().unwrap().step, 1);
+    assert_eq!(got.steps.last().unwrap().step, steps);
+    let end_of_first = record.steps.iter().filter(|s| s.epoch == 1).count();
+    assert!(got.steps.iter().any(|s| s.step == end_of_first));
+}
+
+#[test]
+fn a_broken_result_loads_the_settings_and_says_why() {
+    let base = "v=1&ds=mnist&in=28x1&layers=d32&opt=adam&lr=1e-3&bs=64&ep=2&seed=7";
+    for (r, why) in [
+        ("Bcpu~Zf~A9999~L0.1~T1", "incomplete"),
+        ("Bquantum~Zf", "backend"),
+        (
+            "Bcpu~Zf~E900,910,0.3,0.2;900,910,0.3,0.2;1,1,1,1",
+            "more epochs",
+        ),
+        ("Bcpu~Zf~S5:1:2.3:100;3:1:2.0:200", "loss curve"),
+        ("Bcpu~Zf~S1:1:2.3:1001", "loss curve"),
+        ("Bcpu~Zq", "status"),
+        ("Bcpu~Zf~Q1", "unknown part"),
+    ] {
+        let parsed = from_hash(&format!("{base}&r={r}")).unwrap();
+        assert!(parsed.result.is_none(), "{r}");
+        let message = parsed.result_error.unwrap();
+        assert!(message.contains(why), "{r}: {message}");
+    }
+    // A diverged run's curve is worth sharing too (the learning-rate lesson).
+    let parsed = from_hash(&format!("{base}&r=Bcpu~Zd3~S1:1:2.3:100;2:1:40:90;3:1:n:0")).unwrap();
+    let r = parsed.result.unwrap();
+    assert!(matches!(r.status, RunStatus::Diverged { step: 3, .. }));
+    assert!(r.steps[2].loss.is_nan() && r.test.is_none());
+}
+
+#[test]
+fn exported_runs_import_back_identical_and_bad_files_say_why() {
+    let mut config = RunConfig::default();
+    config.epochs = 1;
+    let record = common::train(config, &common::mnist_slice(600, 100));
+    let mut shared =
+        SharedResult::of(&record).into_record(record.config.clone(), record.cost.clone());
+    shared.backend = "cpu, \"quoted\"".into();
+    let runs = vec![record.clone(), shared];
+    let json = runs_to_json(&runs);
+    assert_eq!(runs_from_json(&json).unwrap(), runs);
+
+    for (text, why) in [
+        ("not json", "not a Tradeoff runs file"),
+        ("{\"runs\": []}", "not a Tradeoff runs file"),
+        (
+            "{\"format\": \"tradeoff-runs\", \"version\": 9, \"runs\": []}",
+            "version 9",
+        ),
+        (
+            "{\"format\": \"tradeoff-runs\", \"version\": 1, \"runs\": [{}]}",
+            "not readable",
+        ),
+    ] {
+        let message = runs_from_json(text).unwrap_err();
+        assert!(message.contains(why), "{text}: {message}");
+    }
+    let hostile = json.replacen("\"batch_size\": 64", "\"batch_size\": 100000", 1);
+    assert!(
+        runs_from_json(&hostile)
+            .unwrap_err()
+            .contains("run 1 has settings")
+    );
+
+    let csv = runs_to_csv(&[(1, &runs[0]), (2, &runs[1])]);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0].split(',').count(), CSV_COLUMNS.len());
+    assert!(lines[1].starts_with("1,finished,mnist,c8k3-p2-c16k3-p2-d64,adam,0.001,64,1,"));
+    let accuracy = record.summary.as_ref().unwrap().test_accuracy;
+    assert!(lines[1].contains(&format!(",{accuracy},")));
+    assert!(lines[2].contains("\"cpu, \"\"quoted\"\"\""), "{}", lines[2]);
+}
