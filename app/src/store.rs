@@ -492,6 +492,7 @@ impl Store {
             epochs: live.epochs.clone(),
             summary: None,
             compression: None,
+            shared: false,
         })
     }
 

@@ -72,9 +72,11 @@ fn every_lesson_opens_from_its_short_link_with_valid_settings() {
 
 #[test]
 fn a_trained_runs_result_travels_in_a_short_link_and_comes_back() {
-    let mut config = RunConfig::default();
-    config.epochs = 2;
-    config.batch_size = 32;
+    let config = RunConfig {
+        epochs: 2,
+        batch_size: 32,
+        ..Default::default()
+    };
     let record = common::train(config, &common::mnist_slice(2000, 300));
     let steps = record.steps.len();
     assert!(steps > MAX_CURVE_POINTS, "{steps} steps");
@@ -138,8 +140,10 @@ fn a_broken_result_loads_the_settings_and_says_why() {
 
 #[test]
 fn exported_runs_import_back_identical_and_bad_files_say_why() {
-    let mut config = RunConfig::default();
-    config.epochs = 1;
+    let config = RunConfig {
+        epochs: 1,
+        ..Default::default()
+    };
     let record = common::train(config, &common::mnist_slice(600, 100));
     let mut shared =
         SharedResult::of(&record).into_record(record.config.clone(), record.cost.clone());
