@@ -100,6 +100,36 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
+    /// The run's figures in words, as the page's run details and the command-line runner
+    /// print them; empty when the run did not reach its results.
+    pub fn facts(&self) -> Vec<String> {
+        use crate::format;
+        let Some(s) = &self.summary else {
+            return Vec::new();
+        };
+        vec![
+            format!("Test accuracy {}", format::percent(s.test_accuracy)),
+            format!(
+                "Validation accuracy {}",
+                self.final_validation_accuracy()
+                    .map_or("—".into(), format::percent)
+            ),
+            format!("Training time {}", format::seconds(s.train_seconds)),
+            format!("{:.0} images/s", s.images_per_second),
+            format!(
+                "Latency {} per image at batch 1, {} at batch 64",
+                format::millis(s.latency_ms_batch1),
+                format::millis(s.latency_ms_batch64)
+            ),
+            format!(
+                "{} parameters, {} FLOPs per image, {}",
+                format::count(s.params),
+                format::compact(s.flops as f64),
+                format::bytes(s.model_bytes)
+            ),
+        ]
+    }
+
     /// Validation accuracy of the last finished epoch.
     pub fn final_validation_accuracy(&self) -> Option<f64> {
         self.epochs.last().map(|e| e.validation_accuracy)

@@ -1,4 +1,4 @@
-//! How numbers read on the page.
+//! How numbers read on the page and in the command-line runner's summary.
 
 /// `0.974` → `97.4 %`.
 pub fn percent(x: f64) -> String {
