@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use crate::components::{
     charts::LiveCharts,
+    classroom::{LessonCard, LessonPicker, TeacherPanel},
     data_panel::DataPanel,
     model_editor::ModelEditor,
     notices::{CrashPanel, Notices},
@@ -22,7 +23,11 @@ pub fn App() -> impl IntoView {
     let store = Store::new();
     provide_context(store);
     // The address bar always holds the config being edited.
-    Effect::new(move |_| store.config.with(|c| store.write_link(c)));
+    Effect::new(move |_| {
+        store
+            .config
+            .with(|c| store.classroom.with(|room| store.write_link(c, room)))
+    });
     let backend = move || {
         store
             .backend_in_use
@@ -39,6 +44,7 @@ pub fn App() -> impl IntoView {
                 </p>
             </div>
             <div class="status-line">
+                <LessonPicker />
                 <p class="backend" aria-live="polite">{backend}</p>
                 <Show when=move || store.worker_memory.get().is_some()>
                     <p
@@ -54,10 +60,12 @@ pub fn App() -> impl IntoView {
         <CrashPanel />
         <main class="layout">
             <section class="controls" aria-label="Experiment">
+                <LessonCard />
                 <DataPanel />
                 <ModelEditor />
                 <TrainingForm />
                 <SweepPanel />
+                <TeacherPanel />
             </section>
             <section class="results" aria-label="Results">
                 <LiveCharts />

@@ -1,6 +1,7 @@
 //! The page's state: the config being edited, the runs, the run in progress, and the worker.
 
 use leptos::prelude::*;
+use tradeoff_core::classroom::{Classroom, Control};
 use tradeoff_core::compare::{CostAxis, config_changes};
 use tradeoff_core::compress::{Compression, KEPT_MODELS};
 use tradeoff_core::config::RunConfig;
@@ -10,6 +11,7 @@ use tradeoff_core::local::{Fit, ImportReport, LOCAL_DATASET, LocalSummary};
 use tradeoff_core::metrics::{EpochMetrics, StepMetrics};
 use tradeoff_core::protocol::{FromWorker, ToWorker};
 use tradeoff_core::record::{RunRecord, RunStatus};
+use tradeoff_core::share::SharedResult;
 use tradeoff_core::sweep::{PlannedRun, SweepConfig};
 use tradeoff_core::url;
 use wasm_bindgen::prelude::*;
@@ -162,6 +164,10 @@ pub struct Store {
     /// Runs whose trained model the worker still holds (trained since the page opened, the
     /// latest [`KEPT_MODELS`]): only these can be compressed.
     pub models_in_memory: RwSignal<Vec<u32>>,
+    /// Controls the link hides or locks, and its lesson.
+    pub classroom: RwSignal<Classroom>,
+    /// A result a link carried, added once the kept runs are read (so it is not doubled).
+    shared_waiting: StoredValue<Option<RunRecord>>,
     /// When the run in progress was last noted in localStorage.
     live_saved_at: StoredValue<f64>,
     worker: StoredValue<Option<Worker>, LocalStorage>,
@@ -223,6 +229,8 @@ impl Store {
             importing: RwSignal::new(None),
             import_report: RwSignal::new(None),
             fit: RwSignal::new(Fit::Crop),
+            classroom: RwSignal::new(Classroom::default()),
+            shared_waiting: StoredValue::new(None),
             live_saved_at: StoredValue::new(0.0),
             worker: StoredValue::new_local(None),
             outbox: StoredValue::new_local(Some(Vec::new())),
@@ -232,8 +240,7 @@ impl Store {
         // A link pasted into this tab's address bar changes only the hash: read it too.
         let on_hash = Closure::<dyn Fn()>::new(move || {
             let hash = window().location().hash().unwrap_or_default();
-            let current = format!("#{}", store.config.with_untracked(url::to_hash));
-            if hash != current {
+            if hash != format!("#{}", store.hash_untracked()) {
                 store.read_link();
             }
         });
@@ -261,6 +268,15 @@ impl Store {
         store
     }
 
+    /// Whether the link hides `control`, and whether it locks it.
+    pub fn hidden_locked(&self, control: Control) -> (Memo<bool>, Memo<bool>) {
+        let room = self.classroom;
+        (
+            Memo::new(move |_| room.with(|r| r.is_hidden(control))),
+            Memo::new(move |_| room.with(|r| r.is_locked(control))),
+        )
+    }
+
     /// The preview of built-in dataset `id`, once it has arrived.
     pub fn preview(&self, id: &str) -> Option<PreviewResult> {
         self.previews
@@ -278,22 +294,45 @@ impl Store {
 
     fn read_link(&self) {
         let hash = window().location().hash().unwrap_or_default();
-        if hash.len() <= 1 {
-            return;
+        if hash.len() > 1 {
+            self.open_link(&hash);
         }
-        match url::from_hash(&hash) {
+    }
+
+    /// Opens a link's hash: its settings, hidden and locked controls, lesson and result.
+    pub fn open_link(&self, hash: &str) {
+        match url::from_hash(hash) {
             Ok(parsed) => {
                 let local = parsed.config.dataset == LOCAL_DATASET;
+                self.classroom.set(parsed.classroom.clone());
+                let shared = parsed.result.is_some();
+                if let Some(result) = parsed.result {
+                    let record = parsed
+                        .config
+                        .validate(self.classes_of(&parsed.config))
+                        .ok()
+                        .map(|cost| result.into_record(parsed.config.clone(), cost));
+                    self.shared_waiting.set_value(record);
+                    if self.restored.get_untracked() {
+                        self.add_shared();
+                    }
+                }
                 self.config.set(parsed.config);
-                if local {
+                // A lesson explains itself in its card, and a result in a notice of its own.
+                if parsed.classroom.lesson.is_none() && !shared {
                     self.notify(
                         "info",
-                        "Settings loaded from the link. It was trained on its author's own images, which never left their browser: add your own under Data → Your own images (any classes you like), then press Train.",
+                        if local {
+                            "Settings loaded from the link. It was trained on its author's own images, which never left their browser: add your own under Data → Your own images (any classes you like), then press Train."
+                        } else {
+                            "Settings loaded from the link. Press Train to run them."
+                        },
                     );
-                } else {
+                }
+                if let Some(why) = parsed.result_error {
                     self.notify(
-                        "info",
-                        "Settings loaded from the link. Press Train to run them.",
+                        "warning",
+                        format!("The link's result could not be read, so only its settings are shown: {why}."),
                     );
                 }
                 if !parsed.ignored_keys.is_empty() {
@@ -319,9 +358,101 @@ impl Store {
         }
     }
 
-    /// Writes the config into the address bar (without adding history entries).
-    pub fn write_link(&self, config: &RunConfig) {
-        let hash = format!("#{}", url::to_hash(config));
+    /// Adds the result a link carried as a run marked shared (once: opening the same link
+    /// again selects the run it made).
+    fn add_shared(&self) {
+        let Some(record) = self.shared_waiting.try_update_value(Option::take).flatten() else {
+            return;
+        };
+        let known = self.runs.with_untracked(|runs| {
+            runs.iter()
+                .find(|r| r.record.shared && r.record == record)
+                .map(|r| r.id)
+        });
+        let id = match known {
+            Some(id) => id,
+            None => {
+                let key = js_sys::Date::now();
+                self.save(key, &record);
+                self.push_run(key, record)
+            }
+        };
+        self.selected.set(Some(id));
+        self.notify(
+            "info",
+            format!("This link carries a result measured on the sender's device: it is run {id}, marked \"shared result\". Press Train to re-run it and verify."),
+        );
+    }
+
+    /// Keeps `record` in the browser's database, saying so if it cannot.
+    fn save(&self, key: f64, record: &RunRecord) {
+        let store = *self;
+        let saved = record.clone();
+        leptos::task::spawn_local(async move {
+            if let Err(reason) = persist::save_run(key, &saved).await {
+                store.notify(
+                    "warning",
+                    format!("This run will not be kept after the page closes: {reason}."),
+                );
+            }
+        });
+    }
+
+    /// Adds runs read from an exported file, leaving out those already in the table; returns
+    /// how many were added.
+    pub fn import_runs(&self, records: Vec<RunRecord>) -> usize {
+        let mut added = 0;
+        for (i, record) in records.into_iter().enumerate() {
+            if self
+                .runs
+                .with_untracked(|runs| runs.iter().any(|r| r.record == record))
+            {
+                continue;
+            }
+            // Distinct keys even within one millisecond.
+            let key = js_sys::Date::now() + i as f64 * 1e-3;
+            self.save(key, &record);
+            self.push_run(key, record);
+            added += 1;
+        }
+        added
+    }
+
+    /// The hash the address bar holds: the config, hidden and locked controls, lesson.
+    fn hash_untracked(&self) -> String {
+        self.config.with_untracked(|c| {
+            self.classroom
+                .with_untracked(|room| url::to_link(c, room, None))
+        })
+    }
+
+    /// A link to run `id` with its result, for whoever should see it without training.
+    pub fn result_link(&self, id: u32) -> Option<String> {
+        let hash = self.runs.with_untracked(|runs| {
+            let run = runs.iter().find(|r| r.id == id)?;
+            let room = self.classroom.get_untracked();
+            Some(url::to_link(
+                &run.record.config,
+                &room,
+                Some(&SharedResult::of(&run.record)),
+            ))
+        })?;
+        Some(format!("{}#{hash}", self.base_url()))
+    }
+
+    fn base_url(&self) -> String {
+        let location = window().location();
+        format!(
+            "{}{}",
+            location.origin().unwrap_or_default(),
+            location.pathname().unwrap_or_default()
+        )
+    }
+
+    /// Writes the config, hidden and locked controls and lesson into the address bar (without
+    /// adding history entries).
+    pub fn write_link(&self, config: &RunConfig, classroom: &Classroom) {
+        let hash = format!("#{}", url::to_link(config, classroom, None));
         if let Ok(history) = window().history() {
             let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&hash));
         }
@@ -329,13 +460,7 @@ impl Store {
 
     /// The full link of the current config.
     pub fn link(&self) -> String {
-        let location = window().location();
-        let base = format!(
-            "{}{}",
-            location.origin().unwrap_or_default(),
-            location.pathname().unwrap_or_default()
-        );
-        format!("{base}#{}", url::to_hash(&self.config.get_untracked()))
+        format!("{}#{}", self.base_url(), self.hash_untracked())
     }
 
     fn start_worker(&self) {
@@ -444,13 +569,14 @@ impl Store {
         }
         self.selected.set(None);
         self.restored.set(true);
+        self.add_shared();
     }
 
-    /// Adds a kept run to the table under the next id.
-    fn push_run(&self, key: f64, record: RunRecord) {
-        let id = self.next_id.get_value();
-        self.next_id.set_value(id + 1);
+    /// Adds a kept run to the table under the next id, which it returns.
+    fn push_run(&self, key: f64, record: RunRecord) -> u32 {
+        let id = self.take_id();
         self.add_run(id, key, record);
+        id
     }
 
     /// Adds run `id` to the table, saying what changed from the run before it.
@@ -832,16 +958,7 @@ impl Store {
                 format!("The run failed: {reason}. The next run will use the CPU."),
             );
         }
-        let store = *self;
-        let saved = record.clone();
-        leptos::task::spawn_local(async move {
-            if let Err(reason) = persist::save_run(key, &saved).await {
-                store.notify(
-                    "warning",
-                    format!("This run will not be kept after the page closes: {reason}."),
-                );
-            }
-        });
+        self.save(key, &record);
         self.add_run(run_id, key, record);
         self.selected.set(Some(run_id));
         self.continue_sweep(run_id);

@@ -204,6 +204,10 @@ mod wasm {
         post(&FromWorker::Ready);
     }
 
+    /// The Cache Storage cache that keeps downloaded datasets for offline use (the service
+    /// worker keeps it when it clears old caches).
+    const OFFLINE_DATASETS: &str = "tradeoff-datasets";
+
     /// Downloads `url`, posting [`FromWorker::Download`] as chunks arrive.
     async fn fetch_bytes(url: &str, dataset: &str) -> Result<Vec<u8>, String> {
         let response = JsFuture::from(scope().fetch_with_str(url))
@@ -242,7 +246,25 @@ mod wasm {
                 total,
             });
         }
+        keep_offline(url, &bytes).await;
         Ok(bytes)
+    }
+
+    /// Keeps a downloaded dataset in the page's Cache Storage, where the service worker
+    /// (`static/sw.js`) finds it when the network is gone: the first visit's download is the
+    /// only one. Without Cache Storage (an insecure origin) the page just needs the network.
+    async fn keep_offline(url: &str, bytes: &[u8]) {
+        let Ok(caches) = scope().caches() else { return };
+        let Ok(cache) = JsFuture::from(caches.open(OFFLINE_DATASETS)).await else {
+            return;
+        };
+        let cache: web_sys::Cache = cache.unchecked_into();
+        let body = Uint8Array::from(bytes);
+        if let Ok(response) =
+            web_sys::Response::new_with_opt_buffer_source(Some(&body.unchecked_into()))
+        {
+            let _ = JsFuture::from(cache.put_with_str(url, &response)).await;
+        }
     }
 
     /// The built-in dataset `id`, downloaded once per worker; a second caller waits for the

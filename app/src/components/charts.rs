@@ -4,12 +4,16 @@
 //! wasm it measures every label by inserting an element into the page and forcing a layout,
 //! which made each redraw a 50–100 ms main-thread task. Tick labels are written straight onto
 //! the canvas at plotters' own coordinates, and titles and legends are HTML.
+//!
+//! Every chart draws through a plotters backend and a [`Labels`] writer, so the same code
+//! draws it on its canvas and into an SVG file for download.
 
 use std::error::Error;
 use std::rc::Rc;
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
+use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
@@ -34,7 +38,7 @@ pub(crate) const PALETTE: [RGBColor; 6] = [
     RGBColor(13, 148, 136),
 ];
 
-type Chart<'a> = ChartContext<'a, CanvasBackend, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 pub(crate) type DrawResult<T = ()> = Result<T, Box<dyn Error>>;
 
 fn now_ms() -> f64 {
@@ -130,6 +134,41 @@ fn dark_mode() -> bool {
         .is_some_and(|m| m.matches())
 }
 
+/// Relative luminance of an sRGB colour (WCAG 2).
+fn luminance(c: [f64; 3]) -> f64 {
+    let lin = |v: f64| {
+        let v = v / 255.0;
+        if v <= 0.04045 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2])
+}
+
+/// A table cell tinted `colour` at `alpha` over the theme's background, with black or white
+/// text, whichever reads better on the blend (so the tint never costs contrast).
+pub(crate) fn tinted_cell(colour: RGBColor, alpha: f64) -> String {
+    let (background, _) = ink();
+    let blend = |c: u8, b: u8| alpha * c as f64 + (1.0 - alpha) * b as f64;
+    let mixed = [
+        blend(colour.0, background.0),
+        blend(colour.1, background.1),
+        blend(colour.2, background.2),
+    ];
+    let l = luminance(mixed);
+    let text = if (l + 0.05) / 0.05 >= 1.05 / (l + 0.05) {
+        "#000"
+    } else {
+        "#fff"
+    };
+    format!(
+        "background: rgb({:.0}, {:.0}, {:.0}); color: {text}",
+        mixed[0], mixed[1], mixed[2]
+    )
+}
+
 /// Background and ink colours for the current theme.
 pub(crate) fn ink() -> (RGBColor, RGBColor) {
     if dark_mode() {
@@ -140,6 +179,151 @@ pub(crate) fn ink() -> (RGBColor, RGBColor) {
 }
 
 /// Axes of one chart.
+/// Where a chart's text goes: written on the canvas, or as SVG `<text>` elements.
+pub(crate) trait Labels {
+    /// Writes `text` at `(x, y)`: `align` is `left`, `center` or `right`, `baseline` is `top`,
+    /// `middle` or `bottom`; `vertical` turns it a quarter turn anticlockwise about `(x, y)`.
+    #[allow(clippy::too_many_arguments)]
+    fn text(
+        &mut self,
+        text: &str,
+        x: f64,
+        y: f64,
+        align: &str,
+        baseline: &str,
+        size: u32,
+        bold: bool,
+        vertical: bool,
+    );
+}
+
+/// Text on a canvas's 2D context.
+struct CanvasLabels {
+    ctx: CanvasRenderingContext2d,
+    ink: String,
+}
+
+impl Labels for CanvasLabels {
+    fn text(
+        &mut self,
+        text: &str,
+        x: f64,
+        y: f64,
+        align: &str,
+        baseline: &str,
+        size: u32,
+        bold: bool,
+        vertical: bool,
+    ) {
+        let ctx = &self.ctx;
+        ctx.set_fill_style_str(&self.ink);
+        ctx.set_font(&format!(
+            "{}{size}px sans-serif",
+            if bold { "bold " } else { "" }
+        ));
+        ctx.set_text_align(align);
+        ctx.set_text_baseline(baseline);
+        if vertical {
+            ctx.save();
+            let _ = ctx.translate(x, y);
+            let _ = ctx.rotate(-std::f64::consts::FRAC_PI_2);
+            let _ = ctx.fill_text(text, 0.0, 0.0);
+            ctx.restore();
+        } else {
+            let _ = ctx.fill_text(text, x, y);
+        }
+    }
+}
+
+/// Text as SVG elements, collected to go into the document plotters writes.
+#[derive(Default)]
+struct SvgLabels {
+    out: String,
+    ink: String,
+}
+
+impl Labels for SvgLabels {
+    fn text(
+        &mut self,
+        text: &str,
+        x: f64,
+        y: f64,
+        align: &str,
+        baseline: &str,
+        size: u32,
+        bold: bool,
+        vertical: bool,
+    ) {
+        let anchor = match align {
+            "left" => "start",
+            "right" => "end",
+            _ => "middle",
+        };
+        let baseline = match baseline {
+            "top" => "hanging",
+            "bottom" => "text-after-edge",
+            _ => "middle",
+        };
+        let escaped = text
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        self.out += &format!(
+            "<text x=\"{x:.1}\" y=\"{y:.1}\" font-family=\"sans-serif\" font-size=\"{size}\"{} text-anchor=\"{anchor}\" dominant-baseline=\"{baseline}\" fill=\"{}\"{}>{escaped}</text>\n",
+            if bold { " font-weight=\"bold\"" } else { "" },
+            self.ink,
+            if vertical {
+                format!(" transform=\"rotate(-90 {x:.1} {y:.1})\"")
+            } else {
+                String::new()
+            }
+        );
+    }
+}
+
+/// Draws with `draw` on `canvas`.
+pub(crate) fn on_canvas<T>(
+    canvas: &HtmlCanvasElement,
+    draw: impl FnOnce(&DrawingArea<CanvasBackend, Shift>, &mut dyn Labels) -> DrawResult<T>,
+) -> DrawResult<T> {
+    let root = CanvasBackend::with_canvas_object(canvas.clone())
+        .ok_or("no canvas")?
+        .into_drawing_area();
+    let ctx: CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .ok_or("no 2d context")?
+        .dyn_into()
+        .map_err(|_| "not a 2d context")?;
+    let mut labels = CanvasLabels {
+        ctx,
+        ink: css(ink().1),
+    };
+    draw(&root, &mut labels)
+}
+
+/// Draws with `draw` into an SVG document `width` × `height` pixels, which it returns.
+pub(crate) fn to_svg(
+    width: u32,
+    height: u32,
+    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>, &mut dyn Labels) -> DrawResult,
+) -> DrawResult<String> {
+    let mut svg = String::new();
+    let mut labels = SvgLabels {
+        ink: css(ink().1),
+        ..SvgLabels::default()
+    };
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        draw(&root, &mut labels)?;
+        root.present()?;
+    }
+    let end = svg.rfind("</svg>").ok_or("plotters wrote no SVG")?;
+    svg.insert_str(end, &labels.out);
+    Ok(svg)
+}
+
 pub(crate) struct Axes {
     pub x: (f64, f64),
     pub y: (f64, f64),
@@ -149,16 +333,19 @@ pub(crate) struct Axes {
 }
 
 /// Draws grid, axes and labels around what `draw` puts in the plot area; returns what it returns.
-pub(crate) fn frame<T>(
-    canvas: &HtmlCanvasElement,
+pub(crate) fn frame<DB: DrawingBackend, T>(
+    root: &DrawingArea<DB, Shift>,
+    labels: &mut dyn Labels,
     axes: &Axes,
-    draw: impl FnOnce(&mut Chart) -> DrawResult<T>,
-) -> DrawResult<T> {
+    draw: impl FnOnce(&mut Chart<DB>) -> DrawResult<T>,
+) -> DrawResult<T>
+where
+    DB::ErrorType: 'static,
+{
     let (background, ink) = ink();
-    let root = CanvasBackend::with_canvas_object(canvas.clone())
-        .ok_or("no canvas")?
-        .into_drawing_area();
     root.fill(&background)?;
+    let (w, h) = root.dim_in_pixel();
+    let (w, h) = (w as f64, h as f64);
     let area = root.margin(10, 38, 58, 14);
     let (x, y) = (axes.x, axes.y);
     let mut chart = ChartBuilder::on(&area).build_cartesian_2d(x.0..x.1, y.0..y.1)?;
@@ -183,37 +370,50 @@ pub(crate) fn frame<T>(
         .map(|&t| ((axes.y_format)(t), chart.backend_coord(&(x.0, t))))
         .collect();
     root.present()?;
-
-    let ctx: CanvasRenderingContext2d = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .ok_or("no 2d context")?
-        .dyn_into()
-        .map_err(|_| "not a 2d context")?;
-    ctx.set_fill_style_str(&css(ink));
-    ctx.set_font("12px sans-serif");
-    ctx.set_text_align("center");
-    ctx.set_text_baseline("top");
     for (text, (px, py)) in x_marks {
-        let _ = ctx.fill_text(&text, px as f64, py as f64 + 4.0);
+        labels.text(
+            &text,
+            px as f64,
+            py as f64 + 4.0,
+            "center",
+            "top",
+            12,
+            false,
+            false,
+        );
     }
-    ctx.set_text_align("right");
-    ctx.set_text_baseline("middle");
     for (text, (px, py)) in y_marks {
-        let _ = ctx.fill_text(&text, px as f64 - 5.0, py as f64);
+        labels.text(
+            &text,
+            px as f64 - 5.0,
+            py as f64,
+            "right",
+            "middle",
+            12,
+            false,
+            false,
+        );
     }
-    let (w, h) = (canvas.width() as f64, canvas.height() as f64);
-    ctx.set_font("bold 12px sans-serif");
-    ctx.set_text_align("center");
-    ctx.set_text_baseline("bottom");
-    let _ = ctx.fill_text(axes.x_label, 58.0 + (w - 72.0) / 2.0, h - 2.0);
-    ctx.save();
-    let _ = ctx.translate(4.0, 10.0 + (h - 48.0) / 2.0);
-    let _ = ctx.rotate(-std::f64::consts::FRAC_PI_2);
-    ctx.set_text_baseline("top");
-    let _ = ctx.fill_text(axes.y_label, 0.0, 0.0);
-    ctx.restore();
+    labels.text(
+        axes.x_label,
+        58.0 + (w - 72.0) / 2.0,
+        h - 2.0,
+        "center",
+        "bottom",
+        12,
+        true,
+        false,
+    );
+    labels.text(
+        axes.y_label,
+        4.0,
+        10.0 + (h - 48.0) / 2.0,
+        "center",
+        "top",
+        12,
+        true,
+        true,
+    );
     Ok(result)
 }
 
@@ -258,7 +458,15 @@ struct Metric {
     y_format: fn(f64) -> String,
 }
 
-fn draw_curves(canvas: HtmlCanvasElement, runs: &[Curves], metric: &Metric) -> DrawResult {
+fn draw_curves<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    labels: &mut dyn Labels,
+    runs: &[Curves],
+    metric: &Metric,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
     let max_x = runs
         .iter()
         .filter_map(|r| r.steps.last().map(|s| s.step))
@@ -285,7 +493,7 @@ fn draw_curves(canvas: HtmlCanvasElement, runs: &[Curves], metric: &Metric) -> D
         y_label: metric.y_label,
         y_format: metric.y_format,
     };
-    frame(&canvas, &axes, |chart| {
+    frame(root, labels, &axes, |chart| {
         for (i, run) in runs.iter().enumerate() {
             let color = PALETTE[i % PALETTE.len()];
             let raw: Vec<(f64, f64)> = run
@@ -330,6 +538,69 @@ fn draw_curves(canvas: HtmlCanvasElement, runs: &[Curves], metric: &Metric) -> D
         Ok(())
     })
 }
+
+/// Draws a chart into an SVG document of the given size, from the data shown now.
+pub(crate) type SvgDrawing = Rc<dyn Fn(u32, u32) -> DrawResult<String>>;
+
+/// Buttons that save a chart as a PNG picture or an SVG drawing.
+#[component]
+pub(crate) fn SaveChart(
+    /// The chart.
+    canvas: NodeRef<Canvas>,
+    /// Its name in the file name and the buttons' accessible names.
+    name: &'static str,
+    /// The same chart as SVG.
+    svg: SvgDrawing,
+) -> impl IntoView {
+    let store = expect_context::<Store>();
+    let file = move |extension: &str| {
+        crate::download::stamped(&name.to_lowercase().replace(' ', "-"), extension)
+    };
+    let failed =
+        move |why: String| store.notify("error", format!("The chart could not be saved: {why}."));
+    let save_png = move |_| {
+        if let Some(c) = canvas.get()
+            && let Err(why) = crate::download::save_canvas_png(&file("png"), &c)
+        {
+            failed(why);
+        }
+    };
+    let save_svg = move |_| {
+        let Some(c) = canvas.get() else { return };
+        let saved = svg(c.width(), c.height())
+            .map_err(|e| e.to_string())
+            .and_then(|text| {
+                crate::download::save_bytes(&file("svg"), "image/svg+xml", text.as_bytes())
+            });
+        if let Err(why) = saved {
+            failed(why);
+        }
+    };
+    view! {
+        <div class="chart-files">
+            <button on:click=save_png aria-label=format!("Save the {name} chart as PNG")>"PNG"</button>
+            <button on:click=save_svg aria-label=format!("Save the {name} chart as SVG")>"SVG"</button>
+        </div>
+    }
+}
+
+/// The loss chart's figures.
+const LOSS: Metric = Metric {
+    train: |s| s.loss,
+    validation: |e| e.validation_loss,
+    range: None,
+    y_label: "Cross-entropy loss",
+    y_format: axis_number,
+};
+
+/// The accuracy chart's figures.
+const ACCURACY: Metric = Metric {
+    train: |s| s.accuracy,
+    validation: |e| e.validation_accuracy,
+    range: Some((0.0, 1.0)),
+    y_label: "Accuracy",
+    y_format: |y| format!("{:.0}%", y * 100.0),
+};
 
 /// Loss and accuracy of the run in progress (or the selected run), with overlaid runs.
 #[component]
@@ -387,6 +658,14 @@ pub fn LiveCharts() -> impl IntoView {
             })
             .collect()
     };
+    let curves_svg = move |metric: &'static Metric| -> SvgDrawing {
+        Rc::new(move |w, h| {
+            let runs: Vec<Curves> = collect().into_iter().map(|(_, c)| c).collect();
+            to_svg(w, h, |root, labels| {
+                draw_curves(root, labels, &runs, metric)
+            })
+        })
+    };
     let (loss_painter, accuracy_painter) = (Painter::new(), Painter::new());
     let marks_text = RwSignal::new(String::new());
     Effect::new(move |_| {
@@ -411,26 +690,16 @@ pub fn LiveCharts() -> impl IntoView {
         if let Some(canvas) = loss_canvas.get() {
             let runs = runs.clone();
             loss_painter.request(move || {
-                let metric = Metric {
-                    train: |s| s.loss,
-                    validation: |e| e.validation_loss,
-                    range: None,
-                    y_label: "Cross-entropy loss",
-                    y_format: axis_number,
-                };
-                let _ = draw_curves(canvas, &runs, &metric);
+                let _ = on_canvas(&canvas, |root, labels| {
+                    draw_curves(root, labels, &runs, &LOSS)
+                });
             });
         }
         if let Some(canvas) = accuracy_canvas.get() {
             accuracy_painter.request(move || {
-                let metric = Metric {
-                    train: |s| s.accuracy,
-                    validation: |e| e.validation_accuracy,
-                    range: Some((0.0, 1.0)),
-                    y_label: "Accuracy",
-                    y_format: |y| format!("{:.0}%", y * 100.0),
-                };
-                let _ = draw_curves(canvas, &runs, &metric);
+                let _ = on_canvas(&canvas, |root, labels| {
+                    draw_curves(root, labels, &runs, &ACCURACY)
+                });
             });
         }
     });
@@ -475,10 +744,12 @@ pub fn LiveCharts() -> impl IntoView {
                 <figure>
                     <figcaption>"Loss"</figcaption>
                     <canvas node_ref=loss_canvas width="560" height="260" role="img" aria-label="Loss against step"></canvas>
+                    <SaveChart canvas=loss_canvas name="loss" svg=curves_svg(&LOSS) />
                 </figure>
                 <figure>
                     <figcaption>"Accuracy"</figcaption>
                     <canvas node_ref=accuracy_canvas width="560" height="260" role="img" aria-label="Accuracy against step"></canvas>
+                    <SaveChart canvas=accuracy_canvas name="accuracy" svg=curves_svg(&ACCURACY) />
                 </figure>
             </div>
             <ul class="legend" aria-label="Legend">

@@ -1,6 +1,7 @@
 //! Compressing a trained run's model, and what a compressed run gained and lost.
 
 use leptos::prelude::*;
+use tradeoff_core::classroom::Control;
 use tradeoff_core::compress::{self, Compression, CompressionInfo, KEPT_MODELS};
 use tradeoff_core::metrics::Summary;
 
@@ -28,7 +29,8 @@ pub fn CompressControls(run_id: u32) -> impl IntoView {
         Ok(method)
     };
     let in_memory = move || store.models_in_memory.with(|m| m.contains(&run_id));
-    let busy = move || store.busy() || !store.restored.get() || !in_memory();
+    let (_, locked) = store.hidden_locked(Control::Compress);
+    let busy = move || store.busy() || !store.restored.get() || !in_memory() || locked.get();
     let status = move || {
         store.compressing.with(|c| {
             c.as_ref()

@@ -1,6 +1,7 @@
 //! Choosing the dataset, and what it holds: classes, counts and a few images of each.
 
 use leptos::prelude::*;
+use tradeoff_core::classroom::Control;
 use tradeoff_core::config::InputShape;
 use tradeoff_core::data::{BUILTIN_DATASETS, Preview, builtin_dataset};
 use tradeoff_core::local::LOCAL_DATASET;
@@ -73,10 +74,11 @@ pub fn DataPanel() -> impl IntoView {
             None => view! { <p class="hint">"Loading the dataset…"</p> }.into_any(),
         }
     };
+    let (hidden, locked) = store.hidden_locked(Control::Dataset);
     view! {
-        <fieldset class="panel">
+        <fieldset class="panel" disabled=move || locked.get()>
             <legend>"Data"</legend>
-            <label>
+            <label hidden=move || hidden.get()>
                 "Dataset"
                 <select
                     aria-label="Dataset"

@@ -1,6 +1,7 @@
 //! Labelled form fields bound to the run config.
 
 use leptos::prelude::*;
+use tradeoff_core::classroom::Control;
 use tradeoff_core::config::RunConfig;
 
 use crate::store::Store;
@@ -24,8 +25,11 @@ pub fn NumberField(
     /// Short help shown under the field.
     #[prop(optional)]
     hint: &'static str,
+    /// The control a link can hide or lock.
+    control: Control,
 ) -> impl IntoView {
     let store = expect_context::<Store>();
+    let (hidden, locked) = store.hidden_locked(control);
     let problem = RwSignal::new(None::<String>);
     let on_change = move |ev| {
         let text = event_target_value(&ev);
@@ -42,11 +46,13 @@ pub fn NumberField(
         }
     };
     view! {
+        <Show when=move || !hidden.get()>
         <label class="field">
             <span class="label">{label}</span>
             <input
                 type="text"
                 aria-label=label
+                disabled=move || locked.get()
                 inputmode=if integer { "numeric" } else { "decimal" }
                 data-step=step
                 prop:value=move || store.config.with(get)
@@ -60,6 +66,7 @@ pub fn NumberField(
                 <span class="hint">{hint}</span>
             </Show>
         </label>
+        </Show>
     }
 }
 
@@ -74,13 +81,18 @@ pub fn SelectField(
     get: fn(&RunConfig) -> &'static str,
     /// Stores the chosen value.
     set: fn(&mut RunConfig, &str),
+    /// The control a link can hide or lock.
+    control: Control,
 ) -> impl IntoView {
     let store = expect_context::<Store>();
+    let (hidden, locked) = store.hidden_locked(control);
     view! {
+        <Show when=move || !hidden.get()>
         <label class="field">
             <span class="label">{label}</span>
             <select
                 aria-label=label
+                disabled=move || locked.get()
                 prop:value=move || store.config.with(get)
                 on:change=move |ev| {
                     let v = event_target_value(&ev);
@@ -88,6 +100,7 @@ pub fn SelectField(
                 }
             >
                 {options
+                    .clone()
                     .into_iter()
                     .map(|(value, text)| {
                         view! {
@@ -99,6 +112,7 @@ pub fn SelectField(
                     .collect_view()}
             </select>
         </label>
+        </Show>
     }
 }
 
@@ -111,13 +125,18 @@ pub fn CheckField(
     get: fn(&RunConfig) -> bool,
     /// Stores the new state.
     set: fn(&mut RunConfig, bool),
+    /// The control a link can hide or lock.
+    control: Control,
 ) -> impl IntoView {
     let store = expect_context::<Store>();
+    let (hidden, locked) = store.hidden_locked(control);
     view! {
+        <Show when=move || !hidden.get()>
         <label class="field check">
             <input
                 type="checkbox"
                 aria-label=label
+                disabled=move || locked.get()
                 prop:checked=move || store.config.with(get)
                 on:change=move |ev| {
                     let on = event_target_checked(&ev);
@@ -126,6 +145,7 @@ pub fn CheckField(
             />
             <span class="label">{label}</span>
         </label>
+        </Show>
     }
 }
 

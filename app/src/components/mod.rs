@@ -1,6 +1,7 @@
 //! The page's components, one per file.
 
 pub mod charts;
+pub mod classroom;
 pub mod compress_panel;
 pub mod data_panel;
 pub mod fields;

@@ -1,6 +1,7 @@
 //! The layer-stack editor with live cost and inline problems.
 
 use leptos::prelude::*;
+use tradeoff_core::classroom::Control;
 use tradeoff_core::config::{Activation, Layer, PoolKind, RunConfig};
 use tradeoff_core::cost::describe_layer;
 
@@ -313,8 +314,10 @@ pub fn ModelEditor() -> impl IntoView {
         });
     };
     let cost = move || store.check();
+    let (hidden, locked) = store.hidden_locked(Control::Layers);
     view! {
-        <fieldset class="panel">
+        <Show when=move || !hidden.get()>
+        <fieldset class="panel" disabled=move || locked.get()>
             <legend>"Model"</legend>
             <p class="hint">
                 {move || store.config.with(|c| format!("Input {}×{}×{}", c.input.size, c.input.size, c.input.channels))}
@@ -377,5 +380,6 @@ pub fn ModelEditor() -> impl IntoView {
                 {move || store.config.with(|c| c.layers.iter().map(describe_layer).collect::<Vec<_>>().join(" → "))}
             </p>
         </fieldset>
+        </Show>
     }
 }

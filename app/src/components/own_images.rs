@@ -2,6 +2,7 @@
 //! (folders too), `.zip` or webcam, see thumbnails and counts, remove, or clear everything.
 
 use leptos::prelude::*;
+use tradeoff_core::classroom::Control;
 use tradeoff_core::local::{Fit, LocalSummary, THUMB_SIZE};
 use tradeoff_core::protocol::ToWorker;
 use web_sys::{DragEvent, HtmlInputElement};
@@ -49,6 +50,7 @@ fn picked(store: Store, class: Option<u32>, event: web_sys::Event) {
 #[component]
 pub fn OwnImages() -> impl IntoView {
     let store = expect_context::<Store>();
+    let (input_hidden, input_locked) = store.hidden_locked(Control::Input);
     let new_name = RwSignal::new(String::new());
     let add_class = move || {
         let name = new_name.get_untracked();
@@ -125,7 +127,8 @@ pub fn OwnImages() -> impl IntoView {
             <p class="hint">
                 "Your images stay in this browser: nothing is uploaded. They are kept for your next visit until you clear them."
             </p>
-            <div class="grid">
+            <fieldset class="grid bare" disabled=move || input_locked.get() hidden=move || input_hidden.get()>
+                <legend class="sr-only">"Image size and colour"</legend>
                 <label>
                     "Image size"
                     <select aria-label="Image size" on:change=set_size prop:value=move || input().size.to_string()>
@@ -150,7 +153,7 @@ pub fn OwnImages() -> impl IntoView {
                         <option value="pad">"Pad to square"</option>
                     </select>
                 </label>
-            </div>
+            </fieldset>
             <form
                 class="add-class"
                 on:submit=move |e| {

@@ -1,15 +1,18 @@
 //! Parallel coordinates: one vertical axis per setting that differs between runs and per
 //! result, one line per run; dragging along an axis keeps only the runs in that range.
 
+use std::rc::Rc;
+
 use leptos::html::Canvas;
 use leptos::prelude::*;
+use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
 use tradeoff_core::compare::{Dimension, axis_position, varying_dimensions};
 use tradeoff_core::record::RunRecord;
-use web_sys::HtmlCanvasElement;
 
-use crate::components::charts::{DrawResult, PALETTE, Painter, ink};
+use crate::components::charts::{
+    DrawResult, PALETTE, Painter, SaveChart, SvgDrawing, ink, on_canvas, to_svg,
+};
 use crate::store::Store;
 
 const WIDTH: i32 = 720;
@@ -96,16 +99,16 @@ fn kept(layout: &Layout, line: &[Option<f64>], brushes: &[Brush]) -> bool {
     })
 }
 
-fn draw(
-    canvas: HtmlCanvasElement,
+fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     layout: &Layout,
     brushes: &[Brush],
     selected: Option<u32>,
-) -> DrawResult {
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
     let (background, ink) = ink();
-    let root = CanvasBackend::with_canvas_object(canvas)
-        .ok_or("no canvas")?
-        .into_drawing_area();
     root.fill(&background)?;
     let n = layout.dimensions.len();
     let font = |size: i32| ("sans-serif", size).into_font().color(&ink);
@@ -183,9 +186,15 @@ pub fn ParallelCoordinates() -> impl IntoView {
             return;
         };
         painter.request(move || {
-            let _ = draw(canvas, &l, &b, selected);
+            let _ = on_canvas(&canvas, |root, _| draw(root, &l, &b, selected));
         });
     });
+    // Kept aside: the view below is rebuilt whenever it shows again.
+    let svg = StoredValue::new_local(Rc::new(move |w, h| {
+        let (l, b) = (layout.get_untracked(), brushes.get_untracked());
+        let selected = store.selected.get_untracked();
+        to_svg(w, h, |root, _| draw(root, &l, &b, selected))
+    }) as SvgDrawing);
     // Canvas pixel coordinates of a mouse event.
     let at = move |ev: &web_sys::MouseEvent| -> Option<(f64, f64)> {
         let canvas = canvas_ref.get()?;
@@ -307,6 +316,7 @@ pub fn ParallelCoordinates() -> impl IntoView {
                     on:mouseup=on_up
                     on:mouseleave=move |_| dragging.set_value(None)
                 ></canvas>
+                <SaveChart canvas=canvas_ref name="parallel coordinates" svg=svg.get_value() />
                 <p class="chart-text" data-testid="parallel-kept" aria-live="polite">{kept_text}</p>
             </section>
         </Show>

@@ -2,9 +2,11 @@
 //! the test images it got wrong.
 
 use leptos::prelude::*;
+use tradeoff_core::classroom::Control;
 use tradeoff_core::config::InputShape;
 use tradeoff_core::metrics;
 
+use crate::components::charts::{PALETTE, tinted_cell};
 use crate::components::compress_panel::{CompressControls, compression_facts};
 use crate::components::thumbnail::Thumbnail;
 use crate::format;
@@ -28,37 +30,58 @@ pub fn RunDetails() -> impl IntoView {
                         let r = run.record;
                         let names: Vec<String> = r.summary.as_ref().map(|s| s.class_names.clone()).unwrap_or_default();
                         let names_for_grid = names.clone();
-                        let facts = r.summary.as_ref().map(|s| {
-                            vec![
-                                format!("Test accuracy {}", format::percent(s.test_accuracy)),
-                                format!("Validation accuracy {}", r.final_validation_accuracy().map(format::percent).unwrap_or("—".into())),
-                                format!("Training time {}", format::seconds(s.train_seconds)),
-                                format!("{:.0} images/s", s.images_per_second),
-                                format!("Latency {} per image at batch 1, {} at batch 64", format::millis(s.latency_ms_batch1), format::millis(s.latency_ms_batch64)),
-                                format!("{} parameters, {} FLOPs per image, {}", format::count(s.params), format::compact(s.flops as f64), format::bytes(s.model_bytes)),
-                            ]
-                        });
+                        let facts = r.summary.is_some().then(|| r.facts());
                         let compressed = r.compression.clone().zip(r.summary.clone()).map(|(info, s)| {
                             let parent = store.runs.with_untracked(|runs| {
                                 runs.iter().find(|p| Some(p.key) == info.parent_key).map(|p| p.id)
                             });
                             compression_facts(&info, &s, parent)
                         });
-                        let can_compress = r.summary.is_some() && r.compression.is_none();
+                        let compress_hidden = store.classroom.with_untracked(|room| room.is_hidden(Control::Compress));
+                        let can_compress = r.summary.is_some() && r.compression.is_none() && !r.shared && !compress_hidden;
+                        let shared = r.shared;
+                        let config = r.config.clone();
+                        let rerun = move |_| {
+                            store.config.set(config.clone());
+                            store.train();
+                        };
+                        let copied = RwSignal::new(false);
+                        let id = run.id;
+                        let copy_result = move |_| {
+                            if let Some(link) = store.result_link(id) {
+                                let _ = window().navigator().clipboard().write_text(&link);
+                                copied.set(true);
+                            }
+                        };
                         view! {
                             <section class="panel details" aria-label="Run details">
                                 <h2>{format!("Run {} in detail", run.id)}</h2>
                                 <p class=format!("status {}", if r.summary.is_some() { "ok" } else { "ended" })>
                                     {format!("This run {}.", r.status.describe())}
                                 </p>
+                                {shared.then(|| view! {
+                                    <div class="shared-banner" role="note">
+                                        <strong>"Shared result — re-run to verify."</strong>
+                                        " These figures came with a link and were measured on the sender's device; the test images and confusion matrix are not in links."
+                                        <button class="primary" disabled=move || store.busy() on:click=rerun.clone()>"Re-run it here"</button>
+                                    </div>
+                                })}
                                 <p class="hint">{format!("Backend: {} · link: #{}", r.backend, tradeoff_core::url::to_hash(&r.config))}</p>
+                                <div class="buttons">
+                                    <button on:click=copy_result>"Copy link with result"</button>
+                                    <Show when=move || copied.get()>
+                                        <span class="hint" role="status">
+                                            "Link copied: it opens with these charts and figures, marked as a shared result."
+                                        </span>
+                                    </Show>
+                                </div>
                                 {facts.map(|facts| view! { <ul class="facts">{facts.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}</ul> })}
                                 {compressed.map(|facts| view! {
                                     <h3>"Compression"</h3>
                                     <ul class="facts compression">{facts.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}</ul>
                                 })}
                                 {can_compress.then(|| view! { <CompressControls run_id=run.id /> })}
-                                {r.summary.map(|s| {
+                                {r.summary.filter(|s| s.confusion.classes > 0).map(|s| {
                                     let classes = s.confusion.classes;
                                     let per_class = s.confusion.per_class_accuracy();
                                     let max = s.confusion.counts.iter().copied().max().unwrap_or(1).max(1) as f64;
@@ -85,8 +108,8 @@ pub fn RunDetails() -> impl IntoView {
                                                                         .map(|p| {
                                                                             let n = s.confusion.get(t, p);
                                                                             let strength = (n as f64 / max).sqrt();
-                                                                            let hue = if t == p { "37, 99, 235" } else { "234, 88, 12" };
-                                                                            let style = format!("background: rgba({hue}, {:.2})", if n == 0 { 0.0 } else { 0.08 + 0.8 * strength });
+                                                                            let hue = if t == p { PALETTE[0] } else { PALETTE[1] };
+                                                                            let style = (n > 0).then(|| tinted_cell(hue, 0.08 + 0.8 * strength));
                                                                             view! { <td style=style>{n}</td> }
                                                                         })
                                                                         .collect_view()}

@@ -1,9 +1,111 @@
 //! Every run in a table: what changed, what it scored, what it cost.
 
 use leptos::prelude::*;
+use tradeoff_core::export;
+use wasm_bindgen::JsCast;
+use web_sys::HtmlInputElement;
 
-use crate::format;
 use crate::store::Store;
+use crate::{download, format};
+
+/// Export and import of every run, and the table as CSV.
+#[component]
+fn RunsFiles() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let message = RwSignal::new(None::<(bool, String)>);
+    let none = move || store.runs.with(Vec::is_empty);
+    let save = move |name: String, mime: &str, text: String| {
+        if let Err(why) = download::save_bytes(&name, mime, text.as_bytes()) {
+            message.set(Some((false, format!("The file could not be made: {why}."))));
+        }
+    };
+    let export_json = move |_| {
+        let records: Vec<_> = store
+            .runs
+            .with_untracked(|runs| runs.iter().map(|r| r.record.clone()).collect());
+        save(
+            download::stamped("runs", "json"),
+            "application/json",
+            export::runs_to_json(&records),
+        );
+    };
+    let export_csv = move |_| {
+        let csv = store.runs.with_untracked(|runs| {
+            let rows: Vec<_> = runs.iter().map(|r| (r.id, &r.record)).collect();
+            export::runs_to_csv(&rows)
+        });
+        save(download::stamped("runs", "csv"), "text/csv", csv);
+    };
+    let import = move |ev: leptos::ev::Event| {
+        let input: HtmlInputElement = event_target(&ev);
+        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
+        input.set_value("");
+        let name = file.name();
+        if file.size() > export::MAX_FILE_BYTES as f64 {
+            message.set(Some((
+                false,
+                format!(
+                    "{name}: the file is over {} MB, too large for a runs file.",
+                    export::MAX_FILE_BYTES >> 20
+                ),
+            )));
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let text = wasm_bindgen_futures::JsFuture::from(file.text())
+                .await
+                .ok()
+                .and_then(|t| t.as_string());
+            let result = match text {
+                None => Err("the browser could not read it".to_string()),
+                Some(text) => export::runs_from_json(&text),
+            };
+            message.set(Some(match result {
+                Ok(records) => {
+                    let total = records.len();
+                    let added = store.import_runs(records);
+                    (
+                        true,
+                        format!(
+                            "{name}: {added} of {total} runs added ({} were already here).",
+                            total - added
+                        ),
+                    )
+                }
+                Err(why) => (
+                    false,
+                    format!("{name} was not imported: {why}. Your runs are unchanged."),
+                ),
+            }));
+        });
+    };
+    let picker = NodeRef::<leptos::html::Input>::new();
+    view! {
+        <div class="buttons runs-files">
+            <button disabled=none on:click=export_json>"Export runs (JSON)"</button>
+            <button on:click=move |_| {
+                if let Some(input) = picker.get() {
+                    input.unchecked_ref::<HtmlInputElement>().click();
+                }
+            }>"Import runs…"</button>
+            <input
+                node_ref=picker
+                type="file"
+                accept=".json,application/json"
+                class="sr-only"
+                tabindex="-1"
+                aria-label="Runs file to import"
+                on:change=import
+            />
+            <button disabled=none on:click=export_csv>"Download table (CSV)"</button>
+        </div>
+        {move || message.get().map(|(ok, text)| view! {
+            <p class=if ok { "hint" } else { "field-error" } role="status">{text}</p>
+        })}
+    }
+}
 
 /// The runs table.
 #[component]
@@ -12,6 +114,7 @@ pub fn RunsTable() -> impl IntoView {
     view! {
         <section class="panel" aria-label="Runs">
             <h2>"Runs"</h2>
+            <RunsFiles />
             <Show
                 when=move || store.runs.with(|r| !r.is_empty())
                 fallback=|| view! { <p class="hint">"Your runs will be listed here."</p> }
@@ -56,7 +159,10 @@ pub fn RunsTable() -> impl IntoView {
                                         <tr class:selected=move || store.selected.get() == Some(id)>
                                             <th scope="row">{id}</th>
                                             <td class="changed">{changed}</td>
-                                            <td>{r.status.describe()}</td>
+                                            <td>
+                                                {r.status.describe()}
+                                                {r.shared.then(|| view! { " " <span class="badge shared" title="Measured on the sender's device: re-run to verify">"shared result"</span> })}
+                                            </td>
                                             <td>{val}</td>
                                             <td>{s.as_ref().map(|s| format::percent(s.test_accuracy)).unwrap_or("—".into())}</td>
                                             <td>{format::seconds(time)}</td>

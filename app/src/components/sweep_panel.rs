@@ -2,6 +2,7 @@
 //! search, and the sweep's progress.
 
 use leptos::prelude::*;
+use tradeoff_core::classroom::Control;
 use tradeoff_core::sweep::{AXIS_CHOICES, Axis, MAX_AXES, MAX_SWEEP_RUNS, Search, SweepConfig};
 
 use crate::components::fields::TextField;
@@ -120,8 +121,9 @@ pub fn SweepPanel() -> impl IntoView {
                 .map_or(0.0, |s| s.current as f64 / s.runs.len() as f64)
         })
     };
+    let (hidden, locked) = store.hidden_locked(Control::Sweep);
     view! {
-        <fieldset class="panel sweep">
+        <fieldset class="panel sweep" disabled=move || locked.get() hidden=move || hidden.get()>
             <legend>"Sweep"</legend>
             <p class="hint">
                 "Train several variations of the settings above, one after another, and compare them on the trade-off chart."

@@ -1,16 +1,20 @@
 //! The trade-off chart: test accuracy against a chosen cost, one point per run, the Pareto
 //! front, compressed runs linked to their parents, and the best run within a budget.
 
+use std::rc::Rc;
+
 use leptos::html::Canvas;
 use leptos::prelude::*;
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use tradeoff_core::compare::{CostAxis, pareto_front};
 use tradeoff_core::record::RunRecord;
 use tradeoff_core::sweep::best_under_budget;
-use wasm_bindgen::JsCast;
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
-use crate::components::charts::{Axes, DrawResult, PALETTE, Painter, axis_number, css, frame, ink};
+use crate::components::charts::{
+    Axes, DrawResult, Labels, PALETTE, Painter, SaveChart, SvgDrawing, axis_number, css, frame,
+    on_canvas, to_svg,
+};
 use crate::format;
 use crate::store::Store;
 
@@ -28,12 +32,16 @@ struct Marks<'a> {
 }
 
 /// Draws the trade-off scatter; returns where each run's point landed (for hover and click).
-fn draw_tradeoff(
-    canvas: HtmlCanvasElement,
+fn draw_tradeoff<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    labels: &mut dyn Labels,
     points: &[(u32, f64, f64)],
     axis: CostAxis,
     marks: &Marks,
-) -> DrawResult<Vec<(u32, (i32, i32))>> {
+) -> DrawResult<Vec<(u32, (i32, i32))>>
+where
+    DB::ErrorType: 'static,
+{
     let front = marks.front;
     let (lo, hi) = points
         .iter()
@@ -53,8 +61,7 @@ fn draw_tradeoff(
         y_label: "Test accuracy",
         y_format: |y| format!("{:.0}%", y * 100.0),
     };
-    let (_, ink) = ink();
-    let positions = frame(&canvas, &axes, |chart| {
+    let positions = frame(root, labels, &axes, |chart| {
         let line: Vec<(f64, f64)> = front
             .iter()
             .filter_map(|id| points.iter().find(|p| p.0 == *id).map(|p| (p.1, p.2)))
@@ -100,19 +107,17 @@ fn draw_tradeoff(
         }
         Ok(positions)
     })?;
-    if let Some(ctx) = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
-    {
-        ctx.set_fill_style_str(&css(ink));
-        ctx.set_font("11px sans-serif");
-        ctx.set_text_align("left");
-        ctx.set_text_baseline("bottom");
-        for &(id, (px, py)) in &positions {
-            let _ = ctx.fill_text(&id.to_string(), px as f64 + 7.0, py as f64 - 4.0);
-        }
+    for &(id, (px, py)) in &positions {
+        labels.text(
+            &id.to_string(),
+            px as f64 + 7.0,
+            py as f64 - 4.0,
+            "left",
+            "bottom",
+            11,
+            false,
+            false,
+        );
     }
     Ok(positions)
 }
@@ -206,6 +211,24 @@ pub fn TradeoffChart() -> impl IntoView {
             )
         }))
     });
+    let svg: SvgDrawing = Rc::new(move |w, h| {
+        let (pts, on_front, links) = (
+            points.get_untracked(),
+            front.get_untracked(),
+            links.get_untracked(),
+        );
+        let marks = Marks {
+            front: &on_front,
+            links: &links,
+            winner: answer.get_untracked().and_then(|a| a.0),
+            budget: budget.get_untracked().ok().flatten(),
+            selected: store.selected.get_untracked(),
+        };
+        let axis = store.axis.get_untracked();
+        to_svg(w, h, |root, labels| {
+            draw_tradeoff(root, labels, &pts, axis, &marks).map(|_| ())
+        })
+    });
     let painter = Painter::new();
     Effect::new(move |_| {
         let (pts, on_front, links) = (points.get(), front.get(), links.get());
@@ -223,7 +246,9 @@ pub fn TradeoffChart() -> impl IntoView {
                 budget: limit,
                 selected,
             };
-            if let Ok(p) = draw_tradeoff(canvas, &pts, axis, &marks) {
+            if let Ok(p) = on_canvas(&canvas, |root, labels| {
+                draw_tradeoff(root, labels, &pts, axis, &marks)
+            }) {
                 positions.set_value(p);
             }
         });
@@ -374,6 +399,7 @@ pub fn TradeoffChart() -> impl IntoView {
                     }
                 }
             ></canvas>
+            <SaveChart canvas=canvas_ref name="trade-off" svg=svg />
             <ul class="legend" aria-label="Legend">
                 <li><span class="swatch" style=format!("color: {}", css(PALETTE[1]))>"■"</span>" on the Pareto front (no other run is both more accurate and cheaper)"</li>
                 <li><span class="swatch" style=format!("color: {}", css(PALETTE[0]))>"■"</span>" other runs · hover a point for its settings, click it for details"</li>

@@ -1,6 +1,7 @@
 //! Hyperparameters, the Train / Pause / Stop buttons, progress and the share link.
 
 use leptos::prelude::*;
+use tradeoff_core::classroom::Control;
 use tradeoff_core::config::{BackendPreference, OptimizerKind, Schedule};
 use tradeoff_core::local::LOCAL_DATASET;
 
@@ -35,18 +36,18 @@ pub fn TrainingForm() -> impl IntoView {
             <legend>"Training"</legend>
             <div class="grid">
                 <NumberField
-                    label="Batch size"
+                    label="Batch size" control=Control::BatchSize
                     integer=true
                     get=|c| c.batch_size.to_string()
                     set=|c, x| c.batch_size = x as usize
                 />
                 <NumberField
-                    label="Learning rate"
+                    label="Learning rate" control=Control::LearningRate
                     get=|c| c.optimizer.learning_rate.to_string()
                     set=|c, x| c.optimizer.learning_rate = x
                 />
                 <SelectField
-                    label="Optimizer"
+                    label="Optimizer" control=Control::Optimizer
                     options=vec![("sgd", "SGD"), ("momentum", "SGD + momentum"), ("adam", "Adam"), ("adamw", "AdamW")]
                     get=|c| c.optimizer.kind.name()
                     set=|c, v| {
@@ -55,9 +56,9 @@ pub fn TrainingForm() -> impl IntoView {
                         }
                     }
                 />
-                <NumberField label="Epochs" integer=true get=|c| c.epochs.to_string() set=|c, x| c.epochs = x as usize />
+                <NumberField label="Epochs" control=Control::Epochs integer=true get=|c| c.epochs.to_string() set=|c, x| c.epochs = x as usize />
                 <SelectField
-                    label="Schedule"
+                    label="Schedule" control=Control::Schedule
                     options=vec![("const", "Constant"), ("step", "Halve every epoch"), ("cos", "Cosine decay")]
                     get=|c| match c.optimizer.schedule {
                         Schedule::Constant => "const",
@@ -73,40 +74,40 @@ pub fn TrainingForm() -> impl IntoView {
                     }
                 />
                 <NumberField
-                    label="Warm-up steps"
+                    label="Warm-up steps" control=Control::Warmup
                     integer=true
                     get=|c| c.optimizer.warmup_steps.to_string()
                     set=|c, x| c.optimizer.warmup_steps = x as usize
                 />
                 <NumberField
-                    label="Weight decay (L2)"
+                    label="Weight decay (L2)" control=Control::WeightDecay
                     get=|c| c.optimizer.weight_decay.to_string()
                     set=|c, x| c.optimizer.weight_decay = x
                 />
                 <NumberField
-                    label="Validation share"
+                    label="Validation share" control=Control::Validation
                     get=|c| c.validation_fraction.to_string()
                     set=|c, x| c.validation_fraction = x
                     hint="0.05 to 0.5 of the training images"
                 />
-                <CheckField label="Flip images" get=|c| c.augmentation.flip set=|c, on| c.augmentation.flip = on />
+                <CheckField label="Flip images" control=Control::Augmentation get=|c| c.augmentation.flip set=|c, on| c.augmentation.flip = on />
                 <NumberField
-                    label="Shift (pixels)"
+                    label="Shift (pixels)" control=Control::Augmentation
                     integer=true
                     get=|c| c.augmentation.shift.to_string()
                     set=|c, x| c.augmentation.shift = x as usize
                 />
-                <NumberField label="Noise" get=|c| c.augmentation.noise.to_string() set=|c, x| c.augmentation.noise = x />
+                <NumberField label="Noise" control=Control::Augmentation get=|c| c.augmentation.noise.to_string() set=|c, x| c.augmentation.noise = x />
                 <NumberField
-                    label="Early stopping patience"
+                    label="Early stopping patience" control=Control::Patience
                     integer=true
                     get=|c| c.patience.to_string()
                     set=|c, x| c.patience = x as usize
                     hint="epochs; 0 is off"
                 />
-                <NumberField label="Seed" integer=true get=|c| c.seed.to_string() set=|c, x| c.seed = x as u64 />
+                <NumberField label="Seed" control=Control::Seed integer=true get=|c| c.seed.to_string() set=|c, x| c.seed = x as u64 />
                 <SelectField
-                    label="Backend"
+                    label="Backend" control=Control::Backend
                     options=vec![("auto", "Auto"), ("webgpu", "WebGPU"), ("cpu", "CPU")]
                     get=|c| c.backend.name()
                     set=|c, v| {

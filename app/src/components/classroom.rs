@@ -1,0 +1,147 @@
+//! Lessons and teacher mode: pick a lesson, read its question, hide or lock controls.
+
+use leptos::prelude::*;
+use tradeoff_core::classroom::{Classroom, Control, LESSONS};
+
+use crate::store::Store;
+
+/// What each control is called on the page.
+fn control_label(control: Control) -> &'static str {
+    match control {
+        Control::Dataset => "Dataset",
+        Control::Input => "Image size and colour",
+        Control::Layers => "Model (layers)",
+        Control::Optimizer => "Optimizer",
+        Control::LearningRate => "Learning rate",
+        Control::Schedule => "Schedule",
+        Control::Warmup => "Warm-up steps",
+        Control::WeightDecay => "Weight decay",
+        Control::BatchSize => "Batch size",
+        Control::Epochs => "Epochs",
+        Control::Validation => "Validation share",
+        Control::Augmentation => "Flip, shift and noise",
+        Control::Patience => "Early stopping",
+        Control::Seed => "Seed",
+        Control::Backend => "Backend",
+        Control::Sweep => "Sweep",
+        Control::Compress => "Compression",
+    }
+}
+
+/// The lesson chooser in the page's header.
+#[component]
+pub fn LessonPicker() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let current = move || {
+        store
+            .classroom
+            .with(|r| r.lesson.clone().unwrap_or_default())
+    };
+    view! {
+        <label class="lesson-picker">
+            <span class="label">"Lesson"</span>
+            <select
+                aria-label="Choose a lesson"
+                prop:value=current
+                on:change=move |ev| {
+                    let id = event_target_value(&ev);
+                    if id.is_empty() {
+                        store.classroom.set(Classroom::default());
+                    } else {
+                        store.open_link(&format!("lesson={id}"));
+                    }
+                }
+            >
+                <option value="">"Free play (no lesson)"</option>
+                {LESSONS
+                    .iter()
+                    .map(|l| view! { <option value=l.id selected=move || current() == l.id>{l.title}</option> })
+                    .collect_view()}
+            </select>
+        </label>
+    }
+}
+
+/// The open lesson: what to do, and the question to answer by experiment.
+#[component]
+pub fn LessonCard() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let lesson = move || store.classroom.with(|r| r.lesson());
+    view! {
+        {move || lesson().map(|l| view! {
+            <section class="panel lesson" aria-label="Lesson">
+                <h2>{format!("Lesson: {}", l.title)}</h2>
+                <p>{l.text}</p>
+                <p class="question"><strong>"Question: "</strong>{l.question}</p>
+                <button on:click=move |_| store.classroom.set(Classroom::default())>
+                    "Leave the lesson (show every control)"
+                </button>
+            </section>
+        })}
+    }
+}
+
+/// Teacher mode: choose which controls the shared link hides or locks.
+#[component]
+pub fn TeacherPanel() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let toggle = move |control: Control, hide: bool, on: bool| {
+        store.classroom.update(|room| {
+            let list = if hide {
+                &mut room.hidden
+            } else {
+                &mut room.locked
+            };
+            list.retain(|&c| c != control);
+            if on {
+                list.push(control);
+                list.sort();
+            }
+        });
+    };
+    let rows = Control::ALL
+        .into_iter()
+        .map(|control| {
+            let label = control_label(control);
+            view! {
+                <tr>
+                    <th scope="row">{label}</th>
+                    <td>
+                        <input
+                            type="checkbox"
+                            aria-label=format!("Hide {label}")
+                            prop:checked=move || store.classroom.with(|r| r.hidden.contains(&control))
+                            on:change=move |ev| toggle(control, true, event_target_checked(&ev))
+                        />
+                    </td>
+                    <td>
+                        <input
+                            type="checkbox"
+                            aria-label=format!("Lock {label}")
+                            prop:checked=move || store.classroom.with(|r| r.locked.contains(&control))
+                            on:change=move |ev| toggle(control, false, event_target_checked(&ev))
+                        />
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <details class="panel teacher">
+            <summary>"Teacher mode: hide or lock controls"</summary>
+            <p class="hint">
+                "What you tick here goes into the address bar and into Copy link: whoever opens the link sees only the controls you left, and cannot change the locked ones."
+            </p>
+            <table class="teacher-controls">
+                <thead>
+                    <tr>
+                        <th scope="col">"Control"</th>
+                        <th scope="col">"Hide"</th>
+                        <th scope="col">"Lock"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </details>
+    }
+}
