@@ -46,7 +46,9 @@ export async function startServer(mounts = {}) {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${server.address().port}/`;
-  return { url, requests, close: () => new Promise((r) => server.close(r)) };
+  // Closing also drops kept-alive connections, so a closed server is really gone (offline test).
+  const close = () => new Promise((r) => { server.close(r); server.closeAllConnections(); });
+  return { url, requests, close };
 }
 
 /** Debian's Chromium, headless, with no background networking. */

@@ -55,7 +55,7 @@ test('HTML in a link is shown as text and never runs', async () => {
   assert.equal(await page.evaluate(() => window.__xss), undefined);
 });
 
-test('a whole session (load, switch data, train, copy link) requests nothing from another origin', async () => {
+test('a whole session (load, switch data, train, share, export) requests nothing from another origin', async () => {
   const context = await env.browser.newContext({ viewport: { width: 1366, height: 900 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.server.url });
   const urls = [];
@@ -67,13 +67,20 @@ test('a whole session (load, switch data, train, copy link) requests nothing fro
     await page.getByRole('list', { name: 'Classes' }).getByRole('listitem', { name: /Ankle boot/ }).waitFor();
     await page.getByRole('button', { name: 'Train', exact: true }).click();
     await waitForRuns(page, 1);
-    await page.getByRole('button', { name: 'Copy link' }).click();
+    await page.getByRole('button', { name: 'Copy link', exact: true }).click();
     assert.match(await page.evaluate(() => navigator.clipboard.readText()), /ds=fashion-mnist/);
+    await page.getByRole('button', { name: 'Copy link with result' }).click();
+    assert.match(await page.evaluate(() => navigator.clipboard.readText()), /&r=/);
+    // Export: every file is made in the page (blob: and data: URLs), none fetched.
+    for (const name of ['Export runs (JSON)', 'Download table (CSV)', 'Save the loss chart as PNG', 'Save the trade-off chart as SVG']) {
+      const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name }).click()]);
+      assert.ok((await file.path()) !== null, name);
+    }
   } finally {
     await context.close();
   }
   const origin = new URL(env.server.url).origin;
-  const elsewhere = urls.filter((u) => !u.startsWith(origin) && !u.startsWith('data:'));
+  const elsewhere = urls.filter((u) => !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:'));
   assert.ok(urls.some((u) => u.endsWith('/datasets/fashion-mnist.tds')), 'the worker\'s requests are seen too');
   assert.deepEqual(elsewhere, []);
 });
