@@ -10,16 +10,19 @@ use tradeoff_core::format;
 use tradeoff_core::local::LOCAL_DATASET;
 use tradeoff_core::train::{Event, Trainer};
 use tradeoff_core::url;
+use tradeoff_core::weights;
 
 const USAGE: &str = "\
 Trains a Tradeoff share link's settings on this computer and prints the page's summary.
 
 Usage:
-  tradeoff train --url '<link>' [--data <folder>]
+  tradeoff train --url '<link>' [--data <folder>] [--save <file.safetensors>]
 
   --url    a link copied from the page (or just the part after '#')
   --data   the folder holding the built-in datasets (*.tds); by default static/datasets
            of this repository, found from the current folder or the program's location
+  --save   write the trained model there, as the page's 'Download model' does: its
+           weights in the safetensors format, with the run's settings in its metadata
 ";
 
 /// What the command line asked for.
@@ -27,6 +30,7 @@ Usage:
 struct Args {
     link: String,
     data: Option<PathBuf>,
+    save: Option<PathBuf>,
 }
 
 fn parse_args(args: &[String]) -> Result<Args, String> {
@@ -40,12 +44,13 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             ));
         }
     }
-    let (mut link, mut data) = (None, None);
+    let (mut link, mut data, mut save) = (None, None, None);
     while let Some(flag) = it.next() {
         let mut value = || it.next().cloned().ok_or(format!("{flag} needs a value"));
         match flag.as_str() {
             "--url" => link = Some(value()?),
             "--data" => data = Some(PathBuf::from(value()?)),
+            "--save" => save = Some(PathBuf::from(value()?)),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown option '{other}'")),
         }
@@ -53,6 +58,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     Ok(Args {
         link: link.ok_or("--url '<link>' is required")?,
         data,
+        save,
     })
 }
 
@@ -135,6 +141,16 @@ fn run(args: Args) -> Result<(), String> {
     if record.summary.is_none() {
         return Err("the run ended without results".into());
     }
+    if let Some(path) = args.save {
+        let trained = trainer.into_trained().ok_or("the run kept no model")?;
+        let file = pollster::block_on(weights::safetensors(&trained))?;
+        std::fs::write(&path, &file).map_err(|e| format!("{}: {e}", path.display()))?;
+        println!(
+            "Model saved to {} ({})",
+            path.display(),
+            format::bytes(file.len() as u64)
+        );
+    }
     Ok(())
 }
 
@@ -167,6 +183,7 @@ mod tests {
             parse_args(&args(&["train", "--url", "http://x/#v=1", "--data", "d"])).unwrap();
         assert_eq!(parsed.link, "http://x/#v=1");
         assert_eq!(parsed.data, Some(PathBuf::from("d")));
+        assert_eq!(parsed.save, None);
         assert_eq!(hash_of(&parsed.link), "v=1");
         assert_eq!(hash_of("v=1&bs=2"), "v=1&bs=2");
         assert!(parse_args(&args(&["train"])).unwrap_err().contains("--url"));

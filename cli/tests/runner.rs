@@ -18,7 +18,11 @@ fn tradeoff(args: &[&str]) -> (bool, String, String) {
 #[test]
 fn trains_a_share_links_config_and_prints_the_pages_summary() {
     let link = "http://127.0.0.1:8080/#v=1&ds=mnist&in=28x1&layers=d32&opt=adam&lr=3e-3&bs=64&ep=2&seed=7&be=webgpu";
-    let (ok, out, err) = tradeoff(&["train", "--url", link]);
+    let model = std::env::temp_dir().join(format!(
+        "tradeoff-runner-{}.safetensors",
+        std::process::id()
+    ));
+    let (ok, out, err) = tradeoff(&["train", "--url", link, "--save", model.to_str().unwrap()]);
     assert!(ok, "{out}\n{err}");
     assert!(
         out.contains(
@@ -38,6 +42,13 @@ fn trains_a_share_links_config_and_prints_the_pages_summary() {
     for fact in ["Training time", "images/s", "Latency", "parameters"] {
         assert!(out.contains(fact), "{fact} missing:\n{out}");
     }
+    // The model file: 25,450 float weights after its header, the link in its metadata.
+    let file = std::fs::read(&model).expect("the model was saved");
+    std::fs::remove_file(&model).ok();
+    let header = u64::from_le_bytes(file[..8].try_into().unwrap()) as usize;
+    assert_eq!(file.len() - 8 - header, 25_450 * 4);
+    let text = String::from_utf8_lossy(&file[8..8 + header]);
+    assert!(text.contains("layers=d32"), "{text}");
 }
 
 #[test]

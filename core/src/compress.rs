@@ -144,7 +144,7 @@ pub async fn compress(trained: &TrainedModel, method: Compression) -> Result<Run
 }
 
 /// Copies `model`'s weights to `device`, reading them back asynchronously.
-async fn copy_to(model: &Classifier, device: &Device) -> Result<Classifier, String> {
+pub(crate) async fn copy_to(model: &Classifier, device: &Device) -> Result<Classifier, String> {
     let mut gather = Gather::default();
     model.visit(&mut gather);
     let mut data = Vec::with_capacity(gather.0.len());

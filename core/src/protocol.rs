@@ -38,6 +38,12 @@ pub enum ToWorker {
         /// How.
         method: Compression,
     },
+    /// Send the trained model of run `run_id` as a safetensors file
+    /// ([`FromWorker::ModelFile`]).
+    SaveModel {
+        /// The run.
+        run_id: u32,
+    },
     /// Load a built-in dataset (if not loaded yet) and describe it.
     Preview {
         /// Built-in dataset id.
@@ -171,6 +177,17 @@ pub enum FromWorker {
     Memory {
         /// Bytes.
         wasm_bytes: u64,
+    },
+    /// A run's model as a safetensors file (see [`crate::weights`]): the bytes travel beside
+    /// this message, as `[JSON, Uint8Array]`, not in its JSON.
+    ModelFile {
+        /// The run.
+        run_id: u32,
+        /// Why there is no file, when there is none.
+        error: Option<String>,
+        /// The file.
+        #[serde(skip)]
+        bytes: Vec<u8>,
     },
     /// The worker hit a bug and is about to stop; the page starts a new one.
     Crashed {

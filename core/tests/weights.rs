@@ -1,0 +1,81 @@
+//! A trained model saved as a safetensors file: every weight, in order, with the run's
+//! settings in its metadata.
+
+mod common;
+
+use tradeoff_core::config::RunConfig;
+use tradeoff_core::url::from_hash;
+use tradeoff_core::weights::{FORMAT, safetensors};
+
+/// A tensor read back: its name, shape and values.
+type Saved = (String, Vec<usize>, Vec<f32>);
+
+/// Reads a safetensors file: the header and each tensor.
+fn read(file: &[u8]) -> (serde_json::Value, Vec<Saved>) {
+    let n = u64::from_le_bytes(file[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&file[8..8 + n]).unwrap();
+    let data = &file[8 + n..];
+    let mut tensors = Vec::new();
+    for (name, info) in header.as_object().unwrap() {
+        if name == "__metadata__" {
+            continue;
+        }
+        assert_eq!(info["dtype"], "F32");
+        let shape: Vec<usize> = serde_json::from_value(info["shape"].clone()).unwrap();
+        let [a, b]: [usize; 2] = serde_json::from_value(info["data_offsets"].clone()).unwrap();
+        let values = data[a..b]
+            .chunks(4)
+            .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+            .collect::<Vec<_>>();
+        assert_eq!(values.len(), shape.iter().product::<usize>(), "{name}");
+        tensors.push((name.clone(), shape, values));
+    }
+    (header, tensors)
+}
+
+#[test]
+fn a_trained_model_saves_every_weight_with_its_settings() {
+    let config = RunConfig {
+        epochs: 1,
+        layers: from_hash("v=1&ds=mnist&layers=c4k3.bn-p2-d16")
+            .unwrap()
+            .config
+            .layers,
+        ..Default::default()
+    };
+    let trained = common::train_model(config.clone(), &common::mnist_slice(600, 100));
+    let file = pollster::block_on(safetensors(&trained)).unwrap();
+    let (header, tensors) = read(&file);
+
+    let meta = &header["__metadata__"];
+    assert_eq!(meta["format"], FORMAT);
+    let link = meta["link"].as_str().unwrap();
+    assert_eq!(from_hash(link).unwrap().config, config);
+    let saved: RunConfig = serde_json::from_str(meta["config"].as_str().unwrap()).unwrap();
+    assert_eq!(saved, config);
+    assert_eq!(
+        meta["classes"],
+        "[\"0\",\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\"]"
+    );
+
+    // Every trainable parameter is there (batch norm's running statistics come on top).
+    let names: Vec<&str> = tensors.iter().map(|t| t.0.as_str()).collect();
+    let trainable: usize = tensors
+        .iter()
+        .filter(|t| !t.0.contains("running"))
+        .map(|t| t.2.len())
+        .sum();
+    assert_eq!(trainable as u64, trained.record.cost.params, "{names:?}");
+    assert!(
+        names.iter().any(|n| n.contains("running_mean")),
+        "{names:?}"
+    );
+    // The values are the trained ones: not the initial zeros of a bias, and all finite.
+    assert!(tensors.iter().all(|t| t.2.iter().all(|v| v.is_finite())));
+    let output_bias = tensors
+        .iter()
+        .find(|t| t.0.starts_with("output") && t.0.ends_with("bias"))
+        .unwrap_or_else(|| panic!("{names:?}"));
+    assert_eq!(output_bias.1, vec![10]);
+    assert!(output_bias.2.iter().any(|v| *v != 0.0));
+}
