@@ -166,6 +166,8 @@ pub struct Store {
     pub models_in_memory: RwSignal<Vec<u32>>,
     /// Controls the link hides or locks, and its lesson.
     pub classroom: RwSignal<Classroom>,
+    /// The run whose model file the worker is writing.
+    pub saving_model: RwSignal<Option<u32>>,
     /// A result a link carried, added once the kept runs are read (so it is not doubled).
     shared_waiting: StoredValue<Option<RunRecord>>,
     /// When the run in progress was last noted in localStorage.
@@ -230,6 +232,7 @@ impl Store {
             import_report: RwSignal::new(None),
             fit: RwSignal::new(Fit::Crop),
             classroom: RwSignal::new(Classroom::default()),
+            saving_model: RwSignal::new(None),
             shared_waiting: StoredValue::new(None),
             live_saved_at: StoredValue::new(0.0),
             worker: StoredValue::new_local(None),
@@ -784,6 +787,12 @@ impl Store {
         });
     }
 
+    /// Asks the worker for run `id`'s trained model as a file (downloaded when it comes).
+    pub fn save_model(&self, id: u32) {
+        self.saving_model.set(Some(id));
+        self.send(ToWorker::SaveModel { run_id: id });
+    }
+
     /// Removes a run from the table.
     pub fn delete(&self, id: u32) {
         let key = self
@@ -911,6 +920,27 @@ impl Store {
             FromWorker::Imported { report } => {
                 self.importing.set(None);
                 self.import_report.set(Some(report));
+            }
+            FromWorker::ModelFile {
+                run_id,
+                error,
+                bytes,
+            } => {
+                self.saving_model.set(None);
+                let saved = match error {
+                    Some(why) => Err(why),
+                    None => crate::download::save_bytes(
+                        &crate::download::stamped(&format!("run-{run_id}"), "safetensors"),
+                        "application/octet-stream",
+                        &bytes,
+                    ),
+                };
+                if let Err(why) = saved {
+                    self.notify(
+                        "error",
+                        format!("Run {run_id}'s model could not be saved: {why}."),
+                    );
+                }
             }
             FromWorker::Preview { dataset, result } => {
                 self.download.set(None);

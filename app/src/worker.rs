@@ -34,6 +34,7 @@ mod wasm {
     use tradeoff_core::protocol::{FromWorker, ToWorker};
     use tradeoff_core::record::RunStatus;
     use tradeoff_core::train::{Event, TrainedModel, Trainer};
+    use tradeoff_core::weights;
     use wasm_bindgen::prelude::*;
     use wasm_bindgen_futures::JsFuture;
     use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
@@ -164,6 +165,12 @@ mod wasm {
                         let control = control.clone();
                         wasm_bindgen_futures::spawn_local(async move {
                             compress_run(&control, parent_id, run_id, method).await;
+                        });
+                    }
+                    Ok(ToWorker::SaveModel { run_id }) => {
+                        let control = control.clone();
+                        wasm_bindgen_futures::spawn_local(async move {
+                            save_model(&control, run_id).await;
                         });
                     }
                     Ok(ToWorker::Pause) => control.paused.set(true),
@@ -547,21 +554,51 @@ mod wasm {
         }
     }
 
-    /// Answers a [`ToWorker::Compress`].
-    async fn compress_run(control: &Control, parent_id: u32, run_id: u32, method: Compression) {
-        let trained = control
+    /// Answers a [`ToWorker::SaveModel`]: the file's bytes go beside the message, so they
+    /// are neither copied into JSON nor copied again (the buffer is transferred).
+    async fn save_model(control: &Control, run_id: u32) {
+        let result = match trained_model(control, run_id, "save") {
+            Ok(trained) => weights::safetensors(&trained).await,
+            Err(why) => Err(why),
+        };
+        let (error, bytes) = match result {
+            Ok(bytes) => (None, bytes),
+            Err(e) => (Some(e), Vec::new()),
+        };
+        let message = FromWorker::ModelFile {
+            run_id,
+            error,
+            bytes: Vec::new(),
+        };
+        let array = Uint8Array::from(bytes.as_slice());
+        let parts = js_sys::Array::of2(&JsValue::from_str(&message.to_json()), &array);
+        let transfer = js_sys::Array::of1(&array.buffer());
+        let _ = scope().post_message_with_transfer(&parts, &transfer);
+    }
+
+    /// The model run `run_id` trained, if this worker still holds it; otherwise why not, for
+    /// a user who wanted to `verb` it.
+    fn trained_model(
+        control: &Control,
+        run_id: u32,
+        verb: &str,
+    ) -> Result<Rc<TrainedModel>, String> {
+        control
             .trained
             .borrow()
             .iter()
-            .find(|(id, _)| *id == parent_id)
-            .map(|(_, t)| t.clone());
-        let Some(trained) = trained else {
-            return post(&FromWorker::Error {
-                run_id,
-                message: format!(
-                    "the trained model of run {parent_id} is no longer in memory (only the latest {KEPT_MODELS} runs trained since the page opened are kept); train it again to compress it"
-                ),
-            });
+            .find(|(id, _)| *id == run_id)
+            .map(|(_, t)| t.clone())
+            .ok_or_else(|| format!(
+                "the trained model of run {run_id} is no longer in memory (only the latest {KEPT_MODELS} runs trained since the page opened are kept); train it again to {verb} it"
+            ))
+    }
+
+    /// Answers a [`ToWorker::Compress`].
+    async fn compress_run(control: &Control, parent_id: u32, run_id: u32, method: Compression) {
+        let trained = match trained_model(control, parent_id, "compress") {
+            Ok(trained) => trained,
+            Err(message) => return post(&FromWorker::Error { run_id, message }),
         };
         match compress(&trained, method).await {
             Ok(record) => post(&FromWorker::Finished {

@@ -9,10 +9,25 @@ pub fn spawn(on_message: impl Fn(FromWorker) + 'static) -> Result<Worker, String
     let worker = Worker::new("./worker_loader.js")
         .map_err(|e| format!("the training worker could not start: {e:?}"))?;
     let handler = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
-        let Some(text) = event.data().as_string() else {
-            return;
+        // A message is JSON, or `[JSON, Uint8Array]` when it carries a file.
+        let data = event.data();
+        let (text, bytes) = match data.as_string() {
+            Some(text) => (text, None),
+            None if js_sys::Array::is_array(&data) => {
+                let parts = js_sys::Array::from(&data);
+                let Some(text) = parts.get(0).as_string() else {
+                    return;
+                };
+                (text, Some(js_sys::Uint8Array::new(&parts.get(1)).to_vec()))
+            }
+            None => return,
         };
         match serde_json::from_str::<FromWorker>(&text) {
+            Ok(FromWorker::ModelFile { run_id, error, .. }) => on_message(FromWorker::ModelFile {
+                run_id,
+                error,
+                bytes: bytes.unwrap_or_default(),
+            }),
             Ok(message) => on_message(message),
             Err(e) => web_sys::console::error_1(&format!("unreadable worker message: {e}").into()),
         }

@@ -139,7 +139,7 @@ test('a link with a result opens with its charts drawn and no training; re-runni
   assert.deepEqual(receiver.errors, []);
 });
 
-test('all runs export as JSON and import back identical; the table as CSV; a chart as PNG; a bad file changes nothing', async () => {
+test('all runs export as JSON and import back identical; the table as CSV; charts as PNG and SVG; the model as safetensors; a bad file changes nothing', async () => {
   const page = await newPage(env.browser);
   await page.goto(env.server.url + quickLink.replace('ep=2', 'ep=1'));
   await page.getByRole('button', { name: 'Train', exact: true }).click();
@@ -173,6 +173,18 @@ test('all runs export as JSON and import back identical; the table as CSV; a cha
   assert.match(svg, /<text[^>]*transform="rotate\(-90[^>]*>Cross-entropy loss<\/text>/);
   const tradeoff = (await download(page, page.getByRole('button', { name: 'Save the trade-off chart as SVG' }))).bytes.toString();
   assert.equal((tradeoff.match(/<circle/g) ?? []).length, 2, 'one point per run');
+
+  // The trained model: safetensors, every weight of the d32 model, its settings inside.
+  const model = await download(page, page.getByRole('button', { name: 'Download model' }));
+  assert.match(model.name, /^tradeoff-run-2-.+\.safetensors$/);
+  const headerLength = Number(model.bytes.readBigUInt64LE(0));
+  const header = JSON.parse(model.bytes.subarray(8, 8 + headerLength).toString());
+  assert.equal(header.__metadata__.format, 'tradeoff-model');
+  assert.match(header.__metadata__.link, /layers=d32&opt=adam&lr=3e-3/);
+  const weights = Object.entries(header).filter(([k]) => k !== '__metadata__')
+    .reduce((n, [, t]) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+  assert.equal(weights, 25_450);
+  assert.equal(model.bytes.length, 8 + headerLength + weights * 4);
 
   // A fresh browser profile: import, then export again.
   const other = await newPage(env.browser);

@@ -47,6 +47,8 @@ pub fn RunDetails() -> impl IntoView {
                         };
                         let copied = RwSignal::new(false);
                         let id = run.id;
+                        // Trained here and kept by the worker (not a shared or compressed copy).
+                        let has_model = r.summary.is_some() && !r.shared && r.compression.is_none();
                         let copy_result = move |_| {
                             if let Some(link) = store.result_link(id) {
                                 let _ = window().navigator().clipboard().write_text(&link);
@@ -69,6 +71,15 @@ pub fn RunDetails() -> impl IntoView {
                                 <p class="hint">{format!("Backend: {} · link: #{}", r.backend, tradeoff_core::url::to_hash(&r.config))}</p>
                                 <div class="buttons">
                                     <button on:click=copy_result>"Copy link with result"</button>
+                                    <Show when=move || has_model && store.models_in_memory.with(|m| m.contains(&id))>
+                                        <button
+                                            disabled=move || store.saving_model.get().is_some()
+                                            title="The weights as a .safetensors file (Burn, PyTorch, NumPy), with this run's settings and link inside"
+                                            on:click=move |_| store.save_model(id)
+                                        >
+                                            "Download model"
+                                        </button>
+                                    </Show>
                                     <Show when=move || copied.get()>
                                         <span class="hint" role="status">
                                             "Link copied: it opens with these charts and figures, marked as a shared result."
