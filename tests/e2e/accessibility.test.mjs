@@ -48,7 +48,7 @@ test('keyboard only: reach Train, run, open the details, with a visible focus ri
   const focused = () => page.evaluate(() => {
     const e = document.activeElement;
     const style = getComputedStyle(e);
-    return { text: (e.innerText || e.getAttribute('aria-label') || '').trim(), tag: e.tagName, outline: style.outlineStyle, width: parseFloat(style.outlineWidth) };
+    return { text: (e.getAttribute('aria-label') || e.innerText || '').trim(), tag: e.tagName, outline: style.outlineStyle, width: parseFloat(style.outlineWidth) };
   });
   let current;
   for (let i = 0; i < 120; i++) {

@@ -98,7 +98,7 @@ test('teacher mode: a link hides and locks the controls it names, and the teache
   assert.deepEqual(page.errors, []);
 });
 
-test('a link with a result opens with its charts drawn and no training; re-running reproduces the curve', async () => {
+test('a link with a result opens with its charts drawn and no training; re-running reproduces the curve', async (t) => {
   const sender = await newPage(env.browser);
   await sender.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.server.url });
   await sender.goto(env.server.url + quickLink);
@@ -108,6 +108,7 @@ test('a link with a result opens with its charts drawn and no training; re-runni
   await sender.getByText('Link copied: it opens with these charts').waitFor();
   const link = await sender.evaluate(() => navigator.clipboard.readText());
   assert.ok(link.length < 2000, `${link.length} characters`);
+  t.diagnostic(`a 2-epoch run's link with its result: ${link.length} characters`);
   assert.match(link, /&r=Bcpu~Zf~A\d+/);
 
   const receiver = await newPage(env.browser);

@@ -18,8 +18,8 @@ async function table(page) {
       changed: cells[1],
       status: cells[2],
       test: cells[4] === '—' ? NaN : Number(cells[4].replace(' %', '')) / 100,
-      params: Number(cells[8].replace(/,/g, '')),
-      size: cells[10],
+      // "27,562", "429 k FLOPs" and "110 KB", one per line: parameters, FLOPs and size share a cell.
+      params: Number(cells[7].split('\n')[0].replace(/,/g, '')),
     };
   });
 }

@@ -128,12 +128,9 @@ pub fn RunsTable() -> impl IntoView {
                                 <th scope="col">"Status"</th>
                                 <th scope="col">"Validation accuracy"</th>
                                 <th scope="col">"Test accuracy"</th>
-                                <th scope="col">"Training time"</th>
-                                <th scope="col">"Images/s"</th>
+                                <th scope="col">"Training time, speed"</th>
                                 <th scope="col">"Latency"</th>
-                                <th scope="col">"Parameters"</th>
-                                <th scope="col">"FLOPs"</th>
-                                <th scope="col">"Size"</th>
+                                <th scope="col">"Parameters, FLOPs, size"</th>
                                 <th scope="col">"Backend"</th>
                                 <th scope="col">"Overlay"</th>
                                 <th scope="col"><span class="sr-only">"Actions"</span></th>
@@ -154,7 +151,7 @@ pub fn RunsTable() -> impl IntoView {
                                     };
                                     let val = r.final_validation_accuracy().map(format::percent).unwrap_or("—".into());
                                     let time: f64 = r.epochs.iter().map(|e| e.seconds).sum();
-                                    let speed = r.epochs.last().map(|e| format!("{:.0}", e.images_per_second)).unwrap_or("—".into());
+                                    let speed = r.epochs.last().map(|e| format!("{} img/s", format::count(e.images_per_second.round() as u64))).unwrap_or_default();
                                     view! {
                                         <tr class:selected=move || store.selected.get() == Some(id)>
                                             <th scope="row">{id}</th>
@@ -165,14 +162,18 @@ pub fn RunsTable() -> impl IntoView {
                                             </td>
                                             <td>{val}</td>
                                             <td>{s.as_ref().map(|s| format::percent(s.test_accuracy)).unwrap_or("—".into())}</td>
-                                            <td>{format::seconds(time)}</td>
-                                            <td>{speed}</td>
+                                            // Related figures share a cell, one per line: the table fits a 1366-px projector.
+                                            <td>{format::seconds(time)}<br /><span class="sub">{speed}</span></td>
                                             <td>{s.as_ref().map(|s| format::millis(s.latency_ms_batch1)).unwrap_or("—".into())}</td>
                                             // A compressed run counts its non-zero weights and stored bytes.
-                                            <td>{format::count(s.as_ref().map_or(r.cost.params, |s| s.params))}</td>
-                                            <td>{format::compact(r.cost.flops as f64)}</td>
-                                            <td>{format::bytes(s.as_ref().map_or(r.cost.model_bytes(), |s| s.model_bytes))}</td>
-                                            <td>{r.backend.clone()}</td>
+                                            <td>
+                                                {format::count(s.as_ref().map_or(r.cost.params, |s| s.params))}
+                                                <br />
+                                                <span class="sub">{format!("{} FLOPs", format::compact(r.cost.flops as f64))}</span>
+                                                <br />
+                                                <span class="sub">{format::bytes(s.as_ref().map_or(r.cost.model_bytes(), |s| s.model_bytes))}</span>
+                                            </td>
+                                            <td title=r.backend.clone()>{r.backend.split(" (").next().unwrap_or_default().to_string()}</td>
                                             <td>
                                                 <input
                                                     type="checkbox"
@@ -190,8 +191,8 @@ pub fn RunsTable() -> impl IntoView {
                                                 />
                                             </td>
                                             <td class="actions">
-                                                <button on:click=move |_| store.selected.set(Some(id))>
-                                                    {format!("Details of run {id}")}
+                                                <button on:click=move |_| store.selected.set(Some(id)) aria-label=format!("Details of run {id}")>
+                                                    "Details"
                                                 </button>
                                                 <button on:click=move |_| store.delete(id) aria-label=format!("Delete run {id}")>
                                                     "Delete"

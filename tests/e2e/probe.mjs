@@ -1,0 +1,20 @@
+import { launch, newPage, closePages, startServer, waitForRuns, screenshot } from './harness.mjs';
+const server = await startServer();
+const browser = await launch();
+const page = await newPage(browser);
+await page.goto(server.url + '#v=1&ds=mnist&in=28x1&layers=d32&opt=adam&lr=1e-3&bs=64&ep=1&seed=7&be=cpu');
+await page.getByRole('button', { name: 'Train', exact: true }).click();
+await waitForRuns(page, 1);
+await page.getByLabel('Learning rate', { exact: true }).fill('0.003');
+await page.getByLabel('Learning rate', { exact: true }).blur();
+await page.getByRole('button', { name: 'Train', exact: true }).click();
+await waitForRuns(page, 2);
+console.log(await page.evaluate(() => {
+  const t = document.querySelector('table.runs');
+  const wrap = t.parentElement;
+  const cols = [...t.querySelectorAll('thead th')].map((th) => `${th.innerText.replace(/\n/g, ' ')}:${Math.round(th.getBoundingClientRect().width)}`);
+  return { table: t.scrollWidth, wrap: wrap.clientWidth, cols };
+}));
+const table = page.locator('section[aria-label="Runs"]');
+await table.screenshot({ path: '/tmp/runs-table.png' });
+await closePages(); await browser.close(); await server.close();
