@@ -173,7 +173,7 @@ pub fn RunsTable() -> impl IntoView {
                                                 <br />
                                                 <span class="sub">{format::bytes(s.as_ref().map_or(r.cost.model_bytes(), |s| s.model_bytes))}</span>
                                             </td>
-                                            <td title=r.backend.clone()>{r.backend.split(" (").next().unwrap_or_default().to_string()}</td>
+                                            <td class="run-backend">{r.backend.clone()}</td>
                                             <td>
                                                 <input
                                                     type="checkbox"
