@@ -166,6 +166,9 @@ pub struct Store {
     pub models_in_memory: RwSignal<Vec<u32>>,
     /// Controls the link hides or locks, and its lesson.
     pub classroom: RwSignal<Classroom>,
+    /// How many class changes the worker has refused: a name box shows its class's real name
+    /// again after each (the refused text would otherwise stay, looking accepted).
+    pub local_refusals: RwSignal<u32>,
     /// The run whose model file the worker is writing.
     pub saving_model: RwSignal<Option<u32>>,
     /// A result a link carried, added once the kept runs are read (so it is not doubled).
@@ -233,6 +236,7 @@ impl Store {
             fit: RwSignal::new(Fit::Crop),
             classroom: RwSignal::new(Classroom::default()),
             saving_model: RwSignal::new(None),
+            local_refusals: RwSignal::new(0),
             shared_waiting: StoredValue::new(None),
             live_saved_at: StoredValue::new(0.0),
             worker: StoredValue::new_local(None),
@@ -914,6 +918,7 @@ impl Store {
             })),
             FromWorker::Local { summary } => self.local.set(Some(*summary)),
             FromWorker::LocalRefused { message } => {
+                self.local_refusals.update(|n| *n += 1);
                 self.notify("error", format!("Your images: {message}."))
             }
             FromWorker::ImportProgress { done, total } => self.importing.set(Some((done, total))),

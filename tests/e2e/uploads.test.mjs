@@ -228,10 +228,13 @@ test('bad files are each named with the reason, and the good ones are kept', asy
 
   // Renaming: a name another class has is refused; a new one shows everywhere.
   const first = page.locator('li.own-class').first().getByLabel('Class name');
+  const nameBefore = await first.inputValue();
   await first.fill('BRICK');
   await first.blur();
   await page.getByText('Your images: there is already a class called “BRICK”.').waitFor();
   assert.equal((await classes(page))[2].name, 'brick');
+  // The refused name does not stay in the box, looking accepted: the real name is back.
+  await page.waitForFunction((name) => document.querySelector('li.own-class input[aria-label="Class name"]').value === name, nameBefore);
   await first.fill('my mix');
   await first.blur();
   await page.getByLabel('Add images to my mix').waitFor();

@@ -279,7 +279,10 @@ fn ClassCard(id: u32) -> impl IntoView {
                 .and_then(|l| l.classes.iter().find(|c| c.id == id).cloned())
         })
     });
-    let current = move || class.with(|c| c.as_ref().map(|c| c.name.clone()).unwrap_or_default());
+    let current = move || {
+        store.local_refusals.track();
+        class.with(|c| c.as_ref().map(|c| c.name.clone()).unwrap_or_default())
+    };
     let count = move || class.with(|c| c.as_ref().map_or(0, |c| c.count));
     let rename = move |ev| {
         store.change_local(ToWorker::RenameClass {
