@@ -179,22 +179,68 @@ pub(crate) fn ink() -> (RGBColor, RGBColor) {
 }
 
 /// Axes of one chart.
+/// How a chart's text is set.
+#[derive(Clone, Copy)]
+pub(crate) struct Label {
+    /// `left`, `center` or `right` of the anchor point.
+    pub align: &'static str,
+    /// `top`, `middle` or `bottom` at the anchor point.
+    pub baseline: &'static str,
+    /// Font size in pixels.
+    pub size: u32,
+    /// Bold (axis titles).
+    pub bold: bool,
+    /// Turned a quarter turn anticlockwise about the anchor (the y-axis title).
+    pub vertical: bool,
+}
+
+impl Label {
+    /// Tick numbers under the x axis.
+    const X_TICK: Label = Label {
+        align: "center",
+        baseline: "top",
+        size: 12,
+        bold: false,
+        vertical: false,
+    };
+    /// Tick numbers left of the y axis.
+    const Y_TICK: Label = Label {
+        align: "right",
+        baseline: "middle",
+        size: 12,
+        bold: false,
+        vertical: false,
+    };
+    /// The x axis's title.
+    const X_TITLE: Label = Label {
+        align: "center",
+        baseline: "bottom",
+        size: 12,
+        bold: true,
+        vertical: false,
+    };
+    /// The y axis's title.
+    const Y_TITLE: Label = Label {
+        align: "center",
+        baseline: "top",
+        size: 12,
+        bold: true,
+        vertical: true,
+    };
+    /// A point's name, above and right of it.
+    pub(crate) const POINT: Label = Label {
+        align: "left",
+        baseline: "bottom",
+        size: 11,
+        bold: false,
+        vertical: false,
+    };
+}
+
 /// Where a chart's text goes: written on the canvas, or as SVG `<text>` elements.
 pub(crate) trait Labels {
-    /// Writes `text` at `(x, y)`: `align` is `left`, `center` or `right`, `baseline` is `top`,
-    /// `middle` or `bottom`; `vertical` turns it a quarter turn anticlockwise about `(x, y)`.
-    #[allow(clippy::too_many_arguments)]
-    fn text(
-        &mut self,
-        text: &str,
-        x: f64,
-        y: f64,
-        align: &str,
-        baseline: &str,
-        size: u32,
-        bold: bool,
-        vertical: bool,
-    );
+    /// Writes `text` at `(x, y)`, set as `label` says.
+    fn text(&mut self, text: &str, x: f64, y: f64, label: &Label);
 }
 
 /// Text on a canvas's 2D context.
@@ -204,17 +250,14 @@ struct CanvasLabels {
 }
 
 impl Labels for CanvasLabels {
-    fn text(
-        &mut self,
-        text: &str,
-        x: f64,
-        y: f64,
-        align: &str,
-        baseline: &str,
-        size: u32,
-        bold: bool,
-        vertical: bool,
-    ) {
+    fn text(&mut self, text: &str, x: f64, y: f64, label: &Label) {
+        let Label {
+            align,
+            baseline,
+            size,
+            bold,
+            vertical,
+        } = *label;
         let ctx = &self.ctx;
         ctx.set_fill_style_str(&self.ink);
         ctx.set_font(&format!(
@@ -243,17 +286,14 @@ struct SvgLabels {
 }
 
 impl Labels for SvgLabels {
-    fn text(
-        &mut self,
-        text: &str,
-        x: f64,
-        y: f64,
-        align: &str,
-        baseline: &str,
-        size: u32,
-        bold: bool,
-        vertical: bool,
-    ) {
+    fn text(&mut self, text: &str, x: f64, y: f64, label: &Label) {
+        let Label {
+            align,
+            baseline,
+            size,
+            bold,
+            vertical,
+        } = *label;
         let anchor = match align {
             "left" => "start",
             "right" => "end",
@@ -371,49 +411,18 @@ where
         .collect();
     root.present()?;
     for (text, (px, py)) in x_marks {
-        labels.text(
-            &text,
-            px as f64,
-            py as f64 + 4.0,
-            "center",
-            "top",
-            12,
-            false,
-            false,
-        );
+        labels.text(&text, px as f64, py as f64 + 4.0, &Label::X_TICK);
     }
     for (text, (px, py)) in y_marks {
-        labels.text(
-            &text,
-            px as f64 - 5.0,
-            py as f64,
-            "right",
-            "middle",
-            12,
-            false,
-            false,
-        );
+        labels.text(&text, px as f64 - 5.0, py as f64, &Label::Y_TICK);
     }
     labels.text(
         axes.x_label,
         58.0 + (w - 72.0) / 2.0,
         h - 2.0,
-        "center",
-        "bottom",
-        12,
-        true,
-        false,
+        &Label::X_TITLE,
     );
-    labels.text(
-        axes.y_label,
-        4.0,
-        10.0 + (h - 48.0) / 2.0,
-        "center",
-        "top",
-        12,
-        true,
-        true,
-    );
+    labels.text(axes.y_label, 4.0, 10.0 + (h - 48.0) / 2.0, &Label::Y_TITLE);
     Ok(result)
 }
 

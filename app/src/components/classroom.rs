@@ -106,22 +106,24 @@ pub fn TeacherPanel() -> impl IntoView {
             view! {
                 <tr>
                     <th scope="row">{label}</th>
-                    <td>
-                        <input
-                            type="checkbox"
-                            aria-label=format!("Hide {label}")
-                            prop:checked=move || store.classroom.with(|r| r.hidden.contains(&control))
-                            on:change=move |ev| toggle(control, true, event_target_checked(&ev))
-                        />
-                    </td>
-                    <td>
-                        <input
-                            type="checkbox"
-                            aria-label=format!("Lock {label}")
-                            prop:checked=move || store.classroom.with(|r| r.locked.contains(&control))
-                            on:change=move |ev| toggle(control, false, event_target_checked(&ev))
-                        />
-                    </td>
+                    {[("Hide", true), ("Lock", false)]
+                        .into_iter()
+                        .map(|(verb, hide)| {
+                            let listed = move |room: &Classroom| {
+                                if hide { &room.hidden } else { &room.locked }.contains(&control)
+                            };
+                            view! {
+                                <td>
+                                    <input
+                                        type="checkbox"
+                                        aria-label=format!("{verb} {label}")
+                                        prop:checked=move || store.classroom.with(listed)
+                                        on:change=move |ev| toggle(control, hide, event_target_checked(&ev))
+                                    />
+                                </td>
+                            }
+                        })
+                        .collect_view()}
                 </tr>
             }
         })

@@ -12,8 +12,8 @@ use tradeoff_core::record::RunRecord;
 use tradeoff_core::sweep::best_under_budget;
 
 use crate::components::charts::{
-    Axes, DrawResult, Labels, PALETTE, Painter, SaveChart, SvgDrawing, axis_number, css, frame,
-    on_canvas, to_svg,
+    Axes, DrawResult, Label, Labels, PALETTE, Painter, SaveChart, SvgDrawing, axis_number, css,
+    frame, on_canvas, to_svg,
 };
 use crate::format;
 use crate::store::Store;
@@ -112,11 +112,7 @@ where
             &id.to_string(),
             px as f64 + 7.0,
             py as f64 - 4.0,
-            "left",
-            "bottom",
-            11,
-            false,
-            false,
+            &Label::POINT,
         );
     }
     Ok(positions)
