@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use tradeoff_core::i18n::Lang;
 use tradeoff_core::backend::{CPU_BACKEND_NAME, cpu_device};
 use tradeoff_core::data::{Dataset, builtin_dataset};
 use tradeoff_core::format;
@@ -123,7 +124,7 @@ fn run(args: Args) -> Result<(), String> {
                     Event::Epoch(e) => println!(
                         "epoch {}: validation accuracy {}, validation loss {:.3}, training loss {:.3}, {:.0} images/s",
                         e.epoch,
-                        format::percent(e.validation_accuracy),
+                        format::percent(Lang::En, e.validation_accuracy),
                         e.validation_loss,
                         e.train_loss,
                         e.images_per_second
@@ -135,7 +136,7 @@ fn run(args: Args) -> Result<(), String> {
         }
     });
     println!("This run {}.", record.status.describe());
-    for fact in record.facts() {
+    for fact in record.facts(Lang::En) {
         println!("  {fact}");
     }
     if record.summary.is_none() {

@@ -21,7 +21,7 @@ pub async fn webgpu_device() -> Result<Device, String> {
         .graphics_api(WgpuBackend::WebGpu)
         .init_async()
         .await
-        .map_err(|e| format!("WebGPU could not start: {e}"))
+        .map_err(|e| msg!("WebGPU could not start: {e}"))
 }
 
 /// Runs the WebAssembly module's static constructors (Burn's GPU compiler registers its

@@ -1,6 +1,7 @@
 //! Comparing runs: what changed between two configs, the cost axes of the trade-off chart, and
 //! the Pareto front (the runs no other run beats on both accuracy and cost).
 
+use crate::i18n::key;
 use serde::{Deserialize, Serialize};
 
 use crate::config::RunConfig;
@@ -12,23 +13,23 @@ type ReadField = fn(&RunConfig) -> String;
 
 /// The fields compared between runs: the name the UI shows and how the value reads.
 const COMPARED: &[(&str, ReadField)] = &[
-    ("dataset", |c| c.dataset.clone()),
-    ("input", |c| {
+    (key("dataset"), |c| c.dataset.clone()),
+    (key("input"), |c| {
         format!("{0}×{0}×{1}", c.input.size, c.input.channels)
     }),
-    ("layers", |c| layers_to_string(&c.layers)),
-    ("optimizer", |c| c.optimizer.kind.name().into()),
-    ("learning rate", |c| c.optimizer.learning_rate.to_string()),
-    ("schedule", |c| format!("{:?}", c.optimizer.schedule)),
-    ("warm-up", |c| c.optimizer.warmup_steps.to_string()),
-    ("weight decay", |c| c.optimizer.weight_decay.to_string()),
-    ("batch size", |c| c.batch_size.to_string()),
-    ("epochs", |c| c.epochs.to_string()),
-    ("validation", |c| c.validation_fraction.to_string()),
-    ("augmentation", |c| format!("{:?}", c.augmentation)),
-    ("patience", |c| c.patience.to_string()),
-    ("seed", |c| c.seed.to_string()),
-    ("backend", |c| c.backend.name().into()),
+    (key("layers"), |c| layers_to_string(&c.layers)),
+    (key("optimizer"), |c| c.optimizer.kind.name().into()),
+    (key("learning rate"), |c| c.optimizer.learning_rate.to_string()),
+    (key("schedule"), |c| format!("{:?}", c.optimizer.schedule)),
+    (key("warm-up"), |c| c.optimizer.warmup_steps.to_string()),
+    (key("weight decay"), |c| c.optimizer.weight_decay.to_string()),
+    (key("batch size"), |c| c.batch_size.to_string()),
+    (key("epochs"), |c| c.epochs.to_string()),
+    (key("validation"), |c| c.validation_fraction.to_string()),
+    (key("augmentation"), |c| format!("{:?}", c.augmentation)),
+    (key("patience"), |c| c.patience.to_string()),
+    (key("seed"), |c| c.seed.to_string()),
+    (key("backend"), |c| c.backend.name().into()),
 ];
 
 /// The short differences from `before` to `after`, e.g. `batch size 64 → 128`.
@@ -74,12 +75,12 @@ impl CostAxis {
     /// Axis label with its unit.
     pub fn label(self) -> &'static str {
         match self {
-            Self::TrainingTime => "Training time (s)",
-            Self::ImagesPerSecond => "Images per second",
-            Self::Latency => "Inference latency (ms/image)",
-            Self::Parameters => "Parameters",
-            Self::Flops => "FLOPs per image",
-            Self::ModelSize => "Model size (bytes)",
+            Self::TrainingTime => key("Training time (s)"),
+            Self::ImagesPerSecond => key("Images per second"),
+            Self::Latency => key("Inference latency (ms/image)"),
+            Self::Parameters => key("Parameters"),
+            Self::Flops => key("FLOPs per image"),
+            Self::ModelSize => key("Model size (bytes)"),
         }
     }
 
@@ -169,16 +170,16 @@ impl Dimension {
     /// Its name on the chart.
     pub fn label(self) -> &'static str {
         match self {
-            Self::Parameters => "Parameters",
-            Self::BatchSize => "Batch size",
-            Self::LearningRate => "Learning rate",
-            Self::Optimizer => "Optimizer",
-            Self::Dropout => "Dropout",
-            Self::WeightDecay => "L2",
-            Self::Epochs => "Epochs",
-            Self::TrainingTime => "Training time (s)",
-            Self::Latency => "Latency (ms)",
-            Self::TestAccuracy => "Test accuracy",
+            Self::Parameters => key("Parameters"),
+            Self::BatchSize => key("Batch size"),
+            Self::LearningRate => key("Learning rate"),
+            Self::Optimizer => key("Optimizer"),
+            Self::Dropout => key("Dropout"),
+            Self::WeightDecay => key("L2"),
+            Self::Epochs => key("Epochs"),
+            Self::TrainingTime => key("Training time (s)"),
+            Self::Latency => key("Latency (ms)"),
+            Self::TestAccuracy => key("Test accuracy"),
         }
     }
 

@@ -5,6 +5,7 @@
 //! trained them (asynchronously, as WebGPU requires), and the float model is re-measured there
 //! too, so the compressed model's latency is compared on the same backend.
 
+use crate::msg;
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, Quantizer};
 use burn::tensor::quantization::ScaleDtype;
 use burn::tensor::quantization::{Calibration, QuantScheme, QuantValue};
@@ -44,7 +45,7 @@ impl Compression {
     pub fn label(&self) -> String {
         match self {
             Compression::Int8 => "int8".into(),
-            Compression::Prune { sparsity } => format!("pruned {:.0} %", sparsity * 100.0),
+            Compression::Prune { sparsity } => msg!("pruned {:.0} %", sparsity * 100.0),
         }
     }
 }
@@ -72,7 +73,7 @@ pub fn check(method: &Compression) -> Result<(), String> {
     match *method {
         Compression::Int8 => Ok(()),
         Compression::Prune { sparsity } if (0.0..=MAX_SPARSITY).contains(&sparsity) => Ok(()),
-        Compression::Prune { .. } => Err(format!(
+        Compression::Prune { .. } => Err(msg!(
             "pruning sparsity must be between 0 and {:.0} %",
             MAX_SPARSITY * 100.0
         )),
@@ -107,7 +108,7 @@ pub async fn compress(trained: &TrainedModel, method: Compression) -> Result<Run
         .record
         .summary
         .as_ref()
-        .ok_or("the run has no results to compare with")?;
+        .ok_or_else(|| msg!("the run has no results to compare with"))?;
     let confusion = ConfusionMatrix::new(test.classes.len(), &test.labels, &predicted);
     let mut record = trained.record.clone();
     record.backend = CPU_BACKEND_NAME.into();
@@ -153,7 +154,7 @@ pub(crate) async fn copy_to(model: &Classifier, device: &Device) -> Result<Class
             tensor
                 .into_data_async()
                 .await
-                .map_err(|e| format!("the trained weights could not be read: {e}"))?,
+                .map_err(|e| msg!("the trained weights could not be read: {e}"))?,
         );
     }
     data.reverse();

@@ -2,6 +2,8 @@
 //! worker and the run records.
 
 use serde::{Deserialize, Serialize};
+use crate::i18n::key;
+use crate::msg;
 
 use crate::cost::{ModelCost, analyze};
 
@@ -348,7 +350,7 @@ impl ConfigError {
 
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)
+        f.write_str(&msg!("{}: {}", self.field, self.message))
     }
 }
 
@@ -405,50 +407,50 @@ impl RunConfig {
                     .dataset
                     .bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
-            "dataset",
-            format!("a dataset id is 1 to {MAX_DATASET_ID} lower-case letters, digits or '-'"),
+            key("dataset"),
+            msg!("a dataset id is 1 to {MAX_DATASET_ID} lower-case letters, digits or '-'"),
         );
         check(
             (4..=MAX_INPUT_SIZE).contains(&self.input.size),
-            "input size",
-            format!("must be 4 to {MAX_INPUT_SIZE} pixels"),
+            key("input size"),
+            msg!("must be 4 to {MAX_INPUT_SIZE} pixels"),
         );
         check(
             matches!(self.input.channels, 1 | 3),
-            "input channels",
-            "must be 1 (grey) or 3 (RGB)".into(),
+            key("input channels"),
+            msg!("must be 1 (grey) or 3 (RGB)"),
         );
         check(
             (1..=MAX_BATCH_SIZE).contains(&self.batch_size),
-            "batch size",
-            format!("must be 1 to {MAX_BATCH_SIZE}"),
+            key("batch size"),
+            msg!("must be 1 to {MAX_BATCH_SIZE}"),
         );
         check(
             (1..=MAX_EPOCHS).contains(&self.epochs),
-            "epochs",
-            format!("must be 1 to {MAX_EPOCHS}"),
+            key("epochs"),
+            msg!("must be 1 to {MAX_EPOCHS}"),
         );
         check(
             (0.05..=0.5).contains(&self.validation_fraction),
-            "validation fraction",
-            "must be 0.05 to 0.5".into(),
+            key("validation fraction"),
+            msg!("must be 0.05 to 0.5"),
         );
         let lr = self.optimizer.learning_rate;
         check(
             lr.is_finite() && lr > 0.0 && lr <= MAX_LEARNING_RATE,
-            "learning rate",
-            format!("must be above 0 and at most {MAX_LEARNING_RATE}"),
+            key("learning rate"),
+            msg!("must be above 0 and at most {MAX_LEARNING_RATE}"),
         );
         check(
             self.optimizer.warmup_steps <= MAX_WARMUP_STEPS,
-            "warm-up",
-            format!("must be 0 to {MAX_WARMUP_STEPS} steps"),
+            key("warm-up"),
+            msg!("must be 0 to {MAX_WARMUP_STEPS} steps"),
         );
         let wd = self.optimizer.weight_decay;
         check(
             wd.is_finite() && (0.0..=1.0).contains(&wd),
-            "weight decay",
-            "must be 0 to 1".into(),
+            key("weight decay"),
+            msg!("must be 0 to 1"),
         );
         if let Schedule::Step {
             every_epochs,
@@ -457,35 +459,35 @@ impl RunConfig {
         {
             check(
                 (1..=MAX_EPOCHS).contains(&every_epochs),
-                "schedule",
-                format!("a step schedule drops every 1 to {MAX_EPOCHS} epochs"),
+                key("schedule"),
+                msg!("a step schedule drops every 1 to {MAX_EPOCHS} epochs"),
             );
             check(
                 factor.is_finite() && factor > 0.0 && factor <= 1.0,
-                "schedule",
-                "a step schedule's factor must be above 0 and at most 1".into(),
+                key("schedule"),
+                msg!("a step schedule's factor must be above 0 and at most 1"),
             );
         }
         check(
             self.augmentation.shift <= MAX_SHIFT,
-            "shift",
-            format!("must be 0 to {MAX_SHIFT} pixels"),
+            key("shift"),
+            msg!("must be 0 to {MAX_SHIFT} pixels"),
         );
         let noise = self.augmentation.noise;
         check(
             noise.is_finite() && (0.0..=MAX_NOISE).contains(&noise),
-            "noise",
-            format!("must be 0 to {MAX_NOISE}"),
+            key("noise"),
+            msg!("must be 0 to {MAX_NOISE}"),
         );
         check(
             self.patience <= MAX_PATIENCE,
-            "early stopping",
-            format!("patience must be 0 (off) to {MAX_PATIENCE} epochs"),
+            key("early stopping"),
+            msg!("patience must be 0 (off) to {MAX_PATIENCE} epochs"),
         );
         check(
             (2..=MAX_WIDTH).contains(&classes),
-            "dataset",
-            format!("needs 2 to {MAX_WIDTH} classes, has {classes}"),
+            key("dataset"),
+            msg!("needs 2 to {MAX_WIDTH} classes, has {classes}"),
         );
         if !errors.is_empty() {
             // Layer analysis needs a sane input shape and class count to say anything useful.
@@ -501,8 +503,8 @@ impl RunConfig {
         let mut errors = Vec::new();
         if cost.params > MAX_PARAMS {
             errors.push(ConfigError::new(
-                "model",
-                format!(
+                key("model"),
+                msg!(
                     "{} parameters is over the limit of {} — use fewer filters or units",
                     cost.params, MAX_PARAMS
                 ),
@@ -511,8 +513,8 @@ impl RunConfig {
         let training = cost.training_bytes(self.batch_size);
         if training > MAX_TRAINING_BYTES {
             errors.push(ConfigError::new(
-                "model",
-                format!(
+                key("model"),
+                msg!(
                     "a training step needs about {} MB, over the limit of {} MB — use a smaller batch or a smaller model",
                     training >> 20,
                     MAX_TRAINING_BYTES >> 20

@@ -1,6 +1,7 @@
 //! What a layer stack costs, computed from the spec alone (no tensors): shapes, parameters,
 //! forward FLOPs and memory. The UI shows these before a single step is trained.
 
+use crate::msg;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{ConfigError, Layer, PoolKind, RunConfig, limits};
@@ -76,12 +77,12 @@ impl ModelCost {
         let advice = if fits >= 1 {
             // Powers of two are what the batch-size field offers people first.
             let pow2 = 1u64 << (63 - fits.leading_zeros());
-            format!("batch size {pow2} or less fits, or train on the CPU")
+            msg!("batch size {pow2} or less fits, or train on the CPU")
         } else {
-            "no batch size fits: make this layer smaller, or train on the CPU".into()
+            msg!("no batch size fits: make this layer smaller, or train on the CPU")
         };
         let mb = |b: u64| b.div_ceil(1 << 20);
-        Err(format!(
+        Err(msg!(
             "it does not fit this GPU: layer {} ({}) needs one buffer of {} MB at batch size {batch}, and this GPU allows {} MB in one buffer; {advice}",
             layer + 1,
             self.layers[layer].label,
@@ -172,7 +173,7 @@ pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<Conf
     if config.layers.len() > limits::MAX_LAYERS {
         errors.push(ConfigError::new(
             "layers",
-            format!(
+            msg!(
                 "{} layers is over the limit of {}",
                 config.layers.len(),
                 limits::MAX_LAYERS
@@ -192,7 +193,7 @@ pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<Conf
         layers: Vec::with_capacity(config.layers.len() + 1),
     };
     for (i, layer) in config.layers.iter().enumerate() {
-        let field = format!("layer {}", i + 1);
+        let field = msg!("layer {}", i + 1);
         let mut fail = |message: String| errors.push(ConfigError::new(field.clone(), message));
         let (next, params, flops, buffers) = match (*layer, shape) {
             (
@@ -208,28 +209,28 @@ pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<Conf
             ) => {
                 let mut ok = true;
                 if !(1..=limits::MAX_WIDTH).contains(&filters) {
-                    fail(format!("a conv has 1 to {} filters", limits::MAX_WIDTH));
+                    fail(msg!("a conv has 1 to {} filters", limits::MAX_WIDTH));
                     ok = false;
                 }
                 if !(1..=limits::MAX_KERNEL).contains(&kernel) {
-                    fail(format!(
+                    fail(msg!(
                         "a conv kernel is 1 to {} pixels",
                         limits::MAX_KERNEL
                     ));
                     ok = false;
                 }
                 if !(1..=limits::MAX_STRIDE).contains(&stride) {
-                    fail(format!("a conv stride is 1 to {}", limits::MAX_STRIDE));
+                    fail(msg!("a conv stride is 1 to {}", limits::MAX_STRIDE));
                     ok = false;
                 }
                 if ok && padding >= kernel {
-                    fail(format!(
+                    fail(msg!(
                         "padding {padding} must be smaller than the {kernel}×{kernel} kernel"
                     ));
                     ok = false;
                 }
                 if ok && side + 2 * padding < kernel {
-                    fail(format!(
+                    fail(msg!(
                         "the image is {side}×{side} here, a {kernel}×{kernel} conv cannot follow"
                     ));
                     ok = false;
@@ -258,14 +259,14 @@ pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<Conf
                     PoolKind::Avg => "average pool",
                 };
                 if !(2..=limits::MAX_KERNEL).contains(&size) {
-                    fail(format!(
+                    fail(msg!(
                         "a {name} window is 2 to {} pixels",
                         limits::MAX_KERNEL
                     ));
                     return Err(errors);
                 }
                 if side < size {
-                    fail(format!(
+                    fail(msg!(
                         "the image is {side}×{side} here, a {size}×{size} {name} cannot follow"
                     ));
                     return Err(errors);
@@ -281,10 +282,9 @@ pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<Conf
                 )
             }
             (Layer::Conv { .. } | Layer::Pool { .. }, Shape::Flat(_)) => {
-                fail(
+                fail(msg!(
                     "a dense layer before this one flattened the image: conv and pool layers must come before dense layers"
-                        .into(),
-                );
+                ));
                 return Err(errors);
             }
             (
@@ -294,7 +294,7 @@ pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<Conf
                 _,
             ) => {
                 if !(1..=limits::MAX_WIDTH).contains(&units) {
-                    fail(format!(
+                    fail(msg!(
                         "a dense layer has 1 to {} units",
                         limits::MAX_WIDTH
                     ));
@@ -306,7 +306,7 @@ pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<Conf
             }
             (Layer::Dropout { p }, _) => {
                 if !(p.is_finite() && (0.0..=limits::MAX_DROPOUT).contains(&p)) {
-                    fail(format!("dropout p must be 0 to {}", limits::MAX_DROPOUT));
+                    fail(msg!("dropout p must be 0 to {}", limits::MAX_DROPOUT));
                     return Err(errors);
                 }
                 (shape, 0, 0, 0)

@@ -1,6 +1,8 @@
 //! Image datasets in memory: the built-in catalogue, the `.tds` file format, seeded splits,
 //! normalisation, augmentation and batching.
 
+use crate::i18n::key;
+use crate::msg;
 use std::io::Read;
 
 use serde::{Deserialize, Serialize};
@@ -27,7 +29,7 @@ pub struct BuiltinDataset {
 pub const BUILTIN_DATASETS: &[BuiltinDataset] = &[
     BuiltinDataset {
         id: "mnist",
-        name: "MNIST handwritten digits",
+        name: key("MNIST handwritten digits"),
         file: "mnist.tds",
         classes: 10,
         input: InputShape {
@@ -37,7 +39,7 @@ pub const BUILTIN_DATASETS: &[BuiltinDataset] = &[
     },
     BuiltinDataset {
         id: "fashion-mnist",
-        name: "Fashion-MNIST clothing",
+        name: key("Fashion-MNIST clothing"),
         file: "fashion-mnist.tds",
         classes: 10,
         input: InputShape {
@@ -47,7 +49,7 @@ pub const BUILTIN_DATASETS: &[BuiltinDataset] = &[
     },
     BuiltinDataset {
         id: "emoji",
-        name: "Emoji by Unicode group (colour)",
+        name: key("Emoji by Unicode group (colour)"),
         file: "emoji.tds",
         classes: 9,
         input: InputShape {
@@ -213,29 +215,29 @@ impl Dataset {
         flate2::read::GzDecoder::new(compressed)
             .take(MAX_TDS_BYTES + 1)
             .read_to_end(&mut raw)
-            .map_err(|e| DataError(format!("the dataset file is not valid gzip: {e}")))?;
+            .map_err(|e| DataError(msg!("the dataset file is not valid gzip: {e}")))?;
         if raw.len() as u64 > MAX_TDS_BYTES {
-            return Err(DataError("the dataset file is larger than 512 MB".into()));
+            return Err(DataError(msg!("the dataset file is larger than 512 MB")));
         }
         let body = raw
             .strip_prefix(b"TDS1")
-            .ok_or_else(|| DataError("the dataset file is not in Tradeoff's format".into()))?;
+            .ok_or_else(|| DataError(msg!("the dataset file is not in Tradeoff's format")))?;
         let (len, body) = body
             .split_first_chunk::<4>()
-            .ok_or_else(|| DataError("the dataset file is truncated".into()))?;
+            .ok_or_else(|| DataError(msg!("the dataset file is truncated")))?;
         let len = u32::from_le_bytes(*len) as usize;
         if len > body.len() {
-            return Err(DataError("the dataset file is truncated".into()));
+            return Err(DataError(msg!("the dataset file is truncated")));
         }
         let (head, body) = body.split_at(len);
         let head: TdsHeader = serde_json::from_slice(head)
-            .map_err(|e| DataError(format!("the dataset header is invalid: {e}")))?;
+            .map_err(|e| DataError(msg!("the dataset header is invalid: {e}")))?;
         if head.height != head.width || !matches!(head.channels, 1 | 3) || head.classes.len() < 2 {
             return Err(DataError(
-                "the dataset needs square images, 1 or 3 channels and 2 or more classes".into(),
+                msg!("the dataset needs square images, 1 or 3 channels and 2 or more classes"),
             ));
         }
-        let too_large = || DataError("the dataset header declares too large a size".into());
+        let too_large = || DataError(msg!("the dataset header declares too large a size"));
         let image = head
             .channels
             .checked_mul(head.height)
@@ -247,13 +249,13 @@ impl Dataset {
             .and_then(|n| n.checked_add(count))
             .ok_or_else(too_large)?;
         if body.len() != expected {
-            return Err(DataError(format!(
+            return Err(DataError(msg!(
                 "the dataset file should hold {count} images of {image} bytes and their labels"
             )));
         }
         let (pixels, labels) = body.split_at(count * image);
         if let Some(&bad) = labels.iter().find(|&&l| l as usize >= head.classes.len()) {
-            return Err(DataError(format!("label {bad} has no class")));
+            return Err(DataError(msg!("label {bad} has no class")));
         }
         let part = |range: std::ops::Range<usize>| ImageSet {
             classes: head.classes.clone(),

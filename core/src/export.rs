@@ -1,5 +1,6 @@
 //! Taking runs away and bringing them back: all runs as JSON, the runs table as CSV.
 
+use crate::msg;
 use serde::{Deserialize, Serialize};
 
 use crate::record::RunRecord;
@@ -37,7 +38,7 @@ pub fn runs_to_json(runs: &[RunRecord]) -> String {
 /// what is wrong.
 pub fn runs_from_json(text: &str) -> Result<Vec<RunRecord>, String> {
     if text.len() > MAX_FILE_BYTES {
-        return Err(format!(
+        return Err(msg!(
             "the file is {} MB, over the {} MB a runs file may have",
             text.len() >> 20,
             MAX_FILE_BYTES >> 20
@@ -49,12 +50,12 @@ pub fn runs_from_json(text: &str) -> Result<Vec<RunRecord>, String> {
         version: Option<u32>,
     }
     let header: Header = serde_json::from_str(text)
-        .map_err(|_| "it is not a Tradeoff runs file (not JSON, or not an object)".to_string())?;
+        .map_err(|_| msg!("it is not a Tradeoff runs file (not JSON, or not an object)"))?;
     if header.format.as_deref() != Some(FORMAT) {
-        return Err("it is not a Tradeoff runs file (no \"format\": \"tradeoff-runs\")".into());
+        return Err(msg!("it is not a Tradeoff runs file (no \"format\": \"tradeoff-runs\")"));
     }
     if header.version != Some(VERSION) {
-        return Err(format!(
+        return Err(msg!(
             "it is runs file version {}, and this page reads version {VERSION}",
             header
                 .version
@@ -62,10 +63,10 @@ pub fn runs_from_json(text: &str) -> Result<Vec<RunRecord>, String> {
         ));
     }
     let file: RunsFile =
-        serde_json::from_str(text).map_err(|e| format!("a run in it is not readable: {e}"))?;
+        serde_json::from_str(text).map_err(|e| msg!("a run in it is not readable: {e}"))?;
     for (i, run) in file.runs.iter().enumerate() {
         let classes = dataset_classes(&run.config.dataset)
-            .ok_or_else(|| format!("run {} uses an unknown dataset", i + 1))?;
+            .ok_or_else(|| msg!("run {} uses an unknown dataset", i + 1))?;
         // Own-image runs may have any number of classes: their summary says how many.
         let classes = run
             .summary
@@ -73,7 +74,7 @@ pub fn runs_from_json(text: &str) -> Result<Vec<RunRecord>, String> {
             .map_or(classes, |s| s.class_names.len().max(classes));
         run.config
             .validate(classes)
-            .map_err(|e| format!("run {} has settings this page refuses: {}", i + 1, e[0]))?;
+            .map_err(|e| msg!("run {} has settings this page refuses: {}", i + 1, e[0]))?;
     }
     Ok(file.runs)
 }

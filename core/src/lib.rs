@@ -14,6 +14,7 @@ pub mod cost;
 pub mod data;
 pub mod export;
 pub mod format;
+pub mod i18n;
 pub mod local;
 pub mod metrics;
 pub mod model;

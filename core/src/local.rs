@@ -1,6 +1,7 @@
 //! The user's own images: named classes of images kept in the browser, how dropped folders and
 //! archives name classes, how a photo is fitted into a square, and the dataset trained on.
 
+use crate::msg;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Dataset, Example, ImageSet};
@@ -81,10 +82,10 @@ pub fn class_name(raw: &str) -> Result<String, String> {
         .collect::<Vec<_>>()
         .join(" ");
     if name.is_empty() {
-        return Err("a class needs a name".into());
+        return Err(msg!("a class needs a name"));
     }
     if name.chars().count() > MAX_CLASS_NAME {
-        return Err(format!(
+        return Err(msg!(
             "a class name has at most {MAX_CLASS_NAME} characters"
         ));
     }
@@ -226,10 +227,10 @@ impl LocalImages {
                 None => self
                     .add_class(name)
                     .map(|c| (c.id, Some(c)))
-                    .map_err(|why| format!("its folder “{name}” cannot be a class: {why}")),
+                    .map_err(|why| msg!("its folder “{name}” cannot be a class: {why}")),
             },
             None => dropped_on.map(|id| (id, None)).ok_or_else(|| {
-                "it is not in a class folder: drop it on a class, or put it in a folder named after its class".into()
+                msg!("it is not in a class folder: drop it on a class, or put it in a folder named after its class")
             }),
         }
     }
@@ -238,10 +239,10 @@ impl LocalImages {
     pub fn add_class(&mut self, raw: &str) -> Result<LocalClass, String> {
         let name = class_name(raw)?;
         if self.class_named(&name).is_some() {
-            return Err(format!("there is already a class called “{name}”"));
+            return Err(msg!("there is already a class called “{name}”"));
         }
         if self.classes.len() >= MAX_CLASSES {
-            return Err(format!("at most {MAX_CLASSES} classes"));
+            return Err(msg!("at most {MAX_CLASSES} classes"));
         }
         let class = LocalClass {
             id: self.take_id(),
@@ -255,13 +256,13 @@ impl LocalImages {
     pub fn rename_class(&mut self, id: u32, raw: &str) -> Result<LocalClass, String> {
         let name = class_name(raw)?;
         if self.class_named(&name).is_some_and(|other| other != id) {
-            return Err(format!("there is already a class called “{name}”"));
+            return Err(msg!("there is already a class called “{name}”"));
         }
         let class = self
             .classes
             .iter_mut()
             .find(|c| c.id == id)
-            .ok_or("that class no longer exists")?;
+            .ok_or_else(|| msg!("that class no longer exists"))?;
         class.name = name;
         Ok(class.clone())
     }
@@ -299,13 +300,13 @@ impl LocalImages {
         pixels: Vec<u8>,
     ) -> Result<&LocalImage, String> {
         if pixels.len() != STORE_BYTES {
-            return Err("the image has the wrong size".into());
+            return Err(msg!("the image has the wrong size"));
         }
         if !self.classes.iter().any(|c| c.id == class) {
-            return Err("that class no longer exists".into());
+            return Err(msg!("that class no longer exists"));
         }
         if self.room() == 0 {
-            return Err(format!("the limit of {MAX_IMAGES} images is reached"));
+            return Err(msg!("the limit of {MAX_IMAGES} images is reached"));
         }
         let id = self.take_id();
         self.images.push(LocalImage {
@@ -329,21 +330,27 @@ impl LocalImages {
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         if self.classes.len() < 2 {
-            problems.push(format!(
-                "a classifier needs at least 2 classes; there {}",
-                match self.classes.len() {
-                    0 => "are none yet".to_string(),
-                    _ => format!("is only “{}”", self.classes[0].name),
-                }
-            ));
+            problems.push(match self.classes.first() {
+                None => msg!("a classifier needs at least 2 classes; there are none yet"),
+                Some(only) => msg!(
+                    "a classifier needs at least 2 classes; there is only “{}”",
+                    only.name
+                ),
+            });
         }
         for (class, count) in self.classes.iter().zip(self.counts()) {
             if count < 2 {
-                problems.push(format!(
-                    "class “{}” has {count} image{}; each class needs at least 2 (one to learn from, one to test on)",
-                    class.name,
-                    if count == 1 { "" } else { "s" }
-                ));
+                problems.push(if count == 1 {
+                    msg!(
+                        "class “{}” has 1 image; each class needs at least 2 (one to learn from, one to test on)",
+                        class.name
+                    )
+                } else {
+                    msg!(
+                        "class “{}” has no images; each class needs at least 2 (one to learn from, one to test on)",
+                        class.name
+                    )
+                });
             }
         }
         problems
@@ -354,7 +361,7 @@ impl LocalImages {
     pub fn to_dataset(&self) -> Result<Dataset, String> {
         let problems = self.problems();
         if !problems.is_empty() {
-            return Err(format!(
+            return Err(msg!(
                 "your images cannot be trained on yet: {}",
                 problems.join("; ")
             ));
@@ -384,7 +391,7 @@ impl LocalImages {
             }
         }
         Ok(Dataset {
-            name: "Your images".into(),
+            name: msg!("Your images"),
             train,
             test,
         })
@@ -463,7 +470,7 @@ impl ImportReport {
     /// drop of 10,000 wrong files gives a readable report.
     pub fn skip(&mut self, file: &str, why: &str) {
         if self.skipped.len() < LISTED_SKIPS {
-            self.skipped.push(format!("{file}: {why}"));
+            self.skipped.push(msg!("{file}: {why}"));
         } else {
             self.unlisted += 1;
         }
@@ -471,25 +478,23 @@ impl ImportReport {
 
     /// The report in sentences: what was added, then each kind of problem.
     pub fn sentences(&self) -> Vec<String> {
-        let mut out = vec![format!(
-            "Added {} image{}{}.",
-            self.added,
-            if self.added == 1 { "" } else { "s" },
-            if self.new_classes.is_empty() {
-                String::new()
-            } else {
-                format!(" and the classes {}", self.new_classes.join(", "))
-            }
-        )];
+        let mut out = vec![match (self.added, self.new_classes.is_empty()) {
+            (1, true) => msg!("Added 1 image."),
+            (n, true) => msg!("Added {n} images."),
+            (n, false) => msg!(
+                "Added {n} image(s) and the classes {}.",
+                self.new_classes.join(", ")
+            ),
+        }];
         if self.over_limit > 0 {
-            out.push(format!(
+            out.push(msg!(
                 "The limit is {MAX_IMAGES} images: {} were taken and {} were not.",
                 self.added, self.over_limit
             ));
         }
-        out.extend(self.skipped.iter().map(|s| format!("Skipped {s}.")));
+        out.extend(self.skipped.iter().map(|s| msg!("Skipped {s}.")));
         if self.unlisted > 0 {
-            out.push(format!("{} more files were skipped.", self.unlisted));
+            out.push(msg!("{} more files were skipped.", self.unlisted));
         }
         out
     }

@@ -1,12 +1,15 @@
 //! The run record: config, history and summary of one run — the unit of charts, storage and
 //! sharing.
 
+use crate::msg;
 use serde::{Deserialize, Serialize};
 
 use crate::compress::CompressionInfo;
 use crate::config::RunConfig;
 use crate::cost::ModelCost;
 use crate::metrics::{EpochMetrics, StepMetrics, Summary};
+use crate::i18n::Lang;
+use crate::tr;
 
 /// How a run ended (or that it has not yet).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -54,20 +57,20 @@ impl RunStatus {
             RunStatus::Running => "training".into(),
             RunStatus::Finished => "finished".into(),
             RunStatus::EarlyStopped { epoch } => {
-                format!("stopped early after epoch {epoch}: validation loss stopped improving")
+                msg!("stopped early after epoch {epoch}: validation loss stopped improving")
             }
-            RunStatus::Stopped { step } => format!("stopped by you after step {step}"),
+            RunStatus::Stopped { step } => msg!("stopped by you after step {step}"),
             RunStatus::Diverged { step, loss } => {
                 let what = if loss.is_finite() {
-                    format!("the loss exploded to {loss:.1}")
+                    msg!("the loss exploded to {loss:.1}")
                 } else {
-                    "the loss became infinite or NaN".to_string()
+                    msg!("the loss became infinite or NaN")
                 };
-                format!("diverged at step {step}: {what} — the learning rate is probably too high")
+                msg!("diverged at step {step}: {what} — the learning rate is probably too high")
             }
-            RunStatus::Failed { reason } => format!("failed: {reason}"),
+            RunStatus::Failed { reason } => msg!("failed: {reason}"),
             RunStatus::Interrupted { step } => {
-                format!("interrupted after step {step}: the page was closed or reloaded")
+                msg!("interrupted after step {step}: the page was closed or reloaded")
             }
         }
     }
@@ -102,30 +105,43 @@ pub struct RunRecord {
 impl RunRecord {
     /// The run's figures in words, as the page's run details and the command-line runner
     /// print them; empty when the run did not reach its results.
-    pub fn facts(&self) -> Vec<String> {
+    pub fn facts(&self, lang: Lang) -> Vec<String> {
         use crate::format;
         let Some(s) = &self.summary else {
             return Vec::new();
         };
+        let validation = self
+            .final_validation_accuracy()
+            .map_or("—".into(), |v| format::percent(lang, v));
         vec![
-            format!("Test accuracy {}", format::percent(s.test_accuracy)),
-            format!(
-                "Validation accuracy {}",
-                self.final_validation_accuracy()
-                    .map_or("—".into(), format::percent)
+            tr!(
+                lang,
+                "Test accuracy {accuracy}",
+                accuracy = format::percent(lang, s.test_accuracy)
             ),
-            format!("Training time {}", format::seconds(s.train_seconds)),
-            format!("{:.0} images/s", s.images_per_second),
-            format!(
-                "Latency {} per image at batch 1, {} at batch 64",
-                format::millis(s.latency_ms_batch1),
-                format::millis(s.latency_ms_batch64)
+            tr!(lang, "Validation accuracy {accuracy}", accuracy = validation),
+            tr!(
+                lang,
+                "Training time {time}",
+                time = format::seconds(lang, s.train_seconds)
             ),
-            format!(
-                "{} parameters, {} FLOPs per image, {}",
-                format::count(s.params),
-                format::compact(s.flops as f64),
-                format::bytes(s.model_bytes)
+            tr!(
+                lang,
+                "{speed} images/s",
+                speed = format!("{:.0}", s.images_per_second)
+            ),
+            tr!(
+                lang,
+                "Latency {one} per image at batch 1, {many} at batch 64",
+                one = format::millis(lang, s.latency_ms_batch1),
+                many = format::millis(lang, s.latency_ms_batch64)
+            ),
+            tr!(
+                lang,
+                "{params} parameters, {flops} FLOPs per image, {size}",
+                params = format::count(s.params),
+                flops = format::compact(lang, s.flops as f64),
+                size = format::bytes(s.model_bytes)
             ),
         ]
     }
@@ -171,9 +187,9 @@ impl CurveMark {
     /// A short label for the chart.
     pub fn label(&self) -> String {
         match self {
-            CurveMark::WarmupEnd { .. } => "warm-up ends".into(),
+            CurveMark::WarmupEnd { .. } => msg!("warm-up ends"),
             CurveMark::RateDrop { rate, .. } => format!("lr → {rate:.2e}"),
-            CurveMark::EarlyStop { .. } => "early stop".into(),
+            CurveMark::EarlyStop { .. } => msg!("early stop"),
         }
     }
 }

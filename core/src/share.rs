@@ -8,6 +8,8 @@
 //! validation loss) and the loss curve (step:epoch:loss:accuracy per mille). Only characters a
 //! URL fragment allows unescaped are used, so a copied link stays short.
 
+use crate::i18n;
+use crate::msg;
 use crate::config::RunConfig;
 use crate::cost::ModelCost;
 use crate::metrics::{ConfusionMatrix, EpochMetrics, StepMetrics, Summary};
@@ -98,7 +100,7 @@ impl SharedResult {
                 // A failed run's reason is the sender's browser talking; the receiver gets
                 // "failed" and can re-run to see their own.
                 RunStatus::Failed { .. } => RunStatus::Failed {
-                    reason: "on the sender's device".into(),
+                    reason: msg!("on the sender's device"),
                 },
                 other => other.clone(),
             },
@@ -186,25 +188,25 @@ impl SharedResult {
             let number = |what: &str| -> Result<f64, String> {
                 match v.parse::<f64>() {
                     Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
-                    _ => Err(format!("its {what} is not a number")),
+                    _ => Err(msg!("its {what} is not a number")),
                 }
             };
             match tag {
                 'B' => {
                     if v != "cpu" && v != "webgpu" {
-                        return Err("its backend is neither cpu nor webgpu".into());
+                        return Err(msg!("its backend is neither cpu nor webgpu"));
                     }
                     backend = Some(v.to_string());
                 }
                 'Z' => status = Some(parse_status(v)?),
-                'A' => accuracy = Some(number("test accuracy")?.min(1e4) / 1e4),
-                'L' => loss = Some(parse_loss(v).ok_or("its test loss is not a number")?),
-                'T' => seconds = Some(number("training time")?),
+                'A' => accuracy = Some(number(i18n::key("test accuracy"))?.min(1e4) / 1e4),
+                'L' => loss = Some(parse_loss(v).ok_or_else(|| msg!("its test loss is not a number"))?),
+                'T' => seconds = Some(number(i18n::key("training time"))?),
                 'I' => speed = Some(number("speed")?),
                 'M' => latency = Some(number("latency")? / 1000.0),
                 'E' => epochs = parse_epochs(v, config)?,
                 'S' => steps = parse_steps(v, config)?,
-                _ => return Err(format!("it has an unknown part '{tag}'")),
+                _ => return Err(msg!("it has an unknown part '{tag}'")),
             }
         }
         let test = match (accuracy, loss, seconds, speed, latency) {
@@ -222,7 +224,7 @@ impl SharedResult {
                 latency_ms,
             }),
             (None, None, None, None, None) => None,
-            _ => return Err("its test figures are incomplete".into()),
+            _ => return Err(msg!("its test figures are incomplete")),
         };
         // Epoch timing is not in the link: spread the run's time evenly, so the charts and
         // the trade-off chart have the figures they plot.
@@ -235,8 +237,8 @@ impl SharedResult {
             }
         }
         Ok(SharedResult {
-            backend: backend.ok_or("it does not say which backend ran it")?,
-            status: status.ok_or("it does not say how the run ended")?,
+            backend: backend.ok_or_else(|| msg!("it does not say which backend ran it"))?,
+            status: status.ok_or_else(|| msg!("it does not say how the run ended"))?,
             test,
             epochs,
             steps,
@@ -278,7 +280,7 @@ impl SharedResult {
 fn parse_status(v: &str) -> Result<RunStatus, String> {
     let n = |s: &str| {
         s.parse::<usize>()
-            .map_err(|_| "its status is not readable".to_string())
+            .map_err(|_| msg!("its status is not readable"))
     };
     Ok(match v.split_at(v.len().min(1)) {
         ("f", "") => RunStatus::Finished,
@@ -290,9 +292,9 @@ fn parse_status(v: &str) -> Result<RunStatus, String> {
         },
         ("i", s) => RunStatus::Interrupted { step: n(s)? },
         ("x", "") => RunStatus::Failed {
-            reason: "on the sender's device".into(),
+            reason: msg!("on the sender's device"),
         },
-        _ => return Err("its status is not readable".into()),
+        _ => return Err(msg!("its status is not readable")),
     })
 }
 
@@ -312,11 +314,11 @@ fn parse_per_mille(v: &str) -> Option<f64> {
 }
 
 fn parse_epochs(v: &str, config: &RunConfig) -> Result<Vec<EpochMetrics>, String> {
-    let bad = || "its epoch figures are not readable".to_string();
+    let bad = || msg!("its epoch figures are not readable");
     let mut epochs = Vec::new();
     for (i, e) in v.split(';').enumerate() {
         if i >= config.epochs {
-            return Err(format!(
+            return Err(msg!(
                 "it has more epochs than the {} its settings train",
                 config.epochs
             ));
@@ -342,11 +344,11 @@ fn parse_epochs(v: &str, config: &RunConfig) -> Result<Vec<EpochMetrics>, String
 }
 
 fn parse_steps(v: &str, config: &RunConfig) -> Result<Vec<StepMetrics>, String> {
-    let bad = || "its loss curve is not readable".to_string();
+    let bad = || msg!("its loss curve is not readable");
     let mut steps: Vec<StepMetrics> = Vec::new();
     for (i, s) in v.split(';').enumerate() {
         if i >= MAX_CURVE_POINTS.max(config.epochs) {
-            return Err("its loss curve has too many points".into());
+            return Err(msg!("its loss curve has too many points"));
         }
         let mut parts = s.split(':');
         let mut next = || parts.next().ok_or_else(bad);

@@ -4,6 +4,7 @@
 //! Reading the declared size first is what stops a decompression bomb: a 40 KB PNG can declare
 //! 60,000 × 60,000 pixels, which would take 14 GB to decode.
 
+use crate::msg;
 use std::fmt;
 
 /// Largest image file accepted, in bytes (a photo from a phone is 2–12 MB).
@@ -76,18 +77,18 @@ pub fn is_zip(head: &[u8]) -> bool {
 /// Identifies `bytes` and checks an image's declared size; the error says why, in words.
 pub fn sniff(bytes: &[u8]) -> Result<Sniffed, String> {
     if bytes.is_empty() {
-        return Err("the file is empty (0 bytes)".into());
+        return Err(msg!("the file is empty (0 bytes)"));
     }
     if is_zip(bytes) {
         return Ok(Sniffed::Zip);
     }
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(format!(
+        return Err(msg!(
             "the file is larger than {} MB",
             MAX_FILE_BYTES >> 20
         ));
     }
-    let truncated = |format: ImageFormat| format!("the {format} file is truncated");
+    let truncated = |format: ImageFormat| msg!("the {format} file is truncated");
     let info = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         if bytes.get(12..16) != Some(b"IHDR") {
             return Err(truncated(ImageFormat::Png));
@@ -116,15 +117,15 @@ pub fn sniff(bytes: &[u8]) -> Result<Sniffed, String> {
             avif(bytes).ok_or_else(|| truncated(ImageFormat::Avif))?
         } else if has(b"heic") || has(b"heix") || has(b"mif1") {
             return Err(
-                "it is a HEIC photo, which browsers cannot decode; export it as JPEG first".into(),
+                msg!("it is a HEIC photo, which browsers cannot decode; export it as JPEG first"),
             );
         } else {
-            return Err(format!(
+            return Err(msg!(
                 "it is a video or other media file, not one of: {ACCEPTED}"
             ));
         }
     } else {
-        return Err(format!("it is not an image: accepted are {ACCEPTED}"));
+        return Err(msg!("it is not an image: accepted are {ACCEPTED}"));
     };
     check_size(info)?;
     Ok(Sniffed::Image(info))
@@ -138,7 +139,7 @@ fn check_size(info: ImageInfo) -> Result<(), String> {
         height,
     } = info;
     if width == 0 || height == 0 {
-        return Err(format!(
+        return Err(msg!(
             "the {format} file declares an empty image ({width}×{height})"
         ));
     }

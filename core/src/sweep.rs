@@ -1,6 +1,8 @@
 //! Sweeps: the runs of a grid or random search over up to three hyperparameter axes, and the
 //! answer to "the most accurate run within a budget".
 
+use crate::i18n::key;
+use crate::msg;
 use serde::{Deserialize, Serialize};
 
 use crate::compare::CostAxis;
@@ -82,13 +84,13 @@ impl Axis {
     /// Its name in the UI.
     pub fn name(&self) -> &'static str {
         match self {
-            Axis::Preset(_) => "layers",
-            Axis::Width(_) => "width ×",
-            Axis::BatchSize(_) => "batch size",
-            Axis::LearningRate(_) => "learning rate",
-            Axis::Optimizer(_) => "optimizer",
-            Axis::Dropout(_) => "dropout",
-            Axis::WeightDecay(_) => "L2",
+            Axis::Preset(_) => key("layers"),
+            Axis::Width(_) => key("width ×"),
+            Axis::BatchSize(_) => key("batch size"),
+            Axis::LearningRate(_) => key("learning rate"),
+            Axis::Optimizer(_) => key("optimizer"),
+            Axis::Dropout(_) => key("dropout"),
+            Axis::WeightDecay(_) => key("L2"),
         }
     }
 
@@ -201,13 +203,13 @@ pub fn set_dropout(layers: &mut Vec<Layer>, p: f64) {
 
 /// The axes the sweep form offers: id, label and the values it suggests.
 pub const AXIS_CHOICES: [(&str, &str, &str); 7] = [
-    ("layers", "Layer stack", "tiny, small, medium"),
-    ("width", "Width multiplier", "0.5, 1, 2"),
-    ("batch", "Batch size", "32, 64, 128"),
-    ("lr", "Learning rate", "0.0003, 0.001, 0.003"),
-    ("optimizer", "Optimizer", "sgd, adam"),
-    ("dropout", "Dropout", "0, 0.25, 0.5"),
-    ("l2", "L2 weight decay", "0, 0.0001, 0.001"),
+    ("layers", key("Layer stack"), "tiny, small, medium"),
+    ("width", key("Width multiplier"), "0.5, 1, 2"),
+    ("batch", key("Batch size"), "32, 64, 128"),
+    ("lr", key("Learning rate"), "0.0003, 0.001, 0.003"),
+    ("optimizer", key("Optimizer"), "sgd, adam"),
+    ("dropout", key("Dropout"), "0, 0.25, 0.5"),
+    ("l2", key("L2 weight decay"), "0, 0.0001, 0.001"),
 ];
 
 impl Axis {
@@ -219,7 +221,7 @@ impl Axis {
             .filter(|v| !v.is_empty())
             .collect();
         if items.is_empty() {
-            return Err("give at least one value".into());
+            return Err(msg!("give at least one value"));
         }
         fn numbers<T: std::str::FromStr>(
             items: &[&str],
@@ -232,7 +234,7 @@ impl Axis {
                     v.parse::<T>()
                         .ok()
                         .filter(&ok)
-                        .ok_or_else(|| format!("“{v}” is not {what}"))
+                        .ok_or_else(|| msg!("“{v}” is not {what}"))
                 })
                 .collect()
         }
@@ -246,24 +248,24 @@ impl Axis {
                             .into_iter()
                             .find(|p| p.name().eq_ignore_ascii_case(v))
                             .ok_or_else(|| {
-                                format!("“{v}” is not a preset (tiny, small, medium or deep)")
+                                msg!("“{v}” is not a preset (tiny, small, medium or deep)")
                             })
                     })
                     .collect::<Result<_, _>>()?,
             ),
             "width" => Axis::Width(numbers(
                 items.as_slice(),
-                "a multiplier between 0.1 and 8",
+                &msg!("a multiplier between 0.1 and 8"),
                 |x: &f64| (0.1..=8.0).contains(x),
             )?),
             "batch" => Axis::BatchSize(numbers(
                 items.as_slice(),
-                &format!("a batch size from 1 to {MAX_BATCH_SIZE}"),
+                &msg!("a batch size from 1 to {MAX_BATCH_SIZE}"),
                 |x: &usize| (1..=MAX_BATCH_SIZE).contains(x),
             )?),
             "lr" => Axis::LearningRate(numbers(
                 items.as_slice(),
-                &format!("a learning rate above 0 and at most {MAX_LEARNING_RATE}"),
+                &msg!("a learning rate above 0 and at most {MAX_LEARNING_RATE}"),
                 |x: &f64| *x > 0.0 && *x <= MAX_LEARNING_RATE,
             )?),
             "optimizer" => Axis::Optimizer(
@@ -271,22 +273,22 @@ impl Axis {
                     .iter()
                     .map(|v| {
                         OptimizerKind::from_name(&v.to_ascii_lowercase()).ok_or_else(|| {
-                            format!("“{v}” is not an optimizer (sgd, momentum, adam or adamw)")
+                            msg!("“{v}” is not an optimizer (sgd, momentum, adam or adamw)")
                         })
                     })
                     .collect::<Result<_, _>>()?,
             ),
             "dropout" => Axis::Dropout(numbers(
                 items.as_slice(),
-                &format!("a dropout probability from 0 to {MAX_DROPOUT}"),
+                &msg!("a dropout probability from 0 to {MAX_DROPOUT}"),
                 |x: &f64| (0.0..=MAX_DROPOUT).contains(x),
             )?),
             "l2" => Axis::WeightDecay(numbers(
                 items.as_slice(),
-                "a weight decay from 0 to 1",
+                &msg!("a weight decay from 0 to 1"),
                 |x: &f64| (0.0..=1.0).contains(x),
             )?),
-            other => return Err(format!("“{other}” is not a setting a sweep can vary")),
+            other => return Err(msg!("“{other}” is not a setting a sweep can vary")),
         })
     }
 }
@@ -339,26 +341,26 @@ impl SweepConfig {
     /// can be none.
     pub fn plan(&self, base: &RunConfig, classes: usize) -> Result<SweepPlan, String> {
         if self.axes.is_empty() {
-            return Err("choose at least one setting to sweep".into());
+            return Err(msg!("choose at least one setting to sweep"));
         }
         if self.axes.len() > MAX_AXES {
-            return Err(format!(
+            return Err(msg!(
                 "a sweep varies at most {MAX_AXES} settings at once"
             ));
         }
         for (k, axis) in self.axes.iter().enumerate() {
             if axis.len() == 0 {
-                return Err(format!("give {} at least one value", axis.name()));
+                return Err(msg!("give {} at least one value", axis.name()));
             }
             if self.axes[..k].iter().any(|a| a.name() == axis.name()) {
-                return Err(format!("{} is chosen twice", axis.name()));
+                return Err(msg!("{} is chosen twice", axis.name()));
             }
         }
         let combos: Vec<Vec<(usize, Option<f64>)>> = match self.search {
             Search::Grid => {
                 let total: usize = self.axes.iter().map(Axis::len).product();
                 if total > MAX_SWEEP_RUNS {
-                    return Err(format!(
+                    return Err(msg!(
                         "the grid has {total} runs, over the limit of {MAX_SWEEP_RUNS}: use fewer values or a random search"
                     ));
                 }
@@ -375,7 +377,7 @@ impl SweepConfig {
             }
             Search::Random { runs, seed } => {
                 if runs == 0 || runs > MAX_SWEEP_RUNS {
-                    return Err(format!(
+                    return Err(msg!(
                         "a random search runs between 1 and {MAX_SWEEP_RUNS} runs"
                     ));
                 }
@@ -419,11 +421,11 @@ impl SweepConfig {
             let label = parts.join(" · ");
             match config.validate(classes) {
                 Ok(_) => plan.runs.push(PlannedRun { config, label }),
-                Err(errors) => plan.skipped.push(format!("{label}: {}", errors[0])),
+                Err(errors) => plan.skipped.push(msg!("{label}: {}", errors[0])),
             }
         }
         if plan.runs.is_empty() {
-            return Err(format!(
+            return Err(msg!(
                 "none of the sweep's runs is valid ({})",
                 plan.skipped.join("; ")
             ));

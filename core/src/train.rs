@@ -5,6 +5,7 @@
 //! blocks on a tensor read: every read is `into_data_async`, which WebGPU requires, and
 //! per-step figures are read back in batches so the GPU is not stalled each step.
 
+use crate::msg;
 use burn::module::Module;
 use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::optim::decay::WeightDecayConfig;
@@ -153,11 +154,11 @@ pub fn explain_backend_error(raw: &str) -> String {
         .iter()
         .any(|w| text.contains(w));
     if lost {
-        format!(
+        msg!(
             "the GPU stopped working during the run: the browser lost its WebGPU device ({cause})"
         )
     } else {
-        format!("the compute backend reported an error: {cause}")
+        msg!("the compute backend reported an error: {cause}")
     }
 }
 
@@ -176,13 +177,13 @@ impl Trainer {
         let test = dataset.test.to_shape(config.input);
         let split = Split::new(train.len(), config.validation_fraction, config.seed);
         if split.train.is_empty() || split.validation.is_empty() {
-            return Err(StartError::Data(format!(
+            return Err(StartError::Data(msg!(
                 "the dataset has {} training images: at least 2 are needed (one to train, one to validate)",
                 train.len()
             )));
         }
         if test.is_empty() {
-            return Err(StartError::Data("the dataset has no test images".into()));
+            return Err(StartError::Data(msg!("the dataset has no test images")));
         }
         let norm = train.normalisation(&split.train);
         let device = device.autodiff();

@@ -12,6 +12,8 @@
 //! Keys at their default value are left out (except the core ones shown above); a missing
 //! key means its default. Unknown keys are ignored and reported.
 
+use crate::i18n;
+use crate::msg;
 use serde::{Deserialize, Serialize};
 
 use crate::classroom::{Classroom, LESSONS, lesson, parse_controls};
@@ -50,7 +52,7 @@ pub struct UrlError {
 
 impl std::fmt::Display for UrlError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.key, self.message)
+        f.write_str(&msg!("{}: {}", self.key, self.message))
     }
 }
 
@@ -225,7 +227,7 @@ fn expand_lesson(hash: &str) -> Result<Option<String>, UrlError> {
     let Some(found) = lesson(id) else {
         return Err(err(
             "lesson",
-            format!(
+            msg!(
                 "'{}' is not a lesson (one of {})",
                 clip(id),
                 LESSONS.iter().map(|l| l.id).collect::<Vec<_>>().join(", ")
@@ -253,7 +255,7 @@ fn parse_uint(key: &str, value: &str, max: u64) -> Result<u64, UrlError> {
         Ok(n) if n <= max => Ok(n),
         _ => Err(err(
             key,
-            format!("'{}' is not a whole number from 0 to {max}", clip(value)),
+            msg!("'{}' is not a whole number from 0 to {max}", clip(value)),
         )),
     }
 }
@@ -261,7 +263,7 @@ fn parse_uint(key: &str, value: &str, max: u64) -> Result<u64, UrlError> {
 fn parse_float(key: &str, value: &str) -> Result<f64, UrlError> {
     match value.parse::<f64>() {
         Ok(x) if x.is_finite() => Ok(x),
-        _ => Err(err(key, format!("'{}' is not a number", clip(value)))),
+        _ => Err(err(key, msg!("'{}' is not a number", clip(value)))),
     }
 }
 
@@ -291,7 +293,7 @@ fn parse_suffixes(token: &str, suffixes: &str) -> Result<(Activation, bool), Str
         return Ok((activation, batch_norm));
     }
     let Some(list) = suffixes.strip_prefix('.') else {
-        return Err(format!(
+        return Err(msg!(
             "'{}' has unexpected text '{}'",
             clip(token),
             clip(suffixes)
@@ -303,7 +305,7 @@ fn parse_suffixes(token: &str, suffixes: &str) -> Result<(Activation, bool), Str
         } else if let Some(a) = Activation::from_name(part) {
             activation = a;
         } else {
-            return Err(format!(
+            return Err(msg!(
                 "'{}': unknown suffix '.{}' (use .bn, .relu, .gelu, .tanh or .sigmoid)",
                 clip(token),
                 clip(part)
@@ -315,16 +317,16 @@ fn parse_suffixes(token: &str, suffixes: &str) -> Result<(Activation, bool), Str
 
 fn parse_layer(token: &str) -> Result<Layer, String> {
     let small = |n: &str| n.parse::<usize>().ok().filter(|&n| n <= 1_000_000);
-    let bad_number = || format!("'{}' has a number that is too large", clip(token));
+    let bad_number = || msg!("'{}' has a number that is too large", clip(token));
     if let Some(p) = token.strip_prefix("drop") {
         return match p.parse::<f64>() {
             Ok(p) if p.is_finite() => Ok(Layer::Dropout { p }),
-            _ => Err(format!("'{}': dropout is written drop0.25", clip(token))),
+            _ => Err(msg!("'{}': dropout is written drop0.25", clip(token))),
         };
     }
     if let Some((filters, rest)) = take_number(token, "c") {
         let (kernel, mut rest) = take_number(rest, "k")
-            .ok_or_else(|| format!("'{}': a conv is written c8k3", clip(token)))?;
+            .ok_or_else(|| msg!("'{}': a conv is written c8k3", clip(token)))?;
         let mut stride = 1;
         let mut padding = 0;
         if let Some((s, r)) = take_number(rest, "s") {
@@ -364,7 +366,7 @@ fn parse_layer(token: &str) -> Result<Layer, String> {
             });
         }
     }
-    Err(format!(
+    Err(msg!(
         "'{}' is not a layer (c8k3 conv, p2 max pool, a2 average pool, d64 dense, drop0.25 dropout)",
         clip(token)
     ))
@@ -380,11 +382,11 @@ pub fn parse_layers(value: &str) -> Result<Vec<Layer>, UrlError> {
         if i >= limits::MAX_LAYERS {
             return Err(err(
                 "layers",
-                format!("more than {} layers", limits::MAX_LAYERS),
+                msg!("more than {} layers", limits::MAX_LAYERS),
             ));
         }
         layers
-            .push(parse_layer(token).map_err(|m| err("layers", format!("layer {}: {m}", i + 1)))?);
+            .push(parse_layer(token).map_err(|m| err("layers", msg!("layer {}: {m}", i + 1)))?);
     }
     Ok(layers)
 }
@@ -402,7 +404,7 @@ fn parse_schedule(value: &str) -> Result<Schedule, UrlError> {
                 }),
                 _ => Err(err(
                     "sched",
-                    format!(
+                    msg!(
                         "'{}' is not a schedule (const, cos, or step:EPOCHS:FACTOR like step:2:0.5)",
                         clip(value)
                     ),
@@ -427,7 +429,7 @@ fn parse_augmentation(value: &str) -> Result<Augmentation, UrlError> {
         } else {
             return Err(err(
                 "aug",
-                format!(
+                msg!(
                     "'{}' is not an augmentation (flip, shift2, noise0.1)",
                     clip(item)
                 ),
@@ -463,7 +465,7 @@ pub fn from_hash(hash: &str) -> Result<ParsedLink, Vec<UrlError>> {
     if hash.len() > MAX_HASH_LEN {
         return Err(vec![err(
             "link",
-            format!(
+            msg!(
                 "the link is {} characters long, over the limit of {MAX_HASH_LEN}",
                 hash.len()
             ),
@@ -488,7 +490,7 @@ pub fn from_hash(hash: &str) -> Result<ParsedLink, Vec<UrlError>> {
         if seen.contains(&key) {
             errors.push(err(
                 &clip(key),
-                "given twice (a link sets each setting once)",
+                i18n::key("given twice (a link sets each setting once)"),
             ));
             continue;
         }
@@ -500,7 +502,7 @@ pub fn from_hash(hash: &str) -> Result<ParsedLink, Vec<UrlError>> {
                     if value != VERSION.to_string() {
                         return Err(err(
                             "v",
-                            format!(
+                            msg!(
                                 "this link is format version '{}'; this page reads version {VERSION}",
                                 clip(value)
                             ),
@@ -512,7 +514,7 @@ pub fn from_hash(hash: &str) -> Result<ParsedLink, Vec<UrlError>> {
                     let (size, channels) = value.split_once('x').ok_or_else(|| {
                         err(
                             "in",
-                            "the input is written SIZExCHANNELS, e.g. 28x1 or 32x3",
+                            i18n::key("the input is written SIZExCHANNELS, e.g. 28x1 or 32x3"),
                         )
                     })?;
                     config.input = InputShape {
@@ -525,7 +527,7 @@ pub fn from_hash(hash: &str) -> Result<ParsedLink, Vec<UrlError>> {
                     config.optimizer.kind = OptimizerKind::from_name(value).ok_or_else(|| {
                         err(
                             "opt",
-                            format!(
+                            msg!(
                                 "'{}' is not an optimizer (sgd, momentum, adam, adamw)",
                                 clip(value)
                             ),
@@ -557,7 +559,7 @@ pub fn from_hash(hash: &str) -> Result<ParsedLink, Vec<UrlError>> {
                     config.backend = BackendPreference::from_name(value).ok_or_else(|| {
                         err(
                             "be",
-                            format!("'{}' is not a backend (auto, webgpu, cpu)", clip(value)),
+                            msg!("'{}' is not a backend (auto, webgpu, cpu)", clip(value)),
                         )
                     })?
                 }
@@ -581,13 +583,13 @@ pub fn from_hash(hash: &str) -> Result<ParsedLink, Vec<UrlError>> {
     if !version_seen {
         errors.push(err(
             "v",
-            format!("the link has no format version (v={VERSION})"),
+            msg!("the link has no format version (v={VERSION})"),
         ));
     }
     match dataset_classes(&config.dataset) {
         None => errors.push(err(
             "ds",
-            format!(
+            msg!(
                 "'{}' is not a dataset here (built-in: {}; or {LOCAL_DATASET})",
                 config.dataset,
                 crate::data::BUILTIN_DATASETS
@@ -602,9 +604,9 @@ pub fn from_hash(hash: &str) -> Result<ParsedLink, Vec<UrlError>> {
                 errors.extend(problems.into_iter().map(|ConfigError { field, message }| {
                     let key = key_of_field(&field);
                     let message = if key == "layers" && field != "layers" {
-                        format!("{field}: {message}")
+                        msg!("{field}: {message}")
                     } else {
-                        format!("{field} {message}")
+                        msg!("{field} {message}")
                     };
                     err(key, message)
                 }));

@@ -3,6 +3,7 @@
 //! more than the page can hold (zip bombs). Stored and deflated entries are read; anything else
 //! is named and skipped.
 
+use crate::msg;
 use std::io::Read;
 
 use crate::sniff::MAX_FILE_BYTES;
@@ -47,7 +48,7 @@ fn le32(b: &[u8], at: usize) -> Option<u64> {
 impl<'a> ZipArchive<'a> {
     /// Reads the central directory at the end of `bytes`.
     pub fn new(bytes: &'a [u8]) -> Result<Self, String> {
-        let damaged = || "the .zip file is damaged or truncated (no table of contents)".to_string();
+        let damaged = || msg!("the .zip file is damaged or truncated (no table of contents)");
         // The end record is 22 bytes plus a comment of up to 65,535.
         let from = bytes.len().saturating_sub(22 + 65_535);
         let end = (from..bytes.len().saturating_sub(21))
@@ -57,7 +58,7 @@ impl<'a> ZipArchive<'a> {
         let count = le16(bytes, end + 10).ok_or_else(damaged)?;
         let directory = le32(bytes, end + 16).ok_or_else(damaged)?;
         if count == 0xffff || directory == 0xffff_ffff {
-            return Err("ZIP64 archives (over 4 GB or 65,535 files) are not supported".into());
+            return Err(msg!("ZIP64 archives (over 4 GB or 65,535 files) are not supported"));
         }
         let mut at = directory as usize;
         let mut entries = Vec::new();
@@ -111,15 +112,15 @@ impl<'a> ZipArchive<'a> {
     pub fn read(&mut self, i: usize) -> Result<Vec<u8>, String> {
         let entry = &self.entries[i];
         if entry.encrypted {
-            return Err("it is password-protected".into());
+            return Err(msg!("it is password-protected"));
         }
         if entry.size > MAX_FILE_BYTES {
-            return Err(format!(
+            return Err(msg!(
                 "it expands to more than {} MB",
                 MAX_FILE_BYTES >> 20
             ));
         }
-        let damaged = || "its data is damaged or truncated".to_string();
+        let damaged = || msg!("its data is damaged or truncated");
         let at = entry.offset;
         if self.bytes.get(at..at + 4) != Some(b"PK\x03\x04") {
             return Err(damaged());
@@ -145,7 +146,7 @@ impl<'a> ZipArchive<'a> {
                 out
             }
             m => {
-                return Err(format!(
+                return Err(msg!(
                     "it is compressed with a method this page cannot read ({m})"
                 ));
             }
@@ -153,12 +154,12 @@ impl<'a> ZipArchive<'a> {
         self.expanded += out.len() as u64;
         if out.len() as u64 >= limit {
             return Err(if self.exhausted() {
-                format!(
+                msg!(
                     "the archive expands to more than {} GB (a zip bomb?)",
                     MAX_ARCHIVE_EXPANDED >> 30
                 )
             } else {
-                format!(
+                msg!(
                     "it expands to more than {} MB although it declares {} bytes (a zip bomb?)",
                     MAX_FILE_BYTES >> 20,
                     entry.size
@@ -190,7 +191,7 @@ pub fn path_parts(path: &str) -> Result<Option<Vec<String>>, String> {
         .map(String::from)
         .collect();
     if absolute || parts.iter().any(|p| p == "..") {
-        return Err("its path is absolute or climbs out of the folder (\"..\"); skipped".into());
+        return Err(msg!("its path is absolute or climbs out of the folder (\"..\"); skipped"));
     }
     if parts.is_empty() || parts.iter().any(|p| p.starts_with('.') || p == "__MACOSX") {
         return Ok(None);
