@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use tradeoff_core::i18n::Lang;
 use tradeoff_core::backend::{CPU_BACKEND_NAME, cpu_device};
 use tradeoff_core::data::{Dataset, builtin_dataset};
 use tradeoff_core::format;
+use tradeoff_core::i18n::Lang;
 use tradeoff_core::local::LOCAL_DATASET;
 use tradeoff_core::train::{Event, Trainer};
 use tradeoff_core::url;

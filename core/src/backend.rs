@@ -16,6 +16,7 @@ pub const CPU_BACKEND_NAME: &str = "cpu (flex)";
 /// Brings up Burn's wgpu runtime on the browser's WebGPU adapter.
 #[cfg(feature = "webgpu")]
 pub async fn webgpu_device() -> Result<Device, String> {
+    use crate::msg;
     use burn::tensor::wgpu::WgpuBackend;
     Device::wgpu_options()
         .graphics_api(WgpuBackend::WebGpu)

@@ -192,36 +192,56 @@ pub const LESSONS: [Lesson; 5] = [
     Lesson {
         id: "batch-size",
         title: key("Batch size: speed against accuracy"),
-        text: key("The model looks at a batch of images before each update. Train once with batch size 8, then with 64 and 256, changing nothing else. Compare the images per second and the final accuracy in the runs table and on the trade-off chart."),
-        question: key("Which batch size trains fastest, and which reaches the best test accuracy in the same number of epochs? Why are they not the same?"),
+        text: key(
+            "The model looks at a batch of images before each update. Train once with batch size 8, then with 64 and 256, changing nothing else. Compare the images per second and the final accuracy in the runs table and on the trade-off chart.",
+        ),
+        question: key(
+            "Which batch size trains fastest, and which reaches the best test accuracy in the same number of epochs? Why are they not the same?",
+        ),
         link: "v=1&ds=mnist&in=28x1&layers=c8k3-p2-c16k3-p2-d64&opt=sgd&lr=0.05&bs=8&ep=1&seed=7&hide=sched,warm,wd,val,aug,pat,be,sweep,compress&lock=ds,in,layers,opt,lr,ep,seed",
     },
     Lesson {
         id: "learning-rate",
         title: key("A learning rate too high"),
-        text: key("The learning rate is the size of each step downhill on the loss. Start at 0.01, then try 0.1, 1 and 10 with plain SGD. Watch the loss curve while it trains."),
-        question: key("At what learning rate does training stop working, and what does the loss curve look like when it does?"),
+        text: key(
+            "The learning rate is the size of each step downhill on the loss. Start at 0.01, then try 0.1, 1 and 10 with plain SGD. Watch the loss curve while it trains.",
+        ),
+        question: key(
+            "At what learning rate does training stop working, and what does the loss curve look like when it does?",
+        ),
         link: "v=1&ds=mnist&in=28x1&layers=c8k3-p2-c16k3-p2-d64&opt=sgd&lr=0.01&bs=64&ep=1&seed=7&hide=sched,warm,wd,val,aug,pat,be,sweep,compress&lock=ds,in,layers,opt,bs,ep,seed",
     },
     Lesson {
         id: "overfitting",
         title: key("Overfitting, and what helps"),
-        text: key("This wide model trains on the emoji set, whose test emoji never appear in training. Train it as it is: training accuracy climbs while validation accuracy stalls. Then add a dropout layer, some weight decay (L2), or shift and flip augmentation, one at a time."),
-        question: key("Which of dropout, weight decay and augmentation closes the gap between training and validation accuracy the most here?"),
+        text: key(
+            "This wide model trains on the emoji set, whose test emoji never appear in training. Train it as it is: training accuracy climbs while validation accuracy stalls. Then add a dropout layer, some weight decay (L2), or shift and flip augmentation, one at a time.",
+        ),
+        question: key(
+            "Which of dropout, weight decay and augmentation closes the gap between training and validation accuracy the most here?",
+        ),
         link: "v=1&ds=emoji&in=32x3&layers=c16k3-p2-c32k3-p2-d128&opt=adam&lr=3e-3&bs=32&ep=8&seed=7&hide=sched,warm,val,pat,be,sweep,compress&lock=ds,in,opt,ep,seed",
     },
     Lesson {
         id: "depth-width",
         title: key("Deeper or wider, and slower"),
-        text: key("Start from one small dense layer. Make it wider (more units), then deeper (more layers, or convolutions). After each run, look at the trade-off chart: accuracy against training time and latency."),
-        question: key("Which change bought the most accuracy per extra second of training? Is the most accurate model worth its cost?"),
+        text: key(
+            "Start from one small dense layer. Make it wider (more units), then deeper (more layers, or convolutions). After each run, look at the trade-off chart: accuracy against training time and latency.",
+        ),
+        question: key(
+            "Which change bought the most accuracy per extra second of training? Is the most accurate model worth its cost?",
+        ),
         link: "v=1&ds=fashion-mnist&in=28x1&layers=d16&opt=adam&lr=1e-3&bs=64&ep=2&seed=7&hide=sched,warm,wd,val,aug,pat,be,compress&lock=ds,in,opt,lr,bs,ep,seed",
     },
     Lesson {
         id: "compression",
         title: key("Compression against accuracy"),
-        text: key("Train the model, then open the run's details and compress it: int8 quantization, then pruning 25 %, 50 % and 75 % of the weights. Each compressed copy appears as its own run."),
-        question: key("How much smaller does each compression make the model, and how much test accuracy does it cost? Where would you stop for a phone?"),
+        text: key(
+            "Train the model, then open the run's details and compress it: int8 quantization, then pruning 25 %, 50 % and 75 % of the weights. Each compressed copy appears as its own run.",
+        ),
+        question: key(
+            "How much smaller does each compression make the model, and how much test accuracy does it cost? Where would you stop for a phone?",
+        ),
         link: "v=1&ds=mnist&in=28x1&layers=c8k3-p2-c16k3-p2-d64&opt=adam&lr=1e-3&bs=64&ep=2&seed=7&hide=sched,warm,wd,val,aug,pat,be,sweep&lock=ds,in,layers,opt,lr,bs,ep,seed",
     },
 ];

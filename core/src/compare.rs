@@ -19,10 +19,14 @@ const COMPARED: &[(&str, ReadField)] = &[
     }),
     (key("layers"), |c| layers_to_string(&c.layers)),
     (key("optimizer"), |c| c.optimizer.kind.name().into()),
-    (key("learning rate"), |c| c.optimizer.learning_rate.to_string()),
+    (key("learning rate"), |c| {
+        c.optimizer.learning_rate.to_string()
+    }),
     (key("schedule"), |c| format!("{:?}", c.optimizer.schedule)),
     (key("warm-up"), |c| c.optimizer.warmup_steps.to_string()),
-    (key("weight decay"), |c| c.optimizer.weight_decay.to_string()),
+    (key("weight decay"), |c| {
+        c.optimizer.weight_decay.to_string()
+    }),
     (key("batch size"), |c| c.batch_size.to_string()),
     (key("epochs"), |c| c.epochs.to_string()),
     (key("validation"), |c| c.validation_fraction.to_string()),

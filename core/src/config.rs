@@ -1,9 +1,9 @@
 //! The run config: the one description of an experiment, shared by the UI, the URL, the
 //! worker and the run records.
 
-use serde::{Deserialize, Serialize};
 use crate::i18n::key;
 use crate::msg;
+use serde::{Deserialize, Serialize};
 
 use crate::cost::{ModelCost, analyze};
 
@@ -506,7 +506,8 @@ impl RunConfig {
                 key("model"),
                 msg!(
                     "{} parameters is over the limit of {} — use fewer filters or units",
-                    cost.params, MAX_PARAMS
+                    cost.params,
+                    MAX_PARAMS
                 ),
             ));
         }

@@ -1,6 +1,7 @@
 //! What a layer stack costs, computed from the spec alone (no tensors): shapes, parameters,
 //! forward FLOPs and memory. The UI shows these before a single step is trained.
 
+use crate::i18n::Lang;
 use crate::msg;
 use serde::{Deserialize, Serialize};
 
@@ -125,8 +126,9 @@ impl Shape {
     }
 }
 
-/// Human-readable description of a layer, as the UI and error messages name it.
-pub fn describe_layer(layer: &Layer) -> String {
+/// Human-readable description of a layer, as the UI and error messages name it: notation
+/// (`8@3×3`, `relu`) stays as it is, the words are in `lang`.
+pub fn describe_layer(layer: &Layer, lang: Lang) -> String {
     match *layer {
         Layer::Conv {
             filters,
@@ -136,31 +138,35 @@ pub fn describe_layer(layer: &Layer) -> String {
             activation,
             batch_norm,
         } => {
-            let mut s = format!("conv {filters}@{kernel}×{kernel}");
+            let mut s = format!("{} {filters}@{kernel}×{kernel}", lang.text("conv"));
             if stride != 1 {
-                s += &format!(" stride {stride}");
+                s += &format!(" {} {stride}", lang.text("stride"));
             }
             if padding != 0 {
-                s += &format!(" pad {padding}");
+                s += &format!(" {} {padding}", lang.text("pad"));
             }
             if batch_norm {
-                s += " + batch norm";
+                s += &format!(" + {}", lang.text("batch norm"));
             }
             s + " " + activation.name()
         }
         Layer::Pool { pool, size } => match pool {
-            PoolKind::Max => format!("max pool {size}×{size}"),
-            PoolKind::Avg => format!("avg pool {size}×{size}"),
+            PoolKind::Max => format!("{} {size}×{size}", lang.text("max pool")),
+            PoolKind::Avg => format!("{} {size}×{size}", lang.text("avg pool")),
         },
         Layer::Dense {
             units,
             activation,
             batch_norm,
         } => {
-            let bn = if batch_norm { " + batch norm" } else { "" };
-            format!("dense {units}{bn} {}", activation.name())
+            let bn = if batch_norm {
+                format!(" + {}", lang.text("batch norm"))
+            } else {
+                String::new()
+            };
+            format!("{} {units}{bn} {}", lang.text("dense"), activation.name())
         }
-        Layer::Dropout { p } => format!("dropout {p}"),
+        Layer::Dropout { p } => format!("{} {p}", lang.text("dropout")),
     }
 }
 
@@ -213,10 +219,7 @@ pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<Conf
                     ok = false;
                 }
                 if !(1..=limits::MAX_KERNEL).contains(&kernel) {
-                    fail(msg!(
-                        "a conv kernel is 1 to {} pixels",
-                        limits::MAX_KERNEL
-                    ));
+                    fail(msg!("a conv kernel is 1 to {} pixels", limits::MAX_KERNEL));
                     ok = false;
                 }
                 if !(1..=limits::MAX_STRIDE).contains(&stride) {
@@ -294,10 +297,7 @@ pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<Conf
                 _,
             ) => {
                 if !(1..=limits::MAX_WIDTH).contains(&units) {
-                    fail(msg!(
-                        "a dense layer has 1 to {} units",
-                        limits::MAX_WIDTH
-                    ));
+                    fail(msg!("a dense layer has 1 to {} units", limits::MAX_WIDTH));
                     return Err(errors);
                 }
                 let (inputs, u) = (shape.elements(), units as u64);
@@ -318,7 +318,7 @@ pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<Conf
         cost.flops = cost.flops.saturating_add(flops);
         cost.activation_bytes = cost.activation_bytes.saturating_add(shape.elements() * F32);
         cost.layers.push(LayerCost {
-            label: describe_layer(layer),
+            label: describe_layer(layer, Lang::En),
             output: shape.describe(),
             params,
             flops,

@@ -59,6 +59,30 @@ pub const BUILTIN_DATASETS: &[BuiltinDataset] = &[
     },
 ];
 
+/// The built-in datasets' class names that are words (MNIST's are digits), marked for
+/// translation where the page shows them; the names themselves come from the dataset files.
+pub const CLASS_NAMES: [&str; 19] = [
+    key("T-shirt/top"),
+    key("Trouser"),
+    key("Pullover"),
+    key("Dress"),
+    key("Coat"),
+    key("Sandal"),
+    key("Shirt"),
+    key("Sneaker"),
+    key("Bag"),
+    key("Ankle boot"),
+    key("Smileys & Emotion"),
+    key("People & Body"),
+    key("Animals & Nature"),
+    key("Food & Drink"),
+    key("Travel & Places"),
+    key("Activities"),
+    key("Objects"),
+    key("Symbols"),
+    key("Flags"),
+];
+
 /// The built-in dataset with this id.
 pub fn builtin_dataset(id: &str) -> Option<&'static BuiltinDataset> {
     BUILTIN_DATASETS.iter().find(|d| d.id == id)
@@ -233,9 +257,9 @@ impl Dataset {
         let head: TdsHeader = serde_json::from_slice(head)
             .map_err(|e| DataError(msg!("the dataset header is invalid: {e}")))?;
         if head.height != head.width || !matches!(head.channels, 1 | 3) || head.classes.len() < 2 {
-            return Err(DataError(
-                msg!("the dataset needs square images, 1 or 3 channels and 2 or more classes"),
-            ));
+            return Err(DataError(msg!(
+                "the dataset needs square images, 1 or 3 channels and 2 or more classes"
+            )));
         }
         let too_large = || DataError(msg!("the dataset header declares too large a size"));
         let image = head

@@ -52,7 +52,9 @@ pub fn runs_from_json(text: &str) -> Result<Vec<RunRecord>, String> {
     let header: Header = serde_json::from_str(text)
         .map_err(|_| msg!("it is not a Tradeoff runs file (not JSON, or not an object)"))?;
     if header.format.as_deref() != Some(FORMAT) {
-        return Err(msg!("it is not a Tradeoff runs file (no \"format\": \"tradeoff-runs\")"));
+        return Err(msg!(
+            "it is not a Tradeoff runs file (no \"format\": \"tradeoff-runs\")"
+        ));
     }
     if header.version != Some(VERSION) {
         return Err(msg!(

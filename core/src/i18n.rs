@@ -124,8 +124,8 @@ impl Lang {
 
 impl Lang {
     /// `message` read as made from `template`, in this language. Of several readings
-    /// ("{field} {message}" splits "batch size must be 1" three ways) the one whose values
-    /// the catalogue knows best wins; `last_known` asks that the last value be translated.
+    /// ("{key}: {message}" splits "lr: layer 2: bad" two ways) the one whose values the
+    /// catalogue knows best wins; `last_known` asks that the last value be translated.
     fn fill_read(self, template: &Template, message: &str, last_known: bool) -> Option<String> {
         let (_, values) = template
             .reads(message)
@@ -253,8 +253,11 @@ impl Template {
         if names.is_empty() {
             return None;
         }
-        // Slots right next to each other cannot be told apart when reading a message back.
-        let readable = fixed[1..fixed.len() - 1].iter().all(|f| !f.is_empty());
+        // Slots right next to each other, or kept apart by spaces alone ("{a} {b}"), cannot
+        // be told apart when reading a message back: such templates are only ever filled.
+        let readable = fixed[1..fixed.len() - 1]
+            .iter()
+            .all(|f| !f.trim().is_empty());
         readable.then_some(Template { fixed, names, zh })
     }
 
@@ -264,7 +267,10 @@ impl Template {
 
     /// A template of punctuation only, such as `{field}: {message}`, which joins messages.
     fn is_joiner(&self) -> bool {
-        !self.fixed.iter().any(|f| f.chars().any(char::is_alphabetic))
+        !self
+            .fixed
+            .iter()
+            .any(|f| f.chars().any(char::is_alphabetic))
     }
 
     /// Every way a message could have filled this template's slots (none if it was not made
@@ -375,14 +381,20 @@ mod tests {
     fn templates_fill_by_name_in_either_order() {
         let args = [("n", "3".to_string()), ("total", "10".to_string())];
         assert_eq!(fill_slots("{n} of {total}", &args), "3 of 10");
-        assert_eq!(fill_slots("共 {total} 个，第 {n} 个", &args), "共 10 个，第 3 个");
+        assert_eq!(
+            fill_slots("共 {total} 个，第 {n} 个", &args),
+            "共 10 个，第 3 个"
+        );
         assert_eq!(fill_slots("{{literal}} {n}", &args), "{literal} 3");
     }
 
     #[test]
     fn a_message_is_read_back_by_its_template() {
-        let t = Template::new("{key}: '{value}' is not a number", "{key}：“{value}”不是数字")
-            .expect("has slots");
+        let t = Template::new(
+            "{key}: '{value}' is not a number",
+            "{key}：“{value}”不是数字",
+        )
+        .expect("has slots");
         assert_eq!(t.reads("lr: 'abc' is not a number"), [["lr", "abc"]]);
         assert!(t.reads("lr: 'abc' is a number").is_empty());
         let (fixed, names) = template_parts("{x:.1} of {}");

@@ -3,7 +3,7 @@
 //! The run config ([`config`]) and its link form ([`url`]); what a layer stack costs
 //! ([`cost`]); datasets and batching ([`data`]); the Burn model ([`model`]); the async training
 //! loop ([`train`]); metrics and run records ([`metrics`], [`record`]) and how their numbers read ([`format`]); compute backends
-//! ([`backend`]); comparing runs ([`compare`]); compressing trained models ([`compress`]) and saving them ([`weights`]); the user's own images ([`local`]), checked before decoding ([`sniff`]) and read from archives ([`zip`]); sweeps and budgets ([`sweep`]); exporting and importing runs ([`export`]); the messages between the page and its training worker ([`protocol`]); teacher mode and lessons ([`classroom`]); and results carried in links ([`share`]).
+//! ([`backend`]); comparing runs ([`compare`]); compressing trained models ([`compress`]) and saving them ([`weights`]); the user's own images ([`local`]), checked before decoding ([`sniff`]) and read from archives ([`zip`]); sweeps and budgets ([`sweep`]); exporting and importing runs ([`export`]); the messages between the page and its training worker ([`protocol`]); teacher mode and lessons ([`classroom`]); results carried in links ([`share`]); and the interface's two languages ([`i18n`]).
 
 pub mod backend;
 pub mod classroom;

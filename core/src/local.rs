@@ -85,9 +85,7 @@ pub fn class_name(raw: &str) -> Result<String, String> {
         return Err(msg!("a class needs a name"));
     }
     if name.chars().count() > MAX_CLASS_NAME {
-        return Err(msg!(
-            "a class name has at most {MAX_CLASS_NAME} characters"
-        ));
+        return Err(msg!("a class name has at most {MAX_CLASS_NAME} characters"));
     }
     Ok(name)
 }
@@ -481,15 +479,20 @@ impl ImportReport {
         let mut out = vec![match (self.added, self.new_classes.is_empty()) {
             (1, true) => msg!("Added 1 image."),
             (n, true) => msg!("Added {n} images."),
+            (1, false) => msg!(
+                "Added 1 image and the classes {}.",
+                self.new_classes.join(", ")
+            ),
             (n, false) => msg!(
-                "Added {n} image(s) and the classes {}.",
+                "Added {n} images and the classes {}.",
                 self.new_classes.join(", ")
             ),
         }];
         if self.over_limit > 0 {
             out.push(msg!(
                 "The limit is {MAX_IMAGES} images: {} were taken and {} were not.",
-                self.added, self.over_limit
+                self.added,
+                self.over_limit
             ));
         }
         out.extend(self.skipped.iter().map(|s| msg!("Skipped {s}.")));

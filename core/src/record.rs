@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::compress::CompressionInfo;
 use crate::config::RunConfig;
 use crate::cost::ModelCost;
-use crate::metrics::{EpochMetrics, StepMetrics, Summary};
 use crate::i18n::Lang;
+use crate::metrics::{EpochMetrics, StepMetrics, Summary};
 use crate::tr;
 
 /// How a run ended (or that it has not yet).
@@ -54,8 +54,8 @@ impl RunStatus {
     /// One short sentence for the UI.
     pub fn describe(&self) -> String {
         match self {
-            RunStatus::Running => "training".into(),
-            RunStatus::Finished => "finished".into(),
+            RunStatus::Running => msg!("training"),
+            RunStatus::Finished => msg!("finished"),
             RunStatus::EarlyStopped { epoch } => {
                 msg!("stopped early after epoch {epoch}: validation loss stopped improving")
             }
@@ -119,7 +119,11 @@ impl RunRecord {
                 "Test accuracy {accuracy}",
                 accuracy = format::percent(lang, s.test_accuracy)
             ),
-            tr!(lang, "Validation accuracy {accuracy}", accuracy = validation),
+            tr!(
+                lang,
+                "Validation accuracy {accuracy}",
+                accuracy = validation
+            ),
             tr!(
                 lang,
                 "Training time {time}",

@@ -8,11 +8,11 @@
 //! validation loss) and the loss curve (step:epoch:loss:accuracy per mille). Only characters a
 //! URL fragment allows unescaped are used, so a copied link stays short.
 
-use crate::i18n;
-use crate::msg;
 use crate::config::RunConfig;
 use crate::cost::ModelCost;
+use crate::i18n;
 use crate::metrics::{ConfusionMatrix, EpochMetrics, StepMetrics, Summary};
+use crate::msg;
 use crate::record::{RunRecord, RunStatus};
 
 /// Most points of the loss curve a link carries (each epoch's last step is always kept).
@@ -200,7 +200,9 @@ impl SharedResult {
                 }
                 'Z' => status = Some(parse_status(v)?),
                 'A' => accuracy = Some(number(i18n::key("test accuracy"))?.min(1e4) / 1e4),
-                'L' => loss = Some(parse_loss(v).ok_or_else(|| msg!("its test loss is not a number"))?),
+                'L' => {
+                    loss = Some(parse_loss(v).ok_or_else(|| msg!("its test loss is not a number"))?)
+                }
                 'T' => seconds = Some(number(i18n::key("training time"))?),
                 'I' => speed = Some(number("speed")?),
                 'M' => latency = Some(number("latency")? / 1000.0),
@@ -266,7 +268,7 @@ impl SharedResult {
         RunRecord {
             config,
             cost,
-            backend: format!("{} (on the sender's device)", self.backend),
+            backend: msg!("{} (on the sender's device)", self.backend),
             status: self.status,
             steps: self.steps,
             epochs: self.epochs,

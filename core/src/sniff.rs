@@ -83,10 +83,7 @@ pub fn sniff(bytes: &[u8]) -> Result<Sniffed, String> {
         return Ok(Sniffed::Zip);
     }
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(msg!(
-            "the file is larger than {} MB",
-            MAX_FILE_BYTES >> 20
-        ));
+        return Err(msg!("the file is larger than {} MB", MAX_FILE_BYTES >> 20));
     }
     let truncated = |format: ImageFormat| msg!("the {format} file is truncated");
     let info = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
@@ -116,9 +113,9 @@ pub fn sniff(bytes: &[u8]) -> Result<Sniffed, String> {
         if has(b"avif") || has(b"avis") {
             avif(bytes).ok_or_else(|| truncated(ImageFormat::Avif))?
         } else if has(b"heic") || has(b"heix") || has(b"mif1") {
-            return Err(
-                msg!("it is a HEIC photo, which browsers cannot decode; export it as JPEG first"),
-            );
+            return Err(msg!(
+                "it is a HEIC photo, which browsers cannot decode; export it as JPEG first"
+            ));
         } else {
             return Err(msg!(
                 "it is a video or other media file, not one of: {ACCEPTED}"

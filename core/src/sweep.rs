@@ -344,9 +344,7 @@ impl SweepConfig {
             return Err(msg!("choose at least one setting to sweep"));
         }
         if self.axes.len() > MAX_AXES {
-            return Err(msg!(
-                "a sweep varies at most {MAX_AXES} settings at once"
-            ));
+            return Err(msg!("a sweep varies at most {MAX_AXES} settings at once"));
         }
         for (k, axis) in self.axes.iter().enumerate() {
             if axis.len() == 0 {

@@ -154,9 +154,7 @@ pub fn explain_backend_error(raw: &str) -> String {
         .iter()
         .any(|w| text.contains(w));
     if lost {
-        msg!(
-            "the GPU stopped working during the run: the browser lost its WebGPU device ({cause})"
-        )
+        msg!("the GPU stopped working during the run: the browser lost its WebGPU device ({cause})")
     } else {
         msg!("the compute backend reported an error: {cause}")
     }

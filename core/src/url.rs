@@ -385,8 +385,7 @@ pub fn parse_layers(value: &str) -> Result<Vec<Layer>, UrlError> {
                 msg!("more than {} layers", limits::MAX_LAYERS),
             ));
         }
-        layers
-            .push(parse_layer(token).map_err(|m| err("layers", msg!("layer {}: {m}", i + 1)))?);
+        layers.push(parse_layer(token).map_err(|m| err("layers", msg!("layer {}: {m}", i + 1)))?);
     }
     Ok(layers)
 }
@@ -603,11 +602,7 @@ pub fn from_hash(hash: &str) -> Result<ParsedLink, Vec<UrlError>> {
             if let Err(problems) = config.validate(classes) {
                 errors.extend(problems.into_iter().map(|ConfigError { field, message }| {
                     let key = key_of_field(&field);
-                    let message = if key == "layers" && field != "layers" {
-                        msg!("{field}: {message}")
-                    } else {
-                        msg!("{field} {message}")
-                    };
+                    let message = msg!("{field}: {message}");
                     err(key, message)
                 }));
             }

@@ -58,7 +58,9 @@ impl<'a> ZipArchive<'a> {
         let count = le16(bytes, end + 10).ok_or_else(damaged)?;
         let directory = le32(bytes, end + 16).ok_or_else(damaged)?;
         if count == 0xffff || directory == 0xffff_ffff {
-            return Err(msg!("ZIP64 archives (over 4 GB or 65,535 files) are not supported"));
+            return Err(msg!(
+                "ZIP64 archives (over 4 GB or 65,535 files) are not supported"
+            ));
         }
         let mut at = directory as usize;
         let mut entries = Vec::new();
@@ -115,10 +117,7 @@ impl<'a> ZipArchive<'a> {
             return Err(msg!("it is password-protected"));
         }
         if entry.size > MAX_FILE_BYTES {
-            return Err(msg!(
-                "it expands to more than {} MB",
-                MAX_FILE_BYTES >> 20
-            ));
+            return Err(msg!("it expands to more than {} MB", MAX_FILE_BYTES >> 20));
         }
         let damaged = || msg!("its data is damaged or truncated");
         let at = entry.offset;
@@ -191,7 +190,9 @@ pub fn path_parts(path: &str) -> Result<Option<Vec<String>>, String> {
         .map(String::from)
         .collect();
     if absolute || parts.iter().any(|p| p == "..") {
-        return Err(msg!("its path is absolute or climbs out of the folder (\"..\"); skipped"));
+        return Err(msg!(
+            "its path is absolute or climbs out of the folder (\"..\"); skipped"
+        ));
     }
     if parts.is_empty() || parts.iter().any(|p| p.starts_with('.') || p == "__MACOSX") {
         return Ok(None);

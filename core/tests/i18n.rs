@@ -67,13 +67,20 @@ fn keys_in(src: &str) -> Vec<(String, usize)> {
             continue;
         };
         // `t(` only as a whole name: not `split(`, `Cell::set(`.
-        if !marker.starts_with('.') && src[..at].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+        if !marker.starts_with('.')
+            && src[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+        {
             continue;
         }
         let mut args = &rest[marker.len()..];
         if *marker == "tr!(" {
             // The language comes first: `tr!(lang(), "…"`.
-            let Some(quote) = args.find('"') else { continue };
+            let Some(quote) = args.find('"') else {
+                continue;
+            };
             args = &args[quote..];
         }
         let args = args.trim_start();
@@ -111,7 +118,12 @@ fn every_key_has_a_chinese_entry_with_the_same_slots() {
             used.insert(key);
         }
     }
-    assert!(missing.is_empty(), "{} keys have no Chinese entry:\n{}", missing.len(), missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "{} keys have no Chinese entry:\n{}",
+        missing.len(),
+        missing.join("\n")
+    );
 
     let mut bad = Vec::new();
     for key in catalogue_keys() {
@@ -143,6 +155,27 @@ fn a_core_message_reads_in_chinese_with_its_values() {
     let errors = tradeoff_core::url::from_hash("#v=1&bs=0").expect_err("batch size 0");
     assert_eq!(
         Lang::Zh.localise(&errors[0].to_string()),
-        "bs：批大小必须在 1 到 1024 之间"
+        "bs：批大小：必须在 1 到 1024 之间"
     );
+}
+
+#[test]
+fn every_word_class_name_in_the_shipped_datasets_is_translated() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/datasets");
+    for dataset in tradeoff_core::data::BUILTIN_DATASETS {
+        let bytes = std::fs::read(root.join(dataset.file)).expect("a shipped dataset");
+        let data = tradeoff_core::data::Dataset::from_tds(&bytes).expect("a readable dataset");
+        for name in &data.preview(0).classes {
+            let name = name.as_str();
+            if name.chars().all(|c| c.is_ascii_digit()) {
+                continue;
+            }
+            assert!(
+                tradeoff_core::data::CLASS_NAMES.contains(&name),
+                "{}: class {name:?} is not in data::CLASS_NAMES",
+                dataset.id
+            );
+            assert!(chinese(name).is_some(), "{name:?} has no Chinese entry");
+        }
+    }
 }

@@ -94,21 +94,21 @@ fn bad_links_name_the_key_and_what_is_accepted() {
     let cases: &[(&str, &str, &str)] = &[
         ("v=2", "v", "this page reads version 1"),
         ("bs=64", "v", "no format version"),
-        ("v=1&bs=0", "bs", "batch size must be 1 to 1024"),
+        ("v=1&bs=0", "bs", "batch size: must be 1 to 1024"),
         (
             "v=1&bs=5000",
             "bs",
             "'5000' is not a whole number from 0 to 1024",
         ),
         ("v=1&bs=-3", "bs", "'-3' is not a whole number"),
-        ("v=1&ep=0", "ep", "epochs must be 1 to 100"),
+        ("v=1&ep=0", "ep", "epochs: must be 1 to 100"),
         ("v=1&lr=abc", "lr", "'abc' is not a number"),
         ("v=1&lr=NaN", "lr", "'NaN' is not a number"),
         ("v=1&lr=inf", "lr", "'inf' is not a number"),
         (
             "v=1&lr=0",
             "lr",
-            "learning rate must be above 0 and at most 100",
+            "learning rate: must be above 0 and at most 100",
         ),
         ("v=1&lr=1e300", "lr", "at most 100"),
         (
@@ -157,7 +157,7 @@ fn bad_links_name_the_key_and_what_is_accepted() {
         (
             "v=1&in=28x2",
             "in",
-            "input channels must be 1 (grey) or 3 (RGB)",
+            "input channels: must be 1 (grey) or 3 (RGB)",
         ),
         (
             "v=1&in=999x1",
@@ -184,9 +184,9 @@ fn bad_links_name_the_key_and_what_is_accepted() {
         (
             "v=1&val=0.9",
             "val",
-            "validation fraction must be 0.05 to 0.5",
+            "validation fraction: must be 0.05 to 0.5",
         ),
-        ("v=1&wd=-1", "wd", "weight decay must be 0 to 1"),
+        ("v=1&wd=-1", "wd", "weight decay: must be 0 to 1"),
         ("v=1&pat=1000", "pat", "from 0 to 100"),
         ("v=1&seed=-1", "seed", "not a whole number"),
         (&huge, "link", "over the limit of 4096"),
