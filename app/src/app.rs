@@ -15,9 +15,13 @@ use crate::components::{
     tradeoff_chart::TradeoffChart,
     training_form::TrainingForm,
 };
+use crate::i18n::{self, t};
 use crate::store::Store;
+use tradeoff_core::i18n::Lang;
+use tradeoff_core::tr;
 
-/// The whole page.
+/// The whole page, drawn again in the new language when the reader switches (the store,
+/// with the runs, the run in progress and the settings, stays as it is).
 #[component]
 pub fn App() -> impl IntoView {
     let store = Store::new();
@@ -28,22 +32,60 @@ pub fn App() -> impl IntoView {
             .config
             .with(|c| store.classroom.with(|room| store.write_link(c, room)))
     });
+    move || {
+        i18n::set_lang(store.lang.get());
+        view! { <Page /> }
+    }
+}
+
+/// English | 中文, each named in its own language.
+#[component]
+fn LanguageSwitch() -> impl IntoView {
+    let store = expect_context::<Store>();
+    view! {
+        <div class="language" role="group" aria-label=t("Language")>
+            {Lang::ALL
+                .into_iter()
+                .map(|lang| {
+                    view! {
+                        <button
+                            lang=lang.code()
+                            aria-pressed=move || (store.lang.get() == lang).to_string()
+                            on:click=move |_| {
+                                i18n::remember(lang);
+                                store.lang.set(lang);
+                            }
+                        >
+                            {lang.name()}
+                        </button>
+                    }
+                })
+                .collect_view()}
+        </div>
+    }
+}
+
+/// Everything on the page, in the current language.
+#[component]
+fn Page() -> impl IntoView {
+    let store = expect_context::<Store>();
     let backend = move || {
         store
             .backend_in_use
             .get()
-            .map(|b| format!("Backend: {b}"))
-            .unwrap_or_else(|| "Backend: chosen when you train".into())
+            .map(|b| tr!(i18n::lang(), "Backend: {b}", b = b))
+            .unwrap_or_else(|| t("Backend: chosen when you train").into())
     };
     view! {
         <header class="top">
             <div>
                 <h1>"Tradeoff"</h1>
                 <p class="tagline">
-                    "Design an image classifier, train it in your browser, and see what each bit of accuracy costs."
+                    {t("Design an image classifier, train it in your browser, and see what each bit of accuracy costs.")}
                 </p>
             </div>
             <div class="status-line">
+                <LanguageSwitch />
                 <LessonPicker />
                 <p class="backend" aria-live="polite">{backend}</p>
                 <Show when=move || store.worker_memory.get().is_some()>
@@ -51,7 +93,7 @@ pub fn App() -> impl IntoView {
                         class="worker-memory hint"
                         data-bytes=move || store.worker_memory.get().unwrap_or(0).to_string()
                     >
-                        {move || format!("Training worker's memory: {}", crate::format::bytes(store.worker_memory.get().unwrap_or(0)))}
+                        {move || tr!(i18n::lang(), "Training worker's memory: {size}", size = crate::format::bytes(store.worker_memory.get().unwrap_or(0)))}
                     </p>
                 </Show>
             </div>
@@ -59,7 +101,7 @@ pub fn App() -> impl IntoView {
         <Notices />
         <CrashPanel />
         <main class="layout">
-            <section class="controls" aria-label="Experiment">
+            <section class="controls" aria-label=t("Experiment")>
                 <LessonCard />
                 <DataPanel />
                 <ModelEditor />
@@ -67,7 +109,7 @@ pub fn App() -> impl IntoView {
                 <SweepPanel />
                 <TeacherPanel />
             </section>
-            <section class="results" aria-label="Results">
+            <section class="results" aria-label=t("Results")>
                 <LiveCharts />
                 <TradeoffChart />
                 <ParallelCoordinates />
@@ -76,7 +118,7 @@ pub fn App() -> impl IntoView {
             </section>
         </main>
         <footer>
-            "Everything runs in this tab: no data or model leaves your computer."
+            {t("Everything runs in this tab: no data or model leaves your computer.")}
         </footer>
     }
 }

@@ -1,5 +1,6 @@
 //! Files the page hands to the user: exported runs, the runs table, charts, models.
 
+use tradeoff_core::msg;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
 
@@ -48,7 +49,7 @@ pub fn save_canvas_png(name: &str, canvas: &web_sys::HtmlCanvasElement) -> Resul
 fn describe(e: &JsValue) -> String {
     e.as_string()
         .or_else(|| js_sys::Reflect::get(e, &"message".into()).ok()?.as_string())
-        .unwrap_or_else(|| "the browser refused".into())
+        .unwrap_or_else(|| msg!("the browser refused"))
 }
 
 /// A file name for something made now, e.g. `tradeoff-runs-2026-11-28-1305.json`.

@@ -1,6 +1,7 @@
 //! IndexedDB as futures, for the page (runs) and the worker (the user's images) alike.
 
 use js_sys::Promise;
+use tradeoff_core::msg;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbDatabase, IdbFactory, IdbObjectStore, IdbRequest, IdbTransactionMode};
@@ -13,10 +14,10 @@ pub async fn settle(request: &IdbRequest) -> Result<JsValue, String> {
     });
     JsFuture::from(promise)
         .await
-        .map_err(|_| "the browser's storage refused the request (is the disk full?)".to_string())?;
+        .map_err(|_| msg!("the browser's storage refused the request (is the disk full?)"))?;
     request
         .result()
-        .map_err(|_| "the browser's storage gave no result".to_string())
+        .map_err(|_| msg!("the browser's storage gave no result"))
 }
 
 /// Opens database `name`, making `stores` (with out-of-line keys) the first time. Works on
@@ -25,11 +26,11 @@ pub async fn open(name: &str, stores: &'static [&'static str]) -> Result<IdbData
     let factory: IdbFactory = js_sys::Reflect::get(&js_sys::global(), &"indexedDB".into())
         .ok()
         .filter(|f| !f.is_undefined() && !f.is_null())
-        .ok_or("this browser keeps no local database (private mode?)")?
+        .ok_or_else(|| msg!("this browser keeps no local database (private mode?)"))?
         .unchecked_into();
     let request = factory
         .open_with_u32(name, 1)
-        .map_err(|_| "the local database could not be opened")?;
+        .map_err(|_| msg!("the local database could not be opened"))?;
     let upgrade = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
         let db: IdbDatabase = event
             .target()
@@ -57,5 +58,5 @@ pub fn store(
 ) -> Result<IdbObjectStore, String> {
     db.transaction_with_str_and_mode(name, mode)
         .and_then(|t| t.object_store(name))
-        .map_err(|_| "the local database is not usable".to_string())
+        .map_err(|_| msg!("the local database is not usable"))
 }

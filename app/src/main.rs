@@ -4,6 +4,7 @@ mod app;
 mod components;
 mod download;
 mod files;
+mod i18n;
 mod idb;
 mod persist;
 mod store;

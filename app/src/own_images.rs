@@ -3,6 +3,7 @@
 //! it, and decoded here — off the page's main thread — into the stored 64×64 squares.
 
 use std::cell::RefCell;
+use tradeoff_core::msg;
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use tradeoff_core::local::{
@@ -110,7 +111,7 @@ async fn put_images(images: &[LocalImage]) -> Result<(), String> {
         last = Some(
             store
                 .put_with_key(&value, &image.id.into())
-                .map_err(|_| "the images could not be kept (is the disk full?)")?,
+                .map_err(|_| msg!("the images could not be kept (is the disk full?)"))?,
         );
     }
     // Requests of a transaction finish in order: the last one done means all are.
@@ -155,7 +156,7 @@ fn scope() -> WorkerGlobalScope {
 async fn bytes_of(blob: &Blob) -> Result<Vec<u8>, String> {
     let buffer = JsFuture::from(blob.array_buffer())
         .await
-        .map_err(|_| "the file could not be read (was it moved or deleted?)".to_string())?;
+        .map_err(|_| msg!("the file could not be read (was it moved or deleted?)"))?;
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
@@ -167,12 +168,12 @@ struct Decoder {
 impl Decoder {
     fn new() -> Result<Self, String> {
         let canvas = OffscreenCanvas::new(STORE_SIZE as u32, STORE_SIZE as u32)
-            .map_err(|_| "this browser cannot decode images in a worker")?;
+            .map_err(|_| msg!("this browser cannot decode images in a worker"))?;
         let context = canvas
             .get_context("2d")
             .ok()
             .flatten()
-            .ok_or("this browser cannot decode images in a worker")?
+            .ok_or_else(|| msg!("this browser cannot decode images in a worker"))?
             .unchecked_into::<OffscreenCanvasRenderingContext2d>();
         // Downscaling a photo to 64 px with the default (low) quality aliases badly.
         let _ = Reflect::set(&context, &"imageSmoothingQuality".into(), &"high".into());
@@ -182,7 +183,7 @@ impl Decoder {
     /// Stored RGB planes of an image file already checked by [`sniff`].
     async fn decode(&self, bytes: &[u8], fit: Fit) -> Result<Vec<u8>, String> {
         let undecodable =
-            || "the browser could not decode it (the file is damaged or truncated)".to_string();
+            || msg!("the browser could not decode it (the file is damaged or truncated)");
         let parts = Array::of1(&Uint8Array::from(bytes));
         let blob = Blob::new_with_u8_array_sequence(&parts).map_err(|_| undecodable())?;
         let promise = scope()
@@ -253,7 +254,7 @@ pub async fn import(
         let label = paths
             .get(i)
             .cloned()
-            .unwrap_or_else(|| format!("file {}", i + 1));
+            .unwrap_or_else(|| msg!("file {}", i + 1));
         let parts = match path_parts(&label) {
             Ok(Some(parts)) => parts,
             Ok(None) => continue,
@@ -267,7 +268,7 @@ pub async fn import(
             .unwrap_or_default();
         if is_zip(&head) {
             if blob.size() > MAX_ARCHIVE_BYTES as f64 {
-                let why = format!(
+                let why = msg!(
                     "the .zip file is larger than {} MB",
                     MAX_ARCHIVE_BYTES >> 20
                 );
@@ -325,16 +326,15 @@ pub async fn import(
             continue;
         }
         let bytes = match &item.source {
-            Source::File(blob) if blob.size() > MAX_FILE_BYTES as f64 => Err(format!(
-                "the file is larger than {} MB",
-                MAX_FILE_BYTES >> 20
-            )),
+            Source::File(blob) if blob.size() > MAX_FILE_BYTES as f64 => {
+                Err(msg!("the file is larger than {} MB", MAX_FILE_BYTES >> 20))
+            }
             Source::File(blob) => bytes_of(blob).await,
             Source::Entry(a, e) => archives[*a].read(*e),
         };
         let checked = bytes.and_then(|b| match sniff(&b)? {
             Sniffed::Image(_) => Ok(b),
-            Sniffed::Zip => Err("a .zip inside a .zip is not opened".into()),
+            Sniffed::Zip => Err(msg!("a .zip inside a .zip is not opened")),
         });
         let pixels = match checked {
             Ok(bytes) => decoder.decode(&bytes, fit).await,

@@ -2,6 +2,7 @@
 //! localStorage (written as it goes, so a closed tab leaves a record to show as interrupted).
 
 use js_sys::Array;
+use tradeoff_core::msg;
 use tradeoff_core::record::RunRecord;
 use wasm_bindgen::prelude::*;
 use web_sys::{IdbDatabase, IdbObjectStore, IdbTransactionMode};
@@ -60,7 +61,7 @@ pub async fn save_run(key: f64, record: &RunRecord) -> Result<(), String> {
     let runs = store(&db, IdbTransactionMode::Readwrite)?;
     let request = runs
         .put_with_key(&JsValue::from_str(&json), &JsValue::from(key))
-        .map_err(|_| "the run could not be saved (is the disk full?)")?;
+        .map_err(|_| msg!("the run could not be saved (is the disk full?)"))?;
     settle(&request).await.map(|_| ())
 }
 
@@ -78,7 +79,7 @@ async fn delete_run(key: f64) -> Result<(), String> {
     let runs = store(&db, IdbTransactionMode::Readwrite)?;
     let request = runs
         .delete(&JsValue::from(key))
-        .map_err(|_| "the run could not be deleted")?;
+        .map_err(|_| msg!("the run could not be deleted"))?;
     settle(&request).await?;
     let mut deleted = pending_deletes();
     deleted.retain(|&k| k != key);

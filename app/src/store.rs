@@ -7,8 +7,10 @@ use tradeoff_core::compress::{Compression, KEPT_MODELS};
 use tradeoff_core::config::RunConfig;
 use tradeoff_core::cost::ModelCost;
 use tradeoff_core::data::{Preview, builtin_dataset};
+use tradeoff_core::i18n::key;
 use tradeoff_core::local::{Fit, ImportReport, LOCAL_DATASET, LocalSummary};
 use tradeoff_core::metrics::{EpochMetrics, StepMetrics};
+use tradeoff_core::msg;
 use tradeoff_core::protocol::{FromWorker, ToWorker};
 use tradeoff_core::record::{RunRecord, RunStatus};
 use tradeoff_core::share::SharedResult;
@@ -148,6 +150,8 @@ pub struct Store {
     /// The training worker's memory after its last run, in bytes.
     pub worker_memory: RwSignal<Option<u64>>,
     /// Whether the runs kept from earlier visits have been read (Train waits for it).
+    /// The language the page is shown in (see `crate::i18n`).
+    pub lang: RwSignal<tradeoff_core::i18n::Lang>,
     pub restored: RwSignal<bool>,
     /// The sweep in progress.
     pub sweep: RwSignal<Option<SweepProgress>>,
@@ -200,14 +204,11 @@ impl Store {
             return None;
         }
         if self.importing.with(Option::is_some) {
-            return Some("Images are being added…".into());
+            return Some(msg!("Images are being added…"));
         }
         self.local.with(|l| match l {
-            None => Some("Reading your images…".into()),
-            Some(l) => l
-                .problems
-                .first()
-                .map(|p| format!("Add images first: {p}.")),
+            None => Some(msg!("Reading your images…")),
+            Some(l) => l.problems.first().map(|p| msg!("Add images first: {p}.")),
         })
     }
 
@@ -227,6 +228,7 @@ impl Store {
             download: RwSignal::new(None),
             worker_memory: RwSignal::new(None),
             restored: RwSignal::new(false),
+            lang: RwSignal::new(crate::i18n::initial_lang()),
             sweep: RwSignal::new(None),
             compressing: RwSignal::new(None),
             models_in_memory: RwSignal::new(Vec::new()),
@@ -330,22 +332,22 @@ impl Store {
                     self.notify(
                         "info",
                         if local {
-                            "Settings loaded from the link. It was trained on its author's own images, which never left their browser: add your own under Data → Your own images (any classes you like), then press Train."
+                            key("Settings loaded from the link. It was trained on its author's own images, which never left their browser: add your own under Data → Your own images (any classes you like), then press Train.")
                         } else {
-                            "Settings loaded from the link. Press Train to run them."
+                            key("Settings loaded from the link. Press Train to run them.")
                         },
                     );
                 }
                 if let Some(why) = parsed.result_error {
                     self.notify(
                         "warning",
-                        format!("The link's result could not be read, so only its settings are shown: {why}."),
+                        msg!("The link's result could not be read, so only its settings are shown: {why}."),
                     );
                 }
                 if !parsed.ignored_keys.is_empty() {
                     self.notify(
                         "warning",
-                        format!(
+                        msg!(
                             "The link had settings this page does not know, ignored: {}",
                             parsed.ignored_keys.join(", ")
                         ),
@@ -356,7 +358,7 @@ impl Store {
                 let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
                 self.notify(
                     "error",
-                    format!(
+                    msg!(
                         "The link could not be read, so the defaults are shown. {}",
                         list.join("; ")
                     ),
@@ -387,7 +389,7 @@ impl Store {
         self.selected.set(Some(id));
         self.notify(
             "info",
-            format!("This link carries a result measured on the sender's device: it is run {id}, marked \"shared result\". Press Train to re-run it and verify."),
+            msg!("This link carries a result measured on the sender's device: it is run {id}, marked \"shared result\". Press Train to re-run it and verify."),
         );
     }
 
@@ -399,7 +401,7 @@ impl Store {
             if let Err(reason) = persist::save_run(key, &saved).await {
                 store.notify(
                     "warning",
-                    format!("This run will not be kept after the page closes: {reason}."),
+                    msg!("This run will not be kept after the page closes: {reason}."),
                 );
             }
         });
@@ -478,7 +480,7 @@ impl Store {
                 let on_error =
                     Closure::<dyn Fn(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
                         e.prevent_default();
-                        store.on_crash(format!("the training worker stopped: {}", e.message()));
+                        store.on_crash(msg!("the training worker stopped: {}", e.message()));
                     });
                 worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
                 on_error.forget();
@@ -501,7 +503,7 @@ impl Store {
         if self.outbox.with_value(Option::is_some) {
             self.notify(
                 "warning",
-                "The page is still starting: add the images again in a moment.",
+                key("The page is still starting: add the images again in a moment."),
             );
             return;
         }
@@ -556,7 +558,7 @@ impl Store {
             Err(reason) => {
                 self.notify(
                     "warning",
-                    format!("Runs will not be kept after this page closes: {reason}."),
+                    msg!("Runs will not be kept after this page closes: {reason}."),
                 );
                 Vec::new()
             }
@@ -593,8 +595,8 @@ impl Store {
                 let parent = runs
                     .iter()
                     .find(|r| Some(r.key) == info.parent_key)
-                    .map_or("a deleted run".to_string(), |r| format!("run {}", r.id));
-                vec![format!("{} copy of {parent}", info.method.label())]
+                    .map_or(msg!("a deleted run"), |r| msg!("run {}", r.id));
+                vec![msg!("{} copy of {parent}", info.method.label())]
             }
             None => runs
                 .iter()
@@ -619,7 +621,7 @@ impl Store {
         Some(RunRecord {
             config: live.config.clone(),
             cost,
-            backend: live.backend.clone().unwrap_or_else(|| "unknown".into()),
+            backend: live.backend.clone().unwrap_or_else(|| msg!("unknown")),
             status,
             steps: live.steps.clone(),
             epochs: live.epochs.clone(),
@@ -679,7 +681,7 @@ impl Store {
             return;
         }
         if let Some(why) = untrack(|| self.local_blocker()) {
-            return self.notify("error", format!("The sweep cannot start. {why}"));
+            return self.notify("error", msg!("The sweep cannot start. {why}"));
         }
         let base = self.config.get_untracked();
         match sweep.plan(&base, self.classes_of(&base)) {
@@ -697,7 +699,7 @@ impl Store {
                 self.sweep
                     .update(|s| s.iter_mut().for_each(|s| s.ids.push(id)));
             }
-            Err(reason) => self.notify("error", format!("The sweep cannot start: {reason}.")),
+            Err(reason) => self.notify("error", msg!("The sweep cannot start: {reason}.")),
         }
     }
 
@@ -725,7 +727,7 @@ impl Store {
             self.sweep.set(None);
             self.notify(
                 "info",
-                format!(
+                msg!(
                     "The sweep finished: {} runs. The trade-off chart marks the best ones.",
                     sweep.runs.len()
                 ),
@@ -765,7 +767,7 @@ impl Store {
             id,
             key: js_sys::Date::now(),
             config: config.clone(),
-            message: "starting".into(),
+            message: msg!("starting"),
             ..LiveRun::default()
         }));
         self.send(ToWorker::Train { run_id: id, config });
@@ -808,7 +810,7 @@ impl Store {
                 if let Err(reason) = persist::forget_run(key).await {
                     store.notify(
                         "warning",
-                        format!("The run may come back after a reload: {reason}."),
+                        msg!("The run may come back after a reload: {reason}."),
                     );
                 }
             });
@@ -888,7 +890,7 @@ impl Store {
                     self.compressing.set(None);
                     self.notify(
                         "error",
-                        format!("The model could not be compressed: {message}."),
+                        msg!("The model could not be compressed: {message}."),
                     );
                     return;
                 }
@@ -899,10 +901,10 @@ impl Store {
                     self.sweep.set(None);
                     self.notify(
                         "error",
-                        format!("The sweep stopped: a run could not start: {message}"),
+                        msg!("The sweep stopped: a run could not start: {message}"),
                     );
                 } else {
-                    self.notify("error", format!("The run could not start: {message}"));
+                    self.notify("error", msg!("The run could not start: {message}"));
                 }
             }
             FromWorker::Crashed { message } => self.on_crash(message),
@@ -919,7 +921,7 @@ impl Store {
             FromWorker::Local { summary } => self.local.set(Some(*summary)),
             FromWorker::LocalRefused { message } => {
                 self.local_refusals.update(|n| *n += 1);
-                self.notify("error", format!("Your images: {message}."))
+                self.notify("error", msg!("Your images: {message}."))
             }
             FromWorker::ImportProgress { done, total } => self.importing.set(Some((done, total))),
             FromWorker::Imported { report } => {
@@ -943,17 +945,14 @@ impl Store {
                 if let Err(why) = saved {
                     self.notify(
                         "error",
-                        format!("Run {run_id}'s model could not be saved: {why}."),
+                        msg!("Run {run_id}'s model could not be saved: {why}."),
                     );
                 }
             }
             FromWorker::Preview { dataset, result } => {
                 self.download.set(None);
                 if let Err(reason) = &result {
-                    self.notify(
-                        "error",
-                        format!("The dataset could not be loaded: {reason}"),
-                    );
+                    self.notify("error", msg!("The dataset could not be loaded: {reason}"));
                 }
                 self.previews.update(|p| p.push((dataset, result)));
             }
@@ -990,7 +989,7 @@ impl Store {
         if let RunStatus::Failed { reason } = &record.status {
             self.notify(
                 "error",
-                format!("The run failed: {reason}. The next run will use the CPU."),
+                msg!("The run failed: {reason}. The next run will use the CPU."),
             );
         }
         self.save(key, &record);
@@ -1016,7 +1015,7 @@ impl Store {
             self.compressing.set(None);
             self.notify(
                 "error",
-                format!("The model could not be compressed: {message}."),
+                msg!("The model could not be compressed: {message}."),
             );
         }
         if let Some(live) = self.live.get_untracked() {
@@ -1049,16 +1048,16 @@ pub fn install_panic_panel() {
         panel.set_class_name("crash-panel");
         panel.set_attribute("role", "alert").ok();
         let heading = document.create_element("h2").unwrap();
-        heading.set_text_content(Some("Something went wrong in the page"));
+        heading.set_text_content(Some(crate::i18n::t("Something went wrong in the page")));
         let text = document.create_element("p").unwrap();
-        text.set_text_content(Some(
+        text.set_text_content(Some(crate::i18n::t(
             "Your settings are kept in the address bar and your runs in this browser. Reload to continue. To report it, click the details below (one click selects them all) and copy them.",
-        ));
+        )));
         let pre = document.create_element("pre").unwrap();
         pre.set_text_content(Some(&details));
         // A plain link: after a panic no wasm callback can run.
         let reload = document.create_element("a").unwrap();
-        reload.set_text_content(Some("Reload"));
+        reload.set_text_content(Some(crate::i18n::t("Reload")));
         let here = web_sys::window()
             .and_then(|w| w.location().href().ok())
             .unwrap_or_default();

@@ -31,6 +31,7 @@ mod wasm {
     use tradeoff_core::config::{BackendPreference, RunConfig};
     use tradeoff_core::data::{Dataset, builtin_dataset};
     use tradeoff_core::local::{LOCAL_DATASET, LocalImages};
+    use tradeoff_core::msg;
     use tradeoff_core::protocol::{FromWorker, ToWorker};
     use tradeoff_core::record::RunStatus;
     use tradeoff_core::train::{Event, TrainedModel, Trainer};
@@ -120,7 +121,7 @@ mod wasm {
     pub fn start() {
         std::panic::set_hook(Box::new(|info| {
             // The panic aborts this worker; tell the page first so it can restart us and say why.
-            let message = format!("the training worker crashed: {info}");
+            let message = msg!("the training worker crashed: {info}");
             web_sys::console::error_1(&message.clone().into());
             let _ = scope().post_message(&JsValue::from_str(
                 &FromWorker::Crashed { message }.to_json(),
@@ -219,10 +220,10 @@ mod wasm {
     async fn fetch_bytes(url: &str, dataset: &str) -> Result<Vec<u8>, String> {
         let response = JsFuture::from(scope().fetch_with_str(url))
             .await
-            .map_err(|_| format!("could not download {url}"))?;
+            .map_err(|_| msg!("could not download {url}"))?;
         let response: web_sys::Response = response.unchecked_into();
         if !response.ok() {
-            return Err(format!(
+            return Err(msg!(
                 "could not download {url} (HTTP {})",
                 response.status()
             ));
@@ -233,7 +234,7 @@ mod wasm {
             .ok()
             .flatten()
             .and_then(|n| n.parse::<u64>().ok());
-        let broke_off = || format!("the download of {url} broke off");
+        let broke_off = || msg!("the download of {url} broke off");
         let body = response.body().ok_or_else(broke_off)?;
         let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().unchecked_into();
         let mut bytes = Vec::with_capacity(total.unwrap_or(0) as usize);
@@ -282,7 +283,7 @@ mod wasm {
             return control.local.borrow().to_dataset().map(Rc::new);
         }
         let info =
-            builtin_dataset(id).ok_or_else(|| format!("there is no built-in dataset '{id}'"))?;
+            builtin_dataset(id).ok_or_else(|| msg!("there is no built-in dataset '{id}'"))?;
         while control.downloading.borrow().contains(id) {
             sleep(50).await;
         }
@@ -315,9 +316,7 @@ mod wasm {
         match own_images::load().await {
             Ok(local) => *control.local.borrow_mut() = local,
             Err(why) => post(&FromWorker::LocalRefused {
-                message: format!(
-                    "your images could not be read from this browser's storage: {why}"
-                ),
+                message: msg!("your images could not be read from this browser's storage: {why}"),
             }),
         }
         control.local_state.set(LocalState::Loaded);
@@ -393,7 +392,7 @@ mod wasm {
                 .ok()
                 .filter(|v| !v.is_undefined() && !v.is_null())
         };
-        let no_webgpu = || "this browser offers no WebGPU".to_string();
+        let no_webgpu = || msg!("this browser offers no WebGPU");
         let gpu = get(&js_sys::global(), "navigator")
             .and_then(|n| get(&n, "gpu"))
             .ok_or_else(no_webgpu)?;
@@ -405,8 +404,7 @@ mod wasm {
             Err(_) => None,
         };
         let adapter = adapter.filter(|a| !a.is_null() && !a.is_undefined()).ok_or_else(|| {
-            "this browser's WebGPU found no usable graphics adapter (it may be switched off, or the GPU blocked)"
-                .to_string()
+            msg!("this browser's WebGPU found no usable graphics adapter (it may be switched off, or the GPU blocked)")
         })?;
         let info = get(&adapter, "info");
         let words: Vec<String> = ["vendor", "architecture"]
@@ -463,7 +461,7 @@ mod wasm {
             Err(reason) => (
                 cpu_device(),
                 CPU_BACKEND_NAME.into(),
-                Some(format!("{reason}; training on the CPU instead")),
+                Some(msg!("{reason}; training on the CPU instead")),
                 None,
             ),
         }
@@ -472,7 +470,7 @@ mod wasm {
     async fn run(control: Rc<Control>, run_id: u32, config: RunConfig) {
         post(&FromWorker::Loading {
             run_id,
-            message: format!("loading the {} dataset", config.dataset),
+            message: msg!("loading the {} dataset", config.dataset),
         });
         let data = match dataset(&control, &config.dataset).await {
             Ok(d) => d,
@@ -529,7 +527,7 @@ mod wasm {
                             // A failed GPU run: later runs go to the CPU.
                             if record.backend != CPU_BACKEND_NAME {
                                 *control.webgpu.borrow_mut() =
-                                    Some(Err("WebGPU failed during an earlier run".into()));
+                                    Some(Err(msg!("WebGPU failed during an earlier run")));
                             }
                         }
                         if control.current.get() == Some(run_id) {
@@ -589,7 +587,7 @@ mod wasm {
             .iter()
             .find(|(id, _)| *id == run_id)
             .map(|(_, t)| t.clone())
-            .ok_or_else(|| format!(
+            .ok_or_else(|| msg!(
                 "the trained model of run {run_id} is no longer in memory (only the latest {KEPT_MODELS} runs trained since the page opened are kept); train it again to {verb} it"
             ))
     }

@@ -1,5 +1,6 @@
 //! The page's end of the training worker.
 
+use tradeoff_core::msg;
 use tradeoff_core::protocol::{FromWorker, ToWorker};
 use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, Worker};
@@ -7,7 +8,7 @@ use web_sys::{MessageEvent, Worker};
 /// Starts the training worker; `on_message` receives every message it sends.
 pub fn spawn(on_message: impl Fn(FromWorker) + 'static) -> Result<Worker, String> {
     let worker = Worker::new("./worker_loader.js")
-        .map_err(|e| format!("the training worker could not start: {e:?}"))?;
+        .map_err(|e| msg!("the training worker could not start: {e:?}"))?;
     let handler = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
         // A message is JSON, or `[JSON, Uint8Array]` when it carries a file.
         let data = event.data();

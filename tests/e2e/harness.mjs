@@ -72,8 +72,9 @@ export async function closePages() {
 }
 
 /** A fresh page whose console errors and page errors are collected. */
-export async function newPage(browser, viewport = { width: 1366, height: 900 }) {
-  const context = await browser.newContext({ viewport });
+export async function newPage(browser, viewport = { width: 1366, height: 900 }, options = {}) {
+  // `locale` sets the browser's preferred languages (navigator.languages), as a user's would be.
+  const context = await browser.newContext({ viewport, locale: 'en-US', ...options });
   contexts.push(context);
   const page = await context.newPage();
   page.errors = [];

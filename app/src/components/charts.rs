@@ -23,7 +23,10 @@ use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use crate::format;
+use crate::i18n::{lang, localise, t};
 use crate::store::Store;
+use tradeoff_core::i18n::key;
+use tradeoff_core::{msg, tr};
 
 /// Shortest gap between two redraws of one chart while data streams in.
 const MIN_REDRAW_MS: f64 = 300.0;
@@ -90,7 +93,7 @@ impl Painter {
 /// Axis numbers: compact for large values, two decimals for small ones.
 pub(crate) fn axis_number(x: f64) -> String {
     match x.abs() {
-        v if v >= 1000.0 => format::compact(x),
+        v if v >= 1000.0 => format::compact(lang(), x),
         v if v >= 10.0 => format!("{x:.0}"),
         v if v >= 1.0 => format!("{x:.1}"),
         _ => format!("{x:.2}"),
@@ -417,12 +420,17 @@ where
         labels.text(&text, px as f64 - 5.0, py as f64, &Label::Y_TICK);
     }
     labels.text(
-        axes.x_label,
+        t(axes.x_label),
         58.0 + (w - 72.0) / 2.0,
         h - 2.0,
         &Label::X_TITLE,
     );
-    labels.text(axes.y_label, 4.0, 10.0 + (h - 48.0) / 2.0, &Label::Y_TITLE);
+    labels.text(
+        t(axes.y_label),
+        4.0,
+        10.0 + (h - 48.0) / 2.0,
+        &Label::Y_TITLE,
+    );
     Ok(result)
 }
 
@@ -498,7 +506,7 @@ where
     let axes = Axes {
         x: (0.0, max_x),
         y,
-        x_label: "Step",
+        x_label: key("Step"),
         y_label: metric.y_label,
         y_format: metric.y_format,
     };
@@ -538,7 +546,7 @@ where
                     color.mix(0.7).stroke_width(1),
                 ))?;
                 chart.draw_series(std::iter::once(Text::new(
-                    mark.label(),
+                    localise(&mark.label()),
                     (x, y.1),
                     ("sans-serif", 11).into_font().color(&color),
                 )))?;
@@ -566,7 +574,7 @@ pub(crate) fn SaveChart(
         crate::download::stamped(&name.to_lowercase().replace(' ', "-"), extension)
     };
     let failed =
-        move |why: String| store.notify("error", format!("The chart could not be saved: {why}."));
+        move |why: String| store.notify("error", msg!("The chart could not be saved: {why}."));
     let save_png = move |_| {
         if let Some(c) = canvas.get()
             && let Err(why) = crate::download::save_canvas_png(&file("png"), &c)
@@ -587,8 +595,8 @@ pub(crate) fn SaveChart(
     };
     view! {
         <div class="chart-files">
-            <button on:click=save_png aria-label=format!("Save the {name} chart as PNG")>"PNG"</button>
-            <button on:click=save_svg aria-label=format!("Save the {name} chart as SVG")>"SVG"</button>
+            <button on:click=save_png aria-label=tr!(lang(), "Save the {chart} chart as PNG", chart = t(name))>"PNG"</button>
+            <button on:click=save_svg aria-label=tr!(lang(), "Save the {chart} chart as SVG", chart = t(name))>"SVG"</button>
         </div>
     }
 }
@@ -598,7 +606,7 @@ const LOSS: Metric = Metric {
     train: |s| s.loss,
     validation: |e| e.validation_loss,
     range: None,
-    y_label: "Cross-entropy loss",
+    y_label: key("Cross-entropy loss"),
     y_format: axis_number,
 };
 
@@ -607,7 +615,7 @@ const ACCURACY: Metric = Metric {
     train: |s| s.accuracy,
     validation: |e| e.validation_accuracy,
     range: Some((0.0, 1.0)),
-    y_label: "Accuracy",
+    y_label: key("Accuracy"),
     y_format: |y| format!("{:.0}%", y * 100.0),
 };
 
@@ -689,9 +697,21 @@ pub fn LiveCharts() -> impl IntoView {
                 let marks: Vec<String> = c
                     .marks
                     .iter()
-                    .map(|m| format!("{} at step {}", m.label(), m.step()))
+                    .map(|m| {
+                        tr!(
+                            lang(),
+                            "{mark} at step {step}",
+                            mark = localise(&m.label()),
+                            step = m.step()
+                        )
+                    })
                     .collect();
-                format!("Run {id}: {}", marks.join(", "))
+                tr!(
+                    lang(),
+                    "Run {id}: {marks}",
+                    id = id,
+                    marks = marks.join(", ")
+                )
             })
             .collect();
         marks_text.set(described.join(". "));
@@ -719,51 +739,58 @@ pub fn LiveCharts() -> impl IntoView {
             .enumerate()
             .map(|(i, (id, _, _))| {
                 let style = format!("color: {}", css(PALETTE[i % PALETTE.len()]));
-                view! { <li><span class="swatch" style=style>"■"</span>{format!(" run {id}")}</li> }
+                view! { <li><span class="swatch" style=style>"■"</span>{tr!(lang(), " run {id}", id = id)}</li> }
             })
             .collect_view()
     };
     let summary = move || {
         store.live.with(|l| match l {
             Some(l) => match l.epochs.last() {
-                Some(e) => format!(
-                    "Run {} — epoch {}: validation accuracy {}, validation loss {:.3}, {:.0} images/s",
-                    l.id,
-                    e.epoch,
-                    format::percent(e.validation_accuracy),
-                    e.validation_loss,
-                    e.images_per_second
+                Some(e) => tr!(
+                    lang(),
+                    "Run {id} — epoch {epoch}: validation accuracy {accuracy}, validation loss {loss}, {speed} images/s",
+                    id = l.id,
+                    epoch = e.epoch,
+                    accuracy = format::percent(lang(), e.validation_accuracy),
+                    loss = format!("{:.3}", e.validation_loss),
+                    speed = format!("{:.0}", e.images_per_second)
                 ),
                 None => match l.steps.last() {
-                    Some(s) => format!("Run {} — step {}: training loss {:.3}", l.id, s.step, s.loss),
-                    None => format!("Run {} — starting", l.id),
+                    Some(s) => tr!(
+                        lang(),
+                        "Run {id} — step {step}: training loss {loss}",
+                        id = l.id,
+                        step = s.step,
+                        loss = format!("{:.3}", s.loss)
+                    ),
+                    None => tr!(lang(), "Run {id} — starting", id = l.id),
                 },
             },
             None if store.overlay.with(Vec::is_empty) && store.selected.with(Option::is_none) => {
-                "Press Train to see the curves here.".into()
+                t("Press Train to see the curves here.").into()
             }
-            None => "Curves of the runs chosen in the table; tick more runs there to compare them."
+            None => t("Curves of the runs chosen in the table; tick more runs there to compare them.")
                 .into(),
         })
     };
     view! {
-        <section class="panel charts" aria-label="Training curves">
-            <h2>"Training curves"</h2>
+        <section class="panel charts" aria-label=t("Training curves")>
+            <h2>{t("Training curves")}</h2>
             <div class="chart-pair">
                 <figure>
-                    <figcaption>"Loss"</figcaption>
-                    <canvas node_ref=loss_canvas width="560" height="260" role="img" aria-label="Loss against step"></canvas>
-                    <SaveChart canvas=loss_canvas name="loss" svg=curves_svg(&LOSS) />
+                    <figcaption>{t("Loss")}</figcaption>
+                    <canvas node_ref=loss_canvas width="560" height="260" role="img" aria-label=t("Loss against step")></canvas>
+                    <SaveChart canvas=loss_canvas name=key("loss") svg=curves_svg(&LOSS) />
                 </figure>
                 <figure>
-                    <figcaption>"Accuracy"</figcaption>
-                    <canvas node_ref=accuracy_canvas width="560" height="260" role="img" aria-label="Accuracy against step"></canvas>
-                    <SaveChart canvas=accuracy_canvas name="accuracy" svg=curves_svg(&ACCURACY) />
+                    <figcaption>{t("Accuracy")}</figcaption>
+                    <canvas node_ref=accuracy_canvas width="560" height="260" role="img" aria-label=t("Accuracy against step")></canvas>
+                    <SaveChart canvas=accuracy_canvas name=key("accuracy") svg=curves_svg(&ACCURACY) />
                 </figure>
             </div>
-            <ul class="legend" aria-label="Legend">
+            <ul class="legend" aria-label=t("Legend")>
                 {legend}
-                <li class="hint">"faint line: each step · bold line: smoothed · dots: validation after each epoch · dashed: learning-rate changes and early stop"</li>
+                <li class="hint">{t("faint line: each step · bold line: smoothed · dots: validation after each epoch · dashed: learning-rate changes and early stop")}</li>
             </ul>
             <p class="chart-text" aria-live="polite">{summary}</p>
             <p class="hint curve-marks">{marks_text}</p>

@@ -3,28 +3,30 @@
 use leptos::prelude::*;
 use tradeoff_core::classroom::{Classroom, Control, LESSONS};
 
+use crate::i18n::{lang, t};
 use crate::store::Store;
+use tradeoff_core::tr;
 
 /// What each control is called on the page.
 fn control_label(control: Control) -> &'static str {
     match control {
-        Control::Dataset => "Dataset",
-        Control::Input => "Image size and colour",
-        Control::Layers => "Model (layers)",
-        Control::Optimizer => "Optimizer",
-        Control::LearningRate => "Learning rate",
-        Control::Schedule => "Schedule",
-        Control::Warmup => "Warm-up steps",
-        Control::WeightDecay => "Weight decay",
-        Control::BatchSize => "Batch size",
-        Control::Epochs => "Epochs",
-        Control::Validation => "Validation share",
-        Control::Augmentation => "Flip, shift and noise",
-        Control::Patience => "Early stopping",
-        Control::Seed => "Seed",
-        Control::Backend => "Backend",
-        Control::Sweep => "Sweep",
-        Control::Compress => "Compression",
+        Control::Dataset => t("Dataset"),
+        Control::Input => t("Image size and colour"),
+        Control::Layers => t("Model (layers)"),
+        Control::Optimizer => t("Optimizer"),
+        Control::LearningRate => t("Learning rate"),
+        Control::Schedule => t("Schedule"),
+        Control::Warmup => t("Warm-up steps"),
+        Control::WeightDecay => t("Weight decay"),
+        Control::BatchSize => t("Batch size"),
+        Control::Epochs => t("Epochs"),
+        Control::Validation => t("Validation share"),
+        Control::Augmentation => t("Flip, shift and noise"),
+        Control::Patience => t("Early stopping"),
+        Control::Seed => t("Seed"),
+        Control::Backend => t("Backend"),
+        Control::Sweep => t("Sweep"),
+        Control::Compress => t("Compression"),
     }
 }
 
@@ -39,9 +41,9 @@ pub fn LessonPicker() -> impl IntoView {
     };
     view! {
         <label class="lesson-picker">
-            <span class="label">"Lesson"</span>
+            <span class="label">{t("Lesson")}</span>
             <select
-                aria-label="Choose a lesson"
+                aria-label=t("Choose a lesson")
                 prop:value=current
                 on:change=move |ev| {
                     let id = event_target_value(&ev);
@@ -52,10 +54,10 @@ pub fn LessonPicker() -> impl IntoView {
                     }
                 }
             >
-                <option value="">"Free play (no lesson)"</option>
+                <option value="">{t("Free play (no lesson)")}</option>
                 {LESSONS
                     .iter()
-                    .map(|l| view! { <option value=l.id selected=move || current() == l.id>{l.title}</option> })
+                    .map(|l| view! { <option value=l.id selected=move || current() == l.id>{t(l.title)}</option> })
                     .collect_view()}
             </select>
         </label>
@@ -69,12 +71,12 @@ pub fn LessonCard() -> impl IntoView {
     let lesson = move || store.classroom.with(|r| r.lesson());
     view! {
         {move || lesson().map(|l| view! {
-            <section class="panel lesson" aria-label="Lesson">
-                <h2>{format!("Lesson: {}", l.title)}</h2>
-                <p>{l.text}</p>
-                <p class="question"><strong>"Question: "</strong>{l.question}</p>
+            <section class="panel lesson" aria-label=t("Lesson")>
+                <h2>{tr!(lang(), "Lesson: {title}", title = t(l.title))}</h2>
+                <p>{t(l.text)}</p>
+                <p class="question"><strong>{t("Question: ")}</strong>{t(l.question)}</p>
                 <button on:click=move |_| store.classroom.set(Classroom::default())>
-                    "Leave the lesson (show every control)"
+                    {t("Leave the lesson (show every control)")}
                 </button>
             </section>
         })}
@@ -106,9 +108,9 @@ pub fn TeacherPanel() -> impl IntoView {
             view! {
                 <tr>
                     <th scope="row">{label}</th>
-                    {[("Hide", true), ("Lock", false)]
+                    {[true, false]
                         .into_iter()
-                        .map(|(verb, hide)| {
+                        .map(|hide| {
                             let listed = move |room: &Classroom| {
                                 if hide { &room.hidden } else { &room.locked }.contains(&control)
                             };
@@ -116,7 +118,11 @@ pub fn TeacherPanel() -> impl IntoView {
                                 <td>
                                     <input
                                         type="checkbox"
-                                        aria-label=format!("{verb} {label}")
+                                        aria-label=if hide {
+                                            tr!(lang(), "Hide {control}", control = label)
+                                        } else {
+                                            tr!(lang(), "Lock {control}", control = label)
+                                        }
                                         prop:checked=move || store.classroom.with(listed)
                                         on:change=move |ev| toggle(control, hide, event_target_checked(&ev))
                                     />
@@ -130,16 +136,16 @@ pub fn TeacherPanel() -> impl IntoView {
         .collect_view();
     view! {
         <details class="panel teacher">
-            <summary>"Teacher mode: hide or lock controls"</summary>
+            <summary>{t("Teacher mode: hide or lock controls")}</summary>
             <p class="hint">
-                "What you tick here goes into the address bar and into Copy link: whoever opens the link sees only the controls you left, and cannot change the locked ones."
+                {t("What you tick here goes into the address bar and into Copy link: whoever opens the link sees only the controls you left, and cannot change the locked ones.")}
             </p>
             <table class="teacher-controls">
                 <thead>
                     <tr>
-                        <th scope="col">"Control"</th>
-                        <th scope="col">"Hide"</th>
-                        <th scope="col">"Lock"</th>
+                        <th scope="col">{t("Control")}</th>
+                        <th scope="col">{t("Hide")}</th>
+                        <th scope="col">{t("Lock")}</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>

@@ -7,7 +7,9 @@ use tradeoff_core::metrics::Summary;
 
 use crate::components::fields::TextField;
 use crate::format;
+use crate::i18n::{lang, localise, t};
 use crate::store::Store;
+use tradeoff_core::tr;
 
 /// Buttons that compress run `run_id`'s model into a run of its own.
 #[component]
@@ -21,11 +23,17 @@ pub fn CompressControls(run_id: u32) -> impl IntoView {
             .trim_end_matches('%')
             .trim()
             .parse()
-            .map_err(|_| format!("“{}” is not a percentage", sparsity.get()))?;
+            .map_err(|_| {
+                tr!(
+                    lang(),
+                    "“{text}” is not a percentage",
+                    text = sparsity.get()
+                )
+            })?;
         let method = Compression::Prune {
             sparsity: percent / 100.0,
         };
-        compress::check(&method)?;
+        compress::check(&method).map_err(|why| localise(&why))?;
         Ok(method)
     };
     let in_memory = move || store.models_in_memory.with(|m| m.contains(&run_id));
@@ -33,25 +41,31 @@ pub fn CompressControls(run_id: u32) -> impl IntoView {
     let busy = move || store.busy() || !store.restored.get() || !in_memory() || locked.get();
     let status = move || {
         store.compressing.with(|c| {
-            c.as_ref()
-                .map(|c| format!("Compressing run {} ({})…", c.parent_id, c.label))
+            c.as_ref().map(|c| {
+                tr!(
+                    lang(),
+                    "Compressing run {run} ({how})…",
+                    run = c.parent_id,
+                    how = localise(&c.label)
+                )
+            })
         })
     };
     view! {
-        <div class="compress" role="group" aria-label="Compress this model">
-            <h3>"Compress this model"</h3>
+        <div class="compress" role="group" aria-label=t("Compress this model")>
+            <h3>{t("Compress this model")}</h3>
             <p class="hint">
-                "Make a smaller copy and measure what it keeps: it appears as a run of its own, linked to this one on the trade-off chart."
+                {t("Make a smaller copy and measure what it keeps: it appears as a run of its own, linked to this one on the trade-off chart.")}
             </p>
             <div class="buttons">
                 <button
                     disabled=busy
                     on:click=move |_| store.compress(run_id, Compression::Int8)
                 >
-                    "Quantize to int8"
+                    {t("Quantize to int8")}
                 </button>
                 <TextField
-                    label="Pruning sparsity (%)"
+                    label=t("Pruning sparsity (%)")
                     value=sparsity
                     inputmode="decimal"
                     inline=true
@@ -65,13 +79,15 @@ pub fn CompressControls(run_id: u32) -> impl IntoView {
                         }
                     }
                 >
-                    "Prune"
+                    {t("Prune")}
                 </button>
             </div>
             <Show when=move || !in_memory()>
                 <p class="hint blocked">
-                    {format!(
-                        "Only the latest {KEPT_MODELS} runs trained since this page opened keep their weights in memory; train this run again to compress it."
+                    {tr!(
+                        lang(),
+                        "Only the latest {kept} runs trained since this page opened keep their weights in memory; train this run again to compress it.",
+                        kept = KEPT_MODELS
                     )}
                 </p>
             </Show>
@@ -85,31 +101,43 @@ pub fn CompressControls(run_id: u32) -> impl IntoView {
 
 /// What a compressed run kept and saved against its parent, as sentences.
 pub fn compression_facts(info: &CompressionInfo, s: &Summary, parent: Option<u32>) -> Vec<String> {
-    let parent = parent.map_or("a deleted run".to_string(), |id| format!("run {id}"));
+    let lang = lang();
+    let parent = parent.map_or(t("a deleted run").to_string(), |id| {
+        tr!(lang, "run {id}", id = id)
+    });
     let change = (s.test_accuracy - info.parent_test_accuracy) * 100.0;
     let mut facts = vec![
-        format!(
-            "{} copy of {parent}: test accuracy {} against {} before ({change:+.1} points)",
-            info.method.label(),
-            format::percent(s.test_accuracy),
-            format::percent(info.parent_test_accuracy)
+        tr!(
+            lang,
+            "{method} copy of {parent}: test accuracy {now} against {before} before ({change} points)",
+            method = localise(&info.method.label()),
+            parent = parent,
+            now = format::percent(lang, s.test_accuracy),
+            before = format::percent(lang, info.parent_test_accuracy),
+            change = format!("{change:+.1}")
         ),
-        format!(
-            "Size {}: {:.0} % of the float model's {}",
-            format::bytes(s.model_bytes),
-            100.0 * s.model_bytes as f64 / info.parent_model_bytes.max(1) as f64,
-            format::bytes(info.parent_model_bytes)
+        tr!(
+            lang,
+            "Size {size}: {share} % of the float model's {float}",
+            size = format::bytes(s.model_bytes),
+            share = format!(
+                "{:.0}",
+                100.0 * s.model_bytes as f64 / info.parent_model_bytes.max(1) as f64
+            ),
+            float = format::bytes(info.parent_model_bytes)
         ),
-        format!(
-            "Latency {} per image against {} for the float model, both measured on the CPU just now",
-            format::millis(s.latency_ms_batch1),
-            format::millis(info.float_latency_ms_batch1)
+        tr!(
+            lang,
+            "Latency {now} per image against {float} for the float model, both measured on the CPU just now",
+            now = format::millis(lang, s.latency_ms_batch1),
+            float = format::millis(lang, info.float_latency_ms_batch1)
         ),
     ];
     if let Compression::Prune { .. } = info.method {
-        facts.push(format!(
-            "{:.1} % of the conv and dense weights are zero; a dense file stays the same size unless stored sparse",
-            info.weight_sparsity * 100.0
+        facts.push(tr!(
+            lang,
+            "{share} % of the conv and dense weights are zero; a dense file stays the same size unless stored sparse",
+            share = format!("{:.1}", info.weight_sparsity * 100.0)
         ));
     }
     facts

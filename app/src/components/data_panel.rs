@@ -9,7 +9,9 @@ use tradeoff_core::local::LOCAL_DATASET;
 use crate::components::own_images::OwnImages;
 use crate::components::thumbnail::Thumbnail;
 use crate::format;
+use crate::i18n::{lang, localise, t};
 use crate::store::Store;
+use tradeoff_core::tr;
 
 /// The dataset picker, its download progress and its preview.
 #[component]
@@ -38,23 +40,30 @@ pub fn DataPanel() -> impl IntoView {
     let download = move || {
         let id = current.get();
         store.download.get().filter(|d| d.dataset == id).map(|d| {
-            let name = builtin_dataset(&id)
+            let name = t(builtin_dataset(&id)
                 .map(|b| b.name)
-                .unwrap_or("the dataset");
+                .unwrap_or("the dataset"));
             let text = match d.total {
-                Some(total) => format!(
-                    "Downloading {name}: {} of {}",
-                    format::bytes(d.received),
-                    format::bytes(total)
+                Some(total) => tr!(
+                    lang(),
+                    "Downloading {name}: {received} of {total}",
+                    name = name,
+                    received = format::bytes(d.received),
+                    total = format::bytes(total)
                 ),
-                None => format!("Downloading {name}: {}", format::bytes(d.received)),
+                None => tr!(
+                    lang(),
+                    "Downloading {name}: {received}",
+                    name = name,
+                    received = format::bytes(d.received)
+                ),
             };
             let value = d
                 .total
                 .map(|t| (d.received as f64 / t.max(1) as f64).to_string());
             view! {
                 <div class="download">
-                    <progress aria-label="Dataset download" max="1" value=value></progress>
+                    <progress aria-label=t("Dataset download") max="1" value=value></progress>
                     <p role="status">{text}</p>
                 </div>
             }
@@ -69,27 +78,27 @@ pub fn DataPanel() -> impl IntoView {
         match store.preview(&current.get()) {
             Some(Ok(p)) => view! { <DatasetPreview preview=*p /> }.into_any(),
             Some(Err(reason)) => {
-                view! { <p class="hint blocked">{format!("Not loaded: {reason}")}</p> }.into_any()
+                view! { <p class="hint blocked">{tr!(lang(), "Not loaded: {reason}", reason = localise(&reason))}</p> }.into_any()
             }
-            None => view! { <p class="hint">"Loading the dataset…"</p> }.into_any(),
+            None => view! { <p class="hint">{t("Loading the dataset…")}</p> }.into_any(),
         }
     };
     let (hidden, locked) = store.hidden_locked(Control::Dataset);
     view! {
         <fieldset class="panel" disabled=move || locked.get()>
-            <legend>"Data"</legend>
+            <legend>{t("Data")}</legend>
             <label hidden=move || hidden.get()>
-                "Dataset"
+                {t("Dataset")}
                 <select
-                    aria-label="Dataset"
+                    aria-label=t("Dataset")
                     on:change=on_change
                     prop:value=move || current.get()
                 >
                     {BUILTIN_DATASETS
                         .iter()
-                        .map(|d| view! { <option value=d.id>{d.name}</option> })
+                        .map(|d| view! { <option value=d.id>{t(d.name)}</option> })
                         .collect_view()}
-                    <option value=LOCAL_DATASET>"Your own images"</option>
+                    <option value=LOCAL_DATASET>{t("Your own images")}</option>
                 </select>
             </label>
             {download}
@@ -106,18 +115,18 @@ const ROWS_PER_TASK: usize = 3;
 fn DatasetPreview(preview: Preview) -> impl IntoView {
     let train: usize = preview.train_counts.iter().sum();
     let test: usize = preview.test_counts.iter().sum();
-    let about = format!(
-        "{} classes of {}×{} {} images: {} for training and validation, {} for the final test.",
-        preview.classes.len(),
-        preview.size,
-        preview.size,
-        if preview.channels == 1 {
-            "grey"
+    let about = tr!(
+        lang(),
+        "{classes} classes of {size}×{size} {colour} images: {train} for training and validation, {test} for the final test.",
+        classes = preview.classes.len(),
+        size = preview.size,
+        colour = if preview.channels == 1 {
+            t("grey")
         } else {
-            "colour"
+            t("colour")
         },
-        format::count(train as u64),
-        format::count(test as u64),
+        train = format::count(train as u64),
+        test = format::count(test as u64),
     );
     let (channels, size) = (preview.channels, preview.size);
     let classes = preview.classes.len();
@@ -142,14 +151,17 @@ fn DatasetPreview(preview: Preview) -> impl IntoView {
     let preview = StoredValue::new(preview);
     let row = move |class: usize| {
         preview.with_value(|preview| {
-            let name = &preview.classes[class];
+            let name = &localise(&preview.classes[class]);
             let counts = format!(
                 "{} + {}",
                 preview.train_counts[class], preview.test_counts[class]
             );
-            let described = format!(
-                "{name}: {} training and {} test images",
-                preview.train_counts[class], preview.test_counts[class]
+            let described = tr!(
+                lang(),
+                "{name}: {train} training and {test} test images",
+                name = name,
+                train = preview.train_counts[class],
+                test = preview.test_counts[class]
             );
             let thumbs = preview
                 .samples
@@ -161,7 +173,7 @@ fn DatasetPreview(preview: Preview) -> impl IntoView {
                             example=s.clone()
                             channels=channels
                             size=size
-                            label=format!("a training image of {name}")
+                            label=tr!(lang(), "a training image of {name}", name = name)
                         />
                     }
                 })
@@ -182,7 +194,7 @@ fn DatasetPreview(preview: Preview) -> impl IntoView {
     };
     view! {
         <p class="hint">{about}</p>
-        <ul class="classes" aria-label="Classes">{rows}</ul>
-        <p class="hint">"Per class: training + test images."</p>
+        <ul class="classes" aria-label=t("Classes")>{rows}</ul>
+        <p class="hint">{t("Per class: training + test images.")}</p>
     }
 }

@@ -4,7 +4,9 @@ use leptos::prelude::*;
 use tradeoff_core::classroom::Control;
 use tradeoff_core::config::RunConfig;
 
+use crate::i18n::lang;
 use crate::store::Store;
+use tradeoff_core::tr;
 
 /// A number the user types; `set` receives it once it parses, and a parse problem is shown
 /// next to the field without touching the config.
@@ -39,9 +41,9 @@ pub fn NumberField(
                 store.config.update(|c| set(c, x));
             }
             _ => problem.set(Some(if integer {
-                format!("'{text}' is not a whole number")
+                tr!(lang(), "'{text}' is not a whole number", text = text)
             } else {
-                format!("'{text}' is not a number")
+                tr!(lang(), "'{text}' is not a number", text = text)
             })),
         }
     };

@@ -6,7 +6,9 @@ use tradeoff_core::config::{Activation, Layer, PoolKind, RunConfig};
 use tradeoff_core::cost::describe_layer;
 
 use crate::format;
+use crate::i18n::{lang, t};
 use crate::store::Store;
+use tradeoff_core::tr;
 
 /// A numeric property of a layer.
 #[derive(Clone, Copy, PartialEq)]
@@ -23,13 +25,13 @@ enum Prop {
 impl Prop {
     fn label(self) -> &'static str {
         match self {
-            Prop::Filters => "Filters",
-            Prop::Kernel => "Kernel",
-            Prop::Stride => "Stride",
-            Prop::Padding => "Padding",
-            Prop::Size => "Window",
-            Prop::Units => "Units",
-            Prop::DropP => "Drop probability",
+            Prop::Filters => t("Filters"),
+            Prop::Kernel => t("Kernel"),
+            Prop::Stride => t("Stride"),
+            Prop::Padding => t("Padding"),
+            Prop::Size => t("Window"),
+            Prop::Units => t("Units"),
+            Prop::DropP => t("Drop probability"),
         }
     }
 
@@ -97,8 +99,14 @@ fn LayerNumber(index: usize, prop: Prop) -> impl IntoView {
             }
             _ => false,
         };
-        problem
-            .set((!ok).then(|| format!("'{text}' is not a valid {}", prop.label().to_lowercase())));
+        problem.set((!ok).then(|| {
+            tr!(
+                lang(),
+                "'{text}' is not a valid {property}",
+                text = text,
+                property = prop.label().to_lowercase()
+            )
+        }));
     };
     view! {
         <label class="field small">
@@ -106,7 +114,7 @@ fn LayerNumber(index: usize, prop: Prop) -> impl IntoView {
             <input
                 type="text"
                 inputmode="decimal"
-                aria-label=move || format!("Layer {} {}", index + 1, prop.label().to_lowercase())
+                aria-label=move || tr!(lang(), "Layer {n} {property}", n = index + 1, property = prop.label().to_lowercase())
                 prop:value=value
                 on:change=on_change
             />
@@ -140,24 +148,29 @@ fn LayerRow(index: usize) -> impl IntoView {
     let layer = move || store.config.with(|c| c.layers.get(index).copied());
     let count = move || store.config.with(|c| c.layers.len());
     let kind = move || match layer() {
-        Some(Layer::Conv { .. }) => "Conv",
+        Some(Layer::Conv { .. }) => t("Conv"),
         Some(Layer::Pool {
             pool: PoolKind::Max,
             ..
-        }) => "Max pool",
+        }) => t("Max pool"),
         Some(Layer::Pool {
             pool: PoolKind::Avg,
             ..
-        }) => "Avg pool",
-        Some(Layer::Dense { .. }) => "Dense",
-        Some(Layer::Dropout { .. }) => "Dropout",
+        }) => t("Avg pool"),
+        Some(Layer::Dense { .. }) => t("Dense"),
+        Some(Layer::Dropout { .. }) => t("Dropout"),
         None => "",
     };
     let shape = move || {
         store.check().ok().and_then(|cost| {
-            cost.layers
-                .get(index)
-                .map(|l| format!("→ {} · {} params", l.output, format::count(l.params)))
+            cost.layers.get(index).map(|l| {
+                tr!(
+                    lang(),
+                    "→ {shape} · {params} params",
+                    shape = l.output.clone(),
+                    params = format::count(l.params)
+                )
+            })
         })
     };
     let swap = move |other: usize| store.config.update(|c| c.layers.swap(index, other));
@@ -169,21 +182,21 @@ fn LayerRow(index: usize) -> impl IntoView {
                 <span class="layer-shape">{shape}</span>
                 <span class="layer-buttons">
                     <button
-                        aria-label=format!("Move layer {} up", index + 1)
+                        aria-label=tr!(lang(), "Move layer {n} up", n = index + 1)
                         disabled=move || index == 0
                         on:click=move |_| swap(index - 1)
                     >
                         "↑"
                     </button>
                     <button
-                        aria-label=format!("Move layer {} down", index + 1)
+                        aria-label=tr!(lang(), "Move layer {n} down", n = index + 1)
                         disabled={move || index + 1 >= count()}
                         on:click=move |_| swap(index + 1)
                     >
                         "↓"
                     </button>
                     <button
-                        aria-label=format!("Remove layer {}", index + 1)
+                        aria-label=tr!(lang(), "Remove layer {n}", n = index + 1)
                         on:click=move |_| store.config.update(|c| {
                             if index < c.layers.len() {
                                 c.layers.remove(index);
@@ -210,9 +223,9 @@ fn LayerRow(index: usize) -> impl IntoView {
                         .map(|(activation, batch_norm)| {
                             view! {
                                 <label class="field small">
-                                    <span class="label">"Activation"</span>
+                                    <span class="label">{t("Activation")}</span>
                                     <select
-                                        aria-label=format!("Layer {} activation", index + 1)
+                                        aria-label=tr!(lang(), "Layer {n} activation", n = index + 1)
                                         on:change=move |ev| {
                                             let name = event_target_value(&ev);
                                             if let Some(a) = Activation::from_name(&name) {
@@ -239,7 +252,7 @@ fn LayerRow(index: usize) -> impl IntoView {
                                 <label class="field small check">
                                     <input
                                         type="checkbox"
-                                        aria-label=format!("Layer {} batch norm", index + 1)
+                                        aria-label=tr!(lang(), "Layer {n} batch norm", n = index + 1)
                                         prop:checked=batch_norm
                                         on:change=move |ev| {
                                             let on = event_target_checked(&ev);
@@ -250,7 +263,7 @@ fn LayerRow(index: usize) -> impl IntoView {
                                             });
                                         }
                                     />
-                                    <span class="label">"Batch norm"</span>
+                                    <span class="label">{t("Batch norm")}</span>
                                 </label>
                             }
                         })
@@ -260,9 +273,9 @@ fn LayerRow(index: usize) -> impl IntoView {
                         .then(|| {
                             view! {
                                 <label class="field small">
-                                    <span class="label">"Pooling"</span>
+                                    <span class="label">{t("Pooling")}</span>
                                     <select
-                                        aria-label=format!("Layer {} pooling", index + 1)
+                                        aria-label=tr!(lang(), "Layer {n} pooling", n = index + 1)
                                         on:change=move |ev| {
                                             let avg = event_target_value(&ev) == "avg";
                                             with_layer(store, index, |l| {
@@ -272,8 +285,8 @@ fn LayerRow(index: usize) -> impl IntoView {
                                             });
                                         }
                                     >
-                                        <option value="max" selected=move || matches!(layer(), Some(Layer::Pool { pool: PoolKind::Max, .. }))>"max"</option>
-                                        <option value="avg" selected=move || matches!(layer(), Some(Layer::Pool { pool: PoolKind::Avg, .. }))>"average"</option>
+                                        <option value="max" selected=move || matches!(layer(), Some(Layer::Pool { pool: PoolKind::Max, .. }))>{t("max")}</option>
+                                        <option value="avg" selected=move || matches!(layer(), Some(Layer::Pool { pool: PoolKind::Avg, .. }))>{t("average")}</option>
                                     </select>
                                 </label>
                             }
@@ -318,11 +331,11 @@ pub fn ModelEditor() -> impl IntoView {
     view! {
         <Show when=move || !hidden.get()>
         <fieldset class="panel" disabled=move || locked.get()>
-            <legend>"Model"</legend>
+            <legend>{t("Model")}</legend>
             <p class="hint">
-                {move || store.config.with(|c| format!("Input {}×{}×{}", c.input.size, c.input.size, c.input.channels))}
+                {move || store.config.with(|c| tr!(lang(), "Input {size}×{size}×{channels}", size = c.input.size, channels = c.input.channels))}
             </p>
-            <ol class="layers" aria-label="Layers">
+            <ol class="layers" aria-label=t("Layers")>
                 {move || {
                     (0..store.config.with(|c| c.layers.len()))
                         .map(|index| view! { <LayerRow index /> })
@@ -330,35 +343,35 @@ pub fn ModelEditor() -> impl IntoView {
                 }}
                 <li class="layer output">
                     <div class="layer-head">
-                        <span class="layer-index">"out"</span>
-                        <strong>"Output"</strong>
+                        <span class="layer-index">{t("out")}</span>
+                        <strong>{t("Output")}</strong>
                         <span class="layer-shape">
-                            {move || cost().ok().and_then(|c| c.layers.last().map(|l| format!("dense {} · {} params", l.output, format::count(l.params))))}
+                            {move || cost().ok().and_then(|c| c.layers.last().map(|l| tr!(lang(), "dense {classes} · {params} params", classes = l.output.clone(), params = format::count(l.params))))}
                         </span>
                     </div>
                 </li>
             </ol>
             <div class="add-layer">
                 <label class="field small">
-                    <span class="label">"New layer"</span>
-                    <select aria-label="New layer kind" on:change=move |ev| new_kind.set(event_target_value(&ev))>
-                        <option value="conv">"Conv"</option>
-                        <option value="pool">"Pool"</option>
-                        <option value="dense">"Dense"</option>
-                        <option value="dropout">"Dropout"</option>
+                    <span class="label">{t("New layer")}</span>
+                    <select aria-label=t("New layer kind") on:change=move |ev| new_kind.set(event_target_value(&ev))>
+                        <option value="conv">{t("Conv")}</option>
+                        <option value="pool">{t("Pool")}</option>
+                        <option value="dense">{t("Dense")}</option>
+                        <option value="dropout">{t("Dropout")}</option>
                     </select>
                 </label>
-                <button on:click=add>"Add layer"</button>
+                <button on:click=add>{t("Add layer")}</button>
             </div>
             {move || match cost() {
                 Ok(c) => {
                     view! {
-                        <dl class="cost" aria-label="Model cost">
-                            <div><dt>"Parameters"</dt><dd>{format::count(c.params)}</dd></div>
-                            <div><dt>"FLOPs per image"</dt><dd>{format::compact(c.flops as f64)}</dd></div>
-                            <div><dt>"Model size"</dt><dd>{format::bytes(c.model_bytes())}</dd></div>
+                        <dl class="cost" aria-label=t("Model cost")>
+                            <div><dt>{t("Parameters")}</dt><dd>{format::count(c.params)}</dd></div>
+                            <div><dt>{t("FLOPs per image")}</dt><dd>{format::compact(lang(), c.flops as f64)}</dd></div>
+                            <div><dt>{t("Model size")}</dt><dd>{format::bytes(c.model_bytes())}</dd></div>
                             <div>
-                                <dt>"Training memory"</dt>
+                                <dt>{t("Training memory")}</dt>
                                 <dd>{move || format::bytes(c.training_bytes(store.config.with(|c| c.batch_size)))}</dd>
                             </div>
                         </dl>
@@ -368,7 +381,7 @@ pub fn ModelEditor() -> impl IntoView {
                 Err(errors) => {
                     view! {
                         <div role="alert">
-                            <ul class="problems" aria-label="Problems">
+                            <ul class="problems" aria-label=t("Problems")>
                                 {errors.into_iter().map(|e| view! { <li>{e.to_string()}</li> }).collect_view()}
                             </ul>
                         </div>
@@ -377,7 +390,7 @@ pub fn ModelEditor() -> impl IntoView {
                 }
             }}
             <p class="hint">
-                {move || store.config.with(|c| c.layers.iter().map(describe_layer).collect::<Vec<_>>().join(" → "))}
+                {move || store.config.with(|c| c.layers.iter().map(|l| describe_layer(l, lang())).collect::<Vec<_>>().join(" → "))}
             </p>
         </fieldset>
         </Show>

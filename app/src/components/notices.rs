@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::{localise, t};
 use crate::store::Store;
 
 /// Info, warnings and errors, each dismissable.
@@ -18,10 +19,10 @@ pub fn Notices() -> impl IntoView {
                     let role = if n.level == "error" { "alert" } else { "status" };
                     view! {
                         <div class=format!("notice {}", n.level) role=role>
-                            <span>{n.text.clone()}</span>
+                            <span>{localise(&n.text)}</span>
                             <button
                                 class="dismiss"
-                                aria-label="Dismiss message"
+                                aria-label=t("Dismiss message")
                                 on:click=move |_| store.notices.update(|v| v.retain(|x| x.text != text))
                             >
                                 "×"
@@ -46,13 +47,13 @@ pub fn CrashPanel() -> impl IntoView {
     view! {
         <Show when=move || store.crash.with(Option::is_some)>
             <div class="crash-panel" role="alert">
-                <h2>"The training worker crashed"</h2>
+                <h2>{t("The training worker crashed")}</h2>
                 <p>
-                    "The run in progress was kept as failed; your other runs are safe and a new worker has started."
+                    {t("The run in progress was kept as failed; your other runs are safe and a new worker has started.")}
                 </p>
                 <pre>{move || store.crash.get().unwrap_or_default()}</pre>
-                <button on:click=copy>"Copy details"</button>
-                <button on:click=move |_| store.crash.set(None)>"Close"</button>
+                <button on:click=copy>{t("Copy details")}</button>
+                <button on:click=move |_| store.crash.set(None)>{t("Close")}</button>
             </div>
         </Show>
     }

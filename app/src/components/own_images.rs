@@ -11,15 +11,17 @@ use crate::components::thumbnail::Thumbnail;
 use crate::components::webcam::Recorder;
 use crate::files;
 use crate::format;
+use crate::i18n::{lang, localise, t};
 use crate::store::Store;
+use tradeoff_core::tr;
 
 /// `1 image`, `1,200 images`.
 fn images(n: usize) -> String {
-    format!(
-        "{} image{}",
-        format::count(n as u64),
-        if n == 1 { "" } else { "s" }
-    )
+    if n == 1 {
+        t("1 image").to_string()
+    } else {
+        tr!(lang(), "{n} images", n = format::count(n as u64))
+    }
 }
 
 /// Image sizes offered for training on the user's images.
@@ -83,11 +85,11 @@ pub fn OwnImages() -> impl IntoView {
             view! {
                 <div class="progress">
                     <progress
-                        aria-label="Adding images"
+                        aria-label=t("Adding images")
                         max=total.max(1)
                         value=done
                     ></progress>
-                    <p role="status">{format!("Adding images: {done} of {total} files read")}</p>
+                    <p role="status">{tr!(lang(), "Adding images: {done} of {total} files read", done = done, total = total)}</p>
                 </div>
             }
         })
@@ -97,11 +99,11 @@ pub fn OwnImages() -> impl IntoView {
             let lines = r
                 .sentences()
                 .into_iter()
-                .map(|s| view! { <li>{s}</li> })
+                .map(|s| view! { <li>{localise(&s)}</li> })
                 .collect_view();
             view! {
                 <div role="status">
-                    <ul class="import-report" aria-label="What was added">{lines}</ul>
+                    <ul class="import-report" aria-label=t("What was added")>{lines}</ul>
                 </div>
             }
         })
@@ -120,37 +122,37 @@ pub fn OwnImages() -> impl IntoView {
     view! {
         <section
             class="own-images"
-            aria-label="Your images"
+            aria-label=t("Your images")
             on:dragover=allow_drop
             on:drop=move |e| drop_into(store, None, e)
         >
             <p class="hint">
-                "Your images stay in this browser: nothing is uploaded. They are kept for your next visit until you clear them."
+                {t("Your images stay in this browser: nothing is uploaded. They are kept for your next visit until you clear them.")}
             </p>
             <fieldset class="grid bare" disabled=move || input_locked.get() hidden=move || input_hidden.get()>
-                <legend class="sr-only">"Image size and colour"</legend>
+                <legend class="sr-only">{t("Image size and colour")}</legend>
                 <label>
-                    "Image size"
-                    <select aria-label="Image size" on:change=set_size prop:value=move || input().size.to_string()>
+                    {t("Image size")}
+                    <select aria-label=t("Image size") on:change=set_size prop:value=move || input().size.to_string()>
                         {SIZES.iter().map(|s| view! { <option value=s.to_string()>{format!("{s}×{s}")}</option> }).collect_view()}
                     </select>
                 </label>
                 <label>
-                    "Colour"
+                    {t("Colour")}
                     <select
-                        aria-label="Colour"
+                        aria-label=t("Colour")
                         on:change=set_colour
                         prop:value=move || if input().channels == 1 { "grey" } else { "colour" }
                     >
-                        <option value="colour">"Colour (RGB)"</option>
-                        <option value="grey">"Grey"</option>
+                        <option value="colour">{t("Colour (RGB)")}</option>
+                        <option value="grey">{t("Grey")}</option>
                     </select>
                 </label>
                 <label class="wide">
-                    "Fit"
-                    <select aria-label="Fit" on:change=set_fit>
-                        <option value="crop">"Centre-crop to square"</option>
-                        <option value="pad">"Pad to square"</option>
+                    {t("Fit")}
+                    <select aria-label=t("Fit") on:change=set_fit>
+                        <option value="crop">{t("Centre-crop to square")}</option>
+                        <option value="pad">{t("Pad to square")}</option>
                     </select>
                 </label>
             </fieldset>
@@ -163,33 +165,33 @@ pub fn OwnImages() -> impl IntoView {
             >
                 <input
                     type="text"
-                    aria-label="New class name"
-                    placeholder="Class name, e.g. cats"
+                    aria-label=t("New class name")
+                    placeholder=t("Class name, e.g. cats")
                     maxlength="40"
                     prop:value=move || new_name.get()
                     on:input=move |e| new_name.set(event_target_value(&e))
                 />
-                <button type="submit">"Add class"</button>
+                <button type="submit">{t("Add class")}</button>
             </form>
             <div class="drop-zone">
                 <p>
-                    "Drop images on a class, or drop a folder with one sub-folder per class (or a .zip of them) anywhere here."
+                    {t("Drop images on a class, or drop a folder with one sub-folder per class (or a .zip of them) anywhere here.")}
                 </p>
                 <label class="file-button">
-                    "Add a folder of classes"
+                    {t("Add a folder of classes")}
                     <input
                         type="file"
                         node_ref=folder_input
-                        aria-label="Add a folder of classes"
+                        aria-label=t("Add a folder of classes")
                         on:change=move |e| picked(store, None, e)
                     />
                 </label>
                 <label class="file-button">
-                    "Add a .zip of class folders"
+                    {t("Add a .zip of class folders")}
                     <input
                         type="file"
                         accept=".zip,application/zip"
-                        aria-label="Add a .zip of class folders"
+                        aria-label=t("Add a .zip of class folders")
                         on:change=move |e| picked(store, None, e)
                     />
                 </label>
@@ -198,7 +200,7 @@ pub fn OwnImages() -> impl IntoView {
             {report}
             <Show
                 when=loaded
-                fallback=|| view! { <p class="hint">"Reading your images…"</p> }
+                fallback=|| view! { <p class="hint">{t("Reading your images…")}</p> }
             >
                 <Classes confirm_clear=confirm_clear />
             </Show>
@@ -223,7 +225,7 @@ fn Classes(confirm_clear: RwSignal<bool>) -> impl IntoView {
         store.local.with(|l| {
             l.iter()
                 .flat_map(|l| l.problems.clone())
-                .map(|p| view! { <li>{p}</li> })
+                .map(|p| view! { <li>{localise(&p)}</li> })
                 .collect_view()
         })
     };
@@ -235,13 +237,13 @@ fn Classes(confirm_clear: RwSignal<bool>) -> impl IntoView {
         })
     };
     view! {
-        <ul class="own-classes" aria-label="Your classes">
+        <ul class="own-classes" aria-label=t("Your classes")>
             <For each=ids key=|id| *id let:id>
                 <ClassCard id=id />
             </For>
         </ul>
-        <p class="hint">{move || format!("{} in all; one in five of each class is kept for the final test.", total())}</p>
-        <ul class="hint blocked" aria-label="Before training">{problems}</ul>
+        <p class="hint">{move || tr!(lang(), "{images} in all; one in five of each class is kept for the final test.", images = total())}</p>
+        <ul class="hint blocked" aria-label=t("Before training")>{problems}</ul>
         <div class="buttons">
             <Show
                 when=move || confirm_clear.get()
@@ -250,10 +252,10 @@ fn Classes(confirm_clear: RwSignal<bool>) -> impl IntoView {
                         type="button"
                         disabled=nothing
                         on:click=move |_| confirm_clear.set(true)
-                    >"Clear my data"</button>
+                    >{t("Clear my data")}</button>
                 }
             >
-                <span role="alert">"Remove all your classes and images from this browser?"</span>
+                <span role="alert">{t("Remove all your classes and images from this browser?")}</span>
                 <button
                     type="button"
                     class="danger"
@@ -261,8 +263,8 @@ fn Classes(confirm_clear: RwSignal<bool>) -> impl IntoView {
                         confirm_clear.set(false);
                         store.change_local(ToWorker::ClearLocal);
                     }
-                >"Remove them"</button>
-                <button type="button" on:click=move |_| confirm_clear.set(false)>"Keep them"</button>
+                >{t("Remove them")}</button>
+                <button type="button" on:click=move |_| confirm_clear.set(false)>{t("Keep them")}</button>
             </Show>
         </div>
     }
@@ -301,15 +303,15 @@ fn ClassCard(id: u32) -> impl IntoView {
                 .enumerate()
                 .map(|(i, s)| {
                     let image = s.index as u32;
-                    let label = format!("image {} of {}", first + i + 1, c.name);
+                    let label = tr!(lang(), "image {n} of {class}", n = first + i + 1, class = c.name.clone());
                     view! {
                         <span class="own-thumb">
                             <Thumbnail example=s.clone() channels=3 size=THUMB_SIZE label=label.clone() />
                             <button
                                 type="button"
                                 class="remove-image"
-                                aria-label=format!("Remove {label}")
-                                title=format!("Remove {label}")
+                                aria-label=tr!(lang(), "Remove {image}", image = label.clone())
+                                title=tr!(lang(), "Remove {image}", image = label.clone())
                                 on:click=move |_| store.change_local(ToWorker::RemoveImage { image })
                             >"×"</button>
                         </span>
@@ -318,12 +320,19 @@ fn ClassCard(id: u32) -> impl IntoView {
                 .collect_view();
             view! {
                 {cards}
-                {(more > 0).then(|| view! { <span class="more">{format!("+{} more", format::count(more as u64))}</span> })}
+                {(more > 0).then(|| view! { <span class="more">{tr!(lang(), "+{n} more", n = format::count(more as u64))}</span> })}
             }
             .into_any()
         })
     };
-    let described = move || format!("Class {}: {}", current(), images(count()));
+    let described = move || {
+        tr!(
+            lang(),
+            "Class {class}: {images}",
+            class = current(),
+            images = images(count())
+        )
+    };
     view! {
         <li
             class="own-class"
@@ -335,7 +344,7 @@ fn ClassCard(id: u32) -> impl IntoView {
                 <input
                     type="text"
                     class="class-name-input"
-                    aria-label="Class name"
+                    aria-label=t("Class name")
                     maxlength="40"
                     prop:value=current
                     on:change=rename
@@ -345,21 +354,21 @@ fn ClassCard(id: u32) -> impl IntoView {
             <div class="thumbs">{thumbs}</div>
             <div class="buttons">
                 <label class="file-button">
-                    "Add images"
+                    {t("Add images")}
                     <input
                         type="file"
                         multiple=true
                         accept="image/*,.zip"
-                        aria-label=move || format!("Add images to {}", current())
+                        aria-label=move || tr!(lang(), "Add images to {class}", class = current())
                         on:change=move |e| picked(store, Some(id), e)
                     />
                 </label>
                 <Recorder class=id name=Signal::derive(current) />
                 <button
                     type="button"
-                    aria-label=move || format!("Remove class {}", current())
+                    aria-label=move || tr!(lang(), "Remove class {class}", class = current())
                     on:click=move |_| store.change_local(ToWorker::RemoveClass { class: id })
-                >"Remove class"</button>
+                >{t("Remove class")}</button>
             </div>
         </li>
     }

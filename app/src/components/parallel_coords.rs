@@ -13,7 +13,10 @@ use tradeoff_core::record::RunRecord;
 use crate::components::charts::{
     DrawResult, PALETTE, Painter, SaveChart, SvgDrawing, ink, on_canvas, to_svg,
 };
+use crate::i18n::{lang, t};
 use crate::store::Store;
+use tradeoff_core::i18n::key;
+use tradeoff_core::tr;
 
 const WIDTH: i32 = 720;
 const HEIGHT: i32 = 300;
@@ -119,11 +122,16 @@ where
             ink.mix(0.6),
         ))?;
         let centred = |text: &str, size: i32| {
-            let w = (text.chars().count() as i32 * size) / 2;
+            // Chinese characters are about twice as wide as Latin ones.
+            let w: i32 = text
+                .chars()
+                .map(|c| if c.is_ascii() { size / 2 } else { size })
+                .sum();
             (x - w / 2).clamp(0, WIDTH - w)
         };
         let (lo, hi) = layout.ranges[i];
-        root.draw(&Text::new(d.label(), (centred(d.label(), 12), 6), font(12)))?;
+        let label = t(d.label());
+        root.draw(&Text::new(label, (centred(label, 12), 6), font(12)))?;
         let top = d.format(hi);
         root.draw(&Text::new(top.clone(), (centred(&top, 11), 24), font(11)))?;
         let bottom = d.format(lo);
@@ -244,7 +252,7 @@ pub fn ParallelCoordinates() -> impl IntoView {
         let l = layout.get();
         let b = brushes.get();
         if b.is_empty() {
-            return "Drag along an axis to keep only the runs in that range; click an axis to clear it."
+            return t("Drag along an axis to keep only the runs in that range; click an axis to clear it.")
                 .to_string();
         }
         let ids: Vec<String> = l
@@ -268,15 +276,24 @@ pub fn ParallelCoordinates() -> impl IntoView {
                 };
                 Some(format!(
                     "{} {} – {}",
-                    b.dimension.label(),
+                    t(b.dimension.label()),
                     value(b.low),
                     value(b.high)
                 ))
             })
             .collect();
         match ids.len() {
-            0 => format!("No run is within {}.", filters.join(" and ")),
-            _ => format!("Runs within {}: {}.", filters.join(" and "), ids.join(", ")),
+            0 => tr!(
+                lang(),
+                "No run is within {ranges}.",
+                ranges = filters.join(t(" and "))
+            ),
+            _ => tr!(
+                lang(),
+                "Runs within {ranges}: {runs}.",
+                ranges = filters.join(t(" and ")),
+                runs = ids.join(", ")
+            ),
         }
     };
     let axes_data = move || {
@@ -292,14 +309,14 @@ pub fn ParallelCoordinates() -> impl IntoView {
     };
     view! {
         <Show when=move || layout.with(|l| l.lines.len() >= 2)>
-            <section class="panel parallel" aria-label="Settings and results of every run">
+            <section class="panel parallel" aria-label=t("Settings and results of every run")>
                 <div class="panel-head">
-                    <h2>"Settings and results, run by run"</h2>
+                    <h2>{t("Settings and results, run by run")}</h2>
                     <button
                         disabled=move || brushes.with(Vec::is_empty)
                         on:click=move |_| brushes.set(Vec::new())
                     >
-                        "Clear filters"
+                        {t("Clear filters")}
                     </button>
                 </div>
                 <canvas
@@ -307,7 +324,7 @@ pub fn ParallelCoordinates() -> impl IntoView {
                     width=WIDTH.to_string()
                     height=HEIGHT.to_string()
                     role="img"
-                    aria-label="Parallel coordinates: one axis per setting that differs between runs and per result, one line per run"
+                    aria-label=t("Parallel coordinates: one axis per setting that differs between runs and per result, one line per run")
                     data-axes=axes_data
                     data-top=TOP.to_string()
                     data-bottom=(HEIGHT - BOTTOM).to_string()
@@ -316,7 +333,7 @@ pub fn ParallelCoordinates() -> impl IntoView {
                     on:mouseup=on_up
                     on:mouseleave=move |_| dragging.set_value(None)
                 ></canvas>
-                <SaveChart canvas=canvas_ref name="parallel coordinates" svg=svg.get_value() />
+                <SaveChart canvas=canvas_ref name=key("parallel coordinates") svg=svg.get_value() />
                 <p class="chart-text" data-testid="parallel-kept" aria-live="polite">{kept_text}</p>
             </section>
         </Show>

@@ -10,7 +10,9 @@ use crate::components::charts::{PALETTE, tinted_cell};
 use crate::components::compress_panel::{CompressControls, compression_facts};
 use crate::components::thumbnail::Thumbnail;
 use crate::format;
+use crate::i18n::{lang, localise, t};
 use crate::store::Store;
+use tradeoff_core::tr;
 
 /// Details of the selected run.
 #[component]
@@ -28,9 +30,9 @@ pub fn RunDetails() -> impl IntoView {
                 run()
                     .map(|run| {
                         let r = run.record;
-                        let names: Vec<String> = r.summary.as_ref().map(|s| s.class_names.clone()).unwrap_or_default();
+                        let names: Vec<String> = r.summary.as_ref().map(|s| s.class_names.iter().map(|n| localise(n)).collect()).unwrap_or_default();
                         let names_for_grid = names.clone();
-                        let facts = r.summary.is_some().then(|| r.facts());
+                        let facts = r.summary.is_some().then(|| r.facts(lang()));
                         let compressed = r.compression.clone().zip(r.summary.clone()).map(|(info, s)| {
                             let parent = store.runs.with_untracked(|runs| {
                                 runs.iter().find(|p| Some(p.key) == info.parent_key).map(|p| p.id)
@@ -56,39 +58,39 @@ pub fn RunDetails() -> impl IntoView {
                             }
                         };
                         view! {
-                            <section class="panel details" aria-label="Run details">
-                                <h2>{format!("Run {} in detail", run.id)}</h2>
+                            <section class="panel details" aria-label=t("Run details")>
+                                <h2>{tr!(lang(), "Run {id} in detail", id = run.id)}</h2>
                                 <p class=format!("status {}", if r.summary.is_some() { "ok" } else { "ended" })>
-                                    {format!("This run {}.", r.status.describe())}
+                                    {tr!(lang(), "This run {how}.", how = localise(&r.status.describe()))}
                                 </p>
                                 {shared.then(|| view! {
                                     <div class="shared-banner" role="note">
-                                        <strong>"Shared result — re-run to verify."</strong>
-                                        " These figures came with a link and were measured on the sender's device; the test images and confusion matrix are not in links."
-                                        <button class="primary" disabled=move || store.busy() on:click=rerun.clone()>"Re-run it here"</button>
+                                        <strong>{t("Shared result — re-run to verify.")}</strong>
+                                        {t(" These figures came with a link and were measured on the sender's device; the test images and confusion matrix are not in links.")}
+                                        <button class="primary" disabled=move || store.busy() on:click=rerun.clone()>{t("Re-run it here")}</button>
                                     </div>
                                 })}
-                                <p class="hint">{format!("Backend: {} · link: #{}", r.backend, tradeoff_core::url::to_hash(&r.config))}</p>
+                                <p class="hint">{tr!(lang(), "Backend: {backend} · link: #{link}", backend = localise(&r.backend), link = tradeoff_core::url::to_hash(&r.config))}</p>
                                 <div class="buttons">
-                                    <button on:click=copy_result>"Copy link with result"</button>
+                                    <button on:click=copy_result>{t("Copy link with result")}</button>
                                     <Show when=move || has_model && store.models_in_memory.with(|m| m.contains(&id))>
                                         <button
                                             disabled=move || store.saving_model.get().is_some()
-                                            title="The weights as a .safetensors file (Burn, PyTorch, NumPy), with this run's settings and link inside"
+                                            title=t("The weights as a .safetensors file (Burn, PyTorch, NumPy), with this run's settings and link inside")
                                             on:click=move |_| store.save_model(id)
                                         >
-                                            "Download model"
+                                            {t("Download model")}
                                         </button>
                                     </Show>
                                     <Show when=move || copied.get()>
                                         <span class="hint" role="status">
-                                            "Link copied: it opens with these charts and figures, marked as a shared result."
+                                            {t("Link copied: it opens with these charts and figures, marked as a shared result.")}
                                         </span>
                                     </Show>
                                 </div>
                                 {facts.map(|facts| view! { <ul class="facts">{facts.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}</ul> })}
                                 {compressed.map(|facts| view! {
-                                    <h3>"Compression"</h3>
+                                    <h3>{t("Compression")}</h3>
                                     <ul class="facts compression">{facts.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}</ul>
                                 })}
                                 {can_compress.then(|| view! { <CompressControls run_id=run.id /> })}
@@ -99,14 +101,14 @@ pub fn RunDetails() -> impl IntoView {
                                     let name = move |c: usize| names.get(c).cloned().unwrap_or_else(|| c.to_string());
                                     let name2 = name.clone();
                                     view! {
-                                        <h3>"Confusion matrix (test images)"</h3>
+                                        <h3>{t("Confusion matrix (test images)")}</h3>
                                         <div class="table-wrap">
-                                            <table class="confusion" aria-label="Confusion matrix: rows are true classes, columns predicted classes">
+                                            <table class="confusion" aria-label=t("Confusion matrix: rows are true classes, columns predicted classes")>
                                                 <thead>
                                                     <tr>
-                                                        <th scope="col">"true ↓ / predicted →"</th>
+                                                        <th scope="col">{t("true ↓ / predicted →")}</th>
                                                         {(0..classes).map(|c| view! { <th scope="col">{name(c)}</th> }).collect_view()}
-                                                        <th scope="col">"Class accuracy"</th>
+                                                        <th scope="col">{t("Class accuracy")}</th>
                                                     </tr>
                                                 </thead>
                                                 <tbody>
@@ -124,7 +126,7 @@ pub fn RunDetails() -> impl IntoView {
                                                                             view! { <td style=style>{n}</td> }
                                                                         })
                                                                         .collect_view()}
-                                                                    <td>{per_class[t].map(format::percent).unwrap_or("—".into())}</td>
+                                                                    <td>{per_class[t].map(|p| format::percent(lang(), p)).unwrap_or("—".into())}</td>
                                                                 </tr>
                                                             }
                                                         })
@@ -163,12 +165,14 @@ fn Misclassified(
             .unwrap_or_else(|| c.to_string())
     };
     let heading = if wrong as usize > examples.len() {
-        format!(
-            "Misclassified test images (the first {} of {wrong})",
-            examples.len()
+        tr!(
+            lang(),
+            "Misclassified test images (the first {shown} of {wrong})",
+            shown = examples.len(),
+            wrong = wrong
         )
     } else {
-        format!("Misclassified test images ({wrong})")
+        tr!(lang(), "Misclassified test images ({wrong})", wrong = wrong)
     };
     let cells = examples
         .into_iter()
@@ -181,7 +185,7 @@ fn Misclassified(
                         example=m.example.clone()
                         channels=input.channels
                         size=input.size
-                        label=format!("test image {}: {truth}, taken for {said}", m.example.index + 1)
+                        label=tr!(lang(), "test image {n}: {truth}, taken for {said}", n = m.example.index + 1, truth = truth.clone(), said = said.clone())
                     />
                     <figcaption>
                         <span class="truth">{caption.0}</span>
@@ -194,7 +198,7 @@ fn Misclassified(
         .collect_view();
     view! {
         <h3>{heading}</h3>
-        <p class="hint">"Each image: true class → what the model said."</p>
-        <div class="misclassified" aria-label="Misclassified test images">{cells}</div>
+        <p class="hint">{t("Each image: true class → what the model said.")}</p>
+        <div class="misclassified" aria-label=t("Misclassified test images")>{cells}</div>
     }
 }

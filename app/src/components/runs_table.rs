@@ -5,8 +5,10 @@ use tradeoff_core::export;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 
+use crate::i18n::{lang, localise, t};
 use crate::store::Store;
 use crate::{download, format};
+use tradeoff_core::{msg, tr};
 
 /// Export and import of every run, and the table as CSV.
 #[component]
@@ -16,7 +18,7 @@ fn RunsFiles() -> impl IntoView {
     let none = move || store.runs.with(Vec::is_empty);
     let save = move |name: String, mime: &str, text: String| {
         if let Err(why) = download::save_bytes(&name, mime, text.as_bytes()) {
-            message.set(Some((false, format!("The file could not be made: {why}."))));
+            message.set(Some((false, msg!("The file could not be made: {why}."))));
         }
     };
     let export_json = move |_| {
@@ -46,7 +48,7 @@ fn RunsFiles() -> impl IntoView {
         if file.size() > export::MAX_FILE_BYTES as f64 {
             message.set(Some((
                 false,
-                format!(
+                msg!(
                     "{name}: the file is over {} MB, too large for a runs file.",
                     export::MAX_FILE_BYTES >> 20
                 ),
@@ -59,7 +61,7 @@ fn RunsFiles() -> impl IntoView {
                 .ok()
                 .and_then(|t| t.as_string());
             let result = match text {
-                None => Err("the browser could not read it".to_string()),
+                None => Err(msg!("the browser could not read it")),
                 Some(text) => export::runs_from_json(&text),
             };
             message.set(Some(match result {
@@ -68,7 +70,7 @@ fn RunsFiles() -> impl IntoView {
                     let added = store.import_runs(records);
                     (
                         true,
-                        format!(
+                        msg!(
                             "{name}: {added} of {total} runs added ({} were already here).",
                             total - added
                         ),
@@ -76,7 +78,7 @@ fn RunsFiles() -> impl IntoView {
                 }
                 Err(why) => (
                     false,
-                    format!("{name} was not imported: {why}. Your runs are unchanged."),
+                    msg!("{name} was not imported: {why}. Your runs are unchanged."),
                 ),
             }));
         });
@@ -84,25 +86,25 @@ fn RunsFiles() -> impl IntoView {
     let picker = NodeRef::<leptos::html::Input>::new();
     view! {
         <div class="buttons runs-files">
-            <button disabled=none on:click=export_json>"Export runs (JSON)"</button>
+            <button disabled=none on:click=export_json>{t("Export runs (JSON)")}</button>
             <button on:click=move |_| {
                 if let Some(input) = picker.get() {
                     input.unchecked_ref::<HtmlInputElement>().click();
                 }
-            }>"Import runs…"</button>
+            }>{t("Import runs…")}</button>
             <input
                 node_ref=picker
                 type="file"
                 accept=".json,application/json"
                 class="sr-only"
                 tabindex="-1"
-                aria-label="Runs file to import"
+                aria-label=t("Runs file to import")
                 on:change=import
             />
-            <button disabled=none on:click=export_csv>"Download table (CSV)"</button>
+            <button disabled=none on:click=export_csv>{t("Download table (CSV)")}</button>
         </div>
         {move || message.get().map(|(ok, text)| view! {
-            <p class=if ok { "hint" } else { "field-error" } role="status">{text}</p>
+            <p class=if ok { "hint" } else { "field-error" } role="status">{localise(&text)}</p>
         })}
     }
 }
@@ -112,28 +114,28 @@ fn RunsFiles() -> impl IntoView {
 pub fn RunsTable() -> impl IntoView {
     let store = expect_context::<Store>();
     view! {
-        <section class="panel" aria-label="Runs">
-            <h2>"Runs"</h2>
+        <section class="panel" aria-label=t("Runs")>
+            <h2>{t("Runs")}</h2>
             <RunsFiles />
             <Show
                 when=move || store.runs.with(|r| !r.is_empty())
-                fallback=|| view! { <p class="hint">"Your runs will be listed here."</p> }
+                fallback=|| view! { <p class="hint">{t("Your runs will be listed here.")}</p> }
             >
                 <div class="table-wrap">
                     <table class="runs">
                         <thead>
                             <tr>
-                                <th scope="col">"Run"</th>
-                                <th scope="col">"Changed"</th>
-                                <th scope="col">"Status"</th>
-                                <th scope="col">"Validation accuracy"</th>
-                                <th scope="col">"Test accuracy"</th>
-                                <th scope="col">"Training time, speed"</th>
-                                <th scope="col">"Latency"</th>
-                                <th scope="col">"Parameters, FLOPs, size"</th>
-                                <th scope="col">"Backend"</th>
-                                <th scope="col">"Overlay"</th>
-                                <th scope="col"><span class="sr-only">"Actions"</span></th>
+                                <th scope="col">{t("Run")}</th>
+                                <th scope="col">{t("Changed")}</th>
+                                <th scope="col">{t("Status")}</th>
+                                <th scope="col">{t("Validation accuracy")}</th>
+                                <th scope="col">{t("Test accuracy")}</th>
+                                <th scope="col">{t("Training time, speed")}</th>
+                                <th scope="col">{t("Latency")}</th>
+                                <th scope="col">{t("Parameters, FLOPs, size")}</th>
+                                <th scope="col">{t("Backend")}</th>
+                                <th scope="col">{t("Overlay")}</th>
+                                <th scope="col"><span class="sr-only">{t("Actions")}</span></th>
                             </tr>
                         </thead>
                         <tbody>
@@ -147,37 +149,37 @@ pub fn RunsTable() -> impl IntoView {
                                     let changed = if run.changes.is_empty() {
                                         "—".to_string()
                                     } else {
-                                        run.changes.join(", ")
+                                        run.changes.iter().map(|c| localise(c)).collect::<Vec<_>>().join(", ")
                                     };
-                                    let val = r.final_validation_accuracy().map(format::percent).unwrap_or("—".into());
+                                    let val = r.final_validation_accuracy().map(|v| format::percent(lang(), v)).unwrap_or("—".into());
                                     let time: f64 = r.epochs.iter().map(|e| e.seconds).sum();
-                                    let speed = r.epochs.last().map(|e| format!("{} img/s", format::count(e.images_per_second.round() as u64))).unwrap_or_default();
+                                    let speed = r.epochs.last().map(|e| tr!(lang(), "{n} img/s", n = format::count(e.images_per_second.round() as u64))).unwrap_or_default();
                                     view! {
                                         <tr class:selected=move || store.selected.get() == Some(id)>
                                             <th scope="row">{id}</th>
                                             <td class="changed">{changed}</td>
                                             <td>
-                                                {r.status.describe()}
-                                                {r.shared.then(|| view! { " " <span class="badge shared" title="Measured on the sender's device: re-run to verify">"shared result"</span> })}
+                                                {localise(&r.status.describe())}
+                                                {r.shared.then(|| view! { " " <span class="badge shared" title=t("Measured on the sender's device: re-run to verify")>{t("shared result")}</span> })}
                                             </td>
                                             <td>{val}</td>
-                                            <td>{s.as_ref().map(|s| format::percent(s.test_accuracy)).unwrap_or("—".into())}</td>
+                                            <td>{s.as_ref().map(|s| format::percent(lang(), s.test_accuracy)).unwrap_or("—".into())}</td>
                                             // Related figures share a cell, one per line: the table fits a 1366-px projector.
-                                            <td>{format::seconds(time)}<br /><span class="sub">{speed}</span></td>
-                                            <td>{s.as_ref().map(|s| format::millis(s.latency_ms_batch1)).unwrap_or("—".into())}</td>
+                                            <td>{format::seconds(lang(), time)}<br /><span class="sub">{speed}</span></td>
+                                            <td>{s.as_ref().map(|s| format::millis(lang(), s.latency_ms_batch1)).unwrap_or("—".into())}</td>
                                             // A compressed run counts its non-zero weights and stored bytes.
                                             <td>
                                                 {format::count(s.as_ref().map_or(r.cost.params, |s| s.params))}
                                                 <br />
-                                                <span class="sub">{format!("{} FLOPs", format::compact(r.cost.flops as f64))}</span>
+                                                <span class="sub">{tr!(lang(), "{n} FLOPs", n = format::compact(lang(), r.cost.flops as f64))}</span>
                                                 <br />
                                                 <span class="sub">{format::bytes(s.as_ref().map_or(r.cost.model_bytes(), |s| s.model_bytes))}</span>
                                             </td>
-                                            <td class="run-backend">{r.backend.clone()}</td>
+                                            <td class="run-backend">{localise(&r.backend)}</td>
                                             <td>
                                                 <input
                                                     type="checkbox"
-                                                    aria-label=format!("Overlay run {id}")
+                                                    aria-label=tr!(lang(), "Overlay run {id}", id = id)
                                                     prop:checked=move || store.overlay.with(|o| o.contains(&id))
                                                     on:change=move |ev| {
                                                         let on = event_target_checked(&ev);
@@ -191,11 +193,11 @@ pub fn RunsTable() -> impl IntoView {
                                                 />
                                             </td>
                                             <td class="actions">
-                                                <button on:click=move |_| store.selected.set(Some(id)) aria-label=format!("Details of run {id}")>
-                                                    "Details"
+                                                <button on:click=move |_| store.selected.set(Some(id)) aria-label=tr!(lang(), "Details of run {id}", id = id)>
+                                                    {t("Details")}
                                                 </button>
-                                                <button on:click=move |_| store.delete(id) aria-label=format!("Delete run {id}")>
-                                                    "Delete"
+                                                <button on:click=move |_| store.delete(id) aria-label=tr!(lang(), "Delete run {id}", id = id)>
+                                                    {t("Delete")}
                                                 </button>
                                             </td>
                                         </tr>

@@ -7,7 +7,9 @@ use tradeoff_core::sweep::{AXIS_CHOICES, Axis, MAX_AXES, MAX_SWEEP_RUNS, Search,
 
 use crate::components::fields::TextField;
 use crate::format;
+use crate::i18n::{lang, localise, t};
 use crate::store::Store;
+use tradeoff_core::{msg, tr};
 
 /// One row of the form: which setting (empty: none) and its values as typed.
 #[derive(Clone, Copy)]
@@ -49,14 +51,14 @@ pub fn SweepPanel() -> impl IntoView {
                 .iter()
                 .find(|(id, _, _)| *id == kind)
                 .map_or("", |c| c.1);
-            axes.push(Axis::parse(&kind, &row.values.get()).map_err(|e| format!("{label}: {e}"))?);
+            axes.push(Axis::parse(&kind, &row.values.get()).map_err(|e| msg!("{label}: {e}"))?);
         }
         let search = if random.get() {
             let runs = random_runs
                 .get()
                 .trim()
                 .parse::<usize>()
-                .map_err(|_| format!("Runs: give a whole number from 1 to {MAX_SWEEP_RUNS}"))?;
+                .map_err(|_| msg!("Runs: give a whole number from 1 to {MAX_SWEEP_RUNS}"))?;
             Search::Random {
                 runs,
                 seed: store.config.with(|c| c.seed),
@@ -74,22 +76,33 @@ pub fn SweepPanel() -> impl IntoView {
     let summary = move || match plan.get() {
         Ok(plan) => {
             let epochs = store.config.with(|c| c.epochs);
-            let mut text = format!(
-                "{} {} of {epochs} {} each, one after another.",
-                plan.runs.len(),
-                if plan.runs.len() == 1 { "run" } else { "runs" },
-                if epochs == 1 { "epoch" } else { "epochs" },
+            let mut text = tr!(
+                lang(),
+                "{runs} {runs_word} of {epochs} {epochs_word} each, one after another.",
+                runs = plan.runs.len(),
+                runs_word = if plan.runs.len() == 1 {
+                    t("run")
+                } else {
+                    t("runs")
+                },
+                epochs = epochs,
+                epochs_word = if epochs == 1 { t("epoch") } else { t("epochs") },
             );
             if !plan.skipped.is_empty() {
-                text += &format!(
-                    " {} left out: {}.",
-                    plan.skipped.len(),
-                    plan.skipped.join("; ")
+                text += &tr!(
+                    lang(),
+                    " {n} left out: {which}.",
+                    n = plan.skipped.len(),
+                    which = localise(&plan.skipped.join("; "))
                 );
             }
             text
         }
-        Err(reason) => format!("Cannot sweep: {reason}."),
+        Err(reason) => tr!(
+            lang(),
+            "Cannot sweep: {reason}.",
+            reason = localise(&reason)
+        ),
     };
     let blocked = move || plan.with(Result::is_err) || store.busy() || !store.restored.get();
     let running = move || store.sweep.with(Option::is_some);
@@ -100,18 +113,27 @@ pub fn SweepPanel() -> impl IntoView {
             let s = s.as_ref()?;
             let left = s
                 .seconds_left(js_sys::Date::now())
-                .map(|t| format!(" — about {} left", format::seconds(t)))
+                .map(|left| {
+                    tr!(
+                        lang(),
+                        " — about {left} left",
+                        left = format::seconds(lang(), left)
+                    )
+                })
                 .unwrap_or_default();
             let paused = if store.live.with(|l| l.as_ref().is_some_and(|l| l.paused)) {
-                " — paused: Resume continues it"
+                t(" — paused: Resume continues it")
             } else {
                 ""
             };
-            Some(format!(
-                "Sweep: run {} of {} ({}){left}{paused}",
-                s.current + 1,
-                s.runs.len(),
-                s.runs[s.current].label
+            Some(tr!(
+                lang(),
+                "Sweep: run {n} of {total} ({label}){left}{paused}",
+                n = s.current + 1,
+                total = s.runs.len(),
+                label = localise(&s.runs[s.current].label),
+                left = left,
+                paused = paused
             ))
         })
     };
@@ -124,9 +146,9 @@ pub fn SweepPanel() -> impl IntoView {
     let (hidden, locked) = store.hidden_locked(Control::Sweep);
     view! {
         <fieldset class="panel sweep" disabled=move || locked.get() hidden=move || hidden.get()>
-            <legend>"Sweep"</legend>
+            <legend>{t("Sweep")}</legend>
             <p class="hint">
-                "Train several variations of the settings above, one after another, and compare them on the trade-off chart."
+                {t("Train several variations of the settings above, one after another, and compare them on the trade-off chart.")}
             </p>
             {rows
                 .into_iter()
@@ -136,9 +158,9 @@ pub fn SweepPanel() -> impl IntoView {
                     view! {
                         <div class="sweep-axis">
                             <label class="field">
-                                <span class="label">{format!("Vary {n}")}</span>
+                                <span class="label">{tr!(lang(), "Vary {n}", n = n)}</span>
                                 <select
-                                    aria-label=format!("Vary {n}")
+                                    aria-label=tr!(lang(), "Vary {n}", n = n)
                                     prop:value=move || row.kind.get()
                                     on:change=move |ev| {
                                         let kind = event_target_value(&ev);
@@ -158,7 +180,7 @@ pub fn SweepPanel() -> impl IntoView {
                                         .map(|&(id, label, _)| {
                                             view! {
                                                 <option value=id selected=move || row.kind.get() == id>
-                                                    {label}
+                                                    {t(label)}
                                                 </option>
                                             }
                                         })
@@ -166,7 +188,7 @@ pub fn SweepPanel() -> impl IntoView {
                                 </select>
                             </label>
                             <TextField
-                                label=format!("Values {n}")
+                                label=tr!(lang(), "Values {n}", n = n)
                                 value=row.values
                                 disabled=Signal::derive(move || row.kind.get().is_empty())
                             />
@@ -178,14 +200,14 @@ pub fn SweepPanel() -> impl IntoView {
                 <label class="field check">
                     <input
                         type="checkbox"
-                        aria-label="Random search"
+                        aria-label=t("Random search")
                         prop:checked=move || random.get()
                         on:change=move |ev| random.set(event_target_checked(&ev))
                     />
-                    <span class="label">"Random search (numbers drawn between the values given)"</span>
+                    <span class="label">{t("Random search (numbers drawn between the values given)")}</span>
                 </label>
                 <Show when=move || random.get()>
-                    <TextField label="Runs" value=random_runs inputmode="numeric" />
+                    <TextField label=t("Runs") value=random_runs inputmode="numeric" />
                 </Show>
             </div>
             <p class="hint sweep-plan" aria-live="polite">{summary}</p>
@@ -199,15 +221,15 @@ pub fn SweepPanel() -> impl IntoView {
                         }
                     }
                 >
-                    "Run sweep"
+                    {t("Run sweep")}
                 </button>
                 <button disabled=move || !running() on:click=move |_| store.cancel_sweep()>
-                    "Cancel sweep"
+                    {t("Cancel sweep")}
                 </button>
             </div>
             <Show when=running>
                 <div class="progress sweep-progress">
-                    <progress aria-label="Sweep progress" max="1" value=fraction></progress>
+                    <progress aria-label=t("Sweep progress") max="1" value=fraction></progress>
                     <p role="status">{progress}</p>
                 </div>
             </Show>

@@ -16,7 +16,10 @@ use crate::components::charts::{
     frame, on_canvas, to_svg,
 };
 use crate::format;
+use crate::i18n::{lang, localise, t};
 use crate::store::Store;
+use tradeoff_core::i18n::key;
+use tradeoff_core::tr;
 
 /// What the chart shows besides the points.
 struct Marks<'a> {
@@ -58,7 +61,7 @@ where
         x,
         y: (axes_y(points), 1.0),
         x_label: axis.label(),
-        y_label: "Test accuracy",
+        y_label: key("Test accuracy"),
         y_format: |y| format!("{:.0}%", y * 100.0),
     };
     let positions = frame(root, labels, &axes, |chart| {
@@ -127,17 +130,17 @@ fn axes_y(points: &[(u32, f64, f64)]) -> f64 {
 /// The budget's unit and direction for `axis`, e.g. `("at most", "ms")`.
 fn budget_words(axis: CostAxis) -> (&'static str, &'static str) {
     let bound = if axis.higher_is_better() {
-        "at least"
+        key("at least")
     } else {
-        "at most"
+        key("at most")
     };
     let unit = match axis {
-        CostAxis::TrainingTime => "s",
-        CostAxis::ImagesPerSecond => "images/s",
-        CostAxis::Latency => "ms per image",
-        CostAxis::Parameters => "parameters",
+        CostAxis::TrainingTime => key("s"),
+        CostAxis::ImagesPerSecond => key("images/s"),
+        CostAxis::Latency => key("ms per image"),
+        CostAxis::Parameters => key("parameters"),
         CostAxis::Flops => "FLOPs",
-        CostAxis::ModelSize => "bytes",
+        CostAxis::ModelSize => key("bytes"),
     };
     (bound, unit)
 }
@@ -191,7 +194,7 @@ pub fn TradeoffChart() -> impl IntoView {
         }
         match text.parse::<f64>() {
             Ok(x) if x.is_finite() && x >= 0.0 => Ok(Some(x)),
-            _ => Err(format!("“{text}” is not a number")),
+            _ => Err(tr!(lang(), "“{text}” is not a number", text = text)),
         }
     });
     let answer = Memo::new(move |_| {
@@ -257,39 +260,55 @@ pub fn TradeoffChart() -> impl IntoView {
                 .and_then(|r| {
                     let s = r.record.summary.as_ref()?;
                     let cost = axis.value(&r.record)?;
-                    Some(format!(
-                        "run {id} ({} test accuracy, {} {})",
-                        format::percent(s.test_accuracy),
-                        axis_number(cost),
-                        budget_words(axis).1
+                    Some(tr!(
+                        lang(),
+                        "run {id} ({accuracy} test accuracy, {cost} {unit})",
+                        id = id,
+                        accuracy = format::percent(lang(), s.test_accuracy),
+                        cost = axis_number(cost),
+                        unit = t(budget_words(axis).1)
                     ))
                 })
-                .unwrap_or_else(|| format!("run {id}"))
+                .unwrap_or_else(|| tr!(lang(), "run {id}", id = id))
         })
     };
     let answer_text = move || -> Option<String> {
         if let Err(problem) = budget.get() {
-            return Some(format!("The budget {problem}."));
+            return Some(tr!(lang(), "The budget {problem}.", problem = problem));
         }
         let (winner, better, within) = answer.get()?;
         let limit = budget.get().ok().flatten()?;
         let (bound, unit) = budget_words(store.axis.get());
-        let limit = format!("{bound} {} {unit}", axis_number(limit));
+        let limit = tr!(
+            lang(),
+            "{bound} {limit} {unit}",
+            bound = t(bound),
+            limit = axis_number(limit),
+            unit = t(unit)
+        );
         Some(match (winner, better) {
-            (Some(w), None) => format!(
-                "Best within {limit}: {} — the most accurate of all {within} runs that fit, and of every run.",
-                describe(w)
+            (Some(w), None) => tr!(
+                lang(),
+                "Best within {limit}: {run} — the most accurate of all {within} runs that fit, and of every run.",
+                limit = limit,
+                run = describe(w),
+                within = within
             ),
-            (Some(w), Some(b)) => format!(
-                "Best within {limit}: {}, the most accurate of the {within} runs that fit. {} is more accurate but over the budget.",
-                describe(w),
-                capitalise(&describe(b))
+            (Some(w), Some(b)) => tr!(
+                lang(),
+                "Best within {limit}: {run}, the most accurate of the {within} runs that fit. {better} is more accurate but over the budget.",
+                limit = limit,
+                run = describe(w),
+                within = within,
+                better = capitalise(&describe(b))
             ),
-            (None, Some(b)) => format!(
-                "No run fits {limit}. The most accurate run is {}.",
-                describe(b)
+            (None, Some(b)) => tr!(
+                lang(),
+                "No run fits {limit}. The most accurate run is {run}.",
+                limit = limit,
+                run = describe(b)
             ),
-            (None, None) => "Finish a run to compare it with the budget.".to_string(),
+            (None, None) => t("Finish a run to compare it with the budget.").to_string(),
         })
     };
     let nearest = move |ev: &web_sys::MouseEvent| -> Option<u32> {
@@ -318,23 +337,26 @@ pub fn TradeoffChart() -> impl IntoView {
                 .record
                 .compression
                 .as_ref()
-                .map(|i| format!(" · {}", i.method.label()))
+                .map(|i| format!(" · {}", localise(&i.method.label())))
                 .unwrap_or_default();
-            Some(format!(
-                "Run {id}{compressed}: {} · batch {} · {} lr {} · test accuracy {} · {}",
-                tradeoff_core::url::layers_to_string(&c.layers),
-                c.batch_size,
-                c.optimizer.kind.name(),
-                c.optimizer.learning_rate,
-                format::percent(s.test_accuracy),
-                format::seconds(s.train_seconds)
+            Some(tr!(
+                lang(),
+                "Run {id}{compressed}: {layers} · batch {batch} · {optimizer} lr {lr} · test accuracy {accuracy} · {time}",
+                id = id,
+                compressed = compressed,
+                layers = tradeoff_core::url::layers_to_string(&c.layers),
+                batch = c.batch_size,
+                optimizer = c.optimizer.kind.name(),
+                lr = c.optimizer.learning_rate,
+                accuracy = format::percent(lang(), s.test_accuracy),
+                time = format::seconds(lang(), s.train_seconds)
             ))
         })
     };
     let front_text = move || {
         let ids = front.get();
         if ids.is_empty() {
-            return "Finish a run to place it on the chart.".to_string();
+            return t("Finish a run to place it on the chart.").to_string();
         }
         let axis = store.axis.get();
         let list: Vec<String> = store.runs.with(|runs| {
@@ -347,25 +369,30 @@ pub fn TradeoffChart() -> impl IntoView {
                         .as_ref()
                         .map_or(f64::NAN, |s| s.test_accuracy);
                     let cost = axis.value(&r.record).unwrap_or(f64::NAN);
-                    format!(
-                        "run {} ({}, {})",
-                        r.id,
-                        format::percent(accuracy),
-                        axis_number(cost)
+                    tr!(
+                        lang(),
+                        "run {id} ({accuracy}, {cost})",
+                        id = r.id,
+                        accuracy = format::percent(lang(), accuracy),
+                        cost = axis_number(cost)
                     )
                 })
                 .collect()
         });
-        format!("Best trade-offs (Pareto front): {}", list.join(", "))
+        tr!(
+            lang(),
+            "Best trade-offs (Pareto front): {runs}",
+            runs = list.join(", ")
+        )
     };
     view! {
-        <section class="panel tradeoff" aria-label="Trade-off">
+        <section class="panel tradeoff" aria-label=t("Trade-off")>
             <div class="panel-head">
-                <h2>"The trade-off: test accuracy against cost"</h2>
+                <h2>{t("The trade-off: test accuracy against cost")}</h2>
                 <label class="field small">
-                    <span class="label">"Cost axis"</span>
+                    <span class="label">{t("Cost axis")}</span>
                     <select
-                        aria-label="Cost axis"
+                        aria-label=t("Cost axis")
                         on:change=move |ev| {
                             let v = event_target_value(&ev);
                             if let Some(a) = CostAxis::ALL.iter().find(|a| a.label() == v) {
@@ -375,7 +402,7 @@ pub fn TradeoffChart() -> impl IntoView {
                     >
                         {CostAxis::ALL
                             .iter()
-                            .map(|a| view! { <option value=a.label() selected=move || store.axis.get() == *a>{a.label()}</option> })
+                            .map(|a| view! { <option value=a.label() selected=move || store.axis.get() == *a>{t(a.label())}</option> })
                             .collect_view()}
                     </select>
                 </label>
@@ -385,7 +412,7 @@ pub fn TradeoffChart() -> impl IntoView {
                 width="720"
                 height="320"
                 role="img"
-                aria-label="Test accuracy against the chosen cost, one point per run"
+                aria-label=t("Test accuracy against the chosen cost, one point per run")
                 data-points=move || points.with(Vec::len).to_string()
                 on:mousemove=move |ev| hovered.set(nearest(&ev))
                 on:mouseleave=move |_| hovered.set(None)
@@ -395,15 +422,15 @@ pub fn TradeoffChart() -> impl IntoView {
                     }
                 }
             ></canvas>
-            <SaveChart canvas=canvas_ref name="trade-off" svg=svg />
-            <ul class="legend" aria-label="Legend">
-                <li><span class="swatch" style=format!("color: {}", css(PALETTE[1]))>"■"</span>" on the Pareto front (no other run is both more accurate and cheaper)"</li>
-                <li><span class="swatch" style=format!("color: {}", css(PALETTE[0]))>"■"</span>" other runs · hover a point for its settings, click it for details"</li>
+            <SaveChart canvas=canvas_ref name=key("trade-off") svg=svg />
+            <ul class="legend" aria-label=t("Legend")>
+                <li><span class="swatch" style=format!("color: {}", css(PALETTE[1]))>"■"</span>{t(" on the Pareto front (no other run is both more accurate and cheaper)")}</li>
+                <li><span class="swatch" style=format!("color: {}", css(PALETTE[0]))>"■"</span>{t(" other runs · hover a point for its settings, click it for details")}</li>
                 <Show when=move || links.with(|l| !l.is_empty())>
-                    <li><span class="swatch" style=format!("color: {}", css(PALETTE[2]))>"┅"</span>" a compressed model, linked to the run it came from"</li>
+                    <li><span class="swatch" style=format!("color: {}", css(PALETTE[2]))>"┅"</span>{t(" a compressed model, linked to the run it came from")}</li>
                 </Show>
                 <Show when=move || answer.with(|a| a.is_some_and(|a| a.0.is_some()))>
-                    <li><span class="swatch" style=format!("color: {}", css(PALETTE[3]))>"◯"</span>" the best run within the budget (dashed line)"</li>
+                    <li><span class="swatch" style=format!("color: {}", css(PALETTE[3]))>"◯"</span>{t(" the best run within the budget (dashed line)")}</li>
                 </Show>
             </ul>
             <p class="tooltip" aria-live="polite">{move || tooltip().unwrap_or_default()}</p>
@@ -413,14 +440,14 @@ pub fn TradeoffChart() -> impl IntoView {
                     <span class="label">
                         {move || {
                             let (bound, unit) = budget_words(store.axis.get());
-                            format!("Budget: {bound} ({unit})")
+                            tr!(lang(), "Budget: {bound} ({unit})", bound = t(bound), unit = t(unit))
                         }}
                     </span>
                     <input
                         type="text"
                         inputmode="decimal"
-                        aria-label="Budget"
-                        placeholder="e.g. 0.5"
+                        aria-label=t("Budget")
+                        placeholder=t("e.g. 0.5")
                         prop:value=move || budget_text.get()
                         on:change=move |ev| budget_text.set(event_target_value(&ev))
                         aria-invalid=move || budget.with(Result::is_err).to_string()

@@ -7,7 +7,9 @@ use tradeoff_core::local::LOCAL_DATASET;
 
 use crate::components::fields::{CheckField, NumberField, SelectField};
 use crate::format;
+use crate::i18n::{lang, localise, t};
 use crate::store::Store;
+use tradeoff_core::tr;
 
 /// The training settings and controls.
 #[component]
@@ -15,14 +17,20 @@ pub fn TrainingForm() -> impl IntoView {
     let store = expect_context::<Store>();
     let training = move || store.live.with(Option::is_some);
     let blocked = move || match store.check() {
-        Err(errors) => Some(format!("Fix the settings first: {}", errors[0])),
-        Ok(_) if store.sweep.with(Option::is_some) => Some("A sweep is in progress.".to_string()),
-        Ok(_) if training() => Some("A run is in progress.".to_string()),
-        Ok(_) if store.compressing.with(Option::is_some) => {
-            Some("A model is being compressed.".to_string())
+        Err(errors) => Some(tr!(
+            lang(),
+            "Fix the settings first: {problem}",
+            problem = localise(&errors[0].to_string())
+        )),
+        Ok(_) if store.sweep.with(Option::is_some) => {
+            Some(t("A sweep is in progress.").to_string())
         }
-        Ok(_) if !store.restored.get() => Some("Reading your earlier runs…".to_string()),
-        Ok(_) if let Some(why) = store.local_blocker() => Some(why),
+        Ok(_) if training() => Some(t("A run is in progress.").to_string()),
+        Ok(_) if store.compressing.with(Option::is_some) => {
+            Some(t("A model is being compressed.").to_string())
+        }
+        Ok(_) if !store.restored.get() => Some(t("Reading your earlier runs…").to_string()),
+        Ok(_) if let Some(why) = store.local_blocker() => Some(localise(&why)),
         Ok(_) => None,
     };
     let copied = RwSignal::new(false);
@@ -33,22 +41,22 @@ pub fn TrainingForm() -> impl IntoView {
     };
     view! {
         <fieldset class="panel">
-            <legend>"Training"</legend>
+            <legend>{t("Training")}</legend>
             <div class="grid">
                 <NumberField
-                    label="Batch size" control=Control::BatchSize
+                    label=t("Batch size") control=Control::BatchSize
                     integer=true
                     get=|c| c.batch_size.to_string()
                     set=|c, x| c.batch_size = x as usize
                 />
                 <NumberField
-                    label="Learning rate" control=Control::LearningRate
+                    label=t("Learning rate") control=Control::LearningRate
                     get=|c| c.optimizer.learning_rate.to_string()
                     set=|c, x| c.optimizer.learning_rate = x
                 />
                 <SelectField
-                    label="Optimizer" control=Control::Optimizer
-                    options=vec![("sgd", "SGD"), ("momentum", "SGD + momentum"), ("adam", "Adam"), ("adamw", "AdamW")]
+                    label=t("Optimizer") control=Control::Optimizer
+                    options=vec![("sgd", "SGD"), ("momentum", t("SGD + momentum")), ("adam", "Adam"), ("adamw", "AdamW")]
                     get=|c| c.optimizer.kind.name()
                     set=|c, v| {
                         if let Some(k) = OptimizerKind::from_name(v) {
@@ -56,10 +64,10 @@ pub fn TrainingForm() -> impl IntoView {
                         }
                     }
                 />
-                <NumberField label="Epochs" control=Control::Epochs integer=true get=|c| c.epochs.to_string() set=|c, x| c.epochs = x as usize />
+                <NumberField label=t("Epochs") control=Control::Epochs integer=true get=|c| c.epochs.to_string() set=|c, x| c.epochs = x as usize />
                 <SelectField
-                    label="Schedule" control=Control::Schedule
-                    options=vec![("const", "Constant"), ("step", "Halve every epoch"), ("cos", "Cosine decay")]
+                    label=t("Schedule") control=Control::Schedule
+                    options=vec![("const", t("Constant")), ("step", t("Halve every epoch")), ("cos", t("Cosine decay"))]
                     get=|c| match c.optimizer.schedule {
                         Schedule::Constant => "const",
                         Schedule::Step { .. } => "step",
@@ -74,41 +82,41 @@ pub fn TrainingForm() -> impl IntoView {
                     }
                 />
                 <NumberField
-                    label="Warm-up steps" control=Control::Warmup
+                    label=t("Warm-up steps") control=Control::Warmup
                     integer=true
                     get=|c| c.optimizer.warmup_steps.to_string()
                     set=|c, x| c.optimizer.warmup_steps = x as usize
                 />
                 <NumberField
-                    label="Weight decay (L2)" control=Control::WeightDecay
+                    label=t("Weight decay (L2)") control=Control::WeightDecay
                     get=|c| c.optimizer.weight_decay.to_string()
                     set=|c, x| c.optimizer.weight_decay = x
                 />
                 <NumberField
-                    label="Validation share" control=Control::Validation
+                    label=t("Validation share") control=Control::Validation
                     get=|c| c.validation_fraction.to_string()
                     set=|c, x| c.validation_fraction = x
-                    hint="0.05 to 0.5 of the training images"
+                    hint=t("0.05 to 0.5 of the training images")
                 />
-                <CheckField label="Flip images" control=Control::Augmentation get=|c| c.augmentation.flip set=|c, on| c.augmentation.flip = on />
+                <CheckField label=t("Flip images") control=Control::Augmentation get=|c| c.augmentation.flip set=|c, on| c.augmentation.flip = on />
                 <NumberField
-                    label="Shift (pixels)" control=Control::Augmentation
+                    label=t("Shift (pixels)") control=Control::Augmentation
                     integer=true
                     get=|c| c.augmentation.shift.to_string()
                     set=|c, x| c.augmentation.shift = x as usize
                 />
-                <NumberField label="Noise" control=Control::Augmentation get=|c| c.augmentation.noise.to_string() set=|c, x| c.augmentation.noise = x />
+                <NumberField label=t("Noise") control=Control::Augmentation get=|c| c.augmentation.noise.to_string() set=|c, x| c.augmentation.noise = x />
                 <NumberField
-                    label="Early stopping patience" control=Control::Patience
+                    label=t("Early stopping patience") control=Control::Patience
                     integer=true
                     get=|c| c.patience.to_string()
                     set=|c, x| c.patience = x as usize
-                    hint="epochs; 0 is off"
+                    hint=t("epochs; 0 is off")
                 />
-                <NumberField label="Seed" control=Control::Seed integer=true get=|c| c.seed.to_string() set=|c, x| c.seed = x as u64 />
+                <NumberField label=t("Seed") control=Control::Seed integer=true get=|c| c.seed.to_string() set=|c, x| c.seed = x as u64 />
                 <SelectField
-                    label="Backend" control=Control::Backend
-                    options=vec![("auto", "Auto"), ("webgpu", "WebGPU"), ("cpu", "CPU")]
+                    label=t("Backend") control=Control::Backend
+                    options=vec![("auto", t("Auto")), ("webgpu", "WebGPU"), ("cpu", "CPU")]
                     get=|c| c.backend.name()
                     set=|c, v| {
                         if let Some(b) = BackendPreference::from_name(v) {
@@ -124,28 +132,28 @@ pub fn TrainingForm() -> impl IntoView {
                     title=move || blocked().unwrap_or_default()
                     on:click=move |_| store.train()
                 >
-                    "Train"
+                    {t("Train")}
                 </button>
                 <Show
                     when=move || store.live.with(|l| l.as_ref().is_some_and(|l| l.paused))
                     fallback=move || {
                         view! {
                             <button disabled=move || !training() on:click=move |_| store.set_paused(true)>
-                                "Pause"
+                                {t("Pause")}
                             </button>
                         }
                     }
                 >
-                    <button on:click=move |_| store.set_paused(false)>"Resume"</button>
+                    <button on:click=move |_| store.set_paused(false)>{t("Resume")}</button>
                 </Show>
-                <button disabled=move || !training() on:click=move |_| store.stop()>"Stop"</button>
-                <button on:click=copy_link>"Copy link"</button>
+                <button disabled=move || !training() on:click=move |_| store.stop()>{t("Stop")}</button>
+                <button on:click=copy_link>{t("Copy link")}</button>
                 <Show when=move || copied.get()>
                     <span class="hint" role="status">
                         {move || if store.config.with(|c| c.dataset == LOCAL_DATASET) {
-                            "Link copied: it holds the settings, not your images, which stay in this browser."
+                            t("Link copied: it holds the settings, not your images, which stay in this browser.")
                         } else {
-                            "Link copied"
+                            t("Link copied")
                         }}
                     </span>
                 </Show>
@@ -166,7 +174,11 @@ fn Progress() -> impl IntoView {
         store.live.with(|l| {
             let l = l.as_ref()?;
             if l.total_steps == 0 {
-                return Some(format!("Preparing: {}", l.message));
+                return Some(tr!(
+                    lang(),
+                    "Preparing: {what}",
+                    what = localise(&l.message)
+                ));
             }
             let step = l.steps.last().map(|s| s.step).unwrap_or(0);
             let epoch = l.steps.last().map(|s| s.epoch).unwrap_or(1);
@@ -175,13 +187,20 @@ fn Progress() -> impl IntoView {
             } else {
                 f64::NAN
             };
-            let paused = if l.paused { " — paused" } else { "" };
-            Some(format!(
-                "Epoch {epoch} of {}, step {step} of {} — about {} left{paused}",
-                l.config.epochs,
-                l.total_steps,
-                format::seconds(left)
-            ))
+            let progress = tr!(
+                lang(),
+                "Epoch {epoch} of {epochs}, step {step} of {steps} — about {left} left",
+                epoch = epoch,
+                epochs = l.config.epochs,
+                step = step,
+                steps = l.total_steps,
+                left = format::seconds(lang(), left)
+            );
+            Some(if l.paused {
+                tr!(lang(), "{progress} — paused", progress = progress)
+            } else {
+                progress
+            })
         })
     };
     let fraction = move || {
@@ -195,7 +214,7 @@ fn Progress() -> impl IntoView {
     view! {
         <Show when=move || store.live.with(Option::is_some)>
             <div class="progress">
-                <progress aria-label="Training progress" max="1" value=fraction></progress>
+                <progress aria-label=t("Training progress") max="1" value=fraction></progress>
                 <p role="status">{text}</p>
             </div>
         </Show>

@@ -7,7 +7,9 @@ use web_sys::{
     Blob, CanvasRenderingContext2d, HtmlCanvasElement, MediaStream, MediaStreamConstraints,
 };
 
+use crate::i18n::{lang, t};
 use crate::store::Store;
+use tradeoff_core::{msg, tr};
 
 /// Time between two recorded frames.
 const FRAME_EVERY_MS: i32 = 150;
@@ -153,7 +155,13 @@ pub fn Recorder(class: u32, name: Signal<String>) -> impl IntoView {
         });
     };
 
-    let label = move || format!("Hold to record webcam frames for {}", name.get());
+    let label = move || {
+        tr!(
+            lang(),
+            "Hold to record webcam frames for {class}",
+            class = name.get()
+        )
+    };
     view! {
         <span class="recorder">
             <button
@@ -183,9 +191,9 @@ pub fn Recorder(class: u32, name: Signal<String>) -> impl IntoView {
                 }
             >
                 {move || if recording.get() {
-                    format!("Recording… {}", recorded.get())
+                    tr!(lang(), "Recording… {frames}", frames = recorded.get())
                 } else {
-                    "Hold to record".to_string()
+                    t("Hold to record").to_string()
                 }}
             </button>
             <video
@@ -194,10 +202,10 @@ pub fn Recorder(class: u32, name: Signal<String>) -> impl IntoView {
                 class:hidden=move || !camera_on.get()
                 muted=true
                 playsinline=true
-                aria-label="Webcam picture"
+                aria-label=t("Webcam picture")
             ></video>
             <Show when=move || camera_on.get()>
-                <button type="button" on:click=move |_| stop_camera()>"Camera off"</button>
+                <button type="button" on:click=move |_| stop_camera()>{t("Camera off")}</button>
             </Show>
         </span>
     }
@@ -205,8 +213,9 @@ pub fn Recorder(class: u32, name: Signal<String>) -> impl IntoView {
 
 async fn open_camera() -> Result<MediaStream, String> {
     let refused = |_| {
-        "The webcam could not be opened: allow this page to use the camera, or add image files instead."
-            .to_string()
+        msg!(
+            "The webcam could not be opened: allow this page to use the camera, or add image files instead."
+        )
     };
     let devices = window().navigator().media_devices().map_err(refused)?;
     let constraints = MediaStreamConstraints::new();
