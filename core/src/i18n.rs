@@ -317,37 +317,15 @@ impl Template {
 
 /// Puts values into a template's `{name}` slots (`{{` and `}}` are braces).
 fn fill_slots(template: &str, args: &[(&str, String)]) -> String {
+    let (fixed, names) = template_parts(template);
     let mut out = String::with_capacity(template.len() + 16);
-    let mut chars = template.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '{' if chars.peek() == Some(&'{') => {
-                chars.next();
-                out.push('{');
+    for (i, text) in fixed.iter().enumerate() {
+        out.push_str(text);
+        if let Some(name) = names.get(i) {
+            match args.iter().find(|(n, _)| n == name) {
+                Some((_, value)) => out.push_str(value),
+                None => out.push_str(&format!("{{{name}}}")),
             }
-            '}' if chars.peek() == Some(&'}') => {
-                chars.next();
-                out.push('}');
-            }
-            '{' => {
-                let mut slot = String::new();
-                for c in chars.by_ref() {
-                    if c == '}' {
-                        break;
-                    }
-                    slot.push(c);
-                }
-                let name = slot.split(':').next().unwrap_or_default();
-                match args.iter().find(|(n, _)| *n == name) {
-                    Some((_, value)) => out.push_str(value),
-                    None => {
-                        out.push('{');
-                        out.push_str(&slot);
-                        out.push('}');
-                    }
-                }
-            }
-            c => out.push(c),
         }
     }
     out
