@@ -9,6 +9,7 @@ mod idb;
 mod persist;
 mod store;
 mod timer;
+mod webgpu;
 mod worker_client;
 
 use tradeoff_core::format;

@@ -1,10 +1,10 @@
-//! The page's state: the config being edited, the runs, the run in progress, and the worker.
+//! The page's state: the config being edited, the runs, the run in progress, and the workers.
 
 use leptos::prelude::*;
 use tradeoff_core::classroom::{Classroom, Control};
 use tradeoff_core::compare::{CostAxis, config_changes};
 use tradeoff_core::compress::{Compression, KEPT_MODELS};
-use tradeoff_core::config::RunConfig;
+use tradeoff_core::config::{BackendPreference, RunConfig};
 use tradeoff_core::cost::ModelCost;
 use tradeoff_core::data::{Preview, builtin_dataset};
 use tradeoff_core::i18n::key;
@@ -17,9 +17,9 @@ use tradeoff_core::share::SharedResult;
 use tradeoff_core::sweep::{PlannedRun, SweepConfig};
 use tradeoff_core::url;
 use wasm_bindgen::prelude::*;
-use web_sys::Worker;
 
-use crate::{persist, worker_client};
+use crate::persist;
+use crate::worker_client::{Handle, Trainer};
 
 /// A finished (or stopped, diverged, failed) run in the runs table.
 #[derive(Clone, Debug, PartialEq)]
@@ -149,9 +149,9 @@ pub struct Store {
     pub download: RwSignal<Option<Download>>,
     /// The training worker's memory after its last run, in bytes.
     pub worker_memory: RwSignal<Option<u64>>,
-    /// Whether the runs kept from earlier visits have been read (Train waits for it).
     /// The language the page is shown in (see `crate::i18n`).
     pub lang: RwSignal<tradeoff_core::i18n::Lang>,
+    /// Whether the runs kept from earlier visits have been read (Train waits for it).
     pub restored: RwSignal<bool>,
     /// The sweep in progress.
     pub sweep: RwSignal<Option<SweepProgress>>,
@@ -165,9 +165,9 @@ pub struct Store {
     pub import_report: RwSignal<Option<ImportReport>>,
     /// How imported photos that are not square are made square.
     pub fit: RwSignal<Fit>,
-    /// Runs whose trained model the worker still holds (trained since the page opened, the
-    /// latest [`KEPT_MODELS`]): only these can be compressed.
-    pub models_in_memory: RwSignal<Vec<u32>>,
+    /// Runs whose trained model a worker still holds, and which worker (trained since the page
+    /// opened, the latest [`KEPT_MODELS`]): only these can be compressed or downloaded.
+    models_in_memory: RwSignal<Vec<(u32, Trainer)>>,
     /// Controls the link hides or locks, and its lesson.
     pub classroom: RwSignal<Classroom>,
     /// How many class changes the worker has refused: a name box shows its class's real name
@@ -179,11 +179,33 @@ pub struct Store {
     shared_waiting: StoredValue<Option<RunRecord>>,
     /// When the run in progress was last noted in localStorage.
     live_saved_at: StoredValue<f64>,
-    worker: StoredValue<Option<Worker>, LocalStorage>,
-    /// Messages sent before the worker said Ready: a message posted while its wasm is still
-    /// loading would find no handler and be lost (a Train pressed early would hang).
-    outbox: StoredValue<Option<Vec<ToWorker>>, LocalStorage>,
+    /// The CPU worker, started with the page (afresh after a crash), or why there is none.
+    cpu_worker: StoredValue<Result<Handle, String>, LocalStorage>,
+    /// The WebGPU worker, fetched for the first run that asks for WebGPU.
+    gpu_worker: StoredValue<GpuWorker, LocalStorage>,
+    /// Where messages about the run or compression in progress go.
+    run_route: StoredValue<RunRoute>,
     next_id: StoredValue<u32>,
+}
+
+/// The WebGPU worker's state.
+enum GpuWorker {
+    /// Not fetched: no run has asked for WebGPU yet (or it crashed).
+    NotLoaded,
+    /// Fetched or being fetched; runs that ask for WebGPU go to it.
+    Started(Handle),
+    /// The browser offers no WebGPU adapter, or the worker would not load: runs that ask for
+    /// WebGPU go to the CPU worker, which says why on each.
+    Unavailable,
+}
+
+/// Where messages about the run or compression in progress go.
+enum RunRoute {
+    /// To this worker.
+    On(Trainer),
+    /// Nowhere yet: the page is asking the browser for a WebGPU adapter. Pause or Stop
+    /// pressed meanwhile wait here.
+    Deciding(Vec<ToWorker>),
 }
 
 impl Store {
@@ -241,8 +263,9 @@ impl Store {
             local_refusals: RwSignal::new(0),
             shared_waiting: StoredValue::new(None),
             live_saved_at: StoredValue::new(0.0),
-            worker: StoredValue::new_local(None),
-            outbox: StoredValue::new_local(Some(Vec::new())),
+            cpu_worker: StoredValue::new_local(Err(String::new())),
+            gpu_worker: StoredValue::new_local(GpuWorker::NotLoaded),
+            run_route: StoredValue::new(RunRoute::On(Trainer::Cpu)),
             next_id: StoredValue::new(1),
         };
         store.read_link();
@@ -472,22 +495,22 @@ impl Store {
         format!("{}#{}", self.base_url(), self.hash_untracked())
     }
 
-    fn start_worker(&self) {
+    /// Starts `trainer`'s worker, its messages and errors routed back here.
+    fn spawn_worker(&self, trainer: Trainer) -> Result<Handle, String> {
         let store = *self;
-        self.outbox.set_value(Some(Vec::new()));
-        match worker_client::spawn(move |message| store.on_message(message)) {
-            Ok(worker) => {
-                let on_error =
-                    Closure::<dyn Fn(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
-                        e.prevent_default();
-                        store.on_crash(msg!("the training worker stopped: {}", e.message()));
-                    });
-                worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-                on_error.forget();
-                self.worker.set_value(Some(worker));
-            }
-            Err(message) => self.notify("error", message),
+        Handle::spawn(
+            trainer,
+            move |message| store.on_message(trainer, message),
+            move |reason| store.on_worker_error(trainer, reason),
+        )
+    }
+
+    fn start_worker(&self) {
+        let handle = self.spawn_worker(Trainer::Cpu);
+        if let Err(message) = &handle {
+            self.notify("error", message.clone());
         }
+        self.cpu_worker.set_value(handle);
     }
 
     /// Asks the worker to change the user's classes or images (see [`ToWorker`]).
@@ -500,7 +523,10 @@ impl Store {
         if files.is_empty() {
             return;
         }
-        if self.outbox.with_value(Option::is_some) {
+        let ready = self
+            .cpu_worker
+            .with_value(|w| w.as_ref().is_ok_and(Handle::is_ready));
+        if !ready {
             self.notify(
                 "warning",
                 key("The page is still starting: add the images again in a moment."),
@@ -514,35 +540,168 @@ impl Store {
             paths,
             fit: self.fit.get_untracked(),
         };
-        self.worker.with_value(|w| {
-            if let Some(w) = w {
-                worker_client::send_with_files(w, &message, &blobs);
+        self.cpu_worker.with_value(|w| {
+            if let Ok(w) = w {
+                w.send_with_files(&message, &blobs);
             }
         });
         self.import_report.set(None);
         self.importing.set(Some((0, total)));
     }
 
+    /// Sends a message about datasets or the user's images: the CPU worker keeps those.
     fn send(&self, message: ToWorker) {
-        let queued = self.outbox.try_update_value(|outbox| match outbox {
-            Some(queue) => {
-                queue.push(message.clone());
-                true
-            }
-            None => false,
-        });
-        if queued == Some(true) {
-            return;
-        }
-        self.post(&message);
+        self.send_to(Trainer::Cpu, message);
     }
 
-    fn post(&self, message: &ToWorker) {
-        self.worker.with_value(|w| {
-            if let Some(w) = w {
-                worker_client::send(w, message);
+    /// Sends `message` to `trainer`'s worker (to the CPU worker if the WebGPU one is gone).
+    fn send_to(&self, trainer: Trainer, message: ToWorker) {
+        let unsent = match trainer {
+            Trainer::Cpu => {
+                let refused = self
+                    .cpu_worker
+                    .try_update_value(|w| match w {
+                        Ok(w) => {
+                            w.send(message);
+                            None
+                        }
+                        Err(why) => Some((message, why.clone())),
+                    })
+                    .flatten();
+                if let Some((message, why)) = refused {
+                    self.refuse(message, why);
+                }
+                None
             }
+            Trainer::Gpu => self
+                .gpu_worker
+                .try_update_value(|gpu| match gpu {
+                    GpuWorker::Started(handle) => {
+                        handle.send(message);
+                        None
+                    }
+                    _ => Some(message),
+                })
+                .flatten(),
+        };
+        if let Some(message) = unsent {
+            self.send_to(Trainer::Cpu, message);
+        }
+    }
+
+    /// Answers `message` for a worker that is not there: a run, compression or dataset
+    /// preview waiting for it ends with `why`.
+    fn refuse(&self, message: ToWorker, why: String) {
+        let answer = match message {
+            ToWorker::Train { run_id, .. } | ToWorker::Compress { run_id, .. } => {
+                FromWorker::Error {
+                    run_id,
+                    message: why,
+                }
+            }
+            ToWorker::Preview { dataset } => FromWorker::Preview {
+                dataset,
+                result: Err(why),
+            },
+            _ => return,
+        };
+        self.on_message(Trainer::Cpu, answer);
+    }
+
+    /// Sends Pause, Resume or Stop to the worker of the run in progress (they wait while the
+    /// page decides which worker that is).
+    fn send_to_run(&self, message: ToWorker) {
+        let to = self
+            .run_route
+            .try_update_value(|route| match route {
+                RunRoute::On(trainer) => Some((*trainer, message)),
+                RunRoute::Deciding(waiting) => {
+                    waiting.push(message);
+                    None
+                }
+            })
+            .flatten();
+        if let Some((trainer, message)) = to {
+            self.send_to(trainer, message);
+        }
+    }
+
+    /// Makes `trainer` the worker of the run or compression in progress and sends it
+    /// `message`, then whatever waited for the choice.
+    fn dispatch(&self, trainer: Trainer, message: ToWorker) {
+        let waiting = match self
+            .run_route
+            .try_update_value(|route| std::mem::replace(route, RunRoute::On(trainer)))
+        {
+            Some(RunRoute::Deciding(waiting)) => waiting,
+            _ => Vec::new(),
+        };
+        self.send_to(trainer, message);
+        for message in waiting {
+            self.send_to(trainer, message);
+        }
+    }
+
+    /// Sends run `id` to the worker for its backend: CPU runs, and every run where WebGPU
+    /// cannot be used, to the CPU worker; others to the WebGPU worker, fetched the first time
+    /// one asks for it — once the browser has said it has an adapter, so a machine without
+    /// WebGPU never downloads it.
+    fn train_on_worker(&self, id: u32, config: RunConfig) {
+        let trainer = if config.backend == BackendPreference::Cpu {
+            Some(Trainer::Cpu)
+        } else {
+            self.gpu_worker.with_value(|gpu| match gpu {
+                GpuWorker::NotLoaded => None,
+                GpuWorker::Started(_) => Some(Trainer::Gpu),
+                GpuWorker::Unavailable => Some(Trainer::Cpu),
+            })
+        };
+        let train = ToWorker::Train { run_id: id, config };
+        if let Some(trainer) = trainer {
+            return self.dispatch(trainer, train);
+        }
+        self.run_route.set_value(RunRoute::Deciding(Vec::new()));
+        let store = *self;
+        leptos::task::spawn_local(async move {
+            let trainer = match crate::webgpu::adapter().await {
+                Ok(adapter) => store.start_gpu_worker(id, &adapter.name),
+                // The CPU worker asks again and says why WebGPU is not used.
+                Err(_) => {
+                    store.gpu_worker.set_value(GpuWorker::Unavailable);
+                    Trainer::Cpu
+                }
+            };
+            store.dispatch(trainer, train);
         });
+    }
+
+    /// Fetches the WebGPU worker for run `id` on `adapter`; says where the run goes.
+    fn start_gpu_worker(&self, id: u32, adapter: &str) -> Trainer {
+        match self.spawn_worker(Trainer::Gpu) {
+            Ok(handle) => {
+                self.gpu_worker.set_value(GpuWorker::Started(handle));
+                self.update_live(id, |l| {
+                    l.message = msg!("loading the trainer for {adapter}")
+                });
+                Trainer::Gpu
+            }
+            Err(_) => {
+                self.gpu_worker.set_value(GpuWorker::Unavailable);
+                Trainer::Cpu
+            }
+        }
+    }
+
+    /// The worker that holds run `id`'s trained model, if one does.
+    fn model_home(&self, id: u32) -> Option<Trainer> {
+        self.models_in_memory
+            .with_untracked(|m| m.iter().find(|(run, _)| *run == id).map(|(_, t)| *t))
+    }
+
+    /// Whether a worker still holds run `id`'s trained model (it can be compressed or saved).
+    pub fn has_model(&self, id: u32) -> bool {
+        self.models_in_memory
+            .with(|m| m.iter().any(|(run, _)| *run == id))
     }
 
     /// Why the current config cannot be trained, or its cost.
@@ -753,11 +912,15 @@ impl Store {
             parent_id,
             label: method.label(),
         }));
-        self.send(ToWorker::Compress {
-            parent_id,
-            run_id: id,
-            method,
-        });
+        let home = self.model_home(parent_id).unwrap_or(Trainer::Cpu);
+        self.dispatch(
+            home,
+            ToWorker::Compress {
+                parent_id,
+                run_id: id,
+                method,
+            },
+        );
     }
 
     /// Starts training `config` as a new run; returns its id.
@@ -770,18 +933,18 @@ impl Store {
             message: msg!("starting"),
             ..LiveRun::default()
         }));
-        self.send(ToWorker::Train { run_id: id, config });
+        self.train_on_worker(id, config);
         id
     }
 
     /// Ends the run in progress; its partial record is kept.
     pub fn stop(&self) {
-        self.send(ToWorker::Stop);
+        self.send_to_run(ToWorker::Stop);
     }
 
     /// Holds or continues the run in progress.
     pub fn set_paused(&self, paused: bool) {
-        self.send(if paused {
+        self.send_to_run(if paused {
             ToWorker::Pause
         } else {
             ToWorker::Resume
@@ -796,7 +959,8 @@ impl Store {
     /// Asks the worker for run `id`'s trained model as a file (downloaded when it comes).
     pub fn save_model(&self, id: u32) {
         self.saving_model.set(Some(id));
-        self.send(ToWorker::SaveModel { run_id: id });
+        let home = self.model_home(id).unwrap_or(Trainer::Cpu);
+        self.send_to(home, ToWorker::SaveModel { run_id: id });
     }
 
     /// Removes a run from the table.
@@ -839,14 +1003,20 @@ impl Store {
         });
     }
 
-    fn on_message(&self, message: FromWorker) {
+    fn on_message(&self, from: Trainer, message: FromWorker) {
         match message {
-            FromWorker::Ready => {
-                let queued = self.outbox.try_update_value(Option::take).flatten();
-                for message in queued.unwrap_or_default() {
-                    self.post(&message);
-                }
-            }
+            FromWorker::Ready => match from {
+                Trainer::Cpu => self.cpu_worker.update_value(|w| {
+                    if let Ok(w) = w {
+                        w.ready();
+                    }
+                }),
+                Trainer::Gpu => self.gpu_worker.update_value(|gpu| {
+                    if let GpuWorker::Started(handle) = gpu {
+                        handle.ready();
+                    }
+                }),
+            },
             FromWorker::Loading { run_id, message } => {
                 self.update_live(run_id, |l| l.message = message)
             }
@@ -907,7 +1077,7 @@ impl Store {
                     self.notify("error", msg!("The run could not start: {message}"));
                 }
             }
-            FromWorker::Crashed { message } => self.on_crash(message),
+            FromWorker::Crashed { message } => self.on_crash(from, message),
             FromWorker::Memory { wasm_bytes } => self.worker_memory.set(Some(wasm_bytes)),
             FromWorker::Download {
                 dataset,
@@ -918,7 +1088,15 @@ impl Store {
                 received,
                 total,
             })),
-            FromWorker::Local { summary } => self.local.set(Some(*summary)),
+            FromWorker::Local { summary } => {
+                self.local.set(Some(*summary));
+                // The WebGPU worker reads them again before it next trains on them.
+                self.gpu_worker.update_value(|gpu| {
+                    if let GpuWorker::Started(handle) = gpu {
+                        handle.send(ToWorker::ImagesChanged);
+                    }
+                });
+            }
             FromWorker::LocalRefused { message } => {
                 self.local_refusals.update(|n| *n += 1);
                 self.notify("error", msg!("Your images: {message}."))
@@ -972,9 +1150,13 @@ impl Store {
             self.live.set(None);
             persist::clear_live();
             // The worker keeps the model of a run that reached its results.
+            let home = self.run_route.with_value(|route| match route {
+                RunRoute::On(trainer) => *trainer,
+                RunRoute::Deciding(_) => Trainer::Cpu,
+            });
             if record.summary.is_some() {
                 self.models_in_memory.update(|m| {
-                    m.push(run_id);
+                    m.push((run_id, home));
                     let extra = m.len().saturating_sub(KEPT_MODELS);
                     m.drain(..extra);
                 });
@@ -1004,32 +1186,140 @@ impl Store {
             .with_untracked(|runs| runs.iter().find(|r| r.id == id).map(|r| r.key))
     }
 
-    /// The worker died: keep what it had done as a failed run, and start a fresh worker.
-    fn on_crash(&self, message: String) {
-        self.crash.set(Some(message.clone()));
-        // The new worker starts with no trained models, and reads the user's images afresh.
-        self.models_in_memory.set(Vec::new());
-        self.importing.set(None);
-        self.local.set(None);
-        if self.compressing.get_untracked().is_some() {
-            self.compressing.set(None);
-            self.notify(
-                "error",
-                msg!("The model could not be compressed: {message}."),
-            );
-        }
-        if let Some(live) = self.live.get_untracked() {
-            if let Some(record) = self.live_record(&live, RunStatus::Failed { reason: message }) {
-                self.finish(live.id, record);
+    /// A worker's error event: the WebGPU worker failing to load sends what waited for it to
+    /// the CPU worker (which trains there and says why); anything else is a crash.
+    fn on_worker_error(&self, trainer: Trainer, reason: String) {
+        let loaded = match trainer {
+            Trainer::Cpu => self
+                .cpu_worker
+                .with_value(|w| w.as_ref().ok().map(Handle::is_ready)),
+            Trainer::Gpu => self.gpu_worker.with_value(|gpu| match gpu {
+                GpuWorker::Started(handle) => Some(handle.is_ready()),
+                GpuWorker::NotLoaded | GpuWorker::Unavailable => None,
+            }),
+        };
+        match (trainer, loaded) {
+            // A late event from a worker already ended.
+            (_, None) => {}
+            (_, Some(true)) => {
+                self.on_crash(trainer, msg!("the training worker stopped: {reason}"))
             }
-            self.live.set(None);
+            (Trainer::Gpu, Some(false)) => self.gpu_worker_failed_to_load(&reason),
+            (Trainer::Cpu, Some(false)) => self.cpu_worker_failed_to_load(&reason),
         }
-        self.worker.update_value(|w| {
-            if let Some(w) = w.take() {
-                w.terminate();
+    }
+
+    /// The CPU worker did not load: starting it again would fail the same way (the page's own
+    /// files are missing or refused), so the page says so, keeps everything else, and answers
+    /// what waited for the worker (a run pressed early ends with the reason).
+    fn cpu_worker_failed_to_load(&self, reason: &str) {
+        let why = msg!(
+            "the training worker could not be loaded ({reason}); reload the page to try again"
+        );
+        let old = self
+            .cpu_worker
+            .try_update_value(|w| std::mem::replace(w, Err(why.clone())));
+        let waiting = match old {
+            Some(Ok(mut handle)) => {
+                let waiting = handle.take_waiting();
+                handle.terminate();
+                waiting
+            }
+            _ => Vec::new(),
+        };
+        // What waited (the dataset preview, always sent at start) says why in its own notice.
+        let answered = waiting
+            .iter()
+            .any(|m| matches!(m, ToWorker::Train { .. } | ToWorker::Preview { .. }));
+        for message in waiting {
+            self.refuse(message, why.clone());
+        }
+        if !answered {
+            self.notify("error", msg!("Training is not possible: {why}."));
+        }
+    }
+
+    /// The WebGPU worker did not load (offline before it was ever kept, or its wasm refused):
+    /// what waited for it goes to the CPU worker, and so do later WebGPU runs.
+    fn gpu_worker_failed_to_load(&self, reason: &str) {
+        web_sys::console::warn_1(&format!("the WebGPU worker did not load: {reason}").into());
+        let old = self
+            .gpu_worker
+            .try_update_value(|gpu| std::mem::replace(gpu, GpuWorker::Unavailable));
+        let waiting = match old {
+            Some(GpuWorker::Started(mut handle)) => {
+                let waiting = handle.take_waiting();
+                handle.terminate();
+                waiting
+            }
+            _ => Vec::new(),
+        };
+        self.run_route.update_value(|route| {
+            if matches!(route, RunRoute::On(Trainer::Gpu)) {
+                *route = RunRoute::On(Trainer::Cpu);
             }
         });
-        self.start_worker();
+        for message in waiting {
+            self.send_to(Trainer::Cpu, message);
+        }
+    }
+
+    /// Worker `trainer` died: keep what it was doing as a failed run, and start a fresh one
+    /// (the WebGPU worker when a run next asks for it). The other worker carries on.
+    fn on_crash(&self, trainer: Trainer, message: String) {
+        self.crash.set(Some(message.clone()));
+        // Its trained models are gone; a fresh CPU worker reads the user's images afresh.
+        self.models_in_memory
+            .update(|m| m.retain(|(_, home)| *home != trainer));
+        if self
+            .saving_model
+            .get_untracked()
+            .is_some_and(|id| self.model_home(id).is_none())
+        {
+            self.saving_model.set(None);
+        }
+        if trainer == Trainer::Cpu {
+            self.importing.set(None);
+            self.local.set(None);
+        }
+        let was_busy_here = self
+            .run_route
+            .with_value(|route| matches!(route, RunRoute::On(t) if *t == trainer));
+        if was_busy_here {
+            if self.compressing.get_untracked().is_some() {
+                self.compressing.set(None);
+                self.notify(
+                    "error",
+                    msg!("The model could not be compressed: {message}."),
+                );
+            }
+            if let Some(live) = self.live.get_untracked() {
+                if let Some(record) = self.live_record(&live, RunStatus::Failed { reason: message })
+                {
+                    self.finish(live.id, record);
+                }
+                self.live.set(None);
+            }
+        }
+        match trainer {
+            Trainer::Cpu => {
+                if let Some(Ok(handle)) = self
+                    .cpu_worker
+                    .try_update_value(|w| std::mem::replace(w, Err(String::new())))
+                {
+                    handle.terminate();
+                }
+                self.start_worker();
+            }
+            Trainer::Gpu => {
+                let old = self
+                    .gpu_worker
+                    .try_update_value(|gpu| std::mem::replace(gpu, GpuWorker::NotLoaded));
+                if let Some(GpuWorker::Started(handle)) = old {
+                    handle.terminate();
+                }
+            }
+        }
     }
 }
 

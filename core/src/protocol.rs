@@ -75,6 +75,10 @@ pub enum ToWorker {
     },
     /// Remove every class and image the user added.
     ClearLocal,
+    /// The user's images changed in the other worker (the CPU worker keeps them; the WebGPU
+    /// worker only trains on them): read them again from the browser's database before the
+    /// next run that uses them.
+    ImagesChanged,
     /// Add files: posted as `[this message's JSON, [File, …]]`, since files do not travel as
     /// JSON. Images, and `.zip` archives of them; folders name classes.
     Import {

@@ -59,8 +59,10 @@ test('the data panel shows each class with counts and images; only the chosen da
   assert.deepEqual(page.errors, []);
 });
 
-test('Auto without a usable WebGPU adapter trains on the CPU and says why', async () => {
+test('Auto without a usable WebGPU adapter trains on the CPU, says why, and never downloads the WebGPU worker', async () => {
   const page = await newPage(env.browser);
+  const fetched = [];
+  page.context().on('request', (r) => { if (!r.serviceWorker()) fetched.push(new URL(r.url()).pathname); });
   await page.goto(env.server.url + cpuLink().replace('layers=c8k3-p2-c16k3-p2-d64', 'layers=d32').replace('ep=2', 'ep=1').replace('be=cpu', 'be=auto'));
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   const rows = await waitForRuns(page, 1);
@@ -70,6 +72,8 @@ test('Auto without a usable WebGPU adapter trains on the CPU and says why', asyn
     await page.locator('.notice.warning').innerText(),
     /WebGPU found no usable graphics adapter.*training on the CPU instead/,
   );
+  assert.ok(fetched.includes('/worker_bg.wasm'));
+  assert.deepEqual(fetched.filter((f) => f.includes('webgpu_worker')), []);
 });
 
 test('an impossible stack is explained and Train is disabled', async () => {
@@ -222,6 +226,22 @@ test('Train pressed while the training worker is still loading starts the run on
   assert.ok(delayed, 'the worker download was held back, so Train really came first');
   const rows = await waitForRuns(page, 1);
   assert.match(rows[0], /finished/);
+});
+
+test('the training worker cannot be downloaded: the page says so instead of waiting for ever', async () => {
+  // No service worker, so the refused download reaches the page as it would offline.
+  const page = await newPage(env.browser, undefined, { serviceWorkers: 'block' });
+  await page.route('**/worker_bg.wasm', (route) => route.abort('internetdisconnected'));
+  await page.goto(env.server.url + cpuLink().replace('ep=2', 'ep=1'));
+  const train = page.getByRole('button', { name: 'Train', exact: true });
+  await train.click();
+  await page.locator('.notice.error').first().waitFor({ timeout: 30_000 });
+  const notices = await page.locator('.notices').innerText();
+  // The run that waited for it ends with the reason, and so does the dataset preview.
+  assert.match(notices, /The run could not start: the training worker could not be loaded \(.+\); reload the page to try again/);
+  assert.match(notices, /The dataset could not be loaded: the training worker could not be loaded/);
+  assert.equal(await enabledSoon(train), true, 'Train is usable again');
+  assert.equal(await page.locator('.progress').count(), 0);
 });
 
 test('Stop ends a run early and keeps it as stopped', async () => {

@@ -36,7 +36,7 @@ pub fn CompressControls(run_id: u32) -> impl IntoView {
         compress::check(&method).map_err(|why| localise(&why))?;
         Ok(method)
     };
-    let in_memory = move || store.models_in_memory.with(|m| m.contains(&run_id));
+    let in_memory = move || store.has_model(run_id);
     let (_, locked) = store.hidden_locked(Control::Compress);
     let busy = move || store.busy() || !store.restored.get() || !in_memory() || locked.get();
     let status = move || {

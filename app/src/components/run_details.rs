@@ -73,7 +73,7 @@ pub fn RunDetails() -> impl IntoView {
                                 <p class="hint">{tr!(lang(), "Backend: {backend} · link: #{link}", backend = localise(&r.backend), link = tradeoff_core::url::to_hash(&r.config))}</p>
                                 <div class="buttons">
                                     <button on:click=copy_result>{t("Copy link with result")}</button>
-                                    <Show when=move || has_model && store.models_in_memory.with(|m| m.contains(&id))>
+                                    <Show when=move || has_model && store.has_model(id)>
                                         <button
                                             disabled=move || store.saving_model.get().is_some()
                                             title=t("The weights as a .safetensors file (Burn, PyTorch, NumPy), with this run's settings and link inside")

@@ -1186,7 +1186,23 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "the training worker crashed: {info}",
         "训练进程崩溃了：{info}",
     ),
-    ("the training worker stopped: {}", "训练进程停止了：{0}"),
+    (
+        "the training worker stopped: {reason}",
+        "训练进程停止了：{reason}",
+    ),
+    (
+        "the WebGPU trainer could not be loaded",
+        "无法加载 WebGPU 训练程序",
+    ),
+    (
+        "loading the trainer for {adapter}",
+        "正在为 {adapter} 加载训练程序",
+    ),
+    (
+        "the training worker could not be loaded ({reason}); reload the page to try again",
+        "无法加载训练进程（{reason}）；请重新加载页面再试",
+    ),
+    ("Training is not possible: {why}.", "现在无法训练：{why}。"),
     (
         "the {format} file declares an empty image ({width}×{height})",
         "这个 {format} 文件声明了一张空图片（{width}×{height}）",

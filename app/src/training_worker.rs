@@ -1,0 +1,562 @@
+//! The training worker: receives [`ToWorker`] messages, trains with `tradeoff-core`, and posts
+//! [`FromWorker`] messages back. Running here keeps the page's main thread free to render.
+//!
+//! Built twice from this code: `worker` (Burn's CPU backend only), which the page starts when
+//! it opens, and `webgpu_worker` (the `gpu` feature: Burn's WebGPU backend as well), which it
+//! fetches only for the first run that asks for WebGPU — most of the download is Burn's GPU
+//! stack, which a Chromebook without WebGPU never needs.
+//!
+//! [`ToWorker`]: tradeoff_core::protocol::ToWorker
+//! [`FromWorker`]: tradeoff_core::protocol::FromWorker
+
+/// Runs the worker (in a browser; natively it only says so).
+pub fn main() {
+    #[cfg(target_arch = "wasm32")]
+    {
+        tradeoff_core::backend::run_static_constructors_once();
+        wasm::start();
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    eprintln!("the training worker runs in a browser; build it with trunk");
+}
+
+#[cfg(target_arch = "wasm32")]
+mod wasm {
+    use std::cell::{Cell, RefCell};
+    use std::collections::{HashMap, HashSet, VecDeque};
+    use std::rc::Rc;
+
+    use js_sys::{Array, Uint8Array};
+    use tradeoff_core::backend::{CPU_BACKEND_NAME, Device, cpu_device};
+    use tradeoff_core::compress::{Compression, KEPT_MODELS, compress};
+    use tradeoff_core::config::{BackendPreference, RunConfig};
+    use tradeoff_core::data::{Dataset, builtin_dataset};
+    use tradeoff_core::local::{LOCAL_DATASET, LocalImages};
+    use tradeoff_core::msg;
+    use tradeoff_core::protocol::{FromWorker, ToWorker};
+    use tradeoff_core::record::RunStatus;
+    use tradeoff_core::train::{Event, TrainedModel, Trainer};
+    use tradeoff_core::weights;
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen_futures::JsFuture;
+    use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
+
+    use crate::own_images;
+    use crate::timer::sleep;
+    use crate::webgpu::{self, Adapter};
+
+    /// Longest stretch of training between two yields to the worker's event loop, so Pause and
+    /// Stop are seen promptly.
+    const YIELD_EVERY_MS: f64 = 40.0;
+
+    /// Sample images of each class in a dataset preview.
+    const PREVIEW_PER_CLASS: usize = 4;
+
+    /// Thumbnails of each of the user's classes sent to the page.
+    const THUMBS_PER_CLASS: usize = 8;
+
+    /// Whether the user's images have been read from the database.
+    #[derive(Clone, Copy, Default, PartialEq, Eq)]
+    enum LocalState {
+        #[default]
+        NotLoaded,
+        Loading,
+        Loaded,
+    }
+
+    /// What the page asked for, read by the run loop between steps.
+    #[derive(Default)]
+    struct Control {
+        /// The run that should be going; a newer Train or a Stop changes it.
+        current: Cell<Option<u32>>,
+        paused: Cell<bool>,
+        /// Loaded datasets by id, so a second run does not fetch again.
+        datasets: RefCell<HashMap<String, Rc<Dataset>>>,
+        /// Datasets being downloaded now.
+        downloading: RefCell<HashSet<String>>,
+        /// The WebGPU device, its adapter's name and largest buffer once brought up, or why it
+        /// could not be.
+        webgpu: RefCell<Option<Result<(Device, Adapter), String>>>,
+        /// Models of the latest finished runs, oldest first, by run id.
+        trained: RefCell<VecDeque<(u32, Rc<TrainedModel>)>>,
+        /// The user's own images (see [`LocalState`]).
+        local: RefCell<LocalImages>,
+        local_state: Cell<LocalState>,
+        /// The database has changed since the images were read (by the other worker).
+        local_stale: Cell<bool>,
+    }
+
+    fn scope() -> DedicatedWorkerGlobalScope {
+        js_sys::global().unchecked_into()
+    }
+
+    fn post(message: &FromWorker) {
+        let _ = scope().post_message(&JsValue::from_str(&message.to_json()));
+    }
+
+    fn now_ms() -> f64 {
+        js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+            .ok()
+            .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())
+            .map(|p| p.now())
+            .unwrap_or(0.0)
+    }
+
+    /// Size of this worker's WebAssembly memory.
+    fn wasm_memory_bytes() -> u64 {
+        wasm_bindgen::memory()
+            .unchecked_into::<js_sys::WebAssembly::Memory>()
+            .buffer()
+            .unchecked_into::<js_sys::ArrayBuffer>()
+            .byte_length() as u64
+    }
+
+    pub fn start() {
+        std::panic::set_hook(Box::new(|info| {
+            // The panic aborts this worker; tell the page first so it can restart us and say why.
+            let message = msg!("the training worker crashed: {info}");
+            web_sys::console::error_1(&message.clone().into());
+            let _ = scope().post_message(&JsValue::from_str(
+                &FromWorker::Crashed { message }.to_json(),
+            ));
+        }));
+        let control = Rc::new(Control::default());
+        let on_message = {
+            let control = control.clone();
+            Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                // An import comes as [message, files]: files do not travel as JSON.
+                let data = event.data();
+                let (text, files) = if Array::is_array(&data) {
+                    let parts: Array = data.unchecked_into();
+                    let files: Vec<Blob> = Array::from(&parts.get(1))
+                        .iter()
+                        .filter_map(|f| f.dyn_into::<Blob>().ok())
+                        .collect();
+                    (parts.get(0).as_string(), files)
+                } else {
+                    (data.as_string(), Vec::new())
+                };
+                let Some(text) = text else {
+                    return;
+                };
+                match serde_json::from_str::<ToWorker>(&text) {
+                    Ok(ToWorker::Train { run_id, config }) => {
+                        control.current.set(Some(run_id));
+                        control.paused.set(false);
+                        let control = control.clone();
+                        wasm_bindgen_futures::spawn_local(async move {
+                            run(control, run_id, config).await;
+                            post(&FromWorker::Memory {
+                                wasm_bytes: wasm_memory_bytes(),
+                            });
+                        });
+                    }
+                    Ok(ToWorker::Compress {
+                        parent_id,
+                        run_id,
+                        method,
+                    }) => {
+                        let control = control.clone();
+                        wasm_bindgen_futures::spawn_local(async move {
+                            compress_run(&control, parent_id, run_id, method).await;
+                        });
+                    }
+                    Ok(ToWorker::SaveModel { run_id }) => {
+                        let control = control.clone();
+                        wasm_bindgen_futures::spawn_local(async move {
+                            save_model(&control, run_id).await;
+                        });
+                    }
+                    Ok(ToWorker::Pause) => control.paused.set(true),
+                    Ok(ToWorker::Resume) => control.paused.set(false),
+                    Ok(ToWorker::Preview { dataset }) => {
+                        wasm_bindgen_futures::spawn_local(preview(control.clone(), dataset));
+                    }
+                    Ok(ToWorker::ImagesChanged) => control.local_stale.set(true),
+                    Ok(ToWorker::Stop) => {
+                        control.current.set(None);
+                        control.paused.set(false);
+                    }
+                    Ok(ToWorker::Import { class, paths, fit }) => {
+                        let control = control.clone();
+                        wasm_bindgen_futures::spawn_local(async move {
+                            ensure_local(&control).await;
+                            let report = own_images::import(
+                                &control.local,
+                                files,
+                                paths,
+                                class,
+                                fit,
+                                |done, total| post(&FromWorker::ImportProgress { done, total }),
+                            )
+                            .await;
+                            post(&FromWorker::Imported { report });
+                            post_local(&control);
+                        });
+                    }
+                    Ok(message) => {
+                        wasm_bindgen_futures::spawn_local(change_local(control.clone(), message));
+                    }
+                    Err(e) => web_sys::console::error_1(&format!("bad message: {e}").into()),
+                }
+            })
+        };
+        scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+        post(&FromWorker::Ready);
+    }
+
+    /// The Cache Storage cache that keeps downloaded datasets for offline use (the service
+    /// worker keeps it when it clears old caches).
+    const OFFLINE_DATASETS: &str = "tradeoff-datasets";
+
+    /// Downloads `url`, posting [`FromWorker::Download`] as chunks arrive.
+    async fn fetch_bytes(url: &str, dataset: &str) -> Result<Vec<u8>, String> {
+        let response = JsFuture::from(scope().fetch_with_str(url))
+            .await
+            .map_err(|_| msg!("could not download {url}"))?;
+        let response: web_sys::Response = response.unchecked_into();
+        if !response.ok() {
+            return Err(msg!(
+                "could not download {url} (HTTP {})",
+                response.status()
+            ));
+        }
+        let total = response
+            .headers()
+            .get("content-length")
+            .ok()
+            .flatten()
+            .and_then(|n| n.parse::<u64>().ok());
+        let broke_off = || msg!("the download of {url} broke off");
+        let body = response.body().ok_or_else(broke_off)?;
+        let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+        let mut bytes = Vec::with_capacity(total.unwrap_or(0) as usize);
+        loop {
+            let chunk = JsFuture::from(reader.read())
+                .await
+                .map_err(|_| broke_off())?;
+            let done = js_sys::Reflect::get(&chunk, &"done".into()).map_err(|_| broke_off())?;
+            if done.is_truthy() {
+                break;
+            }
+            let value = js_sys::Reflect::get(&chunk, &"value".into()).map_err(|_| broke_off())?;
+            bytes.extend(Uint8Array::new(&value).to_vec());
+            post(&FromWorker::Download {
+                dataset: dataset.to_string(),
+                received: bytes.len() as u64,
+                total,
+            });
+        }
+        keep_offline(url, &bytes).await;
+        Ok(bytes)
+    }
+
+    /// Keeps a downloaded dataset in the page's Cache Storage, where the service worker
+    /// (`static/sw.js`) finds it when the network is gone: the first visit's download is the
+    /// only one. Without Cache Storage (an insecure origin) the page just needs the network.
+    async fn keep_offline(url: &str, bytes: &[u8]) {
+        let Ok(caches) = scope().caches() else { return };
+        let Ok(cache) = JsFuture::from(caches.open(OFFLINE_DATASETS)).await else {
+            return;
+        };
+        let cache: web_sys::Cache = cache.unchecked_into();
+        let body = Uint8Array::from(bytes);
+        if let Ok(response) =
+            web_sys::Response::new_with_opt_buffer_source(Some(&body.unchecked_into()))
+        {
+            let _ = JsFuture::from(cache.put_with_str(url, &response)).await;
+        }
+    }
+
+    /// The built-in dataset `id`, downloaded once per worker; a second caller waits for the
+    /// first download instead of starting another.
+    async fn dataset(control: &Control, id: &str) -> Result<Rc<Dataset>, String> {
+        if id == LOCAL_DATASET {
+            ensure_local(control).await;
+            return control.local.borrow().to_dataset().map(Rc::new);
+        }
+        let info =
+            builtin_dataset(id).ok_or_else(|| msg!("there is no built-in dataset '{id}'"))?;
+        while control.downloading.borrow().contains(id) {
+            sleep(50).await;
+        }
+        if let Some(d) = control.datasets.borrow().get(id) {
+            return Ok(d.clone());
+        }
+        control.downloading.borrow_mut().insert(id.to_string());
+        let result = fetch_bytes(&format!("datasets/{}", info.file), id)
+            .await
+            .and_then(|bytes| Dataset::from_tds(&bytes).map_err(|e| e.to_string()));
+        control.downloading.borrow_mut().remove(id);
+        let data = Rc::new(result?);
+        control
+            .datasets
+            .borrow_mut()
+            .insert(id.to_string(), data.clone());
+        Ok(data)
+    }
+
+    /// Reads the user's images from the database, once (again when they are stale); later
+    /// callers wait for the first.
+    async fn ensure_local(control: &Control) {
+        loop {
+            match control.local_state.get() {
+                LocalState::Loaded if !control.local_stale.get() => return,
+                LocalState::Loading => sleep(20).await,
+                LocalState::Loaded | LocalState::NotLoaded => break,
+            }
+        }
+        control.local_state.set(LocalState::Loading);
+        control.local_stale.set(false);
+        match own_images::load().await {
+            Ok(local) => *control.local.borrow_mut() = local,
+            Err(why) => post(&FromWorker::LocalRefused {
+                message: msg!("your images could not be read from this browser's storage: {why}"),
+            }),
+        }
+        control.local_state.set(LocalState::Loaded);
+    }
+
+    /// Sends the page what the user's images now are.
+    fn post_local(control: &Control) {
+        let summary = control.local.borrow().summary(THUMBS_PER_CLASS);
+        post(&FromWorker::Local {
+            summary: Box::new(summary),
+        });
+    }
+
+    /// Answers the messages that change (or ask about) the user's classes and images.
+    async fn change_local(control: Rc<Control>, message: ToWorker) {
+        ensure_local(&control).await;
+        let kept = match message {
+            ToWorker::AddClass { name } => {
+                let made = control.local.borrow_mut().add_class(&name);
+                match made {
+                    Ok(class) => own_images::put_class(&class).await,
+                    Err(why) => Err(why),
+                }
+            }
+            ToWorker::RenameClass { class, name } => {
+                let renamed = control.local.borrow_mut().rename_class(class, &name);
+                match renamed {
+                    Ok(class) => own_images::put_class(&class).await,
+                    Err(why) => Err(why),
+                }
+            }
+            ToWorker::RemoveClass { class } => {
+                let removed = control.local.borrow_mut().remove_class(class);
+                own_images::delete(Some(class), &removed).await
+            }
+            ToWorker::RemoveImage { image } => {
+                let removed = control.local.borrow_mut().remove_image(image);
+                if removed {
+                    own_images::delete(None, &[image]).await
+                } else {
+                    Ok(())
+                }
+            }
+            ToWorker::ClearLocal => {
+                *control.local.borrow_mut() = LocalImages::default();
+                own_images::clear().await
+            }
+            _ => Ok(()),
+        };
+        if let Err(message) = kept {
+            post(&FromWorker::LocalRefused { message });
+        }
+        post_local(&control);
+    }
+
+    /// Answers a [`ToWorker::Preview`].
+    async fn preview(control: Rc<Control>, id: String) {
+        let result = dataset(&control, &id)
+            .await
+            .map(|d| Box::new(d.preview(PREVIEW_PER_CLASS)));
+        post(&FromWorker::Preview {
+            dataset: id,
+            result,
+        });
+    }
+
+    /// Burn's WebGPU device. The CPU worker is built without Burn's GPU stack: the page sends
+    /// it a WebGPU run only when it found no adapter, or when the WebGPU worker would not load.
+    async fn gpu_device() -> Result<Device, String> {
+        #[cfg(feature = "gpu")]
+        return tradeoff_core::backend::webgpu_device().await;
+        #[cfg(not(feature = "gpu"))]
+        return Err(msg!("the WebGPU trainer could not be loaded"));
+    }
+
+    /// The device for a run, its name, why it is not the one asked for (if it is not), and the
+    /// largest buffer it takes (for a GPU).
+    async fn device(
+        control: &Control,
+        preference: BackendPreference,
+    ) -> (Device, String, Option<String>, Option<u64>) {
+        if preference == BackendPreference::Cpu {
+            return (cpu_device(), CPU_BACKEND_NAME.into(), None, None);
+        }
+        if control.webgpu.borrow().is_none() {
+            let result = match webgpu::adapter().await {
+                Ok(adapter) => gpu_device().await.map(|device| (device, adapter)),
+                Err(reason) => Err(reason),
+            };
+            *control.webgpu.borrow_mut() = Some(result);
+        }
+        match control.webgpu.borrow().as_ref().expect("set above") {
+            Ok((device, adapter)) => (
+                device.clone(),
+                adapter.name.clone(),
+                None,
+                Some(adapter.max_buffer),
+            ),
+            Err(reason) => (
+                cpu_device(),
+                CPU_BACKEND_NAME.into(),
+                Some(msg!("{reason}; training on the CPU instead")),
+                None,
+            ),
+        }
+    }
+
+    async fn run(control: Rc<Control>, run_id: u32, config: RunConfig) {
+        post(&FromWorker::Loading {
+            run_id,
+            message: msg!("loading the {} dataset", config.dataset),
+        });
+        let data = match dataset(&control, &config.dataset).await {
+            Ok(d) => d,
+            Err(message) => return post(&FromWorker::Error { run_id, message }),
+        };
+        let (device, backend, fallback_reason, max_buffer) = device(&control, config.backend).await;
+        // A GPU refuses a buffer over its limit only once the step runs, often by losing the
+        // device: check the estimate first and say what fits.
+        if let Some(max_buffer) = max_buffer
+            && let Ok(cost) = config.validate(data.train.classes.len())
+            && let Err(message) = cost.check_gpu_buffers(config.batch_size, max_buffer)
+        {
+            return post(&FromWorker::Error { run_id, message });
+        }
+        let mut trainer = match Trainer::new(config, &data, device, backend.clone()) {
+            Ok(t) => t,
+            Err(e) => {
+                return post(&FromWorker::Error {
+                    run_id,
+                    message: e.to_string(),
+                });
+            }
+        };
+        post(&FromWorker::Started {
+            run_id,
+            backend,
+            total_steps: trainer.progress().total_steps,
+            fallback_reason,
+        });
+        let mut last_yield = now_ms();
+        loop {
+            if control.current.get() != Some(run_id) {
+                let record = trainer.stop().await;
+                return post(&FromWorker::Finished {
+                    run_id,
+                    record: Box::new(record),
+                });
+            }
+            if control.paused.get() {
+                sleep(50).await;
+                continue;
+            }
+            for event in trainer.advance().await {
+                let elapsed_seconds = trainer.progress().elapsed_seconds;
+                match event {
+                    Event::Steps(steps) => post(&FromWorker::Steps {
+                        run_id,
+                        steps,
+                        elapsed_seconds,
+                    }),
+                    Event::Epoch(metrics) => post(&FromWorker::Epoch { run_id, metrics }),
+                    Event::Finished(record) => {
+                        if let RunStatus::Failed { .. } = record.status {
+                            // A failed GPU run: later runs go to the CPU.
+                            if record.backend != CPU_BACKEND_NAME {
+                                *control.webgpu.borrow_mut() =
+                                    Some(Err(msg!("WebGPU failed during an earlier run")));
+                            }
+                        }
+                        if control.current.get() == Some(run_id) {
+                            control.current.set(None);
+                        }
+                        post(&FromWorker::Finished { run_id, record });
+                        if let Some(trained) = trainer.into_trained() {
+                            let mut kept = control.trained.borrow_mut();
+                            kept.push_back((run_id, Rc::new(trained)));
+                            while kept.len() > KEPT_MODELS {
+                                kept.pop_front();
+                            }
+                        }
+                        return;
+                    }
+                }
+            }
+            if now_ms() - last_yield > YIELD_EVERY_MS {
+                sleep(0).await;
+                last_yield = now_ms();
+            }
+        }
+    }
+
+    /// Answers a [`ToWorker::SaveModel`]: the file's bytes go beside the message, so they
+    /// are neither copied into JSON nor copied again (the buffer is transferred).
+    async fn save_model(control: &Control, run_id: u32) {
+        let result = match trained_model(control, run_id, "save") {
+            Ok(trained) => weights::safetensors(&trained).await,
+            Err(why) => Err(why),
+        };
+        let (error, bytes) = match result {
+            Ok(bytes) => (None, bytes),
+            Err(e) => (Some(e), Vec::new()),
+        };
+        let message = FromWorker::ModelFile {
+            run_id,
+            error,
+            bytes: Vec::new(),
+        };
+        let array = Uint8Array::from(bytes.as_slice());
+        let parts = js_sys::Array::of2(&JsValue::from_str(&message.to_json()), &array);
+        let transfer = js_sys::Array::of1(&array.buffer());
+        let _ = scope().post_message_with_transfer(&parts, &transfer);
+    }
+
+    /// The model run `run_id` trained, if this worker still holds it; otherwise why not, for
+    /// a user who wanted to `verb` it.
+    fn trained_model(
+        control: &Control,
+        run_id: u32,
+        verb: &str,
+    ) -> Result<Rc<TrainedModel>, String> {
+        control
+            .trained
+            .borrow()
+            .iter()
+            .find(|(id, _)| *id == run_id)
+            .map(|(_, t)| t.clone())
+            .ok_or_else(|| msg!(
+                "the trained model of run {run_id} is no longer in memory (only the latest {KEPT_MODELS} runs trained since the page opened are kept); train it again to {verb} it"
+            ))
+    }
+
+    /// Answers a [`ToWorker::Compress`].
+    async fn compress_run(control: &Control, parent_id: u32, run_id: u32, method: Compression) {
+        let trained = match trained_model(control, parent_id, "compress") {
+            Ok(trained) => trained,
+            Err(message) => return post(&FromWorker::Error { run_id, message }),
+        };
+        match compress(&trained, method).await {
+            Ok(record) => post(&FromWorker::Finished {
+                run_id,
+                record: Box::new(record),
+            }),
+            Err(message) => post(&FromWorker::Error { run_id, message }),
+        }
+    }
+}
