@@ -1,6 +1,7 @@
 //! Training throughput of Burn's CPU backends on the reference CNN (batch 64, Adam 1e-3, MNIST).
 //!
 //! `cargo run -p tradeoff-core --example cpu_backends --features ndarray --profile bench`
+//! (`-- flex` for Flex alone, e.g. under `perf record`)
 //!
 //! For each backend: 3 warm-up steps, then the median of 3 runs of 20 steps. Figures go in
 //! docs/BENCHMARKS.md.
@@ -42,7 +43,11 @@ fn main() {
     let data = Dataset::from_tds(&std::fs::read(path).expect("mnist.tds")).expect("parses");
     #[allow(deprecated)]
     let backends = [("flex", Device::flex()), ("ndarray", Device::ndarray())];
+    let only = std::env::args().nth(1);
     for (name, device) in backends {
+        if only.as_deref().is_some_and(|only| only != name) {
+            continue;
+        }
         let ms = ms_per_step(device, &data);
         println!(
             "{name:8} {ms:7.2} ms/step  {:7.0} images/s",
