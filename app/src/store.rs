@@ -122,6 +122,15 @@ pub struct Notice {
     pub text: String,
 }
 
+/// A training worker's crash, for the error panel.
+#[derive(Clone, Debug)]
+pub struct Crash {
+    /// Which worker: the CPU one starts again at once, the WebGPU one with the next WebGPU run.
+    pub trainer: Trainer,
+    /// What it said, to copy into a report.
+    pub details: String,
+}
+
 /// Signals shared by every component (provided as context).
 #[derive(Clone, Copy)]
 pub struct Store {
@@ -139,8 +148,8 @@ pub struct Store {
     pub axis: RwSignal<CostAxis>,
     /// Messages for the user.
     pub notices: RwSignal<Vec<Notice>>,
-    /// The worker's last crash, for the error panel.
-    pub crash: RwSignal<Option<String>>,
+    /// The last worker crash, for the error panel.
+    pub crash: RwSignal<Option<Crash>>,
     /// The backend the last run used.
     pub backend_in_use: RwSignal<Option<String>>,
     /// Previews of built-in datasets by id, as they arrive.
@@ -1267,7 +1276,10 @@ impl Store {
     /// Worker `trainer` died: keep what it was doing as a failed run, and start a fresh one
     /// (the WebGPU worker when a run next asks for it). The other worker carries on.
     fn on_crash(&self, trainer: Trainer, message: String) {
-        self.crash.set(Some(message.clone()));
+        self.crash.set(Some(Crash {
+            trainer,
+            details: message.clone(),
+        }));
         // Its trained models are gone; a fresh CPU worker reads the user's images afresh.
         self.models_in_memory
             .update(|m| m.retain(|(_, home)| *home != trainer));
@@ -1335,7 +1347,7 @@ pub fn install_panic_panel() {
         let Ok(panel) = document.create_element("div") else {
             return;
         };
-        panel.set_class_name("crash-panel");
+        panel.set_class_name("crash-panel page-crash");
         panel.set_attribute("role", "alert").ok();
         let heading = document.create_element("h2").unwrap();
         heading.set_text_content(Some(crate::i18n::t("Something went wrong in the page")));

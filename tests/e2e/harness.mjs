@@ -132,3 +132,14 @@ export async function enabledSoon(locator, timeout = 5000) {
   while (!(await locator.isEnabled()) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
   return locator.isEnabled();
 }
+
+/** Throws an uncaught error inside the running training worker `build` (`worker` or
+ * `webgpu_worker`), as a bug in it would, and returns the crash panel once the page shows it. */
+export async function crashWorker(page, build) {
+  const worker = page.workers().find((w) => w.url().endsWith(`?${build}`));
+  if (!worker) throw new Error(`no ${build} running: ${page.workers().map((w) => w.url())}`);
+  await worker.evaluate(() => setTimeout(() => { throw new Error('simulated worker fault'); }));
+  const panel = page.getByRole('alert').filter({ hasText: 'crashed' });
+  await panel.waitFor();
+  return panel;
+}

@@ -1,7 +1,7 @@
 // The page in a real headless Chromium, driven by its labels as a person would.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withBrowser, newPage, screenshot, waitForRuns, setField, enabledSoon } from './harness.mjs';
+import { withBrowser, newPage, screenshot, waitForRuns, setField, enabledSoon, crashWorker } from './harness.mjs';
 
 const env = withBrowser();
 
@@ -252,6 +252,31 @@ test('Stop ends a run early and keeps it as stopped', async () => {
   await page.getByRole('button', { name: 'Stop' }).click();
   const rows = await waitForRuns(page, 1);
   assert.match(rows[0], /stopped by you after step \d+/);
+});
+
+test('the training worker crashes mid-run: the run is kept as failed, earlier runs stay, a new worker trains the next', async () => {
+  const page = await newPage(env.browser);
+  await page.goto(env.server.url + cpuLink().replace('layers=c8k3-p2-c16k3-p2-d64', 'layers=d32').replace('ep=2', 'ep=1'));
+  const train = page.getByRole('button', { name: 'Train', exact: true });
+  await train.click();
+  const [first] = await waitForRuns(page, 1);
+  await setField(page, 'Epochs', 20);
+  await train.click();
+  await page.waitForFunction(() => /step [1-9]\d* of/.test(document.querySelector('.progress')?.innerText ?? ''));
+  const panel = await crashWorker(page, 'worker');
+  const text = await panel.innerText();
+  assert.match(text, /The training worker crashed/);
+  assert.match(text, /a new worker has started/);
+  assert.match(text, /simulated worker fault/, 'the details to copy say what happened');
+  const rows = await waitForRuns(page, 2);
+  assert.equal(rows[0], first, 'the earlier run is untouched');
+  assert.match(rows[1], /failed: the training worker stopped: .*simulated worker fault/);
+  await panel.getByRole('button', { name: 'Close' }).click();
+  assert.equal(await panel.count(), 0);
+  // The page is not frozen, and the new worker trains.
+  await setField(page, 'Epochs', 1);
+  await train.click();
+  assert.match((await waitForRuns(page, 3))[2], /finished/);
 });
 
 test('runs survive a reload; a run cut off by the reload is kept as interrupted; Delete is for good', async () => {

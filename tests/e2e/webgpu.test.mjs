@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { withBrowser, newPage, waitForRuns } from './harness.mjs';
+import { withBrowser, newPage, waitForRuns, crashWorker } from './harness.mjs';
 
 const env = withBrowser({ webgpu: true });
 const photos = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'photos');
@@ -79,6 +79,29 @@ test('the GPU lost mid-run: the run is kept as failed with the reason, earlier r
   assert.match(await page.locator('.notices').innerText(), /WebGPU failed during an earlier run; training on the CPU instead/);
   assert.equal(fetched.filter((f) => f.endsWith('.wasm')).length, 1, 'fetched once');
   assert.equal(page.errors.filter((e) => !/GPU|WebGPU|device/i.test(e)).length, 0, page.errors.join('\n'));
+});
+
+test('the WebGPU worker crashes mid-run: the panel says so, the next WebGPU run loads it again', async () => {
+  const page = await newPage(env.browser);
+  await page.goto(env.server.url + '#v=1&ds=mnist&in=28x1&layers=d32&opt=adam&lr=1e-3&bs=64&ep=5&seed=7&be=webgpu');
+  const train = page.getByRole('button', { name: 'Train', exact: true });
+  await train.click();
+  await page.getByText(/^Epoch 1 of 5, step [1-9]/).waitFor({ timeout: 120_000 });
+  const panel = await crashWorker(page, 'webgpu_worker');
+  const text = await panel.innerText();
+  assert.match(text, /The WebGPU training worker crashed/);
+  assert.match(text, /The next WebGPU run loads the WebGPU trainer again/);
+  assert.doesNotMatch(text, /a new worker has started/);
+  const rows = await waitForRuns(page, 1);
+  assert.match(rows[0], /failed: the training worker stopped: .*simulated worker fault/);
+  // The CPU worker was not touched, and the next WebGPU run trains on WebGPU again.
+  assert.ok(page.workers().some((w) => w.url().endsWith('?worker')));
+  await page.getByLabel('Epochs', { exact: true }).fill('1');
+  await page.getByLabel('Epochs', { exact: true }).blur();
+  await train.click();
+  const after = await waitForRuns(page, 2);
+  assert.match(after[1], /finished/);
+  assert.match(after[1], /webgpu/);
 });
 
 test('the WebGPU worker cannot be downloaded: a WebGPU run trains on the CPU and says why', async () => {

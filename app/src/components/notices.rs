@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use crate::i18n::{localise, t};
 use crate::store::Store;
+use crate::worker_client::Trainer;
 
 /// Info, warnings and errors, each dismissable.
 #[component]
@@ -40,18 +41,31 @@ pub fn Notices() -> impl IntoView {
 pub fn CrashPanel() -> impl IntoView {
     let store = expect_context::<Store>();
     let copy = move |_| {
-        if let Some(details) = store.crash.get_untracked() {
-            let _ = window().navigator().clipboard().write_text(&details);
+        if let Some(crash) = store.crash.get_untracked() {
+            let _ = window().navigator().clipboard().write_text(&crash.details);
         }
+    };
+    // Heading and what happens next: a CPU worker is replaced at once, a WebGPU one on demand.
+    let words = move || match store.crash.with(|c| c.as_ref().map(|c| c.trainer)) {
+        Some(Trainer::Gpu) => (
+            t("The WebGPU training worker crashed"),
+            t(
+                "The run in progress was kept as failed; your other runs are safe. The next WebGPU run loads the WebGPU trainer again.",
+            ),
+        ),
+        _ => (
+            t("The training worker crashed"),
+            t(
+                "The run in progress was kept as failed; your other runs are safe and a new worker has started.",
+            ),
+        ),
     };
     view! {
         <Show when=move || store.crash.with(Option::is_some)>
             <div class="crash-panel" role="alert">
-                <h2>{t("The training worker crashed")}</h2>
-                <p>
-                    {t("The run in progress was kept as failed; your other runs are safe and a new worker has started.")}
-                </p>
-                <pre>{move || store.crash.get().unwrap_or_default()}</pre>
+                <h2>{move || words().0}</h2>
+                <p>{move || words().1}</p>
+                <pre>{move || store.crash.with(|c| c.as_ref().map(|c| localise(&c.details)))}</pre>
                 <button on:click=copy>{t("Copy details")}</button>
                 <button on:click=move |_| store.crash.set(None)>{t("Close")}</button>
             </div>

@@ -588,6 +588,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "正在进行的运行已记为失败；你的其他运行都安全，新的训练进程已经启动。",
     ),
     (
+        "The run in progress was kept as failed; your other runs are safe. The next WebGPU run loads the WebGPU trainer again.",
+        "正在进行的运行已记为失败；你的其他运行都安全。下一次 WebGPU 运行会重新加载 WebGPU 训练程序。",
+    ),
+    (
         "The run may come back after a reload: {reason}.",
         "重新加载后这次运行可能会再次出现：{reason}。",
     ),
@@ -609,6 +613,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "权衡：测试准确率与成本",
     ),
     ("The training worker crashed", "训练进程崩溃了"),
+    (
+        "The WebGPU training worker crashed",
+        "WebGPU 训练进程崩溃了",
+    ),
     (
         "The webcam could not be opened: allow this page to use the camera, or add image files instead.",
         "无法打开摄像头：请允许本页面使用摄像头，或改为添加图片文件。",
