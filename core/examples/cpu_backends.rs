@@ -61,7 +61,8 @@ fn ms_per_batch(data: &Dataset) -> f64 {
 fn main() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../static/datasets/mnist.tds");
     let data = Dataset::from_tds(&std::fs::read(path).expect("mnist.tds")).expect("parses");
-    if std::env::args().nth(1).as_deref() == Some("levers") {
+    let only = std::env::args().nth(1);
+    if only.as_deref() == Some("levers") {
         for every in [1, 10, 50] {
             let ms = ms_per_step(Device::flex(), &data, every);
             println!("flex, metrics read back every {every:2} steps: {ms:6.2} ms/step");
@@ -72,7 +73,6 @@ fn main() {
     }
     #[allow(deprecated)]
     let backends = [("flex", Device::flex()), ("ndarray", Device::ndarray())];
-    let only = std::env::args().nth(1);
     for (name, device) in backends {
         if only.as_deref().is_some_and(|only| only != name) {
             continue;
