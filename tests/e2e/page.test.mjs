@@ -268,6 +268,9 @@ test('the training worker crashes mid-run: the run is kept as failed, earlier ru
   assert.match(text, /The training worker crashed/);
   assert.match(text, /a new worker has started/);
   assert.match(text, /simulated worker fault/, 'the details to copy say what happened');
+  // The page still works, so the panel leaves most of it in view (a page panic covers it all).
+  const { height } = await panel.boundingBox();
+  assert.ok(height < page.viewportSize().height / 2, `the panel is ${height} px tall`);
   const rows = await waitForRuns(page, 2);
   assert.equal(rows[0], first, 'the earlier run is untouched');
   assert.match(rows[1], /failed: the training worker stopped: .*simulated worker fault/);
