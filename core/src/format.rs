@@ -71,12 +71,15 @@ pub fn seconds(lang: Lang, s: f64) -> String {
     }
 }
 
-/// Milliseconds with sensible precision (Chinese: 毫秒).
+/// Milliseconds with sensible precision (Chinese: 毫秒); `—` for a figure not measured (NaN).
 pub fn millis(lang: Lang, ms: f64) -> String {
     let unit = match lang {
         Lang::En => "ms",
         Lang::Zh => "毫秒",
     };
+    if !ms.is_finite() {
+        return "—".into();
+    }
     if ms < 1.0 {
         format!("{ms:.3} {unit}")
     } else {
@@ -99,5 +102,8 @@ mod tests {
         assert_eq!(seconds(Lang::Zh, 9.34), "9.3 秒");
         assert_eq!(millis(Lang::Zh, 2.0), "2.0 毫秒");
         assert_eq!(count(27_562), "27,562");
+        // A figure that was not measured reads as a dash, in every unit.
+        assert_eq!(millis(Lang::En, f64::NAN), "—");
+        assert_eq!(seconds(Lang::Zh, f64::NAN), "—");
     }
 }

@@ -53,11 +53,15 @@ pub struct EpochMetrics {
     pub validation_loss: f64,
     /// Accuracy on the validation split, 0..1.
     pub validation_accuracy: f64,
-    /// Training throughput (validation excluded).
+    /// Training throughput (validation excluded); NaN where not measured (a shared result from
+    /// an older link, which carried no timings).
+    #[serde(with = "maybe_finite")]
     pub images_per_second: f64,
-    /// Wall time of the epoch's training steps in seconds.
+    /// Wall time of the epoch's training steps in seconds (NaN where not measured).
+    #[serde(with = "maybe_finite")]
     pub train_seconds: f64,
-    /// Wall time of the epoch including validation, in seconds.
+    /// Wall time of the epoch including validation, in seconds (NaN where not measured).
+    #[serde(with = "maybe_finite")]
     pub seconds: f64,
 }
 
@@ -144,7 +148,8 @@ pub struct Summary {
     pub misclassified: Vec<Misclassified>,
     /// Inference time per image at batch 1, in milliseconds.
     pub latency_ms_batch1: f64,
-    /// Inference time per image at batch 64, in milliseconds.
+    /// Inference time per image at batch 64, in milliseconds (NaN where not measured).
+    #[serde(with = "maybe_finite")]
     pub latency_ms_batch64: f64,
     /// Float32 weights in bytes.
     pub model_bytes: u64,

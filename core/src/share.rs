@@ -2,10 +2,13 @@
 //! sees the charts at once ("shared result — re-run to verify").
 //!
 //! The `r=` value is fields joined by `~`, each an upper-case letter and its value:
-//! `Bcpu~Zf~A9321~L0.212~T7.6~I2648~M134~E912,931,0.31,0.25;…~S1:1:2.3:0.11;…`
+//! `Bcpu~Zf~A9321~L0.212~T7.6~I2648~M134~N21~E912,931,0.31,0.25,3.81,3.42,2648;…~S1:1:2.3:110:1e-3;…`
 //! — backend, status, test accuracy (per ten thousand), test loss, training seconds, images/s,
-//! latency at batch 1 (µs), epochs (train and validation accuracy per mille, train and
-//! validation loss) and the loss curve (step:epoch:loss:accuracy per mille). Only characters a
+//! latency per image at batch 1 and at batch 64 (µs), epochs (train and validation accuracy
+//! per mille, train and validation loss, seconds with and without validation, images/s) and the
+//! loss curve (step:epoch:loss:accuracy per mille, then the learning rate where it differs from
+//! the point before). Every figure is one the sender measured: links from before the timings
+//! were carried read back with those figures missing ("—"), never made up. Only characters a
 //! URL fragment allows unescaped are used, so a copied link stays short.
 
 use crate::config::RunConfig;
@@ -13,7 +16,7 @@ use crate::cost::ModelCost;
 use crate::i18n;
 use crate::metrics::{ConfusionMatrix, EpochMetrics, StepMetrics, Summary};
 use crate::msg;
-use crate::record::{RunRecord, RunStatus};
+use crate::record::{CurveMark, RunRecord, RunStatus, curve_marks};
 
 /// Most points of the loss curve a link carries (each epoch's last step is always kept).
 pub const MAX_CURVE_POINTS: usize = 40;
@@ -27,7 +30,7 @@ pub struct SharedResult {
     pub status: RunStatus,
     /// End-of-run figures, when it got there.
     pub test: Option<SharedTest>,
-    /// Per-epoch figures (throughput and time are spread evenly from the summary).
+    /// Per-epoch figures as measured (timings NaN when an older link did not carry them).
     pub epochs: Vec<EpochMetrics>,
     /// The loss curve, down-sampled.
     pub steps: Vec<StepMetrics>,
@@ -46,16 +49,23 @@ pub struct SharedTest {
     pub images_per_second: f64,
     /// Inference latency per image at batch 1, in ms.
     pub latency_ms: f64,
+    /// Inference latency per image at batch 64, in ms (NaN when the link did not carry it).
+    pub latency_ms_batch64: f64,
 }
 
 /// Steps of `steps` a link keeps: at most [`MAX_CURVE_POINTS`], evenly spread, always with
-/// each epoch's last step (the charts put the validation points there) and the last one.
-fn down_sample(steps: &[StepMetrics]) -> Vec<StepMetrics> {
+/// each epoch's last step (the charts put the validation points there), the last one, and the
+/// steps in `marked` (where the schedule dropped the rate, so the receiver's marks are exact).
+fn down_sample(steps: &[StepMetrics], marked: &[usize]) -> Vec<StepMetrics> {
     if steps.len() <= MAX_CURVE_POINTS {
         return steps.to_vec();
     }
     let epoch_ends: Vec<usize> = (0..steps.len())
-        .filter(|&i| i + 1 == steps.len() || steps[i + 1].epoch != steps[i].epoch)
+        .filter(|&i| {
+            i + 1 == steps.len()
+                || steps[i + 1].epoch != steps[i].epoch
+                || marked.contains(&steps[i].step)
+        })
         .collect();
     let spare = MAX_CURVE_POINTS.saturating_sub(epoch_ends.len()).max(1);
     let stride = steps.len().div_ceil(spare);
@@ -80,6 +90,17 @@ fn loss_text(x: f64) -> String {
     }
 }
 
+/// A learning rate in a link: the shortest text that reads back as the same number (`7.5e-4`).
+fn rate_text(x: f64) -> String {
+    format!("{x:e}")
+}
+
+/// Seconds in a link, to the hundredth.
+fn seconds_text(x: f64) -> String {
+    let s = format!("{:.2}", x.max(0.0));
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 fn per_mille(x: f64) -> u32 {
     (x.clamp(0.0, 1.0) * 1000.0).round() as u32
 }
@@ -94,6 +115,11 @@ impl SharedResult {
             .filter(|b| *b == "webgpu")
             .unwrap_or("cpu")
             .to_string();
+        let rate_drops: Vec<usize> = curve_marks(&record.config, &record.steps, &record.status)
+            .iter()
+            .filter(|m| matches!(m, CurveMark::RateDrop { .. }))
+            .map(CurveMark::step)
+            .collect();
         SharedResult {
             backend,
             status: match &record.status {
@@ -110,9 +136,10 @@ impl SharedResult {
                 train_seconds: s.train_seconds,
                 images_per_second: s.images_per_second,
                 latency_ms: s.latency_ms_batch1,
+                latency_ms_batch64: s.latency_ms_batch64,
             }),
             epochs: record.epochs.clone(),
-            steps: down_sample(&record.steps),
+            steps: down_sample(&record.steps, &rate_drops),
         }
     }
 
@@ -136,35 +163,58 @@ impl SharedResult {
             fields.push(format!("T{:.1}", t.train_seconds.max(0.0)));
             fields.push(format!("I{}", t.images_per_second.max(0.0).round()));
             fields.push(format!("M{}", (t.latency_ms.max(0.0) * 1000.0).round()));
+            if t.latency_ms_batch64.is_finite() {
+                fields.push(format!(
+                    "N{}",
+                    (t.latency_ms_batch64.max(0.0) * 1000.0).round()
+                ));
+            }
         }
         if !self.epochs.is_empty() {
             let epochs: Vec<String> = self
                 .epochs
                 .iter()
                 .map(|e| {
-                    format!(
+                    let mut text = format!(
                         "{},{},{},{}",
                         per_mille(e.train_accuracy),
                         per_mille(e.validation_accuracy),
                         loss_text(e.train_loss),
                         loss_text(e.validation_loss)
-                    )
+                    );
+                    if e.seconds.is_finite() && e.train_seconds.is_finite() {
+                        text += &format!(
+                            ",{},{},{}",
+                            seconds_text(e.seconds),
+                            seconds_text(e.train_seconds),
+                            e.images_per_second.max(0.0).round()
+                        );
+                    }
+                    text
                 })
                 .collect();
             fields.push(format!("E{}", epochs.join(";")));
         }
         if !self.steps.is_empty() {
+            // Each point's rate is written only where it differs from the point before, so a
+            // constant rate costs nothing and a schedule's drops still show on shared curves.
+            let mut rate = f64::NAN;
             let steps: Vec<String> = self
                 .steps
                 .iter()
                 .map(|s| {
-                    format!(
+                    let mut text = format!(
                         "{}:{}:{}:{}",
                         s.step,
                         s.epoch,
                         loss_text(s.loss),
                         per_mille(s.accuracy)
-                    )
+                    );
+                    if s.learning_rate != rate {
+                        rate = s.learning_rate;
+                        text += &format!(":{}", rate_text(rate));
+                    }
+                    text
                 })
                 .collect();
             fields.push(format!("S{}", steps.join(";")));
@@ -179,6 +229,7 @@ impl SharedResult {
         let mut status = None;
         let (mut accuracy, mut loss, mut seconds, mut speed, mut latency) =
             (None, None, None, None, None);
+        let mut latency_batch64 = f64::NAN;
         let mut epochs = Vec::new();
         let mut steps = Vec::new();
         for field in value.split('~') {
@@ -206,6 +257,7 @@ impl SharedResult {
                 'T' => seconds = Some(number(i18n::key("training time"))?),
                 'I' => speed = Some(number("speed")?),
                 'M' => latency = Some(number("latency")? / 1000.0),
+                'N' => latency_batch64 = number("latency")? / 1000.0,
                 'E' => epochs = parse_epochs(v, config)?,
                 'S' => steps = parse_steps(v, config)?,
                 _ => return Err(msg!("it has an unknown part '{tag}'")),
@@ -224,20 +276,11 @@ impl SharedResult {
                 train_seconds,
                 images_per_second,
                 latency_ms,
+                latency_ms_batch64: latency_batch64,
             }),
             (None, None, None, None, None) => None,
             _ => return Err(msg!("its test figures are incomplete")),
         };
-        // Epoch timing is not in the link: spread the run's time evenly, so the charts and
-        // the trade-off chart have the figures they plot.
-        if let Some(t) = &test {
-            let n = epochs.len().max(1) as f64;
-            for e in &mut epochs {
-                e.images_per_second = t.images_per_second;
-                e.train_seconds = t.train_seconds / n;
-                e.seconds = t.train_seconds / n;
-            }
-        }
         Ok(SharedResult {
             backend: backend.ok_or_else(|| msg!("it does not say which backend ran it"))?,
             status: status.ok_or_else(|| msg!("it does not say how the run ended"))?,
@@ -258,7 +301,7 @@ impl SharedResult {
             test_predictions: Vec::new(),
             misclassified: Vec::new(),
             latency_ms_batch1: t.latency_ms,
-            latency_ms_batch64: t.latency_ms,
+            latency_ms_batch64: t.latency_ms_batch64,
             model_bytes: cost.model_bytes(),
             params: cost.params,
             flops: cost.flops,
@@ -331,15 +374,30 @@ fn parse_epochs(v: &str, config: &RunConfig) -> Result<Vec<EpochMetrics>, String
         let validation_accuracy = parse_per_mille(next()?).ok_or_else(bad)?;
         let train_loss = parse_loss(next()?).ok_or_else(bad)?;
         let validation_loss = parse_loss(next()?).ok_or_else(bad)?;
+        // Timings, where the link carries them (links made before they were added do not).
+        let timing: Vec<&str> = parts.collect();
+        let (seconds, train_seconds, images_per_second) = match timing[..] {
+            [] => (f64::NAN, f64::NAN, f64::NAN),
+            [s, t, i] => {
+                let read = |v: &str| {
+                    v.parse::<f64>()
+                        .ok()
+                        .filter(|x| x.is_finite() && *x >= 0.0)
+                        .ok_or_else(bad)
+                };
+                (read(s)?, read(t)?, read(i)?)
+            }
+            _ => return Err(bad()),
+        };
         epochs.push(EpochMetrics {
             epoch: i + 1,
             train_loss,
             train_accuracy,
             validation_loss,
             validation_accuracy,
-            images_per_second: 0.0,
-            train_seconds: 0.0,
-            seconds: 0.0,
+            images_per_second,
+            train_seconds,
+            seconds,
         });
     }
     Ok(epochs)
@@ -348,6 +406,7 @@ fn parse_epochs(v: &str, config: &RunConfig) -> Result<Vec<EpochMetrics>, String
 fn parse_steps(v: &str, config: &RunConfig) -> Result<Vec<StepMetrics>, String> {
     let bad = || msg!("its loss curve is not readable");
     let mut steps: Vec<StepMetrics> = Vec::new();
+    let mut rate = config.optimizer.learning_rate;
     for (i, s) in v.split(';').enumerate() {
         if i >= MAX_CURVE_POINTS.max(config.epochs) {
             return Err(msg!("its loss curve has too many points"));
@@ -358,6 +417,16 @@ fn parse_steps(v: &str, config: &RunConfig) -> Result<Vec<StepMetrics>, String> 
         let epoch = next()?.parse::<usize>().map_err(|_| bad())?;
         let loss = parse_loss(next()?).ok_or_else(bad)?;
         let accuracy = parse_per_mille(next()?).ok_or_else(bad)?;
+        if let Some(r) = parts.next() {
+            rate = r
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite() && *x >= 0.0)
+                .ok_or_else(bad)?;
+        }
+        if parts.next().is_some() {
+            return Err(bad());
+        }
         let ordered = steps
             .last()
             .is_none_or(|p| p.step < step && p.epoch <= epoch);
@@ -369,7 +438,7 @@ fn parse_steps(v: &str, config: &RunConfig) -> Result<Vec<StepMetrics>, String> 
             epoch,
             loss,
             accuracy,
-            learning_rate: config.optimizer.learning_rate,
+            learning_rate: rate,
         });
     }
     Ok(steps)

@@ -456,11 +456,48 @@ fn key_of_field(field: &str) -> &'static str {
     }
 }
 
-/// Reads a link's hash (with or without the leading `#`) into a validated config.
+/// Keys WeChat appends to the links it passes on: dropped without a notice, since neither the
+/// author nor the person who opens the link wrote them.
+const FORWARDING_KEYS: [&str; 2] = ["from", "isappinstalled"];
+
+/// Most rounds of percent-decoding: a link re-wrapped by two programs arrives encoded twice.
+const MAX_DECODE_ROUNDS: usize = 3;
+
+/// A hash as its author wrote it, from one a mail or chat program passed on: percent-encoded
+/// once or more (`v%3D1%26ds%3Dmnist`, `hide=opt%2Clr`), or HTML-escaped (`&amp;`). Tradeoff
+/// writes no `%` of its own, so any `%XX` was added on the way.
+fn as_written(hash: &str) -> String {
+    let mut text = hash.to_string();
+    for _ in 0..MAX_DECODE_ROUNDS {
+        let decoded = percent_encoding::percent_decode_str(&text)
+            .decode_utf8_lossy()
+            .into_owned();
+        if decoded == text {
+            break;
+        }
+        text = decoded;
+    }
+    let text = text.replace("&amp;", "&");
+    text.strip_prefix('#').unwrap_or(&text).to_string()
+}
+
+/// Reads a link's hash (with or without the leading `#`) into a validated config. A hash that a
+/// mail or chat program percent-encoded or HTML-escaped is read as its author wrote it.
 ///
 /// Never panics and allocates nothing sized by the link before its length is checked.
 pub fn from_hash(hash: &str) -> Result<ParsedLink, Vec<UrlError>> {
     let hash = hash.strip_prefix('#').unwrap_or(hash);
+    if hash.len() > MAX_HASH_LEN * 3 {
+        return Err(vec![err(
+            "link",
+            msg!(
+                "the link is {} characters long, over the limit of {MAX_HASH_LEN}",
+                hash.len()
+            ),
+        )]);
+    }
+    let written = as_written(hash);
+    let hash = written.as_str();
     if hash.len() > MAX_HASH_LEN {
         return Err(vec![err(
             "link",
@@ -567,6 +604,7 @@ pub fn from_hash(hash: &str) -> Result<ParsedLink, Vec<UrlError>> {
                 // Known: checked by expand_lesson.
                 "lesson" => classroom.lesson = Some(value.to_string()),
                 "r" => result_text = Some(value),
+                _ if FORWARDING_KEYS.contains(&key) => {}
                 _ => {
                     if ignored_keys.len() < 16 {
                         ignored_keys.push(clip(key));

@@ -3,9 +3,9 @@
 mod common;
 
 use tradeoff_core::classroom::{Control, LESSONS};
-use tradeoff_core::config::RunConfig;
+use tradeoff_core::config::{OptimizerConfig, RunConfig, Schedule};
 use tradeoff_core::export::{CSV_COLUMNS, runs_from_json, runs_to_csv, runs_to_json};
-use tradeoff_core::record::RunStatus;
+use tradeoff_core::record::{CurveMark, RunRecord, RunStatus, curve_marks};
 use tradeoff_core::share::{MAX_CURVE_POINTS, SharedResult};
 use tradeoff_core::url::{from_hash, to_link};
 
@@ -103,12 +103,136 @@ fn a_trained_runs_result_travels_in_a_short_link_and_comes_back() {
         assert!((a.validation_accuracy - b.validation_accuracy).abs() <= 5e-4);
         assert!((a.train_loss - b.train_loss).abs() <= 1e-3 * a.train_loss.max(1.0));
     }
+    // What a receiver sees was measured by the sender: each epoch's own time and speed, and
+    // the latency at batch 64 (not the batch-1 figure under another name).
+    for (a, b) in record.epochs.iter().zip(&got.epochs) {
+        assert!((a.seconds - b.seconds).abs() <= 0.006, "{a:?} {b:?}");
+        assert!((a.train_seconds - b.train_seconds).abs() <= 0.006);
+        assert!((a.images_per_second - b.images_per_second).abs() <= 0.5);
+    }
+    assert_eq!(
+        (received.latency_ms_batch64 * 1000.0).round(),
+        (sent.latency_ms_batch64 * 1000.0).round()
+    );
+    assert_ne!(received.latency_ms_batch64, received.latency_ms_batch1);
     // The curve keeps its shape: first and last points, and every epoch's last step.
     assert!(got.steps.len() <= MAX_CURVE_POINTS);
     assert_eq!(got.steps.first().unwrap().step, 1);
     assert_eq!(got.steps.last().unwrap().step, steps);
     let end_of_first = record.steps.iter().filter(|s| s.epoch == 1).count();
     assert!(got.steps.iter().any(|s| s.step == end_of_first));
+}
+
+/// A link as a mail or chat program passes it on.
+fn rewritten(link: &str, program: &str) -> String {
+    match program {
+        // Teams' Safe Links and Outlook: the fragment percent-encoded, separators and all.
+        "teams" => link
+            .chars()
+            .map(|c| match c {
+                '&' | '=' | ',' | ';' | ':' | '~' => format!("%{:02X}", c as u32),
+                c => c.to_string(),
+            })
+            .collect(),
+        // Gmail, copied out of an HTML message: `&` escaped as `&amp;`, commas as `%2C`.
+        "gmail" => link.replace('&', "&amp;").replace(',', "%2C"),
+        // WeChat: encoded twice over (`%2526`), with its own keys appended.
+        "wechat" => {
+            let once = link
+                .replace('%', "%25")
+                .replace('&', "%26")
+                .replace('=', "%3D");
+            once.replace('%', "%25") + "&from=singlemessage&isappinstalled=0"
+        }
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn links_rewritten_by_mail_and_chat_programs_still_open() {
+    let config = RunConfig {
+        epochs: 1,
+        batch_size: 32,
+        ..Default::default()
+    };
+    let record = common::train(config, &common::mnist_slice(600, 100));
+    let parsed = from_hash("v=1&ds=mnist&bs=32&ep=1&hide=opt,lr&lock=bs").unwrap();
+    let link = to_link(
+        &record.config,
+        &parsed.classroom,
+        Some(&SharedResult::of(&record)),
+    );
+    let original = from_hash(&link).unwrap();
+    for program in ["teams", "gmail", "wechat"] {
+        let pasted = format!("#{}", rewritten(&link, program));
+        assert_ne!(pasted[1..], link, "{program} changed nothing");
+        let got = from_hash(&pasted).unwrap_or_else(|e| panic!("{program}: {pasted}: {e:?}"));
+        assert_eq!(got.config, original.config, "{program}");
+        assert_eq!(got.classroom, original.classroom, "{program}");
+        assert_eq!(got.result, original.result, "{program}");
+        assert!(
+            got.result_error.is_none() && got.ignored_keys.is_empty(),
+            "{program}"
+        );
+    }
+}
+
+#[test]
+fn a_shared_curve_keeps_its_learning_rate_schedule() {
+    let config = RunConfig {
+        epochs: 3,
+        batch_size: 32,
+        optimizer: OptimizerConfig {
+            schedule: Schedule::Step {
+                every_epochs: 1,
+                factor: 0.1,
+            },
+            ..RunConfig::default().optimizer
+        },
+        ..Default::default()
+    };
+    let record = common::train(config, &common::mnist_slice(1200, 200));
+    let link = to_link(
+        &record.config,
+        &Default::default(),
+        Some(&SharedResult::of(&record)),
+    );
+    let parsed = from_hash(&link).unwrap();
+    let got = parsed
+        .result
+        .unwrap()
+        .into_record(parsed.config.clone(), record.cost.clone());
+    // Every point carries the rate its step used, so the step drops are marked on the
+    // receiver's curves as on the sender's.
+    for point in &got.steps {
+        let sent = record.steps.iter().find(|s| s.step == point.step).unwrap();
+        assert_eq!(
+            point.learning_rate, sent.learning_rate,
+            "step {}",
+            point.step
+        );
+    }
+    let drops = |r: &RunRecord| {
+        curve_marks(&r.config, &r.steps, &r.status)
+            .into_iter()
+            .filter(|m| matches!(m, CurveMark::RateDrop { .. }))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(drops(&got).len(), 2);
+    assert_eq!(drops(&got), drops(&record));
+}
+
+#[test]
+fn a_result_from_an_older_link_shows_no_timings_it_did_not_carry() {
+    let base = "v=1&ds=mnist&in=28x1&layers=d32&opt=adam&lr=1e-3&bs=64&ep=2&seed=7";
+    let r = "Bcpu~Zf~A9321~L0.212~T7.6~I2648~M134~E912,931,0.31,0.25;930,940,0.2,0.2";
+    let parsed = from_hash(&format!("{base}&r={r}")).unwrap();
+    let result = parsed.result.unwrap();
+    let test = result.test.unwrap();
+    assert_eq!(test.train_seconds, 7.6);
+    assert!(test.latency_ms_batch64.is_nan());
+    assert!(result.epochs.iter().all(|e| e.seconds.is_nan()));
+    assert_eq!(result.steps.len(), 0);
 }
 
 #[test]
