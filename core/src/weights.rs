@@ -1,6 +1,8 @@
-//! A trained model as a file: its weights in the safetensors format — readable by Burn's
-//! `burn-store`, PyTorch, NumPy and most other tools — with the run's link, config, class
-//! names and input normalisation in the file's metadata, so it can be used without the page.
+//! A trained model as a file: its weights in the safetensors format, with the run's link,
+//! config, class names and input normalisation in the file's metadata, so it can be used
+//! without the page. Burn's `burn-store` loads it back into the same model
+//! (`core/tests/weights.rs`), and Python's `safetensors` with NumPy runs it to the same
+//! predictions (`tests/python/read_model.py`).
 
 use std::collections::BTreeMap;
 
@@ -73,7 +75,7 @@ pub async fn safetensors(trained: &TrainedModel) -> Result<Vec<u8>, String> {
     );
     metadata.insert(
         "layout",
-        "Burn's: dense weights are [inputs, outputs] (PyTorch's transposed), conv weights [filters, channels, k, k]; the path names the layer".to_string(),
+        "Burn's: dense weights are [inputs, outputs] (PyTorch's nn.Linear is [outputs, inputs]: transpose), conv weights [filters, channels, k, k] as in PyTorch; batch norm at inference is (x - running_mean) / sqrt(running_var + 1e-5) * gamma + beta; the path names the layer (blocks.N.Kind...)".to_string(),
     );
     metadata.insert("mean", format!("{:?}", trained.norm.mean));
     metadata.insert("std", format!("{:?}", trained.norm.std));

@@ -3,7 +3,11 @@
 
 mod common;
 
+use burn_store::{ModuleSnapshot, SafetensorsStore};
+use tradeoff_core::backend::cpu_device;
 use tradeoff_core::config::RunConfig;
+use tradeoff_core::model::Classifier;
+use tradeoff_core::train::evaluate;
 use tradeoff_core::url::from_hash;
 use tradeoff_core::weights::{FORMAT, safetensors};
 
@@ -78,4 +82,61 @@ fn a_trained_model_saves_every_weight_with_its_settings() {
         .unwrap_or_else(|| panic!("{names:?}"));
     assert_eq!(output_bias.1, vec![10]);
     assert!(output_bias.2.iter().any(|v| *v != 0.0));
+}
+
+/// Test images the Python check (`tests/python/read_model.py`) runs the saved model on.
+const PYTHON_CHECK_IMAGES: usize = 200;
+
+#[test]
+fn burn_store_loads_the_file_into_the_same_model_with_the_same_predictions() {
+    // Every kind of block with weights or statistics: conv with stride, padding and batch
+    // norm, both pools, dense with batch norm and each activation.
+    let config = from_hash(
+        "v=1&ds=mnist&layers=c8k3p1.bn-p2-c8k3s2.gelu-a2-d32.bn.tanh-drop0.2-d16.sigmoid&lr=3e-3&ep=2",
+    )
+    .unwrap()
+    .config;
+    let trained = common::train_model(config.clone(), &common::mnist_slice(2000, 300));
+    let file = pollster::block_on(safetensors(&trained)).unwrap();
+    let (_, tensors) = read(&file);
+
+    let device = cpu_device();
+    let mut loaded = Classifier::init(&config.layers, config.input, 10, &device);
+    let result = loaded
+        .load_from(&mut SafetensorsStore::from_bytes(Some(file.clone())))
+        .unwrap();
+    assert!(result.missing.is_empty(), "missing: {:?}", result.missing);
+    assert!(result.unused.is_empty(), "unused: {:?}", result.unused);
+    assert!(result.errors.is_empty(), "errors: {:?}", result.errors);
+    assert_eq!(result.applied.len(), tensors.len());
+
+    let test = &trained.test;
+    let all: Vec<usize> = (0..test.len()).collect();
+    let run = |model: &Classifier| {
+        pollster::block_on(evaluate(model, test, &trained.norm, &all, &device)).unwrap()
+    };
+    let (_, accuracy, predictions) = run(&trained.model);
+    // A model worth checking: it tells the digits apart (a constant answer would agree with
+    // any reader).
+    assert!(accuracy > 0.6, "test accuracy {accuracy}");
+    let (_, loaded_accuracy, loaded_predictions) = run(&loaded);
+    assert_eq!(loaded_predictions, predictions);
+    assert_eq!(loaded_accuracy, accuracy);
+    assert_eq!(
+        Some(accuracy),
+        trained.record.summary.as_ref().map(|s| s.test_accuracy)
+    );
+
+    // The file, some raw test images and these predictions, for the Python check that
+    // scripts/test runs next (NumPy and the `safetensors` package, from the file alone).
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("model-check");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("model.safetensors"), &file).unwrap();
+    let n = PYTHON_CHECK_IMAGES.min(test.len());
+    let check = serde_json::json!({
+        "shape": [n, test.channels, test.size, test.size],
+        "pixels": (0..n).flat_map(|i| test.image(i).to_vec()).collect::<Vec<u8>>(),
+        "predictions": &predictions[..n],
+    });
+    std::fs::write(dir.join("check.json"), check.to_string()).unwrap();
 }
