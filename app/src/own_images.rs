@@ -73,6 +73,8 @@ pub async fn load() -> Result<LocalImages, String> {
                 class: get(&v, "class").as_f64()? as u32,
                 name: get(&v, "name").as_string()?,
                 pixels: get(&v, "pixels").dyn_into::<Uint8Array>().ok()?.to_vec(),
+                // Images kept before bursts were recorded have none (0: a burst of their own).
+                burst: get(&v, "burst").as_f64().unwrap_or(0.0) as u32,
             })
         })
         .collect();
@@ -107,6 +109,7 @@ async fn put_images(images: &[LocalImage]) -> Result<(), String> {
             ("class", image.class.into()),
             ("name", image.name.as_str().into()),
             ("pixels", Uint8Array::from(&image.pixels[..]).into()),
+            ("burst", image.burst.into()),
         ]);
         last = Some(
             store
@@ -316,6 +319,8 @@ pub async fn import(
     let parts: Vec<Vec<String>> = items.iter().map(|i| i.parts.clone()).collect();
     let folders = classes_from_paths(&parts);
     let total = items.len();
+    // One import (a drop, a pick, a webcam recording) is one burst: the split keeps it together.
+    let burst = local.borrow_mut().new_burst();
     let mut pending = Vec::new();
     for (k, (item, folder)) in items.into_iter().zip(folders).enumerate() {
         if k % 16 == 0 {
@@ -361,7 +366,7 @@ pub async fn import(
         let added = target.and_then(|id| {
             local
                 .borrow_mut()
-                .add_image(id, &name, pixels)
+                .add_image(id, &name, pixels, burst)
                 .map(|image| image.clone())
         });
         match added {

@@ -17,8 +17,10 @@ pub const MAX_IMAGES: usize = 10_000;
 pub const MAX_CLASSES: usize = 50;
 /// Longest class name, in characters.
 pub const MAX_CLASS_NAME: usize = 40;
-/// One image in this many of each class is held out as the test set.
+/// About one image in this many of each class is held out as the test set.
 pub const TEST_EVERY: usize = 5;
+/// Seed of the held-out split: fixed, so every run of the same images tests on the same ones.
+const SPLIT_SEED: u64 = 0x7e57_5b11_7000_0001;
 /// Skipped files an import report lists one by one; the rest are counted.
 pub const LISTED_SKIPS: usize = 40;
 /// Side of the thumbnails sent to the page.
@@ -144,6 +146,28 @@ pub struct LocalImage {
     pub name: String,
     /// [`STORE_BYTES`] bytes: RGB planes of [`STORE_SIZE`]².
     pub pixels: Vec<u8>,
+    /// The burst it came in: images added by one drop, one pick or one webcam recording share
+    /// it, and the held-out split keeps a burst on one side (a burst's frames are near copies).
+    /// 0 for images kept before bursts were recorded: each is then a burst of its own.
+    #[serde(default)]
+    pub burst: u32,
+}
+
+impl LocalImage {
+    /// Its burst, an image kept without one being a burst of its own.
+    fn burst_key(&self) -> u64 {
+        if self.burst == 0 {
+            u64::from(self.id) << 32
+        } else {
+            u64::from(self.burst)
+        }
+    }
+}
+
+/// Where `key` falls in the held-out split's fixed shuffle. A key's place does not depend on
+/// the others, so adding images never moves earlier ones between the sides.
+fn split_rank(key: u64) -> u64 {
+    crate::rng::Rng::new(SPLIT_SEED ^ key).next_u64()
 }
 
 /// The user's classes and images.
@@ -178,6 +202,9 @@ pub struct LocalSummary {
     pub total: usize,
     /// Why these images cannot be trained on yet (empty when they can).
     pub problems: Vec<String>,
+    /// What weakens the test without stopping a run (a class added in one burst).
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 impl LocalImages {
@@ -290,12 +317,19 @@ impl LocalImages {
         MAX_IMAGES.saturating_sub(self.images.len())
     }
 
-    /// Adds an image of [`STORE_BYTES`] bytes to class `class`.
+    /// A new burst id, for the images of one drop, pick or webcam recording.
+    pub fn new_burst(&mut self) -> u32 {
+        self.take_id()
+    }
+
+    /// Adds an image of [`STORE_BYTES`] bytes to class `class`, as part of `burst` (from
+    /// [`LocalImages::new_burst`]).
     pub fn add_image(
         &mut self,
         class: u32,
         name: &str,
         pixels: Vec<u8>,
+        burst: u32,
     ) -> Result<&LocalImage, String> {
         if pixels.len() != STORE_BYTES {
             return Err(msg!("the image has the wrong size"));
@@ -312,6 +346,7 @@ impl LocalImages {
             class,
             name: name.to_string(),
             pixels,
+            burst,
         });
         Ok(self.images.last().expect("just pushed"))
     }
@@ -354,8 +389,74 @@ impl LocalImages {
         problems
     }
 
-    /// The dataset a run trains on: every [`TEST_EVERY`]th image of each class (and at least one)
-    /// is held out for the test, the same ones every time.
+    /// The images of class `class` held out for the test: about one in [`TEST_EVERY`] (at
+    /// least one, never all), whole bursts at a time, picked by a fixed shuffle, so the same
+    /// images every time, and never a near copy of a training image on the other side. A class
+    /// that came in one burst has to be split inside it: [`LocalImages::split_warnings`] says so.
+    fn held_out(&self, class: u32) -> Vec<u32> {
+        let images: Vec<&LocalImage> = self.images.iter().filter(|i| i.class == class).collect();
+        let count = images.len();
+        let target = count
+            .div_ceil(TEST_EVERY)
+            .max(1)
+            .min(count.saturating_sub(1));
+        let mut bursts: Vec<(u64, Vec<u32>)> = Vec::new();
+        for image in &images {
+            let key = image.burst_key();
+            match bursts.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, ids)) => ids.push(image.id),
+                None => bursts.push((key, vec![image.id])),
+            }
+        }
+        if bursts.len() < 2 {
+            let mut ids: Vec<u32> = images.iter().map(|i| i.id).collect();
+            ids.sort_by_key(|&id| split_rank(u64::from(id) << 32));
+            ids.truncate(target);
+            return ids;
+        }
+        bursts.sort_by_key(|(key, _)| split_rank(*key));
+        let mut held: Vec<u32> = Vec::new();
+        for (_, ids) in &bursts {
+            if held.len() + ids.len() <= target {
+                held.extend(ids);
+            }
+        }
+        if held.is_empty() {
+            // Every burst is over the share: hold out the smallest (at most half the class).
+            let smallest = bursts
+                .iter()
+                .min_by_key(|(_, ids)| ids.len())
+                .expect("2 bursts");
+            held.extend(&smallest.1);
+        }
+        held
+    }
+
+    /// Classes whose test images cannot be kept apart from their training images, because all
+    /// of the class came in one burst (one recording or one drop).
+    pub fn split_warnings(&self) -> Vec<String> {
+        self.classes
+            .iter()
+            .filter(|c| {
+                let mut bursts = self
+                    .images
+                    .iter()
+                    .filter(|i| i.class == c.id)
+                    .map(LocalImage::burst_key);
+                bursts.next().is_some_and(|first| bursts.all(|b| b == first))
+                    && self.images.iter().filter(|i| i.class == c.id).count() >= 2
+            })
+            .map(|c| {
+                msg!(
+                    "all of class “{}” came in one drop or recording, so its test images come from the same batch as its training images: if they are near copies (webcam frames, burst photos), the test accuracy flatters the model",
+                    c.name
+                )
+            })
+            .collect()
+    }
+
+    /// The dataset a run trains on: about one image in [`TEST_EVERY`] of each class is held out
+    /// for the test (see [`LocalImages::held_out`]), the same ones every time.
     pub fn to_dataset(&self) -> Result<Dataset, String> {
         let problems = self.problems();
         if !problems.is_empty() {
@@ -373,17 +474,14 @@ impl LocalImages {
             labels: Vec::new(),
         };
         let (mut train, mut test) = (empty(), empty());
-        for (label, (class, count)) in self.classes.iter().zip(self.counts()).enumerate() {
-            for (k, image) in self
-                .images
-                .iter()
-                .filter(|i| i.class == class.id)
-                .enumerate()
-            {
-                // Classes under TEST_EVERY images still hold out their last one.
-                let to_test =
-                    k % TEST_EVERY == TEST_EVERY - 1 || (k + 1 == count && count < TEST_EVERY);
-                let set = if to_test { &mut test } else { &mut train };
+        for (label, class) in self.classes.iter().enumerate() {
+            let held = self.held_out(class.id);
+            for image in self.images.iter().filter(|i| i.class == class.id) {
+                let set = if held.contains(&image.id) {
+                    &mut test
+                } else {
+                    &mut train
+                };
                 set.pixels.extend(&image.pixels);
                 set.labels.push(label as u16);
             }
@@ -428,6 +526,7 @@ impl LocalImages {
             classes,
             total: self.images.len(),
             problems: self.problems(),
+            warnings: self.split_warnings(),
         }
     }
 }

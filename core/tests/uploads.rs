@@ -265,43 +265,115 @@ fn too_few_classes_or_images_say_what_is_missing() {
     let mut local = LocalImages::default();
     assert!(local.problems()[0].contains("are none yet"));
     let cat = local.add_class("cat").unwrap().id;
-    local.add_image(cat, "1.png", image(1)).unwrap();
-    local.add_image(cat, "2.png", image(2)).unwrap();
+    local.add_image(cat, "1.png", image(1), 0).unwrap();
+    local.add_image(cat, "2.png", image(2), 0).unwrap();
     let problems = local.problems();
     assert_eq!(problems.len(), 1);
     assert!(problems[0].contains("only “cat”"));
     let dog = local.add_class("dog").unwrap().id;
-    local.add_image(dog, "3.png", image(3)).unwrap();
+    local.add_image(dog, "3.png", image(3), 0).unwrap();
     assert!(local.problems()[0].contains("class “dog” has 1 image;"));
     assert!(local.to_dataset().is_err());
-    local.add_image(dog, "4.png", image(4)).unwrap();
+    local.add_image(dog, "4.png", image(4), 0).unwrap();
     assert!(local.problems().is_empty());
 }
 
 #[test]
-fn the_dataset_holds_out_one_in_five_of_each_class() {
+fn the_dataset_holds_out_about_one_in_five_of_each_class_the_same_every_time() {
     let mut local = LocalImages::default();
     let cat = local.add_class("cat").unwrap().id;
     let dog = local.add_class("dog").unwrap().id;
     for i in 0..10 {
-        local.add_image(cat, "c.png", image(i)).unwrap();
+        let burst = local.new_burst();
+        local.add_image(cat, "c.png", image(i), burst).unwrap();
     }
     for i in 0..3 {
-        local.add_image(dog, "d.png", image(100 + i)).unwrap();
+        let burst = local.new_burst();
+        local
+            .add_image(dog, "d.png", image(100 + i), burst)
+            .unwrap();
     }
     let data = local.to_dataset().unwrap();
     assert_eq!(data.train.classes, ["cat", "dog"]);
     assert_eq!((data.train.channels, data.train.size), (3, STORE_SIZE));
     assert_eq!(data.train.class_counts(), [8, 2]);
     assert_eq!(data.test.class_counts(), [2, 1]);
-    // The held-out images are the 5th and 10th cat and the last dog, every time.
-    let firsts: Vec<u8> = (0..data.test.len())
-        .map(|i| data.test.image(i)[0])
-        .collect();
-    assert_eq!(firsts, [4, 9, 102]);
+    let held = |data: &tradeoff_core::data::Dataset| -> Vec<u8> {
+        (0..data.test.len())
+            .map(|i| data.test.image(i)[0])
+            .collect()
+    };
+    // Picked by the shuffle, not by position: not simply every 5th cat.
+    let first = held(&data);
+    assert_ne!(&first[..2], [4, 9]);
+    // The same images every time, and after a reload from storage.
+    let reloaded = LocalImages::from_parts(local.classes.clone(), local.images.clone());
+    assert_eq!(held(&reloaded.to_dataset().unwrap()), first);
+    // Adding images never moves one already held out back into training.
+    let burst = local.new_burst();
+    for i in 10..20 {
+        local.add_image(cat, "c.png", image(i), burst).unwrap();
+    }
+    let more = held(&local.to_dataset().unwrap());
+    assert!(
+        first.iter().all(|x| more.contains(x)),
+        "{first:?} then {more:?}"
+    );
     // Removing a class removes its images.
     assert_eq!(local.remove_class(dog).len(), 3);
-    assert_eq!(local.images.len(), 10);
+    assert_eq!(local.images.len(), 20);
+}
+
+#[test]
+fn a_webcam_burst_stays_on_one_side_of_the_split() {
+    let mut local = LocalImages::default();
+    let cat = local.add_class("cat").unwrap().id;
+    let dog = local.add_class("dog").unwrap().id;
+    // Five recordings of 8 near-identical frames each (pixel value = recording number).
+    for recording in 0..5u8 {
+        let burst = local.new_burst();
+        for _ in 0..8 {
+            local
+                .add_image(cat, "frame", image(recording), burst)
+                .unwrap();
+        }
+    }
+    for i in 0..10 {
+        let burst = local.new_burst();
+        local
+            .add_image(dog, "d.png", image(200 + i), burst)
+            .unwrap();
+    }
+    let data = local.to_dataset().unwrap();
+    let firsts = |set: &tradeoff_core::data::ImageSet| -> Vec<u8> {
+        (0..set.len())
+            .filter(|&i| set.labels[i] == 0)
+            .map(|i| set.image(i)[0])
+            .collect()
+    };
+    let (train, test) = (firsts(&data.train), firsts(&data.test));
+    assert_eq!(test.len(), 8, "one whole recording is held out: {test:?}");
+    assert!(
+        test.iter().all(|x| !train.contains(x)),
+        "a recording on both sides"
+    );
+    assert!(local.split_warnings().is_empty());
+    // A class that came in one recording has to be split inside it, and the page says so.
+    let mut one = LocalImages::default();
+    let a = one.add_class("a").unwrap().id;
+    let b = one.add_class("b").unwrap().id;
+    let burst = one.new_burst();
+    for i in 0..10 {
+        one.add_image(a, "a", image(i), burst).unwrap();
+    }
+    for i in 0..10 {
+        let burst = one.new_burst();
+        one.add_image(b, "b", image(i), burst).unwrap();
+    }
+    assert_eq!(one.to_dataset().unwrap().test.class_counts(), [2, 2]);
+    let warnings = one.split_warnings();
+    assert_eq!(warnings.len(), 1);
+    assert!(warnings[0].contains("“a” came in one drop or recording"));
 }
 
 #[test]
@@ -309,12 +381,12 @@ fn the_image_limit_is_kept() {
     let mut local = LocalImages::default();
     let cat = local.add_class("cat").unwrap().id;
     for _ in 0..MAX_IMAGES {
-        local.add_image(cat, "x", image(0)).unwrap();
+        local.add_image(cat, "x", image(0), 0).unwrap();
     }
     assert_eq!(local.room(), 0);
     assert!(
         local
-            .add_image(cat, "y", image(0))
+            .add_image(cat, "y", image(0), 0)
             .unwrap_err()
             .contains("10000")
     );
@@ -322,7 +394,7 @@ fn the_image_limit_is_kept() {
     let reloaded = LocalImages::from_parts(local.classes.clone(), local.images.clone());
     let mut again = reloaded;
     assert!(again.remove_image(5));
-    let id = again.add_image(cat, "z", image(0)).unwrap().id;
+    let id = again.add_image(cat, "z", image(0), 0).unwrap().id;
     assert!(local.images.iter().all(|i| i.id != id));
 }
 

@@ -229,6 +229,14 @@ fn Classes(confirm_clear: RwSignal<bool>) -> impl IntoView {
                 .collect_view()
         })
     };
+    let warnings = move || {
+        store.local.with(|l| {
+            l.iter()
+                .flat_map(|l| l.warnings.clone())
+                .map(|w| view! { <li>{localise(&w)}</li> })
+                .collect_view()
+        })
+    };
     let ids = move || {
         store.local.with(|l| {
             l.iter()
@@ -242,8 +250,9 @@ fn Classes(confirm_clear: RwSignal<bool>) -> impl IntoView {
                 <ClassCard id=id />
             </For>
         </ul>
-        <p class="hint">{move || tr!(lang(), "{images} in all; one in five of each class is kept for the final test.", images = total())}</p>
+        <p class="hint">{move || tr!(lang(), "{images} in all; about one in five of each class is kept for the final test, picked at random but the same every time. Images recorded or dropped together stay on the same side, so the test never sees near copies of training images.", images = total())}</p>
         <ul class="hint blocked" aria-label=t("Before training")>{problems}</ul>
+        <ul class="hint" aria-label=t("About the test")>{warnings}</ul>
         <div class="buttons">
             <Show
                 when=move || confirm_clear.get()

@@ -423,6 +423,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "随机搜索（在给定值之间随机取数）",
     ),
     ("Re-run it here", "在这里重新运行"),
+    (
+        "Same settings and seed: on the CPU the curve repeats exactly; on WebGPU it can differ a little, since graphics cards and their drivers round differently.",
+        "相同的设置和种子：在 CPU 上曲线完全重现；在 WebGPU 上可能略有不同，因为各种显卡及其驱动的舍入方式不同。",
+    ),
     ("Reading your earlier runs…", "正在读取你之前的运行…"),
     ("Reading your images…", "正在读取你的图片…"),
     ("Recording… {frames}", "录制中… {frames}"),
@@ -622,8 +626,8 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "无法打开摄像头：请允许本页面使用摄像头，或改为添加图片文件。",
     ),
     (
-        "The weights as a .safetensors file (Burn, PyTorch, NumPy), with this run's settings and link inside",
-        "以 .safetensors 文件保存的权重（可用于 Burn、PyTorch、NumPy），内含这次运行的设置和链接",
+        "The weights as a .safetensors file (Burn's burn-store, Python's safetensors with NumPy or PyTorch), with this run's settings and link inside",
+        "以 .safetensors 文件保存的权重（可用 Burn 的 burn-store、Python 的 safetensors 配合 NumPy 或 PyTorch 读取），内含这次运行的设置和链接",
     ),
     (
         "This link carries a result measured on the sender's device: it is run {id}, marked \"shared result\". Press Train to re-run it and verify.",
@@ -1268,8 +1272,13 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("{field}: {message}", "{field}：{message}"),
     ("{file}: {why}", "{file}：{why}"),
     (
-        "{images} in all; one in five of each class is kept for the final test.",
-        "共 {images}；每个类别中每五张留出一张用于最终测试。",
+        "{images} in all; about one in five of each class is kept for the final test, picked at random but the same every time. Images recorded or dropped together stay on the same side, so the test never sees near copies of training images.",
+        "共 {images}；每个类别中约五分之一留作最终测试，随机挑选但每次相同。一起录制或拖入的图片总在同一边，所以测试集里不会有训练图片的近似副本。",
+    ),
+    ("About the test", "关于测试集"),
+    (
+        "all of class “{}” came in one drop or recording, so its test images come from the same batch as its training images: if they are near copies (webcam frames, burst photos), the test accuracy flatters the model",
+        "类别“{0}”的图片来自同一次拖入或录制，所以它的测试图片与训练图片出自同一批：如果它们几乎一样（摄像头连拍、连拍照片），测试准确率会偏高",
     ),
     ("{label}: {e}", "{label}：{e}"),
     ("{label}: {}", "{label}：{1}"),
