@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::components::{
+    action_bar::ActionBar,
     charts::LiveCharts,
     classroom::{LessonCard, LessonPicker, TeacherPanel},
     data_panel::DataPanel,
@@ -100,6 +101,9 @@ fn Page() -> impl IntoView {
         </header>
         <Notices />
         <CrashPanel />
+        // First in the page's order, so a keyboard reaches Train right after the header; the
+        // stylesheet shows it below the results, pinned to the bottom of the window.
+        <ActionBar />
         <main class="layout">
             <section class="controls" aria-label=t("Experiment")>
                 <LessonCard />

@@ -19,33 +19,42 @@ const types = {
 
 /**
  * Serves dist/ on a free loopback port; records every request path. `mounts` maps further URL
- * prefixes to folders (the benchmark serves TensorFlow.js this way).
+ * prefixes to folders (the benchmark serves TensorFlow.js this way). With `plain`, dist/ is
+ * served as a bare static host does (GitHub Pages, `python3 -m http.server`): under the folder
+ * `plain.prefix`, with a content type and nothing else (no COOP/COEP/CORP headers).
  */
-export async function startServer(mounts = {}) {
+export async function startServer(mounts = {}, plain = null) {
   if (!fs.existsSync(path.join(dist, 'index.html'))) {
     throw new Error('dist/index.html is missing: build the page first (scripts/test does)');
   }
   const requests = [];
   const server = http.createServer((req, res) => {
     requests.push(req.url);
-    const clean = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    let clean = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (plain) {
+      if (!clean.startsWith(plain.prefix)) { res.writeHead(404).end('not found'); return; }
+      clean = '/' + clean.slice(plain.prefix.length);
+    }
     const mount = Object.keys(mounts).find((prefix) => clean.startsWith(prefix));
     const base = mount ? mounts[mount] : dist;
     let file = path.normalize(path.join(base, mount ? clean.slice(mount.length) : clean));
     if (!file.startsWith(base)) { res.writeHead(403).end(); return; }
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
     if (!fs.existsSync(file)) { res.writeHead(404).end('not found'); return; }
-    res.writeHead(200, {
-      'Content-Type': types[path.extname(file)] ?? 'application/octet-stream',
+    const isolation = plain ? {} : {
       'Cross-Origin-Opener-Policy': 'same-origin',
       'Cross-Origin-Embedder-Policy': 'require-corp',
       'Cross-Origin-Resource-Policy': 'same-origin',
+    };
+    res.writeHead(200, {
+      'Content-Type': types[path.extname(file)] ?? 'application/octet-stream',
+      ...isolation,
       'Content-Length': fs.statSync(file).size,
     });
     fs.createReadStream(file).pipe(res);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${server.address().port}/`;
+  const url = `http://127.0.0.1:${server.address().port}${plain ? plain.prefix : '/'}`;
   // Closing also drops kept-alive connections, so a closed server is really gone (offline test).
   const close = () => new Promise((r) => { server.close(r); server.closeAllConnections(); });
   return { url, requests, close };

@@ -1,5 +1,6 @@
 //! The page's components, one per file.
 
+pub mod action_bar;
 pub mod charts;
 pub mod classroom;
 pub mod compress_panel;
