@@ -104,6 +104,7 @@ test('a link with a result opens with its charts drawn and no training; re-runni
   await sender.goto(env.server.url + quickLink);
   await sender.getByRole('button', { name: 'Train', exact: true }).click();
   const [sent] = await waitForRuns(sender, 1);
+  const sentSteps = JSON.parse((await download(sender, sender.getByRole('button', { name: 'Export runs (JSON)' }))).bytes).runs[0].steps;
   await sender.getByRole('button', { name: 'Copy link with result' }).click();
   await sender.getByText('Link copied: it opens with these charts').waitFor();
   const link = await sender.evaluate(() => navigator.clipboard.readText());
@@ -132,11 +133,16 @@ test('a link with a result opens with its charts drawn and no training; re-runni
   await waitForRuns(receiver, 1, 10_000);
   await receiver.waitForTimeout(500);
   assert.equal(await receiver.locator('table.runs tbody tr').count(), 1);
-  // Re-run: same seed, same backend → the same figures as the sender's.
+  // Re-run: same seed, same backend → the same figures as the sender's, and on the CPU the
+  // same curve: every recorded step's loss, bit for bit.
+  assert.match(await details.innerText(), /on the CPU the curve repeats exactly/);
   await receiver.getByRole('button', { name: 'Re-run it here' }).click();
   const rows = await waitForRuns(receiver, 2);
   assert.doesNotMatch(rows[1], /shared/);
   assert.ok(rows[1].includes(`finished\t${validation}\t${testAccuracy}`), `${rows[1]} vs ${sent}`);
+  const rerun = JSON.parse((await download(receiver, receiver.getByRole('button', { name: 'Export runs (JSON)' }))).bytes).runs[1];
+  assert.ok(sentSteps.length > 20, `${sentSteps.length} steps`);
+  assert.deepEqual(rerun.steps.map((s) => s.loss), sentSteps.map((s) => s.loss));
   assert.deepEqual(receiver.errors, []);
 });
 

@@ -184,9 +184,20 @@ test('trains the reference CNN on the CPU in a worker to ≥ 90 % validation acc
   assert.deepEqual(during, [], 'no main-thread task over 50 ms while training');
   await screenshot(page, 'trained');
 
-  // A second run with another batch size: two rows, two points on the trade-off chart.
+  // Editing fields with a run on the page (its table, charts and details redraw as the config
+  // changes): no main-thread task over 50 ms either.
+  await page.waitForTimeout(1000);
+  const editsFrom = await page.evaluate(() => performance.now());
+  await setField(page, 'Learning rate', 0.002);
+  await setField(page, 'Seed', 8);
   await setField(page, 'Batch size', 128);
   await setField(page, 'Epochs', 1);
+  await page.waitForTimeout(500);
+  const edits = await page.evaluate((from) => window.__longTasks.filter((t) => t.start >= from).map((t) => Math.round(t.duration)), editsFrom);
+  console.log(`long tasks while editing 4 fields: [${edits}] ms`);
+  assert.deepEqual(edits, [], 'no main-thread task over 50 ms while fields are edited');
+
+  // A second run with another batch size: two rows, two points on the trade-off chart.
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   const both = await waitForRuns(page, 2);
   assert.match(both[1], /batch size 64 → 128/);

@@ -68,6 +68,7 @@ pub fn RunDetails() -> impl IntoView {
                                         <strong>{t("Shared result — re-run to verify.")}</strong>
                                         {t(" These figures came with a link and were measured on the sender's device; the test images and confusion matrix are not in links.")}
                                         <button class="primary" disabled=move || store.busy() on:click=rerun.clone()>{t("Re-run it here")}</button>
+                                        <span class="hint">{t("Same settings and seed: on the CPU the curve repeats exactly; on WebGPU it can differ a little, since graphics cards and their drivers round differently.")}</span>
                                     </div>
                                 })}
                                 <p class="hint">{tr!(lang(), "Backend: {backend} · link: #{link}", backend = localise(&r.backend), link = tradeoff_core::url::to_hash(&r.config))}</p>
@@ -76,7 +77,7 @@ pub fn RunDetails() -> impl IntoView {
                                     <Show when=move || has_model && store.has_model(id)>
                                         <button
                                             disabled=move || store.saving_model.get().is_some()
-                                            title=t("The weights as a .safetensors file (Burn, PyTorch, NumPy), with this run's settings and link inside")
+                                            title=t("The weights as a .safetensors file (Burn's burn-store, Python's safetensors with NumPy or PyTorch), with this run's settings and link inside")
                                             on:click=move |_| store.save_model(id)
                                         >
                                             {t("Download model")}
