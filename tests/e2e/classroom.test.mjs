@@ -214,3 +214,27 @@ test('all runs export as JSON and import back identical; the table as CSV; chart
   assert.equal(await other.locator('table.runs tbody tr').count(), 2);
   assert.deepEqual(other.errors, []);
 });
+
+test('a link that mail and chat programs rewrote (percent-encoded, &amp;) opens as its author wrote it', async () => {
+  const written = '#v=1&ds=mnist&in=28x1&layers=d32&opt=adam&lr=1e-3&bs=32&ep=1&seed=7&be=cpu&hide=opt,lr&lock=bs';
+  const rewritten = {
+    // Teams / Outlook Safe Links: separators percent-encoded.
+    teams: '#' + written.slice(1).replace(/[&=,]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()),
+    // Gmail, copied from an HTML message: '&' as '&amp;', commas encoded.
+    gmail: written.replace(/&/g, '&amp;').replace(/,/g, '%2C'),
+    // WeChat: encoded twice, with its own keys appended.
+    wechat: '#' + encodeURIComponent(encodeURIComponent(written.slice(1))) + '&from=singlemessage&isappinstalled=0',
+  };
+  for (const [program, hash] of Object.entries(rewritten)) {
+    const page = await newPage(env.browser);
+    await page.goto(env.server.url + hash);
+    await page.getByLabel('Model cost').waitFor();
+    assert.equal(await page.getByLabel('Batch size', { exact: true }).inputValue(), '32', program);
+    assert.equal(await page.getByLabel('Batch size', { exact: true }).isDisabled(), true, `${program}: bs locked`);
+    assert.equal(await page.getByLabel('Learning rate', { exact: true }).count(), 0, `${program}: lr hidden`);
+    assert.equal(await page.locator('.notice.error').count(), 0, program);
+    // The address bar is rewritten in the page's own form.
+    assert.ok(page.url().includes('&bs=32&'), `${program}: ${page.url()}`);
+    assert.deepEqual(page.errors, [], program);
+  }
+});

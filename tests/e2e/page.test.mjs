@@ -299,8 +299,9 @@ test('runs survive a reload; a run cut off by the reload is kept as interrupted;
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   const [first] = await waitForRuns(page, 1);
   const accuracy = first.match(/finished\t([\d.]+ %)/)[1];
-  // A long second run, reloaded away mid-way.
-  await setField(page, 'Epochs', 20);
+  // A long second run, reloaded away mid-way (100 epochs: the dense model trains at tens of
+  // thousands of images a second with Flex's SIMD kernels, so 20 could end first).
+  await setField(page, 'Epochs', 100);
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await page.waitForFunction(() => /step [1-9]\d* of/.test(document.querySelector('.progress')?.innerText ?? ''));
   await page.waitForTimeout(2500); // past the first note of the run in progress
