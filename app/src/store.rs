@@ -1,7 +1,7 @@
 //! The page's state: the config being edited, the runs, the run in progress, and the workers.
 
 use leptos::prelude::*;
-use tradeoff_core::classroom::{Classroom, Control};
+use tradeoff_core::classroom::Classroom;
 use tradeoff_core::compare::{CostAxis, config_changes};
 use tradeoff_core::compress::{Compression, KEPT_MODELS};
 use tradeoff_core::config::{BackendPreference, RunConfig};
@@ -13,6 +13,7 @@ use tradeoff_core::metrics::{EpochMetrics, StepMetrics};
 use tradeoff_core::msg;
 use tradeoff_core::protocol::{FromWorker, ToWorker};
 use tradeoff_core::record::{RunRecord, RunStatus};
+use tradeoff_core::setting::Setting;
 use tradeoff_core::share::SharedResult;
 use tradeoff_core::sweep::{PlannedRun, SweepConfig};
 use tradeoff_core::url;
@@ -310,7 +311,7 @@ impl Store {
     }
 
     /// Whether the link hides `control`, and whether it locks it.
-    pub fn hidden_locked(&self, control: Control) -> (Memo<bool>, Memo<bool>) {
+    pub fn hidden_locked(&self, control: Setting) -> (Memo<bool>, Memo<bool>) {
         let room = self.classroom;
         (
             Memo::new(move |_| room.with(|r| r.is_hidden(control))),

@@ -6,117 +6,28 @@
 
 use crate::i18n::key;
 use crate::msg;
+use crate::setting::Setting;
 use serde::{Deserialize, Serialize};
-
-/// A control a link can hide or lock, named by its link key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Control {
-    /// The dataset choice and the user's own images (`ds`).
-    Dataset,
-    /// Input size and colour (`in`).
-    Input,
-    /// The layer editor (`layers`).
-    Layers,
-    /// Optimizer (`opt`).
-    Optimizer,
-    /// Learning rate (`lr`).
-    LearningRate,
-    /// Learning-rate schedule (`sched`).
-    Schedule,
-    /// Warm-up steps (`warm`).
-    Warmup,
-    /// Weight decay (`wd`).
-    WeightDecay,
-    /// Batch size (`bs`).
-    BatchSize,
-    /// Epochs (`ep`).
-    Epochs,
-    /// Validation share (`val`).
-    Validation,
-    /// Flip, shift and noise (`aug`).
-    Augmentation,
-    /// Early-stopping patience (`pat`).
-    Patience,
-    /// Seed (`seed`).
-    Seed,
-    /// Backend choice (`be`).
-    Backend,
-    /// The sweep panel (`sweep`).
-    Sweep,
-    /// Compressing a trained model (`compress`).
-    Compress,
-}
-
-impl Control {
-    /// Every control, in the order the page shows them.
-    pub const ALL: [Control; 17] = [
-        Self::Dataset,
-        Self::Input,
-        Self::Layers,
-        Self::Optimizer,
-        Self::LearningRate,
-        Self::Schedule,
-        Self::Warmup,
-        Self::WeightDecay,
-        Self::BatchSize,
-        Self::Epochs,
-        Self::Validation,
-        Self::Augmentation,
-        Self::Patience,
-        Self::Seed,
-        Self::Backend,
-        Self::Sweep,
-        Self::Compress,
-    ];
-
-    /// Its name in a link: the same key the setting has in the config's link form.
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::Dataset => "ds",
-            Self::Input => "in",
-            Self::Layers => "layers",
-            Self::Optimizer => "opt",
-            Self::LearningRate => "lr",
-            Self::Schedule => "sched",
-            Self::Warmup => "warm",
-            Self::WeightDecay => "wd",
-            Self::BatchSize => "bs",
-            Self::Epochs => "ep",
-            Self::Validation => "val",
-            Self::Augmentation => "aug",
-            Self::Patience => "pat",
-            Self::Seed => "seed",
-            Self::Backend => "be",
-            Self::Sweep => "sweep",
-            Self::Compress => "compress",
-        }
-    }
-
-    /// The control named `key` in a link.
-    pub fn from_key(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.key() == key)
-    }
-}
 
 /// What a link sets up for a class: hidden and locked controls, and the lesson, if any.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Classroom {
-    /// Controls not shown at all.
-    pub hidden: Vec<Control>,
-    /// Controls shown but not editable.
-    pub locked: Vec<Control>,
+    /// Settings (and panels) not shown at all.
+    pub hidden: Vec<Setting>,
+    /// Settings (and panels) shown but not editable.
+    pub locked: Vec<Setting>,
     /// The lesson's id ([`Lesson::id`]).
     pub lesson: Option<String>,
 }
 
 impl Classroom {
     /// Whether `control` is left out of the page.
-    pub fn is_hidden(&self, control: Control) -> bool {
+    pub fn is_hidden(&self, control: Setting) -> bool {
         self.hidden.contains(&control)
     }
 
     /// Whether `control` is shown but cannot be changed (hidden ones cannot either).
-    pub fn is_locked(&self, control: Control) -> bool {
+    pub fn is_locked(&self, control: Setting) -> bool {
         self.locked.contains(&control) || self.is_hidden(control)
     }
 
@@ -132,7 +43,7 @@ impl Classroom {
 
     /// Its link keys, e.g. `lesson=batch-size&hide=opt,lr&lock=bs`, empty when there are none.
     pub fn to_hash(&self) -> String {
-        let list = |controls: &[Control]| {
+        let list = |controls: &[Setting]| {
             controls
                 .iter()
                 .map(|c| c.key())
@@ -154,11 +65,11 @@ impl Classroom {
 }
 
 /// Reads a `hide=` or `lock=` list; unknown names are returned as the error.
-pub fn parse_controls(value: &str) -> Result<Vec<Control>, String> {
+pub fn parse_controls(value: &str) -> Result<Vec<Setting>, String> {
     let mut controls = Vec::new();
     for name in value.split(',').filter(|n| !n.is_empty()) {
-        let control = Control::from_key(name).ok_or_else(|| {
-            let known: Vec<&str> = Control::ALL.iter().map(|c| c.key()).collect();
+        let control = Setting::from_key(name).ok_or_else(|| {
+            let known: Vec<&str> = Setting::all().map(Setting::key).collect();
             msg!(
                 "'{}' is not a control (one of {})",
                 name.chars().take(24).collect::<String>(),

@@ -6,6 +6,7 @@ use crate::msg;
 use serde::{Deserialize, Serialize};
 
 use crate::cost::{ModelCost, analyze};
+use crate::setting::{SETTINGS, Setting};
 
 /// Everything needed to reproduce one training run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -329,28 +330,34 @@ pub mod limits {
     pub const MAX_DATASET_ID: usize = 32;
 }
 
-/// One problem with a config, tied to the field it concerns.
+/// One problem with a config, tied to the setting it concerns.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfigError {
-    /// The field, as the UI names it: `batch size`, `layer 3`, `learning rate`, …
-    pub field: String,
-    /// What is wrong and what would be accepted.
+    /// The setting to change.
+    pub setting: Setting,
+    /// The whole sentence, starting with what it is about: `batch size: must be 1 to 1024`,
+    /// `layer 3: the image is 1×1 here, …`.
     pub message: String,
 }
 
 impl ConfigError {
-    /// A problem with `field`.
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+    /// A problem with `setting` as a whole, named by its name ("batch size: …").
+    pub fn new(setting: Setting, message: impl Into<String>) -> Self {
+        Self::about(setting, setting.spec().name, message)
+    }
+
+    /// A problem with one part of `setting`, named by `part` ("layer 3: …", "shift: …").
+    pub fn about(setting: Setting, part: &str, message: impl Into<String>) -> Self {
         Self {
-            field: field.into(),
-            message: message.into(),
+            setting,
+            message: msg!("{}: {}", part, message.into()),
         }
     }
 }
 
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&msg!("{}: {}", self.field, self.message))
+        f.write_str(&self.message)
     }
 }
 
@@ -394,10 +401,17 @@ impl RunConfig {
     /// Returns the model's cost when the config can run, or every problem found.
     pub fn validate(&self, classes: usize) -> Result<ModelCost, Vec<ConfigError>> {
         use limits::*;
-        let mut errors = Vec::new();
-        let mut check = |ok: bool, field: &str, message: String| {
+        // The number settings' ranges come from their entries in the settings table.
+        let mut errors: Vec<ConfigError> = SETTINGS
+            .iter()
+            .filter_map(|spec| {
+                let problem = spec.range_problem(self)?;
+                Some(ConfigError::new(spec.setting, problem))
+            })
+            .collect();
+        let mut check = |ok: bool, setting: Setting, part: &str, message: String| {
             if !ok {
-                errors.push(ConfigError::new(field, message));
+                errors.push(ConfigError::about(setting, part, message));
             }
         };
         check(
@@ -407,50 +421,21 @@ impl RunConfig {
                     .dataset
                     .bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            Setting::Dataset,
             key("dataset"),
             msg!("a dataset id is 1 to {MAX_DATASET_ID} lower-case letters, digits or '-'"),
         );
         check(
             (4..=MAX_INPUT_SIZE).contains(&self.input.size),
+            Setting::Input,
             key("input size"),
             msg!("must be 4 to {MAX_INPUT_SIZE} pixels"),
         );
         check(
             matches!(self.input.channels, 1 | 3),
+            Setting::Input,
             key("input channels"),
             msg!("must be 1 (grey) or 3 (RGB)"),
-        );
-        check(
-            (1..=MAX_BATCH_SIZE).contains(&self.batch_size),
-            key("batch size"),
-            msg!("must be 1 to {MAX_BATCH_SIZE}"),
-        );
-        check(
-            (1..=MAX_EPOCHS).contains(&self.epochs),
-            key("epochs"),
-            msg!("must be 1 to {MAX_EPOCHS}"),
-        );
-        check(
-            (0.05..=0.5).contains(&self.validation_fraction),
-            key("validation fraction"),
-            msg!("must be 0.05 to 0.5"),
-        );
-        let lr = self.optimizer.learning_rate;
-        check(
-            lr.is_finite() && lr > 0.0 && lr <= MAX_LEARNING_RATE,
-            key("learning rate"),
-            msg!("must be above 0 and at most {MAX_LEARNING_RATE}"),
-        );
-        check(
-            self.optimizer.warmup_steps <= MAX_WARMUP_STEPS,
-            key("warm-up"),
-            msg!("must be 0 to {MAX_WARMUP_STEPS} steps"),
-        );
-        let wd = self.optimizer.weight_decay;
-        check(
-            wd.is_finite() && (0.0..=1.0).contains(&wd),
-            key("weight decay"),
-            msg!("must be 0 to 1"),
         );
         if let Schedule::Step {
             every_epochs,
@@ -459,33 +444,33 @@ impl RunConfig {
         {
             check(
                 (1..=MAX_EPOCHS).contains(&every_epochs),
+                Setting::Schedule,
                 key("schedule"),
                 msg!("a step schedule drops every 1 to {MAX_EPOCHS} epochs"),
             );
             check(
                 factor.is_finite() && factor > 0.0 && factor <= 1.0,
+                Setting::Schedule,
                 key("schedule"),
                 msg!("a step schedule's factor must be above 0 and at most 1"),
             );
         }
         check(
             self.augmentation.shift <= MAX_SHIFT,
+            Setting::Augmentation,
             key("shift"),
             msg!("must be 0 to {MAX_SHIFT} pixels"),
         );
         let noise = self.augmentation.noise;
         check(
             noise.is_finite() && (0.0..=MAX_NOISE).contains(&noise),
+            Setting::Augmentation,
             key("noise"),
             msg!("must be 0 to {MAX_NOISE}"),
         );
         check(
-            self.patience <= MAX_PATIENCE,
-            key("early stopping"),
-            msg!("patience must be 0 (off) to {MAX_PATIENCE} epochs"),
-        );
-        check(
             (2..=MAX_WIDTH).contains(&classes),
+            Setting::Dataset,
             key("dataset"),
             msg!("needs 2 to {MAX_WIDTH} classes, has {classes}"),
         );
@@ -493,7 +478,7 @@ impl RunConfig {
             // Layer analysis needs a sane input shape and class count to say anything useful.
             let shape_ok = !errors
                 .iter()
-                .any(|e| e.field.starts_with("input") || e.field == "dataset");
+                .any(|e| matches!(e.setting, Setting::Input | Setting::Dataset));
             if shape_ok && let Err(more) = analyze(self, classes) {
                 errors.extend(more);
             }
@@ -502,7 +487,8 @@ impl RunConfig {
         let cost = analyze(self, classes)?;
         let mut errors = Vec::new();
         if cost.params > MAX_PARAMS {
-            errors.push(ConfigError::new(
+            errors.push(ConfigError::about(
+                Setting::Layers,
                 key("model"),
                 msg!(
                     "{} parameters is over the limit of {} — use fewer filters or units",
@@ -513,7 +499,8 @@ impl RunConfig {
         }
         let training = cost.training_bytes(self.batch_size);
         if training > MAX_TRAINING_BYTES {
-            errors.push(ConfigError::new(
+            errors.push(ConfigError::about(
+                Setting::Layers,
                 key("model"),
                 msg!(
                     "a training step needs about {} MB, over the limit of {} MB — use a smaller batch or a smaller model",

@@ -6,6 +6,7 @@ use crate::msg;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{ConfigError, Layer, PoolKind, RunConfig, limits};
+use crate::setting::Setting;
 
 /// Bytes of one `f32`.
 const F32: u64 = 4;
@@ -178,7 +179,7 @@ pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<Conf
     let mut errors = Vec::new();
     if config.layers.len() > limits::MAX_LAYERS {
         errors.push(ConfigError::new(
-            "layers",
+            Setting::Layers,
             msg!(
                 "{} layers is over the limit of {}",
                 config.layers.len(),
@@ -200,7 +201,8 @@ pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<Conf
     };
     for (i, layer) in config.layers.iter().enumerate() {
         let field = msg!("layer {}", i + 1);
-        let mut fail = |message: String| errors.push(ConfigError::new(field.clone(), message));
+        let mut fail =
+            |message: String| errors.push(ConfigError::about(Setting::Layers, &field, message));
         let (next, params, flops, buffers) = match (*layer, shape) {
             (
                 Layer::Conv {

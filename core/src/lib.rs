@@ -21,6 +21,7 @@ pub mod model;
 pub mod protocol;
 pub mod record;
 pub mod rng;
+pub mod setting;
 pub mod share;
 pub mod sniff;
 pub mod sweep;

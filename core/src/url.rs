@@ -18,11 +18,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::classroom::{Classroom, LESSONS, lesson, parse_controls};
 use crate::config::{
-    Activation, Augmentation, BackendPreference, ConfigError, InputShape, Layer, OptimizerKind,
-    PoolKind, RunConfig, Schedule, limits,
+    Activation, Augmentation, ConfigError, Layer, PoolKind, RunConfig, Schedule, limits,
 };
 use crate::data::builtin_dataset;
 use crate::local::LOCAL_DATASET;
+use crate::setting::{Kind, SETTINGS, Setting, clip};
 use crate::share::SharedResult;
 
 /// Format version written as `v=`.
@@ -78,15 +78,6 @@ pub struct ParsedLink {
     pub result_error: Option<String>,
 }
 
-/// Writes a float so it reads back bit-identically, in exponent form for small values (`1e-3`).
-fn float(x: f64) -> String {
-    if x != 0.0 && x.abs() < 0.01 {
-        format!("{x:e}")
-    } else {
-        format!("{x}")
-    }
-}
-
 fn layer_token(layer: &Layer) -> String {
     let suffix = |activation: Activation, batch_norm: bool| {
         let mut s = String::new();
@@ -140,62 +131,16 @@ pub fn layers_to_string(layers: &[Layer]) -> String {
     layers.iter().map(layer_token).collect::<Vec<_>>().join("-")
 }
 
-/// The config's URL hash (without the leading `#`).
+/// The config's URL hash (without the leading `#`): the format version, then each setting of
+/// [`SETTINGS`] that a link writes ([`crate::setting::InLink`]).
 pub fn to_hash(config: &RunConfig) -> String {
-    let defaults = RunConfig::default();
-    let o = &config.optimizer;
-    let mut parts = vec![
-        format!("v={VERSION}"),
-        format!("ds={}", config.dataset),
-        format!("in={}x{}", config.input.size, config.input.channels),
-        format!("layers={}", layers_to_string(&config.layers)),
-        format!("opt={}", o.kind.name()),
-        format!("lr={}", float(o.learning_rate)),
-    ];
-    if o.schedule != defaults.optimizer.schedule {
-        parts.push(format!(
-            "sched={}",
-            match o.schedule {
-                Schedule::Constant => "const".to_string(),
-                Schedule::Cosine => "cos".to_string(),
-                Schedule::Step {
-                    every_epochs,
-                    factor,
-                } => format!("step:{every_epochs}:{}", float(factor)),
-            }
-        ));
-    }
-    if o.warmup_steps != 0 {
-        parts.push(format!("warm={}", o.warmup_steps));
-    }
-    if o.weight_decay != 0.0 {
-        parts.push(format!("wd={}", float(o.weight_decay)));
-    }
-    parts.push(format!("bs={}", config.batch_size));
-    parts.push(format!("ep={}", config.epochs));
-    if config.validation_fraction != defaults.validation_fraction {
-        parts.push(format!("val={}", float(config.validation_fraction)));
-    }
-    let a = config.augmentation;
-    if a != Augmentation::default() {
-        let mut items = Vec::new();
-        if a.flip {
-            items.push("flip".to_string());
+    let mut parts = vec![format!("v={VERSION}")];
+    for spec in &SETTINGS {
+        if spec.in_link_of(config)
+            && let Some(value) = spec.print(config)
+        {
+            parts.push(format!("{}={value}", spec.key));
         }
-        if a.shift != 0 {
-            items.push(format!("shift{}", a.shift));
-        }
-        if a.noise != 0.0 {
-            items.push(format!("noise{}", float(a.noise)));
-        }
-        parts.push(format!("aug={}", items.join(",")));
-    }
-    if config.patience != 0 {
-        parts.push(format!("pat={}", config.patience));
-    }
-    parts.push(format!("seed={}", config.seed));
-    if config.backend != defaults.backend {
-        parts.push(format!("be={}", config.backend.name()));
     }
     parts.join("&")
 }
@@ -248,33 +193,6 @@ fn expand_lesson(hash: &str) -> Result<Option<String>, UrlError> {
         .collect();
     merged.extend(pairs.iter().map(|(k, v)| format!("{k}={v}")));
     Ok(Some(merged.join("&")))
-}
-
-fn parse_uint(key: &str, value: &str, max: u64) -> Result<u64, UrlError> {
-    match value.parse::<u64>() {
-        Ok(n) if n <= max => Ok(n),
-        _ => Err(err(
-            key,
-            msg!("'{}' is not a whole number from 0 to {max}", clip(value)),
-        )),
-    }
-}
-
-fn parse_float(key: &str, value: &str) -> Result<f64, UrlError> {
-    match value.parse::<f64>() {
-        Ok(x) if x.is_finite() => Ok(x),
-        _ => Err(err(key, msg!("'{}' is not a number", clip(value)))),
-    }
-}
-
-/// Shortens a user-supplied value for an error message.
-fn clip(value: &str) -> String {
-    const MAX: usize = 24;
-    if value.chars().count() <= MAX {
-        value.to_string()
-    } else {
-        value.chars().take(MAX).collect::<String>() + "…"
-    }
 }
 
 /// Splits `name<number>` off the front of a token, e.g. `("c", "8k3")` → `8`, rest `k3`.
@@ -390,30 +308,47 @@ pub fn parse_layers(value: &str) -> Result<Vec<Layer>, UrlError> {
     Ok(layers)
 }
 
-fn parse_schedule(value: &str) -> Result<Schedule, UrlError> {
+/// Reads a schedule's link form: `const`, `cos` or `step:EPOCHS:FACTOR`.
+pub(crate) fn parse_schedule(value: &str) -> Result<Schedule, String> {
     match value {
         "const" => Ok(Schedule::Constant),
         "cos" => Ok(Schedule::Cosine),
         _ => {
             let mut parts = value.split(':');
+            let number = |v: &str| v.parse::<f64>().ok().filter(|x| x.is_finite());
+            let whole = |v: &str| {
+                v.parse::<u64>()
+                    .ok()
+                    .filter(|&n| n <= limits::MAX_EPOCHS as u64)
+            };
             match (parts.next(), parts.next(), parts.next(), parts.next()) {
-                (Some("step"), Some(every), Some(factor), None) => Ok(Schedule::Step {
-                    every_epochs: parse_uint("sched", every, limits::MAX_EPOCHS as u64)? as usize,
-                    factor: parse_float("sched", factor)?,
-                }),
-                _ => Err(err(
-                    "sched",
-                    msg!(
-                        "'{}' is not a schedule (const, cos, or step:EPOCHS:FACTOR like step:2:0.5)",
-                        clip(value)
-                    ),
+                (Some("step"), Some(every), Some(factor), None) => {
+                    match (whole(every), number(factor)) {
+                        (Some(every), Some(factor)) => Ok(Schedule::Step {
+                            every_epochs: every as usize,
+                            factor,
+                        }),
+                        (None, _) => {
+                            let max = limits::MAX_EPOCHS;
+                            Err(msg!(
+                                "'{}' is not a whole number from 0 to {max}",
+                                clip(every)
+                            ))
+                        }
+                        (_, None) => Err(msg!("'{}' is not a number", clip(factor))),
+                    }
+                }
+                _ => Err(msg!(
+                    "'{}' is not a schedule (const, cos, or step:EPOCHS:FACTOR like step:2:0.5)",
+                    clip(value)
                 )),
             }
         }
     }
 }
 
-fn parse_augmentation(value: &str) -> Result<Augmentation, UrlError> {
+/// Reads an augmentation's link form: `flip,shift2,noise0.1`, or `none`.
+pub(crate) fn parse_augmentation(value: &str) -> Result<Augmentation, String> {
     let mut a = Augmentation::default();
     if value == "none" || value.is_empty() {
         return Ok(a);
@@ -422,38 +357,27 @@ fn parse_augmentation(value: &str) -> Result<Augmentation, UrlError> {
         if item == "flip" {
             a.flip = true;
         } else if let Some(n) = item.strip_prefix("shift") {
-            a.shift = parse_uint("aug", n, limits::MAX_SHIFT as u64)? as usize;
+            a.shift = match n.parse::<usize>() {
+                Ok(n) if n <= limits::MAX_SHIFT => n,
+                _ => {
+                    let max = limits::MAX_SHIFT;
+                    return Err(msg!("'{}' is not a whole number from 0 to {max}", clip(n)));
+                }
+            };
         } else if let Some(x) = item.strip_prefix("noise") {
-            a.noise = parse_float("aug", x)?;
+            a.noise = x
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| msg!("'{}' is not a number", clip(x)))?;
         } else {
-            return Err(err(
-                "aug",
-                msg!(
-                    "'{}' is not an augmentation (flip, shift2, noise0.1)",
-                    clip(item)
-                ),
+            return Err(msg!(
+                "'{}' is not an augmentation (flip, shift2, noise0.1)",
+                clip(item)
             ));
         }
     }
     Ok(a)
-}
-
-/// The URL key that holds the field a [`ConfigError`] names.
-fn key_of_field(field: &str) -> &'static str {
-    match field {
-        "dataset" => "ds",
-        "input size" | "input channels" => "in",
-        "batch size" => "bs",
-        "epochs" => "ep",
-        "validation fraction" => "val",
-        "learning rate" => "lr",
-        "warm-up" => "warm",
-        "weight decay" => "wd",
-        "schedule" => "sched",
-        "shift" | "noise" => "aug",
-        "early stopping" => "pat",
-        _ => "layers",
-    }
 }
 
 /// Keys WeChat appends to the links it passes on: dropped without a notice, since neither the
@@ -545,65 +469,19 @@ pub fn from_hash(hash: &str) -> Result<ParsedLink, Vec<UrlError>> {
                         ));
                     }
                 }
-                "ds" => config.dataset = clip(value),
-                "in" => {
-                    let (size, channels) = value.split_once('x').ok_or_else(|| {
-                        err(
-                            "in",
-                            i18n::key("the input is written SIZExCHANNELS, e.g. 28x1 or 32x3"),
-                        )
-                    })?;
-                    config.input = InputShape {
-                        size: parse_uint("in", size, limits::MAX_INPUT_SIZE as u64)? as usize,
-                        channels: parse_uint("in", channels, 3)? as usize,
-                    };
-                }
-                "layers" => config.layers = parse_layers(value)?,
-                "opt" => {
-                    config.optimizer.kind = OptimizerKind::from_name(value).ok_or_else(|| {
-                        err(
-                            "opt",
-                            msg!(
-                                "'{}' is not an optimizer (sgd, momentum, adam, adamw)",
-                                clip(value)
-                            ),
-                        )
-                    })?
-                }
-                "lr" => config.optimizer.learning_rate = parse_float("lr", value)?,
-                "sched" => config.optimizer.schedule = parse_schedule(value)?,
-                "warm" => {
-                    config.optimizer.warmup_steps =
-                        parse_uint("warm", value, limits::MAX_WARMUP_STEPS as u64)? as usize
-                }
-                "wd" => config.optimizer.weight_decay = parse_float("wd", value)?,
-                "bs" => {
-                    config.batch_size =
-                        parse_uint("bs", value, limits::MAX_BATCH_SIZE as u64)? as usize
-                }
-                "ep" => {
-                    config.epochs = parse_uint("ep", value, limits::MAX_EPOCHS as u64)? as usize
-                }
-                "val" => config.validation_fraction = parse_float("val", value)?,
-                "aug" => config.augmentation = parse_augmentation(value)?,
-                "pat" => {
-                    config.patience =
-                        parse_uint("pat", value, limits::MAX_PATIENCE as u64)? as usize
-                }
-                "seed" => config.seed = parse_uint("seed", value, u64::MAX)?,
-                "be" => {
-                    config.backend = BackendPreference::from_name(value).ok_or_else(|| {
-                        err(
-                            "be",
-                            msg!("'{}' is not a backend (auto, webgpu, cpu)", clip(value)),
-                        )
-                    })?
-                }
                 "hide" => classroom.hidden = parse_controls(value).map_err(|m| err("hide", m))?,
                 "lock" => classroom.locked = parse_controls(value).map_err(|m| err("lock", m))?,
                 // Known: checked by expand_lesson.
                 "lesson" => classroom.lesson = Some(value.to_string()),
                 "r" => result_text = Some(value),
+                _ if let Some(setting) = Setting::from_key(key)
+                    && !matches!(setting.spec().kind, Kind::Panel) =>
+                {
+                    setting
+                        .spec()
+                        .parse(&mut config, value)
+                        .map_err(|m| err(key, m))?
+                }
                 _ if FORWARDING_KEYS.contains(&key) => {}
                 _ => {
                     if ignored_keys.len() < 16 {
@@ -638,11 +516,11 @@ pub fn from_hash(hash: &str) -> Result<ParsedLink, Vec<UrlError>> {
         )),
         Some(classes) if errors.is_empty() => {
             if let Err(problems) = config.validate(classes) {
-                errors.extend(problems.into_iter().map(|ConfigError { field, message }| {
-                    let key = key_of_field(&field);
-                    let message = msg!("{field}: {message}");
-                    err(key, message)
-                }));
+                errors.extend(
+                    problems
+                        .into_iter()
+                        .map(|e: ConfigError| err(e.setting.key(), e.to_string())),
+                );
             }
         }
         Some(_) => {}

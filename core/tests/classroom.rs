@@ -2,10 +2,11 @@
 
 mod common;
 
-use tradeoff_core::classroom::{Control, LESSONS};
+use tradeoff_core::classroom::LESSONS;
 use tradeoff_core::config::{OptimizerConfig, RunConfig, Schedule};
 use tradeoff_core::export::{CSV_COLUMNS, runs_from_json, runs_to_csv, runs_to_json};
 use tradeoff_core::record::{CurveMark, RunRecord, RunStatus, curve_marks};
+use tradeoff_core::setting::Setting;
 use tradeoff_core::share::{MAX_CURVE_POINTS, SharedResult};
 use tradeoff_core::url::{from_hash, to_link};
 
@@ -16,13 +17,13 @@ fn hide_and_lock_flags_round_trip_and_hidden_implies_locked() {
     )
     .unwrap();
     let room = &parsed.classroom;
-    assert!(room.is_hidden(Control::Optimizer) && room.is_hidden(Control::LearningRate));
-    assert!(!room.is_hidden(Control::BatchSize) && room.is_locked(Control::BatchSize));
+    assert!(room.is_hidden(Setting::Optimizer) && room.is_hidden(Setting::LearningRate));
+    assert!(!room.is_hidden(Setting::BatchSize) && room.is_locked(Setting::BatchSize));
     assert!(
-        room.is_locked(Control::Optimizer),
+        room.is_locked(Setting::Optimizer),
         "a hidden control cannot be changed either"
     );
-    assert!(!room.is_locked(Control::Epochs));
+    assert!(!room.is_locked(Setting::Epochs));
     let again = from_hash(&to_link(&parsed.config, room, None)).unwrap();
     assert_eq!(again.classroom, *room);
     assert_eq!(again.config, parsed.config);

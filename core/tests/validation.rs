@@ -3,6 +3,7 @@
 #![allow(clippy::field_reassign_with_default)]
 
 use tradeoff_core::config::{ConfigError, InputShape, Layer, RunConfig, limits};
+use tradeoff_core::setting::Setting;
 use tradeoff_core::url::parse_layers;
 
 fn errors(config: &RunConfig) -> Vec<ConfigError> {
@@ -22,7 +23,8 @@ fn a_conv_on_a_too_small_image_is_explained() {
     let e = errors(&with_layers("p7-p4-c8k3"));
     assert_eq!(
         e,
-        vec![ConfigError::new(
+        vec![ConfigError::about(
+            Setting::Layers,
             "layer 3",
             "the image is 1×1 here, a 3×3 conv cannot follow"
         )]
@@ -36,7 +38,8 @@ fn a_conv_on_a_too_small_image_is_explained() {
 #[test]
 fn conv_after_dense_is_explained() {
     let e = errors(&with_layers("d32-p2"));
-    assert_eq!(e[0].field, "layer 2");
+    assert_eq!(e[0].setting, Setting::Layers);
+    assert!(e[0].message.starts_with("layer 2: "), "{e:?}");
     assert!(
         e[0].message
             .contains("conv and pool layers must come before dense layers")
@@ -48,7 +51,8 @@ fn padding_must_be_smaller_than_the_kernel() {
     let e = errors(&with_layers("c8k3p3"));
     assert_eq!(
         e,
-        vec![ConfigError::new(
+        vec![ConfigError::about(
+            Setting::Layers,
             "layer 1",
             "padding 3 must be smaller than the 3×3 kernel"
         )]
@@ -64,7 +68,8 @@ fn too_many_parameters_names_the_limit() {
     };
     let e = errors(&config);
     assert_eq!(e.len(), 1);
-    assert_eq!(e[0].field, "model");
+    assert_eq!(e[0].setting, Setting::Layers);
+    assert!(e[0].message.starts_with("model: "), "{e:?}");
     assert!(
         e[0].message
             .contains(&format!("over the limit of {}", limits::MAX_PARAMS)),
@@ -99,14 +104,29 @@ fn every_bad_field_is_reported_together() {
     config.optimizer.learning_rate = f64::NAN;
     config.validation_fraction = 0.0;
     config.layers.push(Layer::Dropout { p: 0.95 });
-    let fields: Vec<String> = errors(&config).into_iter().map(|e| e.field).collect();
+    let found = errors(&config);
+    let settings: Vec<Setting> = found.iter().map(|e| e.setting).collect();
     assert_eq!(
-        fields,
+        settings,
         [
+            Setting::LearningRate,
+            Setting::BatchSize,
+            Setting::Epochs,
+            Setting::Validation,
+            Setting::Layers
+        ]
+    );
+    let subjects: Vec<&str> = found
+        .iter()
+        .map(|e| e.message.split(':').next().unwrap())
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            "learning rate",
             "batch size",
             "epochs",
             "validation fraction",
-            "learning rate",
             "layer 6"
         ]
     );
@@ -119,9 +139,9 @@ fn too_many_layers_names_the_limit() {
     let mut config = config;
     config.layers.push(Layer::dense(8));
     assert_eq!(
-        errors(&config)[0].message,
+        errors(&config)[0].to_string(),
         format!(
-            "{} layers is over the limit of {}",
+            "layers: {} layers is over the limit of {}",
             limits::MAX_LAYERS + 1,
             limits::MAX_LAYERS
         )
@@ -133,6 +153,6 @@ fn a_dataset_needs_two_classes() {
     let e = RunConfig::default().validate(1).unwrap_err();
     assert!(
         e.iter()
-            .any(|e| e.field == "dataset" && e.message.contains("needs 2 to"))
+            .any(|e| e.setting == Setting::Dataset && e.message.contains("needs 2 to"))
     );
 }

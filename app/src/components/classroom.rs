@@ -1,34 +1,12 @@
 //! Lessons and teacher mode: pick a lesson, read its question, hide or lock controls.
 
 use leptos::prelude::*;
-use tradeoff_core::classroom::{Classroom, Control, LESSONS};
+use tradeoff_core::classroom::{Classroom, LESSONS};
+use tradeoff_core::setting::Setting;
 
 use crate::i18n::{lang, t};
 use crate::store::Store;
 use tradeoff_core::tr;
-
-/// What each control is called on the page.
-fn control_label(control: Control) -> &'static str {
-    match control {
-        Control::Dataset => t("Dataset"),
-        Control::Input => t("Image size and colour"),
-        Control::Layers => t("Model (layers)"),
-        Control::Optimizer => t("Optimizer"),
-        Control::LearningRate => t("Learning rate"),
-        Control::Schedule => t("Schedule"),
-        Control::Warmup => t("Warm-up steps"),
-        Control::WeightDecay => t("Weight decay"),
-        Control::BatchSize => t("Batch size"),
-        Control::Epochs => t("Epochs"),
-        Control::Validation => t("Validation share"),
-        Control::Augmentation => t("Flip, shift and noise"),
-        Control::Patience => t("Early stopping"),
-        Control::Seed => t("Seed"),
-        Control::Backend => t("Backend"),
-        Control::Sweep => t("Sweep"),
-        Control::Compress => t("Compression"),
-    }
-}
 
 /// The lesson chooser in the page's header.
 #[component]
@@ -87,7 +65,7 @@ pub fn LessonCard() -> impl IntoView {
 #[component]
 pub fn TeacherPanel() -> impl IntoView {
     let store = expect_context::<Store>();
-    let toggle = move |control: Control, hide: bool, on: bool| {
+    let toggle = move |control: Setting, hide: bool, on: bool| {
         store.classroom.update(|room| {
             let list = if hide {
                 &mut room.hidden
@@ -101,10 +79,9 @@ pub fn TeacherPanel() -> impl IntoView {
             }
         });
     };
-    let rows = Control::ALL
-        .into_iter()
+    let rows = Setting::all()
         .map(|control| {
-            let label = control_label(control);
+            let label = t(control.spec().label);
             view! {
                 <tr>
                     <th scope="row">{label}</th>

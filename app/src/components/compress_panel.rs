@@ -1,9 +1,9 @@
 //! Compressing a trained run's model, and what a compressed run gained and lost.
 
 use leptos::prelude::*;
-use tradeoff_core::classroom::Control;
 use tradeoff_core::compress::{self, Compression, CompressionInfo, KEPT_MODELS};
 use tradeoff_core::metrics::Summary;
+use tradeoff_core::setting::Setting;
 
 use crate::components::fields::TextField;
 use crate::format;
@@ -37,7 +37,7 @@ pub fn CompressControls(run_id: u32) -> impl IntoView {
         Ok(method)
     };
     let in_memory = move || store.has_model(run_id);
-    let (_, locked) = store.hidden_locked(Control::Compress);
+    let (_, locked) = store.hidden_locked(Setting::Compress);
     let busy = move || store.busy() || !store.restored.get() || !in_memory() || locked.get();
     let status = move || {
         store.compressing.with(|c| {

@@ -1,10 +1,10 @@
 //! Choosing the dataset, and what it holds: classes, counts and a few images of each.
 
 use leptos::prelude::*;
-use tradeoff_core::classroom::Control;
 use tradeoff_core::config::InputShape;
 use tradeoff_core::data::{BUILTIN_DATASETS, Preview, builtin_dataset};
 use tradeoff_core::local::LOCAL_DATASET;
+use tradeoff_core::setting::Setting;
 
 use crate::components::own_images::OwnImages;
 use crate::components::thumbnail::Thumbnail;
@@ -83,7 +83,7 @@ pub fn DataPanel() -> impl IntoView {
             None => view! { <p class="hint">{t("Loading the dataset…")}</p> }.into_any(),
         }
     };
-    let (hidden, locked) = store.hidden_locked(Control::Dataset);
+    let (hidden, locked) = store.hidden_locked(Setting::Dataset);
     view! {
         <fieldset class="panel" disabled=move || locked.get()>
             <legend>{t("Data")}</legend>

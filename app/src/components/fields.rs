@@ -1,8 +1,8 @@
 //! Labelled form fields bound to the run config.
 
 use leptos::prelude::*;
-use tradeoff_core::classroom::Control;
 use tradeoff_core::config::RunConfig;
+use tradeoff_core::setting::Setting;
 
 use crate::i18n::lang;
 use crate::store::Store;
@@ -28,7 +28,7 @@ pub fn NumberField(
     #[prop(optional)]
     hint: &'static str,
     /// The control a link can hide or lock.
-    control: Control,
+    control: Setting,
 ) -> impl IntoView {
     let store = expect_context::<Store>();
     let (hidden, locked) = store.hidden_locked(control);
@@ -84,7 +84,7 @@ pub fn SelectField(
     /// Stores the chosen value.
     set: fn(&mut RunConfig, &str),
     /// The control a link can hide or lock.
-    control: Control,
+    control: Setting,
 ) -> impl IntoView {
     let store = expect_context::<Store>();
     let (hidden, locked) = store.hidden_locked(control);
@@ -128,7 +128,7 @@ pub fn CheckField(
     /// Stores the new state.
     set: fn(&mut RunConfig, bool),
     /// The control a link can hide or lock.
-    control: Control,
+    control: Setting,
 ) -> impl IntoView {
     let store = expect_context::<Store>();
     let (hidden, locked) = store.hidden_locked(control);

@@ -1,9 +1,9 @@
 //! The layer-stack editor with live cost and inline problems.
 
 use leptos::prelude::*;
-use tradeoff_core::classroom::Control;
 use tradeoff_core::config::{Activation, Layer, PoolKind, RunConfig};
 use tradeoff_core::cost::describe_layer;
+use tradeoff_core::setting::Setting;
 
 use crate::format;
 use crate::i18n::{lang, t};
@@ -327,7 +327,7 @@ pub fn ModelEditor() -> impl IntoView {
         });
     };
     let cost = move || store.check();
-    let (hidden, locked) = store.hidden_locked(Control::Layers);
+    let (hidden, locked) = store.hidden_locked(Setting::Layers);
     view! {
         <Show when=move || !hidden.get()>
         <fieldset class="panel" disabled=move || locked.get()>

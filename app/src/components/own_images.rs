@@ -2,9 +2,9 @@
 //! (folders too), `.zip` or webcam, see thumbnails and counts, remove, or clear everything.
 
 use leptos::prelude::*;
-use tradeoff_core::classroom::Control;
 use tradeoff_core::local::{Fit, LocalSummary, THUMB_SIZE};
 use tradeoff_core::protocol::ToWorker;
+use tradeoff_core::setting::Setting;
 use web_sys::{DragEvent, HtmlInputElement};
 
 use crate::components::thumbnail::Thumbnail;
@@ -52,7 +52,7 @@ fn picked(store: Store, class: Option<u32>, event: web_sys::Event) {
 #[component]
 pub fn OwnImages() -> impl IntoView {
     let store = expect_context::<Store>();
-    let (input_hidden, input_locked) = store.hidden_locked(Control::Input);
+    let (input_hidden, input_locked) = store.hidden_locked(Setting::Input);
     let new_name = RwSignal::new(String::new());
     let add_class = move || {
         let name = new_name.get_untracked();

@@ -2,9 +2,9 @@
 //! the test images it got wrong.
 
 use leptos::prelude::*;
-use tradeoff_core::classroom::Control;
 use tradeoff_core::config::InputShape;
 use tradeoff_core::metrics;
+use tradeoff_core::setting::Setting;
 
 use crate::components::charts::{PALETTE, tinted_cell};
 use crate::components::compress_panel::{CompressControls, compression_facts};
@@ -39,7 +39,7 @@ pub fn RunDetails() -> impl IntoView {
                             });
                             compression_facts(&info, &s, parent)
                         });
-                        let compress_hidden = store.classroom.with_untracked(|room| room.is_hidden(Control::Compress));
+                        let compress_hidden = store.classroom.with_untracked(|room| room.is_hidden(Setting::Compress));
                         let can_compress = r.summary.is_some() && r.compression.is_none() && !r.shared && !compress_hidden;
                         let shared = r.shared;
                         let config = r.config.clone();

@@ -2,7 +2,7 @@
 //! search, and the sweep's progress.
 
 use leptos::prelude::*;
-use tradeoff_core::classroom::Control;
+use tradeoff_core::setting::Setting;
 use tradeoff_core::sweep::{AXIS_CHOICES, Axis, MAX_AXES, MAX_SWEEP_RUNS, Search, SweepConfig};
 
 use crate::components::fields::TextField;
@@ -143,7 +143,7 @@ pub fn SweepPanel() -> impl IntoView {
                 .map_or(0.0, |s| s.current as f64 / s.runs.len() as f64)
         })
     };
-    let (hidden, locked) = store.hidden_locked(Control::Sweep);
+    let (hidden, locked) = store.hidden_locked(Setting::Sweep);
     view! {
         <fieldset class="panel sweep" disabled=move || locked.get() hidden=move || hidden.get()>
             <legend>{t("Sweep")}</legend>

@@ -1,0 +1,646 @@
+//! One description per setting: its link key, its names, whether a teacher can hide or lock it,
+//! its type and range, and how it reads, writes, parses and prints a [`RunConfig`].
+//!
+//! The link codec (`url`), the classroom's hide/lock lists, typed config errors, the compare
+//! rows, the sweep axes, the CSV columns and the training form all read [`SETTINGS`], so a new
+//! option is one entry here (TensorFlow Playground's `State.PROPS` list, with Rust types).
+//! Layers, input, schedule and augmentation have codecs of their own ([`Kind::Codec`]) but are
+//! entries all the same; the sweep and compression panels are entries without a value
+//! ([`Kind::Panel`]) so that a link can hide or lock them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Augmentation, BackendPreference, OptimizerKind, RunConfig, Schedule, limits};
+use crate::i18n::{Lang, key};
+use crate::msg;
+use crate::tr;
+use crate::url::{layers_to_string, parse_augmentation, parse_layers, parse_schedule};
+
+/// A setting of a run, or a panel of the page a link can hide or lock. Named by its link key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Setting {
+    /// The dataset choice and the user's own images (`ds`).
+    Dataset,
+    /// Input size and colour (`in`).
+    Input,
+    /// The layer stack (`layers`).
+    Layers,
+    /// Optimizer (`opt`).
+    Optimizer,
+    /// Peak learning rate (`lr`).
+    LearningRate,
+    /// Learning-rate schedule (`sched`).
+    Schedule,
+    /// Warm-up steps (`warm`).
+    Warmup,
+    /// Weight decay (`wd`).
+    WeightDecay,
+    /// Batch size (`bs`).
+    BatchSize,
+    /// Epochs (`ep`).
+    Epochs,
+    /// Validation share (`val`).
+    Validation,
+    /// Flip, shift and noise (`aug`).
+    Augmentation,
+    /// Early-stopping patience (`pat`).
+    Patience,
+    /// Seed (`seed`).
+    Seed,
+    /// Backend choice (`be`).
+    Backend,
+    /// The sweep panel (`sweep`).
+    Sweep,
+    /// Compressing a trained model (`compress`).
+    Compress,
+}
+
+/// Whether a link always writes a setting, or only when it differs from the default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InLink {
+    /// Always: the keys that make a link readable on its own (`ds`, `layers`, `lr`, …).
+    Always,
+    /// Only when it is not the default value.
+    WhenChanged,
+}
+
+/// A setting's type, range, and how it reads and writes a config.
+pub enum Kind {
+    /// A whole number in `min..=max`.
+    Whole {
+        /// Smallest accepted.
+        min: u64,
+        /// Largest accepted.
+        max: u64,
+        /// The unit a range message names (a translation key), if any.
+        unit: Option<&'static str>,
+        /// Reads it.
+        get: fn(&RunConfig) -> u64,
+        /// Writes it.
+        set: fn(&mut RunConfig, u64),
+    },
+    /// A number in `min..=max`; with `above_min`, `min` itself is refused.
+    Number {
+        /// Lower bound.
+        min: f64,
+        /// Largest accepted.
+        max: f64,
+        /// Whether `min` is excluded (a learning rate must be above 0).
+        above_min: bool,
+        /// Reads it.
+        get: fn(&RunConfig) -> f64,
+        /// Writes it.
+        set: fn(&mut RunConfig, f64),
+    },
+    /// One of named choices: `(name in links, label in the form)` pairs.
+    Choice {
+        /// What one of them is, for the message about a name that is none of them (a
+        /// translation key): `an optimizer`.
+        what: &'static str,
+        /// The choices, in the order the form lists them.
+        choices: &'static [(&'static str, &'static str)],
+        /// The current choice's name.
+        get: fn(&RunConfig) -> &'static str,
+        /// Sets the choice named so; false for an unknown name.
+        set: fn(&mut RunConfig, &str) -> bool,
+    },
+    /// A value with a notation of its own.
+    Codec {
+        /// Its link form.
+        print: fn(&RunConfig) -> String,
+        /// Reads its link form into the config; the message says what is accepted.
+        parse: fn(&mut RunConfig, &str) -> Result<(), String>,
+        /// Its value in words, for the runs table's "changed" column.
+        describe: fn(&RunConfig, Lang) -> String,
+    },
+    /// A panel of the page: no value in the config.
+    Panel,
+}
+
+/// The description of one [`Setting`].
+pub struct Spec {
+    /// Which setting.
+    pub setting: Setting,
+    /// Its key in links and in `hide=` / `lock=` lists.
+    pub key: &'static str,
+    /// Its name inside sentences (a translation key): `batch size`.
+    pub name: &'static str,
+    /// Its label on a control (a translation key): `Batch size`.
+    pub label: &'static str,
+    /// When a link writes it.
+    pub in_link: InLink,
+    /// Its column in the runs table's CSV, if it has one.
+    pub csv: Option<&'static str>,
+    /// Its type and codec.
+    pub kind: Kind,
+}
+
+/// Every setting, in the order links write them and the teacher panel lists them.
+pub static SETTINGS: [Spec; 17] = [
+    Spec {
+        setting: Setting::Dataset,
+        key: "ds",
+        name: key("dataset"),
+        label: key("Dataset"),
+        in_link: InLink::Always,
+        csv: Some("dataset"),
+        kind: Kind::Codec {
+            print: |c| c.dataset.clone(),
+            parse: |c, v| {
+                c.dataset = clip(v);
+                Ok(())
+            },
+            describe: |c, _| c.dataset.clone(),
+        },
+    },
+    Spec {
+        setting: Setting::Input,
+        key: "in",
+        name: key("input"),
+        label: key("Image size and colour"),
+        in_link: InLink::Always,
+        csv: None,
+        kind: Kind::Codec {
+            print: |c| format!("{}x{}", c.input.size, c.input.channels),
+            parse: |c, v| {
+                let (size, channels) = v.split_once('x').ok_or_else(|| {
+                    key("the input is written SIZExCHANNELS, e.g. 28x1 or 32x3").to_string()
+                })?;
+                c.input.size = whole(size, limits::MAX_INPUT_SIZE as u64)? as usize;
+                c.input.channels = whole(channels, 3)? as usize;
+                Ok(())
+            },
+            describe: |c, lang| {
+                let colour = if c.input.channels == 3 {
+                    lang.text("colour")
+                } else {
+                    lang.text("grey")
+                };
+                tr!(
+                    lang,
+                    "{size}×{size} {colour}",
+                    size = c.input.size,
+                    colour = colour
+                )
+            },
+        },
+    },
+    Spec {
+        setting: Setting::Layers,
+        key: "layers",
+        name: key("layers"),
+        label: key("Model (layers)"),
+        in_link: InLink::Always,
+        csv: Some("layers"),
+        kind: Kind::Codec {
+            print: |c| layers_to_string(&c.layers),
+            parse: |c, v| {
+                c.layers = parse_layers(v).map_err(|e| e.message)?;
+                Ok(())
+            },
+            describe: |c, _| layers_to_string(&c.layers),
+        },
+    },
+    Spec {
+        setting: Setting::Optimizer,
+        key: "opt",
+        name: key("optimizer"),
+        label: key("Optimizer"),
+        in_link: InLink::Always,
+        csv: Some("optimizer"),
+        kind: Kind::Choice {
+            what: key("an optimizer"),
+            choices: &[
+                ("sgd", "SGD"),
+                ("momentum", key("SGD + momentum")),
+                ("adam", "Adam"),
+                ("adamw", "AdamW"),
+            ],
+            get: |c| c.optimizer.kind.name(),
+            set: |c, v| {
+                OptimizerKind::from_name(v)
+                    .map(|k| c.optimizer.kind = k)
+                    .is_some()
+            },
+        },
+    },
+    Spec {
+        setting: Setting::LearningRate,
+        key: "lr",
+        name: key("learning rate"),
+        label: key("Learning rate"),
+        in_link: InLink::Always,
+        csv: Some("learning_rate"),
+        kind: Kind::Number {
+            min: 0.0,
+            max: limits::MAX_LEARNING_RATE,
+            above_min: true,
+            get: |c| c.optimizer.learning_rate,
+            set: |c, x| c.optimizer.learning_rate = x,
+        },
+    },
+    Spec {
+        setting: Setting::Schedule,
+        key: "sched",
+        name: key("schedule"),
+        label: key("Schedule"),
+        in_link: InLink::WhenChanged,
+        csv: None,
+        kind: Kind::Codec {
+            print: |c| match c.optimizer.schedule {
+                Schedule::Constant => "const".to_string(),
+                Schedule::Cosine => "cos".to_string(),
+                Schedule::Step {
+                    every_epochs,
+                    factor,
+                } => format!("step:{every_epochs}:{}", float_text(factor)),
+            },
+            parse: |c, v| {
+                c.optimizer.schedule = parse_schedule(v)?;
+                Ok(())
+            },
+            describe: |c, lang| schedule_words(c.optimizer.schedule, lang),
+        },
+    },
+    Spec {
+        setting: Setting::Warmup,
+        key: "warm",
+        name: key("warm-up"),
+        label: key("Warm-up steps"),
+        in_link: InLink::WhenChanged,
+        csv: None,
+        kind: Kind::Whole {
+            min: 0,
+            max: limits::MAX_WARMUP_STEPS as u64,
+            unit: Some(key("steps")),
+            get: |c| c.optimizer.warmup_steps as u64,
+            set: |c, n| c.optimizer.warmup_steps = n as usize,
+        },
+    },
+    Spec {
+        setting: Setting::WeightDecay,
+        key: "wd",
+        name: key("weight decay"),
+        label: key("Weight decay (L2)"),
+        in_link: InLink::WhenChanged,
+        csv: None,
+        kind: Kind::Number {
+            min: 0.0,
+            max: 1.0,
+            above_min: false,
+            get: |c| c.optimizer.weight_decay,
+            set: |c, x| c.optimizer.weight_decay = x,
+        },
+    },
+    Spec {
+        setting: Setting::BatchSize,
+        key: "bs",
+        name: key("batch size"),
+        label: key("Batch size"),
+        in_link: InLink::Always,
+        csv: Some("batch_size"),
+        kind: Kind::Whole {
+            min: 1,
+            max: limits::MAX_BATCH_SIZE as u64,
+            unit: None,
+            get: |c| c.batch_size as u64,
+            set: |c, n| c.batch_size = n as usize,
+        },
+    },
+    Spec {
+        setting: Setting::Epochs,
+        key: "ep",
+        name: key("epochs"),
+        label: key("Epochs"),
+        in_link: InLink::Always,
+        csv: Some("epochs"),
+        kind: Kind::Whole {
+            min: 1,
+            max: limits::MAX_EPOCHS as u64,
+            unit: None,
+            get: |c| c.epochs as u64,
+            set: |c, n| c.epochs = n as usize,
+        },
+    },
+    Spec {
+        setting: Setting::Validation,
+        key: "val",
+        name: key("validation fraction"),
+        label: key("Validation share"),
+        in_link: InLink::WhenChanged,
+        csv: None,
+        kind: Kind::Number {
+            min: 0.05,
+            max: 0.5,
+            above_min: false,
+            get: |c| c.validation_fraction,
+            set: |c, x| c.validation_fraction = x,
+        },
+    },
+    Spec {
+        setting: Setting::Augmentation,
+        key: "aug",
+        name: key("augmentation"),
+        label: key("Flip, shift and noise"),
+        in_link: InLink::WhenChanged,
+        csv: None,
+        kind: Kind::Codec {
+            print: |c| augmentation_text(&c.augmentation),
+            parse: |c, v| {
+                c.augmentation = parse_augmentation(v)?;
+                Ok(())
+            },
+            describe: |c, lang| augmentation_words(&c.augmentation, lang),
+        },
+    },
+    Spec {
+        setting: Setting::Patience,
+        key: "pat",
+        name: key("early stopping patience"),
+        label: key("Early stopping patience"),
+        in_link: InLink::WhenChanged,
+        csv: None,
+        kind: Kind::Whole {
+            min: 0,
+            max: limits::MAX_PATIENCE as u64,
+            unit: Some(key("epochs")),
+            get: |c| c.patience as u64,
+            set: |c, n| c.patience = n as usize,
+        },
+    },
+    Spec {
+        setting: Setting::Seed,
+        key: "seed",
+        name: key("seed"),
+        label: key("Seed"),
+        in_link: InLink::Always,
+        csv: None,
+        kind: Kind::Whole {
+            min: 0,
+            max: u64::MAX,
+            unit: None,
+            get: |c| c.seed,
+            set: |c, n| c.seed = n,
+        },
+    },
+    Spec {
+        setting: Setting::Backend,
+        key: "be",
+        name: key("backend"),
+        label: key("Backend"),
+        in_link: InLink::WhenChanged,
+        csv: None,
+        kind: Kind::Choice {
+            what: key("a backend"),
+            choices: &[("auto", key("Auto")), ("webgpu", "WebGPU"), ("cpu", "CPU")],
+            get: |c| c.backend.name(),
+            set: |c, v| {
+                BackendPreference::from_name(v)
+                    .map(|b| c.backend = b)
+                    .is_some()
+            },
+        },
+    },
+    Spec {
+        setting: Setting::Sweep,
+        key: "sweep",
+        name: key("sweep"),
+        label: key("Sweep"),
+        in_link: InLink::WhenChanged,
+        csv: None,
+        kind: Kind::Panel,
+    },
+    Spec {
+        setting: Setting::Compress,
+        key: "compress",
+        name: key("compression"),
+        label: key("Compression"),
+        in_link: InLink::WhenChanged,
+        csv: None,
+        kind: Kind::Panel,
+    },
+];
+
+impl Setting {
+    /// Every setting, in [`SETTINGS`] order.
+    pub fn all() -> impl Iterator<Item = Setting> {
+        SETTINGS.iter().map(|s| s.setting)
+    }
+
+    /// Its description.
+    pub fn spec(self) -> &'static Spec {
+        SETTINGS
+            .iter()
+            .find(|s| s.setting == self)
+            .expect("every setting has an entry in SETTINGS")
+    }
+
+    /// Its key in links.
+    pub fn key(self) -> &'static str {
+        self.spec().key
+    }
+
+    /// The setting whose link key is `key`.
+    pub fn from_key(key: &str) -> Option<Self> {
+        SETTINGS.iter().find(|s| s.key == key).map(|s| s.setting)
+    }
+}
+
+impl Spec {
+    /// Its value in the link form; `None` for a panel.
+    pub fn print(&self, config: &RunConfig) -> Option<String> {
+        Some(match &self.kind {
+            Kind::Whole { get, .. } => get(config).to_string(),
+            Kind::Number { get, .. } => float_text(get(config)),
+            Kind::Choice { get, .. } => get(config).to_string(),
+            Kind::Codec { print, .. } => print(config),
+            Kind::Panel => return None,
+        })
+    }
+
+    /// Whether a link of `config` writes it.
+    pub fn in_link_of(&self, config: &RunConfig) -> bool {
+        match (self.in_link, self.print(config)) {
+            (_, None) => false,
+            (InLink::Always, Some(_)) => true,
+            (InLink::WhenChanged, Some(value)) => Some(value) != self.print(&RunConfig::default()),
+        }
+    }
+
+    /// Reads its link form into `config`. Numbers are only checked for being numbers here
+    /// (the range is the validator's); the message says what is accepted.
+    pub fn parse(&self, config: &mut RunConfig, value: &str) -> Result<(), String> {
+        match &self.kind {
+            Kind::Whole { max, set, .. } => set(config, whole(value, *max)?),
+            Kind::Number { set, .. } => set(config, number(value)?),
+            Kind::Choice {
+                what, choices, set, ..
+            } => {
+                if !set(config, value) {
+                    let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+                    return Err(msg!(
+                        "'{}' is not {what} ({})",
+                        clip(value),
+                        names.join(", ")
+                    ));
+                }
+            }
+            Kind::Codec { parse, .. } => parse(config, value)?,
+            Kind::Panel => return Err(msg!("'{}' is not a setting", self.key)),
+        }
+        Ok(())
+    }
+
+    /// Why its value in `config` is out of range, if it is (for numbers; the codecs' values
+    /// are checked by the validator's own rules).
+    pub fn range_problem(&self, config: &RunConfig) -> Option<String> {
+        match self.kind {
+            Kind::Whole {
+                min,
+                max,
+                unit,
+                get,
+                ..
+            } => {
+                let n = get(config);
+                (n < min || n > max).then(|| match unit {
+                    Some(unit) => msg!("must be {min} to {max} {unit}"),
+                    None => msg!("must be {min} to {max}"),
+                })
+            }
+            Kind::Number {
+                min,
+                max,
+                above_min,
+                get,
+                ..
+            } => {
+                let x = get(config);
+                let low_ok = if above_min { x > min } else { x >= min };
+                (!(x.is_finite() && low_ok && x <= max)).then(|| {
+                    if above_min {
+                        msg!("must be above {min} and at most {max}")
+                    } else {
+                        msg!("must be {min} to {max}")
+                    }
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// Its value in `config` in words, as the runs table's "changed" column shows it; `None`
+    /// for a panel.
+    pub fn describe(&self, config: &RunConfig, lang: Lang) -> Option<String> {
+        Some(match &self.kind {
+            Kind::Whole { get, .. } => get(config).to_string(),
+            Kind::Number { get, .. } => get(config).to_string(),
+            Kind::Choice { choices, get, .. } => {
+                let name = get(config);
+                choices
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map_or(name.to_string(), |(_, label)| lang.text(label).to_string())
+            }
+            Kind::Codec { describe, .. } => describe(config, lang),
+            Kind::Panel => return None,
+        })
+    }
+}
+
+/// A whole number from 0 to `max` as a link writes it.
+fn whole(value: &str, max: u64) -> Result<u64, String> {
+    match value.parse::<u64>() {
+        Ok(n) if n <= max => Ok(n),
+        _ => Err(msg!(
+            "'{}' is not a whole number from 0 to {max}",
+            clip(value)
+        )),
+    }
+}
+
+/// A finite number as a link writes it.
+fn number(value: &str) -> Result<f64, String> {
+    match value.parse::<f64>() {
+        Ok(x) if x.is_finite() => Ok(x),
+        _ => Err(msg!("'{}' is not a number", clip(value))),
+    }
+}
+
+/// Writes a float so it reads back bit-identically, in exponent form for small values (`1e-3`).
+pub fn float_text(x: f64) -> String {
+    if x != 0.0 && x.abs() < 0.01 {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
+/// Shortens a user-supplied value for an error message.
+pub fn clip(value: &str) -> String {
+    const MAX: usize = 24;
+    if value.chars().count() <= MAX {
+        value.to_string()
+    } else {
+        value.chars().take(MAX).collect::<String>() + "…"
+    }
+}
+
+/// The augmentation's link form: `flip,shift2,noise0.1` (`none` when off).
+fn augmentation_text(a: &Augmentation) -> String {
+    let mut items = Vec::new();
+    if a.flip {
+        items.push("flip".to_string());
+    }
+    if a.shift != 0 {
+        items.push(format!("shift{}", a.shift));
+    }
+    if a.noise != 0.0 {
+        items.push(format!("noise{}", float_text(a.noise)));
+    }
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items.join(",")
+    }
+}
+
+/// The augmentation in words: `flip, shift 2 px, noise 0.1`, or `none`.
+fn augmentation_words(a: &Augmentation, lang: Lang) -> String {
+    let mut items = Vec::new();
+    if a.flip {
+        items.push(lang.text("flip").to_string());
+    }
+    if a.shift != 0 {
+        items.push(tr!(lang, "shift {n} px", n = a.shift));
+    }
+    if a.noise != 0.0 {
+        items.push(tr!(lang, "noise {x}", x = a.noise));
+    }
+    if items.is_empty() {
+        lang.text("none").to_string()
+    } else {
+        items.join(", ")
+    }
+}
+
+/// A schedule in words: `constant`, `cosine decay`, `×0.5 every epoch`, `×0.1 every 2 epochs`.
+pub fn schedule_words(schedule: Schedule, lang: Lang) -> String {
+    match schedule {
+        Schedule::Constant => lang.text("constant").to_string(),
+        Schedule::Cosine => lang.text("cosine decay").to_string(),
+        Schedule::Step {
+            every_epochs: 1,
+            factor,
+        } => tr!(lang, "×{factor} every epoch", factor = factor),
+        Schedule::Step {
+            every_epochs,
+            factor,
+        } => tr!(
+            lang,
+            "×{factor} every {n} epochs",
+            factor = factor,
+            n = every_epochs
+        ),
+    }
+}
