@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use tradeoff_core::classroom::Classroom;
-use tradeoff_core::compare::{CostAxis, config_changes};
+use tradeoff_core::compare::{Change, CostAxis, config_changes};
 use tradeoff_core::compress::{Compression, KEPT_MODELS};
 use tradeoff_core::config::{BackendPreference, RunConfig};
 use tradeoff_core::cost::ModelCost;
@@ -32,7 +32,16 @@ pub struct Run {
     /// Everything about it.
     pub record: RunRecord,
     /// What changed from the run before it.
-    pub changes: Vec<String>,
+    pub changes: Changed,
+}
+
+/// What a run changed from the one before it, as the runs table's "changed" column says it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Changed {
+    /// The settings that differ from the previous trained run (none for the first).
+    Settings(Vec<Change>),
+    /// A compressed copy of another run (a message in English, translated where shown).
+    CopyOf(String),
 }
 
 /// The run in progress.
@@ -765,14 +774,15 @@ impl Store {
                     .iter()
                     .find(|r| Some(r.key) == info.parent_key)
                     .map_or(msg!("a deleted run"), |r| msg!("run {}", r.id));
-                vec![msg!("{} copy of {parent}", info.method.label())]
+                Changed::CopyOf(msg!("{} copy of {parent}", info.method.label()))
             }
-            None => runs
-                .iter()
-                .rev()
-                .find(|r| r.record.compression.is_none())
-                .map(|prev| config_changes(&prev.record.config, &record.config))
-                .unwrap_or_default(),
+            None => Changed::Settings(
+                runs.iter()
+                    .rev()
+                    .find(|r| r.record.compression.is_none())
+                    .map(|prev| config_changes(&prev.record.config, &record.config))
+                    .unwrap_or_default(),
+            ),
         });
         self.runs.update(|runs| {
             runs.push(Run {

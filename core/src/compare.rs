@@ -1,48 +1,58 @@
 //! Comparing runs: what changed between two configs, the cost axes of the trade-off chart, and
 //! the Pareto front (the runs no other run beats on both accuracy and cost).
 
-use crate::i18n::key;
+use crate::i18n::{Lang, key};
+use crate::tr;
 use serde::{Deserialize, Serialize};
 
 use crate::config::RunConfig;
 use crate::record::RunRecord;
-use crate::url::layers_to_string;
+use crate::setting::{SETTINGS, Setting};
 
-/// How one compared field of a config reads.
-type ReadField = fn(&RunConfig) -> String;
+/// One setting that differs between two runs: its link values before and after.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// The setting.
+    pub setting: Setting,
+    /// Its value in the earlier run, as a link writes it.
+    pub before: String,
+    /// Its value in the later run.
+    pub after: String,
+}
 
-/// The fields compared between runs: the name the UI shows and how the value reads.
-const COMPARED: &[(&str, ReadField)] = &[
-    (key("dataset"), |c| c.dataset.clone()),
-    (key("input"), |c| {
-        format!("{0}×{0}×{1}", c.input.size, c.input.channels)
-    }),
-    (key("layers"), |c| layers_to_string(&c.layers)),
-    (key("optimizer"), |c| c.optimizer.kind.name().into()),
-    (key("learning rate"), |c| {
-        c.optimizer.learning_rate.to_string()
-    }),
-    (key("schedule"), |c| format!("{:?}", c.optimizer.schedule)),
-    (key("warm-up"), |c| c.optimizer.warmup_steps.to_string()),
-    (key("weight decay"), |c| {
-        c.optimizer.weight_decay.to_string()
-    }),
-    (key("batch size"), |c| c.batch_size.to_string()),
-    (key("epochs"), |c| c.epochs.to_string()),
-    (key("validation"), |c| c.validation_fraction.to_string()),
-    (key("augmentation"), |c| format!("{:?}", c.augmentation)),
-    (key("patience"), |c| c.patience.to_string()),
-    (key("seed"), |c| c.seed.to_string()),
-    (key("backend"), |c| c.backend.name().into()),
-];
+impl Change {
+    /// The change in words, e.g. `batch size 64 → 128`, `schedule constant → cosine decay`.
+    pub fn text(&self, lang: Lang) -> String {
+        let spec = self.setting.spec();
+        // Each value is read back into a config of its own to be put in words.
+        let words = |value: &str| {
+            let mut config = RunConfig::default();
+            match spec.parse(&mut config, value) {
+                Ok(()) => spec.describe(&config, lang).unwrap_or_default(),
+                Err(_) => value.to_string(),
+            }
+        };
+        tr!(
+            lang,
+            "{setting} {before} → {after}",
+            setting = lang.text(spec.name),
+            before = words(&self.before),
+            after = words(&self.after)
+        )
+    }
+}
 
-/// The short differences from `before` to `after`, e.g. `batch size 64 → 128`.
-pub fn config_changes(before: &RunConfig, after: &RunConfig) -> Vec<String> {
-    COMPARED
+/// The settings that differ from `before` to `after`, in the settings table's order.
+pub fn config_changes(before: &RunConfig, after: &RunConfig) -> Vec<Change> {
+    SETTINGS
         .iter()
-        .filter_map(|(name, read)| {
-            let (a, b) = (read(before), read(after));
-            (a != b).then(|| format!("{name} {a} → {b}"))
+        .filter_map(|spec| {
+            let (a, b) = (spec.print(before)?, spec.print(after)?);
+            (a != b).then_some(Change {
+                setting: spec.setting,
+                before: a,
+                after: b,
+            })
         })
         .collect()
 }

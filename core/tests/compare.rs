@@ -5,7 +5,8 @@
 mod common;
 
 use tradeoff_core::compare::{config_changes, pareto_front};
-use tradeoff_core::config::RunConfig;
+use tradeoff_core::config::{Augmentation, BackendPreference, OptimizerKind, RunConfig, Schedule};
+use tradeoff_core::i18n::Lang;
 
 #[test]
 fn pareto_front_keeps_the_runs_nothing_beats() {
@@ -31,11 +32,41 @@ fn changes_between_runs_read_as_a_sentence() {
     let mut b = a.clone();
     b.batch_size = 128;
     b.optimizer.learning_rate = 3e-3;
+    let text = |a: &RunConfig, b: &RunConfig, lang: Lang| -> Vec<String> {
+        config_changes(a, b).iter().map(|c| c.text(lang)).collect()
+    };
     assert_eq!(
-        config_changes(&a, &b),
+        text(&a, &b, Lang::En),
         vec!["learning rate 0.001 → 0.003", "batch size 64 → 128"]
     );
+    assert_eq!(
+        text(&a, &b, Lang::Zh),
+        vec!["学习率 0.001 → 0.003", "批大小 64 → 128"]
+    );
     assert!(config_changes(&a, &a).is_empty());
+    // Every value reads as words, never as program text.
+    let mut c = a.clone();
+    c.optimizer.schedule = Schedule::Step {
+        every_epochs: 2,
+        factor: 0.1,
+    };
+    c.augmentation = Augmentation {
+        flip: true,
+        shift: 2,
+        noise: 0.0,
+    };
+    c.optimizer.kind = OptimizerKind::Momentum;
+    c.backend = BackendPreference::Cpu;
+    assert_eq!(
+        text(&a, &c, Lang::En),
+        vec![
+            "optimizer Adam → SGD + momentum",
+            "schedule constant → ×0.1 every 2 epochs",
+            "augmentation none → flip, shift 2 px",
+            "backend Auto → CPU"
+        ]
+    );
+    assert_eq!(text(&a, &c, Lang::Zh)[1], "学习率计划 恒定 → 每 2 轮 ×0.1");
 }
 
 #[test]

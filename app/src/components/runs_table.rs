@@ -6,7 +6,7 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 
 use crate::i18n::{lang, localise, t};
-use crate::store::Store;
+use crate::store::{Changed, Store};
 use crate::{download, format};
 use tradeoff_core::{msg, tr};
 
@@ -146,10 +146,10 @@ pub fn RunsTable() -> impl IntoView {
                                     let id = run.id;
                                     let r = &run.record;
                                     let s = r.summary.clone();
-                                    let changed = if run.changes.is_empty() {
-                                        "—".to_string()
-                                    } else {
-                                        run.changes.iter().map(|c| localise(c)).collect::<Vec<_>>().join(", ")
+                                    let changed = match &run.changes {
+                                        Changed::Settings(changes) if changes.is_empty() => "—".to_string(),
+                                        Changed::Settings(changes) => changes.iter().map(|c| c.text(lang())).collect::<Vec<_>>().join(", "),
+                                        Changed::CopyOf(what) => localise(what),
                                     };
                                     let val = r.final_validation_accuracy().map(|v| format::percent(lang(), v)).unwrap_or("—".into());
                                     // A shared result from an older link has no epoch timings: its total is still known.

@@ -439,6 +439,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("cosine decay", "余弦衰减"),
     ("×{factor} every epoch", "每轮 ×{factor}"),
     ("×{factor} every {n} epochs", "每 {n} 轮 ×{factor}"),
+    (
+        "{setting} {before} → {after}",
+        "{setting} {before} → {after}",
+    ),
     ("Re-run it here", "在这里重新运行"),
     (
         "Same settings and seed: on the CPU the curve repeats exactly; on WebGPU it can differ a little, since graphics cards and their drivers round differently.",
@@ -1006,7 +1010,6 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ),
     ("parallel coordinates", "平行坐标"),
     ("parameters", "个参数"),
-    ("patience", "耐心值"),
     ("pruned {:.0} %", "剪枝 {0}%"),
     (
         "pruning sparsity must be between 0 and {:.0} %",
@@ -1246,7 +1249,6 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("training time", "训练时间"),
     ("true ↓ / predicted →", "真实 ↓ / 预测 →"),
     ("unknown", "未知"),
-    ("validation", "验证集"),
     ("validation fraction", "验证集比例"),
     ("warm-up", "预热"),
     ("warm-up ends", "预热结束"),
