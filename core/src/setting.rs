@@ -131,6 +131,8 @@ pub struct Spec {
     pub in_link: InLink,
     /// Its column in the runs table's CSV, if it has one.
     pub csv: Option<&'static str>,
+    /// The values the sweep form suggests for it, when a sweep can vary it.
+    pub sweep: Option<&'static str>,
     /// Its type and codec.
     pub kind: Kind,
 }
@@ -144,6 +146,7 @@ pub static SETTINGS: [Spec; 17] = [
         label: key("Dataset"),
         in_link: InLink::Always,
         csv: Some("dataset"),
+        sweep: None,
         kind: Kind::Codec {
             print: |c| c.dataset.clone(),
             parse: |c, v| {
@@ -160,6 +163,7 @@ pub static SETTINGS: [Spec; 17] = [
         label: key("Image size and colour"),
         in_link: InLink::Always,
         csv: None,
+        sweep: None,
         kind: Kind::Codec {
             print: |c| format!("{}x{}", c.input.size, c.input.channels),
             parse: |c, v| {
@@ -192,6 +196,7 @@ pub static SETTINGS: [Spec; 17] = [
         label: key("Model (layers)"),
         in_link: InLink::Always,
         csv: Some("layers"),
+        sweep: None,
         kind: Kind::Codec {
             print: |c| layers_to_string(&c.layers),
             parse: |c, v| {
@@ -208,6 +213,7 @@ pub static SETTINGS: [Spec; 17] = [
         label: key("Optimizer"),
         in_link: InLink::Always,
         csv: Some("optimizer"),
+        sweep: Some("sgd, adam"),
         kind: Kind::Choice {
             what: key("an optimizer"),
             choices: &[
@@ -231,6 +237,7 @@ pub static SETTINGS: [Spec; 17] = [
         label: key("Learning rate"),
         in_link: InLink::Always,
         csv: Some("learning_rate"),
+        sweep: Some("0.0003, 0.001, 0.003"),
         kind: Kind::Number {
             min: 0.0,
             max: limits::MAX_LEARNING_RATE,
@@ -246,6 +253,7 @@ pub static SETTINGS: [Spec; 17] = [
         label: key("Schedule"),
         in_link: InLink::WhenChanged,
         csv: None,
+        sweep: None,
         kind: Kind::Codec {
             print: |c| match c.optimizer.schedule {
                 Schedule::Constant => "const".to_string(),
@@ -269,6 +277,7 @@ pub static SETTINGS: [Spec; 17] = [
         label: key("Warm-up steps"),
         in_link: InLink::WhenChanged,
         csv: None,
+        sweep: None,
         kind: Kind::Whole {
             min: 0,
             max: limits::MAX_WARMUP_STEPS as u64,
@@ -284,6 +293,7 @@ pub static SETTINGS: [Spec; 17] = [
         label: key("Weight decay (L2)"),
         in_link: InLink::WhenChanged,
         csv: None,
+        sweep: Some("0, 0.0001, 0.001"),
         kind: Kind::Number {
             min: 0.0,
             max: 1.0,
@@ -299,6 +309,7 @@ pub static SETTINGS: [Spec; 17] = [
         label: key("Batch size"),
         in_link: InLink::Always,
         csv: Some("batch_size"),
+        sweep: Some("32, 64, 128"),
         kind: Kind::Whole {
             min: 1,
             max: limits::MAX_BATCH_SIZE as u64,
@@ -314,6 +325,7 @@ pub static SETTINGS: [Spec; 17] = [
         label: key("Epochs"),
         in_link: InLink::Always,
         csv: Some("epochs"),
+        sweep: None,
         kind: Kind::Whole {
             min: 1,
             max: limits::MAX_EPOCHS as u64,
@@ -329,6 +341,7 @@ pub static SETTINGS: [Spec; 17] = [
         label: key("Validation share"),
         in_link: InLink::WhenChanged,
         csv: None,
+        sweep: None,
         kind: Kind::Number {
             min: 0.05,
             max: 0.5,
@@ -344,6 +357,7 @@ pub static SETTINGS: [Spec; 17] = [
         label: key("Flip, shift and noise"),
         in_link: InLink::WhenChanged,
         csv: None,
+        sweep: None,
         kind: Kind::Codec {
             print: |c| augmentation_text(&c.augmentation),
             parse: |c, v| {
@@ -360,6 +374,7 @@ pub static SETTINGS: [Spec; 17] = [
         label: key("Early stopping patience"),
         in_link: InLink::WhenChanged,
         csv: None,
+        sweep: None,
         kind: Kind::Whole {
             min: 0,
             max: limits::MAX_PATIENCE as u64,
@@ -375,6 +390,7 @@ pub static SETTINGS: [Spec; 17] = [
         label: key("Seed"),
         in_link: InLink::Always,
         csv: None,
+        sweep: None,
         kind: Kind::Whole {
             min: 0,
             max: u64::MAX,
@@ -390,6 +406,7 @@ pub static SETTINGS: [Spec; 17] = [
         label: key("Backend"),
         in_link: InLink::WhenChanged,
         csv: None,
+        sweep: None,
         kind: Kind::Choice {
             what: key("a backend"),
             choices: &[("auto", key("Auto")), ("webgpu", "WebGPU"), ("cpu", "CPU")],
@@ -408,6 +425,7 @@ pub static SETTINGS: [Spec; 17] = [
         label: key("Sweep"),
         in_link: InLink::WhenChanged,
         csv: None,
+        sweep: None,
         kind: Kind::Panel,
     },
     Spec {
@@ -417,6 +435,7 @@ pub static SETTINGS: [Spec; 17] = [
         label: key("Compression"),
         in_link: InLink::WhenChanged,
         csv: None,
+        sweep: None,
         kind: Kind::Panel,
     },
 ];
@@ -526,6 +545,25 @@ impl Spec {
                 })
             }
             _ => None,
+        }
+    }
+
+    /// What it accepts, in words: `a whole number from 1 to 1024`, `one of sgd, adam`.
+    pub fn accepts(&self) -> String {
+        match &self.kind {
+            Kind::Whole { min, max, .. } => msg!("a whole number from {min} to {max}"),
+            Kind::Number {
+                min,
+                max,
+                above_min: true,
+                ..
+            } => msg!("a number above {min} and at most {max}"),
+            Kind::Number { min, max, .. } => msg!("a number from {min} to {max}"),
+            Kind::Choice { choices, .. } => {
+                let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+                msg!("one of {}", names.join(", "))
+            }
+            Kind::Codec { .. } | Kind::Panel => String::new(),
         }
     }
 

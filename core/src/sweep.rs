@@ -6,9 +6,11 @@ use crate::msg;
 use serde::{Deserialize, Serialize};
 
 use crate::compare::CostAxis;
-use crate::config::{Layer, OptimizerKind, RunConfig};
+use crate::config::{Layer, RunConfig};
+use crate::i18n::Lang;
 use crate::record::RunRecord;
 use crate::rng::Rng;
+use crate::setting::{Kind, SETTINGS, Setting};
 use crate::url::parse_layers;
 
 /// The most axes a sweep varies at once.
@@ -68,44 +70,40 @@ pub enum Axis {
     Preset(Vec<Preset>),
     /// Multiplier of every conv's filters and every dense layer's units.
     Width(Vec<f64>),
-    /// Batch size.
-    BatchSize(Vec<usize>),
-    /// Learning rate.
-    LearningRate(Vec<f64>),
-    /// Optimizer.
-    Optimizer(Vec<OptimizerKind>),
     /// Dropout probability (a dropout layer is added before the output if there is none).
     Dropout(Vec<f64>),
-    /// L2 weight decay.
-    WeightDecay(Vec<f64>),
+    /// A setting of the settings table that a sweep can vary ([`Spec::sweep`](crate::setting::Spec::sweep)), with the
+    /// values it tries as a link writes them.
+    Setting(Setting, Vec<String>),
 }
 
 impl Axis {
+    /// An axis over a number setting (learning rate, weight decay, batch size) or a choice
+    /// (optimizer), from its values.
+    pub fn of<T: ToString>(setting: Setting, values: &[T]) -> Axis {
+        Axis::Setting(setting, values.iter().map(ToString::to_string).collect())
+    }
+
     /// Its name in the UI.
     pub fn name(&self) -> &'static str {
         match self {
             Axis::Preset(_) => key("layers"),
             Axis::Width(_) => key("width ×"),
-            Axis::BatchSize(_) => key("batch size"),
-            Axis::LearningRate(_) => key("learning rate"),
-            Axis::Optimizer(_) => key("optimizer"),
             Axis::Dropout(_) => key("dropout"),
-            Axis::WeightDecay(_) => key("L2"),
+            Axis::Setting(setting, _) => setting.spec().name,
         }
     }
 
     fn len(&self) -> usize {
         match self {
             Axis::Preset(v) => v.len(),
-            Axis::Optimizer(v) => v.len(),
-            Axis::BatchSize(v) => v.len(),
-            Axis::Width(v) | Axis::LearningRate(v) | Axis::Dropout(v) | Axis::WeightDecay(v) => {
-                v.len()
-            }
+            Axis::Width(v) | Axis::Dropout(v) => v.len(),
+            Axis::Setting(_, v) => v.len(),
         }
     }
 
-    /// Whether random search samples this axis from its range (numbers) rather than its list.
+    /// Whether random search samples this axis from its range (numbers) rather than its list:
+    /// `(lowest, highest, on a log scale)`.
     fn continuous(&self) -> Option<(f64, f64, bool)> {
         let range = |v: &[f64], log: bool| {
             let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
@@ -113,9 +111,14 @@ impl Axis {
             Some((lo, hi, log && lo > 0.0))
         };
         match self {
-            Axis::LearningRate(v) => range(v, true),
-            Axis::WeightDecay(v) => range(v, true),
             Axis::Dropout(v) | Axis::Width(v) => range(v, false),
+            // Rates and decays span decades: sampled on a log scale.
+            Axis::Setting(setting, values)
+                if matches!(setting.spec().kind, Kind::Number { .. }) =>
+            {
+                let numbers: Vec<f64> = values.iter().filter_map(|v| v.parse().ok()).collect();
+                range(&numbers, true)
+            }
             _ => None,
         }
     }
@@ -134,28 +137,21 @@ impl Axis {
                 scale_width(&mut config.layers, factor);
                 format!("{factor:.2}")
             }
-            Axis::BatchSize(v) => {
-                config.batch_size = v[i];
-                v[i].to_string()
-            }
-            Axis::LearningRate(v) => {
-                let rate = round_sig(num(v));
-                config.optimizer.learning_rate = rate;
-                format!("{rate}")
-            }
-            Axis::Optimizer(v) => {
-                config.optimizer.kind = v[i];
-                v[i].name().into()
-            }
             Axis::Dropout(v) => {
                 let p = (num(v) * 100.0).round() / 100.0;
                 set_dropout(&mut config.layers, p);
                 format!("{p}")
             }
-            Axis::WeightDecay(v) => {
-                let decay = round_sig(num(v));
-                config.optimizer.weight_decay = decay;
-                format!("{decay}")
+            Axis::Setting(setting, values) => {
+                let spec = setting.spec();
+                match (x, &spec.kind) {
+                    (Some(x), Kind::Number { set, .. }) => set(config, round_sig(x)),
+                    _ => {
+                        // The values were read when the axis was made (Axis::parse).
+                        let _ = spec.parse(config, &values[i]);
+                    }
+                }
+                spec.describe(config, Lang::En).unwrap_or_default()
             }
         }
     }
@@ -201,19 +197,25 @@ pub fn set_dropout(layers: &mut Vec<Layer>, p: f64) {
     }
 }
 
-/// The axes the sweep form offers: id, label and the values it suggests.
-pub const AXIS_CHOICES: [(&str, &str, &str); 7] = [
-    ("layers", key("Layer stack"), "tiny, small, medium"),
-    ("width", key("Width multiplier"), "0.5, 1, 2"),
-    ("batch", key("Batch size"), "32, 64, 128"),
-    ("lr", key("Learning rate"), "0.0003, 0.001, 0.003"),
-    ("optimizer", key("Optimizer"), "sgd, adam"),
-    ("dropout", key("Dropout"), "0, 0.25, 0.5"),
-    ("l2", key("L2 weight decay"), "0, 0.0001, 0.001"),
-];
+/// The axes the sweep form offers: id, label and the values it suggests. The layer-stack
+/// axes (presets, width, dropout) come with the sweep; every other is a setting whose entry in
+/// the settings table suggests sweep values, named by its link key.
+pub fn axis_choices() -> Vec<(&'static str, &'static str, &'static str)> {
+    let mut choices = vec![
+        ("layers", key("Layer stack"), "tiny, small, medium"),
+        ("width", key("Width multiplier"), "0.5, 1, 2"),
+    ];
+    choices.extend(
+        SETTINGS
+            .iter()
+            .filter_map(|spec| Some((spec.key, spec.label, spec.sweep?))),
+    );
+    choices.push(("dropout", key("Dropout"), "0, 0.25, 0.5"));
+    choices
+}
 
 impl Axis {
-    /// Reads the axis `kind` (an id of [`AXIS_CHOICES`]) with its values typed as a list
+    /// Reads the axis `kind` (an id of [`axis_choices`]) with its values typed as a list
     /// separated by commas or spaces, e.g. `0.001, 0.01`.
     pub fn parse(kind: &str, values: &str) -> Result<Axis, String> {
         let items: Vec<&str> = values
@@ -223,22 +225,22 @@ impl Axis {
         if items.is_empty() {
             return Err(msg!("give at least one value"));
         }
-        fn numbers<T: std::str::FromStr>(
+        fn numbers(
             items: &[&str],
             what: &str,
-            ok: impl Fn(&T) -> bool,
-        ) -> Result<Vec<T>, String> {
+            ok: impl Fn(&f64) -> bool,
+        ) -> Result<Vec<f64>, String> {
             items
                 .iter()
                 .map(|v| {
-                    v.parse::<T>()
+                    v.parse::<f64>()
                         .ok()
                         .filter(&ok)
                         .ok_or_else(|| msg!("“{v}” is not {what}"))
                 })
                 .collect()
         }
-        use crate::config::limits::{MAX_BATCH_SIZE, MAX_DROPOUT, MAX_LEARNING_RATE};
+        use crate::config::limits::MAX_DROPOUT;
         Ok(match kind {
             "layers" => Axis::Preset(
                 items
@@ -256,39 +258,34 @@ impl Axis {
             "width" => Axis::Width(numbers(
                 items.as_slice(),
                 &msg!("a multiplier between 0.1 and 8"),
-                |x: &f64| (0.1..=8.0).contains(x),
+                |x| (0.1..=8.0).contains(x),
             )?),
-            "batch" => Axis::BatchSize(numbers(
-                items.as_slice(),
-                &msg!("a batch size from 1 to {MAX_BATCH_SIZE}"),
-                |x: &usize| (1..=MAX_BATCH_SIZE).contains(x),
-            )?),
-            "lr" => Axis::LearningRate(numbers(
-                items.as_slice(),
-                &msg!("a learning rate above 0 and at most {MAX_LEARNING_RATE}"),
-                |x: &f64| *x > 0.0 && *x <= MAX_LEARNING_RATE,
-            )?),
-            "optimizer" => Axis::Optimizer(
-                items
-                    .iter()
-                    .map(|v| {
-                        OptimizerKind::from_name(&v.to_ascii_lowercase()).ok_or_else(|| {
-                            msg!("“{v}” is not an optimizer (sgd, momentum, adam or adamw)")
-                        })
-                    })
-                    .collect::<Result<_, _>>()?,
-            ),
             "dropout" => Axis::Dropout(numbers(
                 items.as_slice(),
                 &msg!("a dropout probability from 0 to {MAX_DROPOUT}"),
-                |x: &f64| (0.0..=MAX_DROPOUT).contains(x),
+                |x| (0.0..=MAX_DROPOUT).contains(x),
             )?),
-            "l2" => Axis::WeightDecay(numbers(
-                items.as_slice(),
-                &msg!("a weight decay from 0 to 1"),
-                |x: &f64| (0.0..=1.0).contains(x),
-            )?),
-            other => return Err(msg!("“{other}” is not a setting a sweep can vary")),
+            _ => {
+                let Some(setting) = Setting::from_key(kind).filter(|s| s.spec().sweep.is_some())
+                else {
+                    return Err(msg!("“{kind}” is not a setting a sweep can vary"));
+                };
+                let spec = setting.spec();
+                let values = items
+                    .iter()
+                    .map(|v| {
+                        // Choices read in any case ("Adam"); each value must be one the
+                        // setting accepts, range included.
+                        let v = v.to_ascii_lowercase();
+                        let mut config = RunConfig::default();
+                        match spec.parse(&mut config, &v) {
+                            Ok(()) if spec.range_problem(&config).is_none() => Ok(v),
+                            _ => Err(msg!("“{}”: the {} is {}", v, spec.name, spec.accepts())),
+                        }
+                    })
+                    .collect::<Result<_, _>>()?;
+                Axis::Setting(setting, values)
+            }
         })
     }
 }

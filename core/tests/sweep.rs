@@ -5,6 +5,7 @@ mod common;
 use tradeoff_core::compare::{CostAxis, pareto_front};
 use tradeoff_core::config::{Layer, OptimizerKind, RunConfig};
 use tradeoff_core::record::RunRecord;
+use tradeoff_core::setting::Setting;
 use tradeoff_core::sweep::{Axis, Preset, Search, SweepConfig, best_under_budget};
 use tradeoff_core::url::layers_to_string;
 
@@ -19,7 +20,7 @@ fn grid(axes: Vec<Axis>) -> SweepConfig {
 fn a_grid_queues_every_combination_with_its_values_applied() {
     let sweep = grid(vec![
         Axis::Preset(vec![Preset::Tiny, Preset::Small]),
-        Axis::LearningRate(vec![0.001, 0.01]),
+        Axis::of(Setting::LearningRate, &[0.001, 0.01]),
     ]);
     let plan = sweep.plan(&RunConfig::default(), 10).unwrap();
     assert!(plan.skipped.is_empty());
@@ -81,14 +82,9 @@ fn width_and_dropout_act_on_the_preset_chosen_in_the_same_run() {
 #[test]
 fn a_grid_over_the_limit_or_with_an_empty_axis_is_refused_with_the_reason() {
     let big = grid(vec![
-        Axis::BatchSize(vec![16, 32, 64, 128]),
-        Axis::LearningRate(vec![1e-4, 1e-3, 1e-2, 1e-1]),
-        Axis::Optimizer(vec![
-            OptimizerKind::Sgd,
-            OptimizerKind::Adam,
-            OptimizerKind::AdamW,
-            OptimizerKind::Momentum,
-        ]),
+        Axis::of(Setting::BatchSize, &[16, 32, 64, 128]),
+        Axis::of(Setting::LearningRate, &[1e-4, 1e-3, 1e-2, 1e-1]),
+        Axis::of(Setting::Optimizer, &["sgd", "adam", "adamw", "momentum"]),
     ]);
     let message = big.plan(&RunConfig::default(), 10).unwrap_err();
     assert!(
@@ -104,8 +100,8 @@ fn a_grid_over_the_limit_or_with_an_empty_axis_is_refused_with_the_reason() {
     );
     assert!(grid(vec![]).plan(&RunConfig::default(), 10).is_err());
     let twice = grid(vec![
-        Axis::LearningRate(vec![0.1]),
-        Axis::LearningRate(vec![0.2]),
+        Axis::of(Setting::LearningRate, &[0.1]),
+        Axis::of(Setting::LearningRate, &[0.2]),
     ]);
     assert!(
         twice
@@ -136,8 +132,8 @@ fn invalid_combinations_are_skipped_with_the_reason_and_the_rest_still_run() {
 fn a_random_search_samples_the_range_on_a_log_scale_and_reproduces_from_its_seed() {
     let sweep = SweepConfig {
         axes: vec![
-            Axis::LearningRate(vec![1e-4, 1e-1]),
-            Axis::Optimizer(vec![OptimizerKind::Sgd, OptimizerKind::Adam]),
+            Axis::of(Setting::LearningRate, &[1e-4, 1e-1]),
+            Axis::of(Setting::Optimizer, &["sgd", "adam"]),
         ],
         search: Search::Random { runs: 40, seed: 7 },
     };
@@ -214,7 +210,7 @@ fn the_budget_answer_picks_the_most_accurate_run_within_it_and_names_the_better_
 fn a_sweep_of_four_runs_trains_each_and_its_pareto_front_holds_the_cheapest_and_the_best() {
     let sweep = grid(vec![
         Axis::Preset(vec![Preset::Tiny, Preset::Small]),
-        Axis::BatchSize(vec![32, 128]),
+        Axis::of(Setting::BatchSize, &[32, 128]),
     ]);
     let base = RunConfig {
         epochs: 1,
@@ -268,18 +264,23 @@ fn a_sweep_of_four_runs_trains_each_and_its_pareto_front_holds_the_cheapest_and_
 fn typed_values_are_read_or_refused_with_the_value_named() {
     assert_eq!(
         Axis::parse("lr", "0.001, 0.01 0.1").unwrap(),
-        Axis::LearningRate(vec![0.001, 0.01, 0.1])
+        Axis::of(Setting::LearningRate, &[0.001, 0.01, 0.1])
     );
     assert_eq!(
         Axis::parse("layers", "Tiny, deep").unwrap(),
         Axis::Preset(vec![Preset::Tiny, Preset::Deep])
     );
     assert_eq!(
-        Axis::parse("optimizer", "sgd,adamw").unwrap(),
-        Axis::Optimizer(vec![OptimizerKind::Sgd, OptimizerKind::AdamW])
+        Axis::parse("opt", "SGD,adamw").unwrap(),
+        Axis::of(Setting::Optimizer, &["sgd", "adamw"])
     );
-    let bad = Axis::parse("batch", "32, lots").unwrap_err();
-    assert!(bad.contains("“lots” is not a batch size"), "{bad}");
+    let bad = Axis::parse("bs", "32, lots").unwrap_err();
+    assert!(
+        bad.contains("“lots”: the batch size is a whole number from 1 to 1024"),
+        "{bad}"
+    );
+    let big = Axis::parse("bs", "32, 4096").unwrap_err();
+    assert!(big.contains("“4096”: the batch size"), "{big}");
     assert!(
         Axis::parse("dropout", "0.95")
             .unwrap_err()
@@ -296,7 +297,7 @@ fn typed_values_are_read_or_refused_with_the_value_named() {
             .contains("at least one value")
     );
     // Every axis the form offers reads its own suggested values.
-    for (kind, _, suggested) in tradeoff_core::sweep::AXIS_CHOICES {
+    for (kind, _, suggested) in tradeoff_core::sweep::axis_choices() {
         assert!(Axis::parse(kind, suggested).is_ok(), "{kind}: {suggested}");
     }
 }

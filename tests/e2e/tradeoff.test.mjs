@@ -30,7 +30,7 @@ test('a sweep of 4 configs trains each in turn, and the budget answer picks the 
   const sweep = page.getByRole('group', { name: 'Sweep' });
   await sweep.getByLabel('Vary 1').selectOption('layers');
   await setField(page, 'Values 1', 'tiny, small');
-  await sweep.getByLabel('Vary 2').selectOption('batch');
+  await sweep.getByLabel('Vary 2').selectOption('bs');
   await setField(page, 'Values 2', '32, 128');
   await sweep.getByText('4 runs of 1 epoch each').waitFor();
   const run = page.getByRole('button', { name: 'Run sweep' });

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use tradeoff_core::setting::Setting;
-use tradeoff_core::sweep::{AXIS_CHOICES, Axis, MAX_AXES, MAX_SWEEP_RUNS, Search, SweepConfig};
+use tradeoff_core::sweep::{Axis, MAX_AXES, MAX_SWEEP_RUNS, Search, SweepConfig, axis_choices};
 
 use crate::components::fields::TextField;
 use crate::format;
@@ -22,14 +22,22 @@ struct AxisRow {
 #[component]
 pub fn SweepPanel() -> impl IntoView {
     let store = expect_context::<Store>();
+    let choices = axis_choices();
+    let suggested = move |kind: &str| {
+        axis_choices()
+            .into_iter()
+            .find(|(id, _, _)| *id == kind)
+            .map_or("", |c| c.2)
+    };
     let rows: Vec<AxisRow> = (0..MAX_AXES)
         .map(|i| {
             // Two axes are filled in to start with, so the form shows how it works.
-            let (kind, values) = match i {
-                0 => (AXIS_CHOICES[0].0, AXIS_CHOICES[0].2),
-                1 => (AXIS_CHOICES[3].0, AXIS_CHOICES[3].2),
-                _ => ("", ""),
+            let kind = match i {
+                0 => "layers",
+                1 => Setting::LearningRate.key(),
+                _ => "",
             };
+            let values = suggested(kind);
             AxisRow {
                 kind: RwSignal::new(kind.to_string()),
                 values: RwSignal::new(values.to_string()),
@@ -47,8 +55,8 @@ pub fn SweepPanel() -> impl IntoView {
             if kind.is_empty() {
                 continue;
             }
-            let label = AXIS_CHOICES
-                .iter()
+            let label = axis_choices()
+                .into_iter()
                 .find(|(id, _, _)| *id == kind)
                 .map_or("", |c| c.1);
             axes.push(Axis::parse(&kind, &row.values.get()).map_err(|e| msg!("{label}: {e}"))?);
@@ -164,18 +172,14 @@ pub fn SweepPanel() -> impl IntoView {
                                     prop:value=move || row.kind.get()
                                     on:change=move |ev| {
                                         let kind = event_target_value(&ev);
-                                        let suggested = AXIS_CHOICES
-                                            .iter()
-                                            .find(|(id, _, _)| *id == kind)
-                                            .map_or("", |c| c.2);
-                                        row.values.set(suggested.to_string());
+                                        row.values.set(suggested(&kind).to_string());
                                         row.kind.set(kind);
                                     }
                                 >
                                     <option value="" selected=move || row.kind.get().is_empty()>
                                         "—"
                                     </option>
-                                    {AXIS_CHOICES
+                                    {choices
                                         .iter()
                                         .map(|&(id, label, _)| {
                                             view! {

@@ -295,7 +295,6 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("Keep them", "保留"),
     ("Kernel", "卷积核"),
     ("L2", "L2"),
-    ("L2 weight decay", "L2 权重衰减"),
     ("Language", "语言"),
     ("Latency", "延迟"),
     ("Latency (ms)", "延迟（毫秒）"),
@@ -443,6 +442,17 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "{setting} {before} → {after}",
         "{setting} {before} → {after}",
     ),
+    ("“{}”: the {} is {}", "“{0}”：{1}应为{2}"),
+    (
+        "a whole number from {min} to {max}",
+        "{min} 到 {max} 之间的整数",
+    ),
+    (
+        "a number above {min} and at most {max}",
+        "大于 {min} 且不超过 {max} 的数",
+    ),
+    ("a number from {min} to {max}", "{min} 到 {max} 之间的数"),
+    ("one of {}", "{0} 之一"),
     ("Re-run it here", "在这里重新运行"),
     (
         "Same settings and seed: on the CPU the curve repeats exactly; on WebGPU it can differ a little, since graphics cards and their drivers round differently.",
@@ -742,10 +752,6 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "不会打开 .zip 里面的 .zip",
     ),
     (
-        "a batch size from 1 to {MAX_BATCH_SIZE}",
-        "1 到 {MAX_BATCH_SIZE} 之间的批大小",
-    ),
-    (
         "a class name has at most {MAX_CLASS_NAME} characters",
         "类别名最多 {MAX_CLASS_NAME} 个字符",
     ),
@@ -778,10 +784,6 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "a dropout probability from 0 to {MAX_DROPOUT}",
         "0 到 {MAX_DROPOUT} 之间的丢弃概率",
     ),
-    (
-        "a learning rate above 0 and at most {MAX_LEARNING_RATE}",
-        "大于 0 且不超过 {MAX_LEARNING_RATE} 的学习率",
-    ),
     ("a multiplier between 0.1 and 8", "0.1 到 8 之间的倍数"),
     (
         "a random search runs between 1 and {MAX_SWEEP_RUNS} runs",
@@ -808,7 +810,6 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "a training step needs about {} MB, over the limit of {} MB — use a smaller batch or a smaller model",
         "一个训练步需要约 {0} MB，超过了 {1} MB 的上限——请用更小的批或更小的模型",
     ),
-    ("a weight decay from 0 to 1", "0 到 1 之间的权重衰减"),
     (
         "a {name} window is 2 to {} pixels",
         "{name}窗口为 2 到 {1} 像素",
@@ -1335,18 +1336,14 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ),
     ("{}: {}", "{0}：{1}"),
     (
-        "“{other}” is not a setting a sweep can vary",
-        "“{other}”不是扫描可以改变的设置",
+        "“{kind}” is not a setting a sweep can vary",
+        "“{kind}”不是扫描可以改变的设置",
     ),
     ("“{text}” is not a number", "“{text}”不是数字"),
     ("“{text}” is not a percentage", "“{text}”不是百分比"),
     (
         "“{v}” is not a preset (tiny, small, medium or deep)",
         "“{v}”不是预设（tiny、small、medium 或 deep）",
-    ),
-    (
-        "“{v}” is not an optimizer (sgd, momentum, adam or adamw)",
-        "“{v}”不是优化器（sgd、momentum、adam 或 adamw）",
     ),
     ("“{v}” is not {what}", "“{v}”不是{what}"),
     ("→ {shape} · {params} params", "→ {shape} · {params} 个参数"),
