@@ -4,6 +4,7 @@ use crate::msg;
 use serde::{Deserialize, Serialize};
 
 use crate::record::RunRecord;
+use crate::setting::SETTINGS;
 use crate::url::dataset_classes;
 
 /// The `format` field of an exported runs file.
@@ -98,16 +99,8 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-/// Column names of [`runs_to_csv`].
-pub const CSV_COLUMNS: [&str; 17] = [
-    "run",
-    "status",
-    "dataset",
-    "layers",
-    "optimizer",
-    "learning_rate",
-    "batch_size",
-    "epochs",
+/// The result columns of [`runs_to_csv`], after the settings' columns.
+const RESULT_COLUMNS: [&str; 9] = [
     "backend",
     "validation_accuracy",
     "test_accuracy",
@@ -119,22 +112,30 @@ pub const CSV_COLUMNS: [&str; 17] = [
     "link",
 ];
 
+/// Column names of [`runs_to_csv`]: the run and its status, each setting with a CSV column in
+/// the settings table, then the results.
+pub fn csv_columns() -> Vec<&'static str> {
+    let mut columns = vec!["run", "status"];
+    columns.extend(SETTINGS.iter().filter_map(|spec| spec.csv));
+    columns.extend(RESULT_COLUMNS);
+    columns
+}
+
 /// The runs table as CSV, one row per run (`(number shown in the table, record)`); figures
 /// in plain units, empty where the run has none.
 pub fn runs_to_csv(runs: &[(u32, &RunRecord)]) -> String {
-    let mut out = CSV_COLUMNS.join(",") + "\r\n";
+    let mut out = csv_columns().join(",") + "\r\n";
     for (id, r) in runs {
         let s = r.summary.as_ref();
         let num = |x: Option<f64>| x.map(|x| format!("{x}")).unwrap_or_default();
-        let row = [
-            id.to_string(),
-            r.status.describe(),
-            r.config.dataset.clone(),
-            crate::url::layers_to_string(&r.config.layers),
-            r.config.optimizer.kind.name().to_string(),
-            format!("{}", r.config.optimizer.learning_rate),
-            r.config.batch_size.to_string(),
-            r.config.epochs.to_string(),
+        let mut row = vec![id.to_string(), r.status.describe()];
+        row.extend(
+            SETTINGS
+                .iter()
+                .filter(|spec| spec.csv.is_some())
+                .filter_map(|spec| spec.plain(&r.config)),
+        );
+        row.extend([
             r.backend.clone(),
             num(r.final_validation_accuracy()),
             num(s.map(|s| s.test_accuracy)),
@@ -144,7 +145,7 @@ pub fn runs_to_csv(runs: &[(u32, &RunRecord)]) -> String {
             r.cost.params.to_string(),
             num(s.map(|s| s.model_bytes as f64)),
             format!("#{}", crate::url::to_hash(&r.config)),
-        ];
+        ]);
         out += &row
             .iter()
             .map(|f| csv_field(f))

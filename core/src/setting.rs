@@ -55,6 +55,19 @@ pub enum Setting {
     Compress,
 }
 
+/// Where the page shows a setting's control.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// The data panel (dataset, own images' size and colour).
+    Data,
+    /// The model editor.
+    Model,
+    /// The training form, in the settings table's order.
+    Training,
+    /// A panel of its own (sweep, compression).
+    Panel,
+}
+
 /// Whether a link always writes a setting, or only when it differs from the default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InLink {
@@ -133,6 +146,10 @@ pub struct Spec {
     pub csv: Option<&'static str>,
     /// The values the sweep form suggests for it, when a sweep can vary it.
     pub sweep: Option<&'static str>,
+    /// Where the page shows its control.
+    pub place: Place,
+    /// A short help under its field (a translation key), if any.
+    pub hint: Option<&'static str>,
     /// Its type and codec.
     pub kind: Kind,
 }
@@ -147,6 +164,8 @@ pub static SETTINGS: [Spec; 17] = [
         in_link: InLink::Always,
         csv: Some("dataset"),
         sweep: None,
+        place: Place::Data,
+        hint: None,
         kind: Kind::Codec {
             print: |c| c.dataset.clone(),
             parse: |c, v| {
@@ -164,6 +183,8 @@ pub static SETTINGS: [Spec; 17] = [
         in_link: InLink::Always,
         csv: None,
         sweep: None,
+        place: Place::Data,
+        hint: None,
         kind: Kind::Codec {
             print: |c| format!("{}x{}", c.input.size, c.input.channels),
             parse: |c, v| {
@@ -197,6 +218,8 @@ pub static SETTINGS: [Spec; 17] = [
         in_link: InLink::Always,
         csv: Some("layers"),
         sweep: None,
+        place: Place::Model,
+        hint: None,
         kind: Kind::Codec {
             print: |c| layers_to_string(&c.layers),
             parse: |c, v| {
@@ -214,6 +237,8 @@ pub static SETTINGS: [Spec; 17] = [
         in_link: InLink::Always,
         csv: Some("optimizer"),
         sweep: Some("sgd, adam"),
+        place: Place::Training,
+        hint: None,
         kind: Kind::Choice {
             what: key("an optimizer"),
             choices: &[
@@ -238,6 +263,8 @@ pub static SETTINGS: [Spec; 17] = [
         in_link: InLink::Always,
         csv: Some("learning_rate"),
         sweep: Some("0.0003, 0.001, 0.003"),
+        place: Place::Training,
+        hint: None,
         kind: Kind::Number {
             min: 0.0,
             max: limits::MAX_LEARNING_RATE,
@@ -254,6 +281,8 @@ pub static SETTINGS: [Spec; 17] = [
         in_link: InLink::WhenChanged,
         csv: None,
         sweep: None,
+        place: Place::Training,
+        hint: None,
         kind: Kind::Codec {
             print: |c| match c.optimizer.schedule {
                 Schedule::Constant => "const".to_string(),
@@ -278,6 +307,8 @@ pub static SETTINGS: [Spec; 17] = [
         in_link: InLink::WhenChanged,
         csv: None,
         sweep: None,
+        place: Place::Training,
+        hint: None,
         kind: Kind::Whole {
             min: 0,
             max: limits::MAX_WARMUP_STEPS as u64,
@@ -294,6 +325,8 @@ pub static SETTINGS: [Spec; 17] = [
         in_link: InLink::WhenChanged,
         csv: None,
         sweep: Some("0, 0.0001, 0.001"),
+        place: Place::Training,
+        hint: None,
         kind: Kind::Number {
             min: 0.0,
             max: 1.0,
@@ -310,6 +343,8 @@ pub static SETTINGS: [Spec; 17] = [
         in_link: InLink::Always,
         csv: Some("batch_size"),
         sweep: Some("32, 64, 128"),
+        place: Place::Training,
+        hint: None,
         kind: Kind::Whole {
             min: 1,
             max: limits::MAX_BATCH_SIZE as u64,
@@ -326,6 +361,8 @@ pub static SETTINGS: [Spec; 17] = [
         in_link: InLink::Always,
         csv: Some("epochs"),
         sweep: None,
+        place: Place::Training,
+        hint: None,
         kind: Kind::Whole {
             min: 1,
             max: limits::MAX_EPOCHS as u64,
@@ -342,6 +379,8 @@ pub static SETTINGS: [Spec; 17] = [
         in_link: InLink::WhenChanged,
         csv: None,
         sweep: None,
+        place: Place::Training,
+        hint: Some(key("0.05 to 0.5 of the training images")),
         kind: Kind::Number {
             min: 0.05,
             max: 0.5,
@@ -358,6 +397,8 @@ pub static SETTINGS: [Spec; 17] = [
         in_link: InLink::WhenChanged,
         csv: None,
         sweep: None,
+        place: Place::Training,
+        hint: None,
         kind: Kind::Codec {
             print: |c| augmentation_text(&c.augmentation),
             parse: |c, v| {
@@ -375,6 +416,8 @@ pub static SETTINGS: [Spec; 17] = [
         in_link: InLink::WhenChanged,
         csv: None,
         sweep: None,
+        place: Place::Training,
+        hint: Some(key("epochs; 0 is off")),
         kind: Kind::Whole {
             min: 0,
             max: limits::MAX_PATIENCE as u64,
@@ -391,6 +434,8 @@ pub static SETTINGS: [Spec; 17] = [
         in_link: InLink::Always,
         csv: None,
         sweep: None,
+        place: Place::Training,
+        hint: None,
         kind: Kind::Whole {
             min: 0,
             max: u64::MAX,
@@ -407,6 +452,8 @@ pub static SETTINGS: [Spec; 17] = [
         in_link: InLink::WhenChanged,
         csv: None,
         sweep: None,
+        place: Place::Training,
+        hint: None,
         kind: Kind::Choice {
             what: key("a backend"),
             choices: &[("auto", key("Auto")), ("webgpu", "WebGPU"), ("cpu", "CPU")],
@@ -426,6 +473,8 @@ pub static SETTINGS: [Spec; 17] = [
         in_link: InLink::WhenChanged,
         csv: None,
         sweep: None,
+        place: Place::Panel,
+        hint: None,
         kind: Kind::Panel,
     },
     Spec {
@@ -436,6 +485,8 @@ pub static SETTINGS: [Spec; 17] = [
         in_link: InLink::WhenChanged,
         csv: None,
         sweep: None,
+        place: Place::Panel,
+        hint: None,
         kind: Kind::Panel,
     },
 ];
@@ -545,6 +596,15 @@ impl Spec {
                 })
             }
             _ => None,
+        }
+    }
+
+    /// Its value in plain units, for a spreadsheet: numbers as numbers (`0.001`, not `1e-3`),
+    /// choices by their name; `None` for a panel.
+    pub fn plain(&self, config: &RunConfig) -> Option<String> {
+        match &self.kind {
+            Kind::Number { get, .. } => Some(get(config).to_string()),
+            _ => self.print(config),
         }
     }
 

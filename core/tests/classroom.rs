@@ -4,7 +4,7 @@ mod common;
 
 use tradeoff_core::classroom::LESSONS;
 use tradeoff_core::config::{OptimizerConfig, RunConfig, Schedule};
-use tradeoff_core::export::{CSV_COLUMNS, runs_from_json, runs_to_csv, runs_to_json};
+use tradeoff_core::export::{csv_columns, runs_from_json, runs_to_csv, runs_to_json};
 use tradeoff_core::record::{CurveMark, RunRecord, RunStatus, curve_marks};
 use tradeoff_core::setting::Setting;
 use tradeoff_core::share::{MAX_CURVE_POINTS, SharedResult};
@@ -302,7 +302,10 @@ fn exported_runs_import_back_identical_and_bad_files_say_why() {
     let csv = runs_to_csv(&[(1, &runs[0]), (2, &runs[1])]);
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 3);
-    assert_eq!(lines[0].split(',').count(), CSV_COLUMNS.len());
+    assert_eq!(lines[0].split(',').count(), csv_columns().len());
+    assert!(lines[0].starts_with(
+        "run,status,dataset,layers,optimizer,learning_rate,batch_size,epochs,backend,"
+    ));
     assert!(lines[1].starts_with("1,finished,mnist,c8k3-p2-c16k3-p2-d64,adam,0.001,64,1,"));
     let accuracy = record.summary.as_ref().unwrap().test_accuracy;
     assert!(lines[1].contains(&format!(",{accuracy},")));

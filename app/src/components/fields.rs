@@ -2,9 +2,9 @@
 
 use leptos::prelude::*;
 use tradeoff_core::config::RunConfig;
-use tradeoff_core::setting::Setting;
+use tradeoff_core::setting::{Kind, Setting, Spec};
 
-use crate::i18n::lang;
+use crate::i18n::{lang, t};
 use crate::store::Store;
 use tradeoff_core::tr;
 
@@ -15,9 +15,9 @@ pub fn NumberField(
     /// Visible label, also the accessible name.
     label: &'static str,
     /// The current value as text.
-    get: fn(&RunConfig) -> String,
+    get: impl Fn(&RunConfig) -> String + Copy + Send + Sync + 'static,
     /// Stores a parsed value.
-    set: fn(&mut RunConfig, f64),
+    set: impl Fn(&mut RunConfig, f64) + Copy + Send + Sync + 'static,
     /// Whether only whole numbers are accepted.
     #[prop(optional)]
     integer: bool,
@@ -27,7 +27,7 @@ pub fn NumberField(
     /// Short help shown under the field.
     #[prop(optional)]
     hint: &'static str,
-    /// The control a link can hide or lock.
+    /// The setting a link can hide or lock.
     control: Setting,
 ) -> impl IntoView {
     let store = expect_context::<Store>();
@@ -57,7 +57,7 @@ pub fn NumberField(
                 disabled=move || locked.get()
                 inputmode=if integer { "numeric" } else { "decimal" }
                 data-step=step
-                prop:value=move || store.config.with(get)
+                prop:value=move || store.config.with(|c| get(c))
                 on:change=on_change
                 aria-invalid=move || problem.with(Option::is_some).to_string()
             />
@@ -72,17 +72,65 @@ pub fn NumberField(
     }
 }
 
+/// The control of a number or choice setting, made from its entry in the settings table:
+/// its label, range, choices and hint.
+#[component]
+pub fn SettingField(setting: Setting) -> impl IntoView {
+    let spec: &'static Spec = setting.spec();
+    let label = t(spec.label);
+    let hint = spec.hint.map_or("", t);
+    match &spec.kind {
+        Kind::Whole { get, set, .. } => {
+            let (get, set) = (*get, *set);
+            view! {
+                <NumberField
+                    label=label control=setting integer=true hint=hint
+                    get=move |c| get(c).to_string()
+                    set=move |c, x| set(c, x as u64)
+                />
+            }
+            .into_any()
+        }
+        Kind::Number { get, set, .. } => {
+            let (get, set) = (*get, *set);
+            view! {
+                <NumberField label=label control=setting hint=hint get=move |c| get(c).to_string() set=set />
+            }
+            .into_any()
+        }
+        Kind::Choice {
+            choices, get, set, ..
+        } => {
+            let (get, set) = (*get, *set);
+            let options = choices
+                .iter()
+                .map(|&(name, text)| (name, t(text).to_string()))
+                .collect();
+            view! {
+                <SelectField
+                    label=label control=setting options=options get=get
+                    set=move |c, v| {
+                        set(c, v);
+                    }
+                />
+            }
+            .into_any()
+        }
+        Kind::Codec { .. } | Kind::Panel => ().into_any(),
+    }
+}
+
 /// A choice among named options.
 #[component]
 pub fn SelectField(
     /// Visible label, also the accessible name.
     label: &'static str,
     /// `(value, text)` pairs.
-    options: Vec<(&'static str, &'static str)>,
+    options: Vec<(&'static str, String)>,
     /// The selected value.
-    get: fn(&RunConfig) -> &'static str,
+    get: impl Fn(&RunConfig) -> &'static str + Copy + Send + Sync + 'static,
     /// Stores the chosen value.
-    set: fn(&mut RunConfig, &str),
+    set: impl Fn(&mut RunConfig, &str) + Copy + Send + Sync + 'static,
     /// The control a link can hide or lock.
     control: Setting,
 ) -> impl IntoView {
@@ -95,7 +143,7 @@ pub fn SelectField(
             <select
                 aria-label=label
                 disabled=move || locked.get()
-                prop:value=move || store.config.with(get)
+                prop:value=move || store.config.with(|c| get(c))
                 on:change=move |ev| {
                     let v = event_target_value(&ev);
                     store.config.update(|c| set(c, &v))
@@ -106,7 +154,7 @@ pub fn SelectField(
                     .into_iter()
                     .map(|(value, text)| {
                         view! {
-                            <option value=value selected=move || store.config.with(get) == value>
+                            <option value=value selected=move || store.config.with(|c| get(c)) == value>
                                 {text}
                             </option>
                         }

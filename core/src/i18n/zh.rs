@@ -270,7 +270,6 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("Food & Drink", "食物与饮料"),
     ("Free play (no lesson)", "自由探索（不选课程）"),
     ("Grey", "灰度"),
-    ("Halve every epoch", "每轮减半"),
     ("Hide", "隐藏"),
     ("Hide {control}", "隐藏“{control}”"),
     ("Hold to record", "按住录制"),
@@ -453,6 +452,8 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ),
     ("a number from {min} to {max}", "{min} 到 {max} 之间的数"),
     ("one of {}", "{0} 之一"),
+    ("Drop every (epochs)", "每隔几轮降低（轮）"),
+    ("Drop factor", "降低倍数"),
     ("Re-run it here", "在这里重新运行"),
     (
         "Same settings and seed: on the CPU the curve repeats exactly; on WebGPU it can differ a little, since graphics cards and their drivers round differently.",
