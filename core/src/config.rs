@@ -174,6 +174,13 @@ pub struct OptimizerConfig {
     pub warmup_steps: usize,
     /// L2 penalty (decoupled for AdamW).
     pub weight_decay: f64,
+    /// Momentum of SGD + momentum (records kept before it was a setting read 0.9).
+    #[serde(default = "default_momentum")]
+    pub momentum: f64,
+}
+
+fn default_momentum() -> f64 {
+    0.9
 }
 
 /// The update rules on offer.
@@ -182,7 +189,7 @@ pub struct OptimizerConfig {
 pub enum OptimizerKind {
     /// Plain stochastic gradient descent.
     Sgd,
-    /// SGD with momentum 0.9.
+    /// SGD with momentum ([`OptimizerConfig::momentum`]).
     Momentum,
     /// Adam.
     Adam,
@@ -383,6 +390,7 @@ impl Default for RunConfig {
                 schedule: Schedule::Constant,
                 warmup_steps: 0,
                 weight_decay: 0.0,
+                momentum: default_momentum(),
             },
             batch_size: 64,
             epochs: 2,

@@ -35,6 +35,8 @@ pub enum Setting {
     Warmup,
     /// Weight decay (`wd`).
     WeightDecay,
+    /// SGD's momentum (`mom`).
+    Momentum,
     /// Batch size (`bs`).
     BatchSize,
     /// Epochs (`ep`).
@@ -155,7 +157,7 @@ pub struct Spec {
 }
 
 /// Every setting, in the order links write them and the teacher panel lists them.
-pub static SETTINGS: [Spec; 17] = [
+pub static SETTINGS: [Spec; 18] = [
     Spec {
         setting: Setting::Dataset,
         key: "ds",
@@ -333,6 +335,24 @@ pub static SETTINGS: [Spec; 17] = [
             above_min: false,
             get: |c| c.optimizer.weight_decay,
             set: |c, x| c.optimizer.weight_decay = x,
+        },
+    },
+    Spec {
+        setting: Setting::Momentum,
+        key: "mom",
+        name: key("momentum"),
+        label: key("Momentum"),
+        in_link: InLink::WhenChanged,
+        csv: None,
+        sweep: Some("0.5, 0.9, 0.99"),
+        place: Place::Training,
+        hint: Some(key("SGD + momentum only")),
+        kind: Kind::Number {
+            min: 0.0,
+            max: 0.999,
+            above_min: false,
+            get: |c| c.optimizer.momentum,
+            set: |c, x| c.optimizer.momentum = x,
         },
     },
     Spec {

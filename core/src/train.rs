@@ -645,7 +645,11 @@ fn build_optimizer(config: &RunConfig) -> ModuleOptimizer {
         OptimizerKind::Sgd => SgdConfig::new().with_weight_decay(decay).init(),
         OptimizerKind::Momentum => SgdConfig::new()
             .with_weight_decay(decay)
-            .with_momentum(Some(MomentumConfig::new().with_dampening(0.0)))
+            .with_momentum(Some(
+                MomentumConfig::new()
+                    .with_momentum(o.momentum)
+                    .with_dampening(0.0),
+            ))
             .init(),
         OptimizerKind::Adam => AdamConfig::new()
             .with_epsilon(1e-8)

@@ -241,3 +241,25 @@ fn a_lost_gpu_device_is_named_in_words() {
         "the compute backend reported an error: Out of bounds read"
     );
 }
+
+#[test]
+fn the_momentum_setting_reaches_the_optimizer() {
+    let data = common::mnist_slice(400, 50);
+    let losses = |kind: OptimizerKind, momentum: f64| {
+        let mut config = RunConfig::default();
+        config.layers = vec![tradeoff_core::config::Layer::dense(16)];
+        config.epochs = 1;
+        config.optimizer.kind = kind;
+        config.optimizer.learning_rate = 0.05;
+        config.optimizer.momentum = momentum;
+        common::train(config, &data)
+            .steps
+            .iter()
+            .map(|s| s.loss)
+            .collect::<Vec<_>>()
+    };
+    // Momentum 0 is plain SGD, step for step; 0.9 takes another path.
+    let plain = losses(OptimizerKind::Sgd, 0.9);
+    assert_eq!(losses(OptimizerKind::Momentum, 0.0), plain);
+    assert_ne!(losses(OptimizerKind::Momentum, 0.9), plain);
+}

@@ -454,6 +454,9 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("one of {}", "{0} 之一"),
     ("Drop every (epochs)", "每隔几轮降低（轮）"),
     ("Drop factor", "降低倍数"),
+    ("momentum", "动量"),
+    ("Momentum", "动量"),
+    ("SGD + momentum only", "仅用于 SGD + 动量"),
     ("Re-run it here", "在这里重新运行"),
     (
         "Same settings and seed: on the CPU the curve repeats exactly; on WebGPU it can differ a little, since graphics cards and their drivers round differently.",

@@ -126,7 +126,10 @@ pub fn config() -> impl Strategy<Value = RunConfig> {
             any::<u64>(),
         ),
         prop::sample::select(BackendPreference::ALL.to_vec()),
-        prop::sample::select(vec![(28usize, 1usize), (32, 3), (16, 1)]),
+        (
+            prop::sample::select(vec![(28usize, 1usize), (32, 3), (16, 1)]),
+            0.0f64..=0.999,
+        ),
     )
         .prop_map(
             |(
@@ -137,7 +140,7 @@ pub fn config() -> impl Strategy<Value = RunConfig> {
                 (warm, wd, bs, ep, val),
                 (flip, shift, noise, pat, seed),
                 backend,
-                (size, channels),
+                ((size, channels), momentum),
             )| {
                 let mut c = RunConfig::default();
                 c.layers = layers;
@@ -146,6 +149,7 @@ pub fn config() -> impl Strategy<Value = RunConfig> {
                 c.optimizer.schedule = schedule;
                 c.optimizer.warmup_steps = warm;
                 c.optimizer.weight_decay = wd;
+                c.optimizer.momentum = momentum;
                 c.batch_size = bs;
                 c.epochs = ep;
                 c.validation_fraction = val;
