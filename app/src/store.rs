@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use tradeoff_core::classroom::Classroom;
 use tradeoff_core::compare::{Change, CostAxis, config_changes};
-use tradeoff_core::compress::{Compression, KEPT_MODELS};
+use tradeoff_core::compress::KEPT_MODELS;
 use tradeoff_core::config::{BackendPreference, RunConfig};
 use tradeoff_core::cost::ModelCost;
 use tradeoff_core::data::{Preview, builtin_dataset};
@@ -12,7 +12,7 @@ use tradeoff_core::local::{Fit, ImportReport, LOCAL_DATASET, LocalSummary};
 use tradeoff_core::metrics::{EpochMetrics, StepMetrics};
 use tradeoff_core::msg;
 use tradeoff_core::protocol::{FromWorker, ToWorker};
-use tradeoff_core::record::{RunRecord, RunStatus};
+use tradeoff_core::record::{Compression, RunRecord, RunStatus};
 use tradeoff_core::setting::Setting;
 use tradeoff_core::share::SharedResult;
 use tradeoff_core::sweep::{PlannedRun, SweepConfig};
@@ -724,7 +724,7 @@ impl Store {
     }
 
     /// Why the current config cannot be trained, or its cost.
-    pub fn check(&self) -> Result<ModelCost, Vec<tradeoff_core::config::ConfigError>> {
+    pub fn check(&self) -> Result<ModelCost, Vec<tradeoff_core::setting::ConfigError>> {
         self.config.with(|c| c.validate(self.classes_of(c)))
     }
 

@@ -28,12 +28,13 @@ mod wasm {
 
     use js_sys::{Array, Uint8Array};
     use tradeoff_core::backend::{CPU_BACKEND_NAME, Device, cpu_device};
-    use tradeoff_core::compress::{Compression, KEPT_MODELS, compress};
+    use tradeoff_core::compress::{KEPT_MODELS, compress};
     use tradeoff_core::config::{BackendPreference, RunConfig};
     use tradeoff_core::data::{Dataset, builtin_dataset};
     use tradeoff_core::local::{LOCAL_DATASET, LocalImages};
     use tradeoff_core::msg;
     use tradeoff_core::protocol::{FromWorker, ToWorker};
+    use tradeoff_core::record::Compression;
     use tradeoff_core::record::RunStatus;
     use tradeoff_core::train::{Event, TrainedModel, Trainer};
     use tradeoff_core::weights;
@@ -66,7 +67,7 @@ mod wasm {
 
     /// What the page asked for, read by the run loop between steps.
     #[derive(Default)]
-    struct Control {
+    struct WorkerState {
         /// The run that should be going; a newer Train or a Stop changes it.
         current: Cell<Option<u32>>,
         paused: Cell<bool>,
@@ -120,9 +121,9 @@ mod wasm {
                 &FromWorker::Crashed { message }.to_json(),
             ));
         }));
-        let control = Rc::new(Control::default());
+        let state = Rc::new(WorkerState::default());
         let on_message = {
-            let control = control.clone();
+            let state = state.clone();
             Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
                 // An import comes as [message, files]: files do not travel as JSON.
                 let data = event.data();
@@ -141,11 +142,11 @@ mod wasm {
                 };
                 match serde_json::from_str::<ToWorker>(&text) {
                     Ok(ToWorker::Train { run_id, config }) => {
-                        control.current.set(Some(run_id));
-                        control.paused.set(false);
-                        let control = control.clone();
+                        state.current.set(Some(run_id));
+                        state.paused.set(false);
+                        let state = state.clone();
                         wasm_bindgen_futures::spawn_local(async move {
-                            run(control, run_id, config).await;
+                            run(state, run_id, config).await;
                             post(&FromWorker::Memory {
                                 wasm_bytes: wasm_memory_bytes(),
                             });
@@ -156,33 +157,33 @@ mod wasm {
                         run_id,
                         method,
                     }) => {
-                        let control = control.clone();
+                        let state = state.clone();
                         wasm_bindgen_futures::spawn_local(async move {
-                            compress_run(&control, parent_id, run_id, method).await;
+                            compress_run(&state, parent_id, run_id, method).await;
                         });
                     }
                     Ok(ToWorker::SaveModel { run_id }) => {
-                        let control = control.clone();
+                        let state = state.clone();
                         wasm_bindgen_futures::spawn_local(async move {
-                            save_model(&control, run_id).await;
+                            save_model(&state, run_id).await;
                         });
                     }
-                    Ok(ToWorker::Pause) => control.paused.set(true),
-                    Ok(ToWorker::Resume) => control.paused.set(false),
+                    Ok(ToWorker::Pause) => state.paused.set(true),
+                    Ok(ToWorker::Resume) => state.paused.set(false),
                     Ok(ToWorker::Preview { dataset }) => {
-                        wasm_bindgen_futures::spawn_local(preview(control.clone(), dataset));
+                        wasm_bindgen_futures::spawn_local(preview(state.clone(), dataset));
                     }
-                    Ok(ToWorker::ImagesChanged) => control.local_stale.set(true),
+                    Ok(ToWorker::ImagesChanged) => state.local_stale.set(true),
                     Ok(ToWorker::Stop) => {
-                        control.current.set(None);
-                        control.paused.set(false);
+                        state.current.set(None);
+                        state.paused.set(false);
                     }
                     Ok(ToWorker::Import { class, paths, fit }) => {
-                        let control = control.clone();
+                        let state = state.clone();
                         wasm_bindgen_futures::spawn_local(async move {
-                            ensure_local(&control).await;
+                            ensure_local(&state).await;
                             let report = own_images::import(
-                                &control.local,
+                                &state.local,
                                 files,
                                 paths,
                                 class,
@@ -191,11 +192,11 @@ mod wasm {
                             )
                             .await;
                             post(&FromWorker::Imported { report });
-                            post_local(&control);
+                            post_local(&state);
                         });
                     }
                     Ok(message) => {
-                        wasm_bindgen_futures::spawn_local(change_local(control.clone(), message));
+                        wasm_bindgen_futures::spawn_local(change_local(state.clone(), message));
                     }
                     Err(e) => web_sys::console::error_1(&format!("bad message: {e}").into()),
                 }
@@ -271,26 +272,26 @@ mod wasm {
 
     /// The built-in dataset `id`, downloaded once per worker; a second caller waits for the
     /// first download instead of starting another.
-    async fn dataset(control: &Control, id: &str) -> Result<Rc<Dataset>, String> {
+    async fn dataset(state: &WorkerState, id: &str) -> Result<Rc<Dataset>, String> {
         if id == LOCAL_DATASET {
-            ensure_local(control).await;
-            return control.local.borrow().to_dataset().map(Rc::new);
+            ensure_local(state).await;
+            return state.local.borrow().to_dataset().map(Rc::new);
         }
         let info =
             builtin_dataset(id).ok_or_else(|| msg!("there is no built-in dataset '{id}'"))?;
-        while control.downloading.borrow().contains(id) {
+        while state.downloading.borrow().contains(id) {
             sleep(50).await;
         }
-        if let Some(d) = control.datasets.borrow().get(id) {
+        if let Some(d) = state.datasets.borrow().get(id) {
             return Ok(d.clone());
         }
-        control.downloading.borrow_mut().insert(id.to_string());
+        state.downloading.borrow_mut().insert(id.to_string());
         let result = fetch_bytes(&format!("datasets/{}", info.file), id)
             .await
             .and_then(|bytes| Dataset::from_tds(&bytes).map_err(|e| e.to_string()));
-        control.downloading.borrow_mut().remove(id);
+        state.downloading.borrow_mut().remove(id);
         let data = Rc::new(result?);
-        control
+        state
             .datasets
             .borrow_mut()
             .insert(id.to_string(), data.clone());
@@ -299,57 +300,57 @@ mod wasm {
 
     /// Reads the user's images from the database, once (again when they are stale); later
     /// callers wait for the first.
-    async fn ensure_local(control: &Control) {
+    async fn ensure_local(state: &WorkerState) {
         loop {
-            match control.local_state.get() {
-                LocalState::Loaded if !control.local_stale.get() => return,
+            match state.local_state.get() {
+                LocalState::Loaded if !state.local_stale.get() => return,
                 LocalState::Loading => sleep(20).await,
                 LocalState::Loaded | LocalState::NotLoaded => break,
             }
         }
-        control.local_state.set(LocalState::Loading);
-        control.local_stale.set(false);
+        state.local_state.set(LocalState::Loading);
+        state.local_stale.set(false);
         match own_images::load().await {
-            Ok(local) => *control.local.borrow_mut() = local,
+            Ok(local) => *state.local.borrow_mut() = local,
             Err(why) => post(&FromWorker::LocalRefused {
                 message: msg!("your images could not be read from this browser's storage: {why}"),
             }),
         }
-        control.local_state.set(LocalState::Loaded);
+        state.local_state.set(LocalState::Loaded);
     }
 
     /// Sends the page what the user's images now are.
-    fn post_local(control: &Control) {
-        let summary = control.local.borrow().summary(THUMBS_PER_CLASS);
+    fn post_local(state: &WorkerState) {
+        let summary = state.local.borrow().summary(THUMBS_PER_CLASS);
         post(&FromWorker::Local {
             summary: Box::new(summary),
         });
     }
 
     /// Answers the messages that change (or ask about) the user's classes and images.
-    async fn change_local(control: Rc<Control>, message: ToWorker) {
-        ensure_local(&control).await;
+    async fn change_local(state: Rc<WorkerState>, message: ToWorker) {
+        ensure_local(&state).await;
         let kept = match message {
             ToWorker::AddClass { name } => {
-                let made = control.local.borrow_mut().add_class(&name);
+                let made = state.local.borrow_mut().add_class(&name);
                 match made {
                     Ok(class) => own_images::put_class(&class).await,
                     Err(why) => Err(why),
                 }
             }
             ToWorker::RenameClass { class, name } => {
-                let renamed = control.local.borrow_mut().rename_class(class, &name);
+                let renamed = state.local.borrow_mut().rename_class(class, &name);
                 match renamed {
                     Ok(class) => own_images::put_class(&class).await,
                     Err(why) => Err(why),
                 }
             }
             ToWorker::RemoveClass { class } => {
-                let removed = control.local.borrow_mut().remove_class(class);
+                let removed = state.local.borrow_mut().remove_class(class);
                 own_images::delete(Some(class), &removed).await
             }
             ToWorker::RemoveImage { image } => {
-                let removed = control.local.borrow_mut().remove_image(image);
+                let removed = state.local.borrow_mut().remove_image(image);
                 if removed {
                     own_images::delete(None, &[image]).await
                 } else {
@@ -357,7 +358,7 @@ mod wasm {
                 }
             }
             ToWorker::ClearLocal => {
-                *control.local.borrow_mut() = LocalImages::default();
+                *state.local.borrow_mut() = LocalImages::default();
                 own_images::clear().await
             }
             _ => Ok(()),
@@ -365,12 +366,12 @@ mod wasm {
         if let Err(message) = kept {
             post(&FromWorker::LocalRefused { message });
         }
-        post_local(&control);
+        post_local(&state);
     }
 
     /// Answers a [`ToWorker::Preview`].
-    async fn preview(control: Rc<Control>, id: String) {
-        let result = dataset(&control, &id)
+    async fn preview(state: Rc<WorkerState>, id: String) {
+        let result = dataset(&state, &id)
             .await
             .map(|d| Box::new(d.preview(PREVIEW_PER_CLASS)));
         post(&FromWorker::Preview {
@@ -391,20 +392,20 @@ mod wasm {
     /// The device for a run, its name, why it is not the one asked for (if it is not), and the
     /// largest buffer it takes (for a GPU).
     async fn device(
-        control: &Control,
+        state: &WorkerState,
         preference: BackendPreference,
     ) -> (Device, String, Option<String>, Option<u64>) {
         if preference == BackendPreference::Cpu {
             return (cpu_device(), CPU_BACKEND_NAME.into(), None, None);
         }
-        if control.webgpu.borrow().is_none() {
+        if state.webgpu.borrow().is_none() {
             let result = match webgpu::adapter().await {
                 Ok(adapter) => gpu_device().await.map(|device| (device, adapter)),
                 Err(reason) => Err(reason),
             };
-            *control.webgpu.borrow_mut() = Some(result);
+            *state.webgpu.borrow_mut() = Some(result);
         }
-        match control.webgpu.borrow().as_ref().expect("set above") {
+        match state.webgpu.borrow().as_ref().expect("set above") {
             Ok((device, adapter)) => (
                 device.clone(),
                 adapter.name.clone(),
@@ -420,16 +421,16 @@ mod wasm {
         }
     }
 
-    async fn run(control: Rc<Control>, run_id: u32, config: RunConfig) {
+    async fn run(state: Rc<WorkerState>, run_id: u32, config: RunConfig) {
         post(&FromWorker::Loading {
             run_id,
             message: msg!("loading the {} dataset", config.dataset),
         });
-        let data = match dataset(&control, &config.dataset).await {
+        let data = match dataset(&state, &config.dataset).await {
             Ok(d) => d,
             Err(message) => return post(&FromWorker::Error { run_id, message }),
         };
-        let (device, backend, fallback_reason, max_buffer) = device(&control, config.backend).await;
+        let (device, backend, fallback_reason, max_buffer) = device(&state, config.backend).await;
         // A GPU refuses a buffer over its limit only once the step runs, often by losing the
         // device: check the estimate first and say what fits.
         if let Some(max_buffer) = max_buffer
@@ -455,14 +456,14 @@ mod wasm {
         });
         let mut last_yield = now_ms();
         loop {
-            if control.current.get() != Some(run_id) {
+            if state.current.get() != Some(run_id) {
                 let record = trainer.stop().await;
                 return post(&FromWorker::Finished {
                     run_id,
                     record: Box::new(record),
                 });
             }
-            if control.paused.get() {
+            if state.paused.get() {
                 sleep(50).await;
                 continue;
             }
@@ -479,16 +480,16 @@ mod wasm {
                         if let RunStatus::Failed { .. } = record.status {
                             // A failed GPU run: later runs go to the CPU.
                             if record.backend != CPU_BACKEND_NAME {
-                                *control.webgpu.borrow_mut() =
+                                *state.webgpu.borrow_mut() =
                                     Some(Err(msg!("WebGPU failed during an earlier run")));
                             }
                         }
-                        if control.current.get() == Some(run_id) {
-                            control.current.set(None);
+                        if state.current.get() == Some(run_id) {
+                            state.current.set(None);
                         }
                         post(&FromWorker::Finished { run_id, record });
                         if let Some(trained) = trainer.into_trained() {
-                            let mut kept = control.trained.borrow_mut();
+                            let mut kept = state.trained.borrow_mut();
                             kept.push_back((run_id, Rc::new(trained)));
                             while kept.len() > KEPT_MODELS {
                                 kept.pop_front();
@@ -507,8 +508,8 @@ mod wasm {
 
     /// Answers a [`ToWorker::SaveModel`]: the file's bytes go beside the message, so they
     /// are neither copied into JSON nor copied again (the buffer is transferred).
-    async fn save_model(control: &Control, run_id: u32) {
-        let result = match trained_model(control, run_id, "save") {
+    async fn save_model(state: &WorkerState, run_id: u32) {
+        let result = match trained_model(state, run_id, "save") {
             Ok(trained) => weights::safetensors(&trained).await,
             Err(why) => Err(why),
         };
@@ -530,11 +531,11 @@ mod wasm {
     /// The model run `run_id` trained, if this worker still holds it; otherwise why not, for
     /// a user who wanted to `verb` it.
     fn trained_model(
-        control: &Control,
+        state: &WorkerState,
         run_id: u32,
         verb: &str,
     ) -> Result<Rc<TrainedModel>, String> {
-        control
+        state
             .trained
             .borrow()
             .iter()
@@ -546,8 +547,8 @@ mod wasm {
     }
 
     /// Answers a [`ToWorker::Compress`].
-    async fn compress_run(control: &Control, parent_id: u32, run_id: u32, method: Compression) {
-        let trained = match trained_model(control, parent_id, "compress") {
+    async fn compress_run(state: &WorkerState, parent_id: u32, run_id: u32, method: Compression) {
+        let trained = match trained_model(state, parent_id, "compress") {
             Ok(trained) => trained,
             Err(message) => return post(&FromWorker::Error { run_id, message }),
         };

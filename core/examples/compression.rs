@@ -8,9 +8,10 @@
 //! Figures go in docs/BENCHMARKS.md.
 
 use tradeoff_core::backend::{CPU_BACKEND_NAME, cpu_device};
-use tradeoff_core::compress::{Compression, compress};
+use tradeoff_core::compress::compress;
 use tradeoff_core::config::RunConfig;
 use tradeoff_core::data::Dataset;
+use tradeoff_core::record::Compression;
 use tradeoff_core::train::Trainer;
 
 fn median(mut xs: Vec<f64>) -> f64 {

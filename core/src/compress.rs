@@ -10,12 +10,11 @@ use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, Quantizer};
 use burn::tensor::quantization::ScaleDtype;
 use burn::tensor::quantization::{Calibration, QuantScheme, QuantValue};
 use burn::tensor::{DType, Device, Tensor, TensorData};
-use serde::{Deserialize, Serialize};
 
 use crate::backend::{CPU_BACKEND_NAME, cpu_device};
 use crate::metrics::{ConfusionMatrix, MAX_MISCLASSIFIED, Misclassified};
 use crate::model::Classifier;
-use crate::record::{RunRecord, RunStatus};
+use crate::record::{Compression, CompressionInfo, RunRecord, RunStatus};
 use crate::train::{TrainedModel, evaluate, latency_ms};
 
 /// Trained models the worker keeps for compression (the latest runs'); models are small, but
@@ -24,49 +23,6 @@ pub const KEPT_MODELS: usize = 12;
 
 /// The highest pruning sparsity offered: beyond it every model collapses.
 pub const MAX_SPARSITY: f64 = 0.99;
-
-/// How to compress a trained model.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "method", rename_all = "snake_case")]
-pub enum Compression {
-    /// Post-training quantization of every weight to 8-bit integers with one float scale per
-    /// tensor (symmetric, min–max calibration).
-    Int8,
-    /// Magnitude pruning: in every conv and dense weight, the `sparsity` fraction with the
-    /// smallest magnitude is set to zero.
-    Prune {
-        /// Fraction of each weight tensor zeroed, 0..=[`MAX_SPARSITY`].
-        sparsity: f64,
-    },
-}
-
-impl Compression {
-    /// Short name for tables, e.g. `int8` or `pruned 50 %`.
-    pub fn label(&self) -> String {
-        match self {
-            Compression::Int8 => "int8".into(),
-            Compression::Prune { sparsity } => msg!("pruned {:.0} %", sparsity * 100.0),
-        }
-    }
-}
-
-/// What a compressed run's record says about its compression.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CompressionInfo {
-    /// How it was compressed.
-    pub method: Compression,
-    /// Storage key of the run it was made from (set by the page, which owns the keys).
-    pub parent_key: Option<f64>,
-    /// The parent's test accuracy, for the comparison.
-    pub parent_test_accuracy: f64,
-    /// The parent's float model size in bytes.
-    pub parent_model_bytes: u64,
-    /// The float model's latency per image at batch 1, measured on the same backend and in
-    /// the same session as the compressed one.
-    pub float_latency_ms_batch1: f64,
-    /// Fraction of all conv and dense weights that are exactly zero after compression.
-    pub weight_sparsity: f64,
-}
 
 /// Why a model could not be compressed.
 pub fn check(method: &Compression) -> Result<(), String> {

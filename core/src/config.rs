@@ -1,12 +1,7 @@
 //! The run config: the one description of an experiment, shared by the UI, the URL, the
 //! worker and the run records.
 
-use crate::i18n::key;
-use crate::msg;
 use serde::{Deserialize, Serialize};
-
-use crate::cost::{ModelCost, analyze};
-use crate::setting::{SETTINGS, Setting};
 
 /// Everything needed to reproduce one training run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -337,37 +332,6 @@ pub mod limits {
     pub const MAX_DATASET_ID: usize = 32;
 }
 
-/// One problem with a config, tied to the setting it concerns.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConfigError {
-    /// The setting to change.
-    pub setting: Setting,
-    /// The whole sentence, starting with what it is about: `batch size: must be 1 to 1024`,
-    /// `layer 3: the image is 1×1 here, …`.
-    pub message: String,
-}
-
-impl ConfigError {
-    /// A problem with `setting` as a whole, named by its name ("batch size: …").
-    pub fn new(setting: Setting, message: impl Into<String>) -> Self {
-        Self::about(setting, setting.spec().name, message)
-    }
-
-    /// A problem with one part of `setting`, named by `part` ("layer 3: …", "shift: …").
-    pub fn about(setting: Setting, part: &str, message: impl Into<String>) -> Self {
-        Self {
-            setting,
-            message: msg!("{}: {}", part, message.into()),
-        }
-    }
-}
-
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
 impl Default for RunConfig {
     /// The reference CNN on MNIST: conv 8@3×3, pool 2, conv 16@3×3, pool 2, dense 64, Adam 1e-3.
     fn default() -> Self {
@@ -399,128 +363,6 @@ impl Default for RunConfig {
             patience: 0,
             seed: 7,
             backend: BackendPreference::Auto,
-        }
-    }
-}
-
-impl RunConfig {
-    /// Checks every field and the layer stack for a dataset of `classes` classes.
-    ///
-    /// Returns the model's cost when the config can run, or every problem found.
-    pub fn validate(&self, classes: usize) -> Result<ModelCost, Vec<ConfigError>> {
-        use limits::*;
-        // The number settings' ranges come from their entries in the settings table.
-        let mut errors: Vec<ConfigError> = SETTINGS
-            .iter()
-            .filter_map(|spec| {
-                let problem = spec.range_problem(self)?;
-                Some(ConfigError::new(spec.setting, problem))
-            })
-            .collect();
-        let mut check = |ok: bool, setting: Setting, part: &str, message: String| {
-            if !ok {
-                errors.push(ConfigError::about(setting, part, message));
-            }
-        };
-        check(
-            !self.dataset.is_empty()
-                && self.dataset.len() <= MAX_DATASET_ID
-                && self
-                    .dataset
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
-            Setting::Dataset,
-            key("dataset"),
-            msg!("a dataset id is 1 to {MAX_DATASET_ID} lower-case letters, digits or '-'"),
-        );
-        check(
-            (4..=MAX_INPUT_SIZE).contains(&self.input.size),
-            Setting::Input,
-            key("input size"),
-            msg!("must be 4 to {MAX_INPUT_SIZE} pixels"),
-        );
-        check(
-            matches!(self.input.channels, 1 | 3),
-            Setting::Input,
-            key("input channels"),
-            msg!("must be 1 (grey) or 3 (RGB)"),
-        );
-        if let Schedule::Step {
-            every_epochs,
-            factor,
-        } = self.optimizer.schedule
-        {
-            check(
-                (1..=MAX_EPOCHS).contains(&every_epochs),
-                Setting::Schedule,
-                key("schedule"),
-                msg!("a step schedule drops every 1 to {MAX_EPOCHS} epochs"),
-            );
-            check(
-                factor.is_finite() && factor > 0.0 && factor <= 1.0,
-                Setting::Schedule,
-                key("schedule"),
-                msg!("a step schedule's factor must be above 0 and at most 1"),
-            );
-        }
-        check(
-            self.augmentation.shift <= MAX_SHIFT,
-            Setting::Augmentation,
-            key("shift"),
-            msg!("must be 0 to {MAX_SHIFT} pixels"),
-        );
-        let noise = self.augmentation.noise;
-        check(
-            noise.is_finite() && (0.0..=MAX_NOISE).contains(&noise),
-            Setting::Augmentation,
-            key("noise"),
-            msg!("must be 0 to {MAX_NOISE}"),
-        );
-        check(
-            (2..=MAX_WIDTH).contains(&classes),
-            Setting::Dataset,
-            key("dataset"),
-            msg!("needs 2 to {MAX_WIDTH} classes, has {classes}"),
-        );
-        if !errors.is_empty() {
-            // Layer analysis needs a sane input shape and class count to say anything useful.
-            let shape_ok = !errors
-                .iter()
-                .any(|e| matches!(e.setting, Setting::Input | Setting::Dataset));
-            if shape_ok && let Err(more) = analyze(self, classes) {
-                errors.extend(more);
-            }
-            return Err(errors);
-        }
-        let cost = analyze(self, classes)?;
-        let mut errors = Vec::new();
-        if cost.params > MAX_PARAMS {
-            errors.push(ConfigError::about(
-                Setting::Layers,
-                key("model"),
-                msg!(
-                    "{} parameters is over the limit of {} — use fewer filters or units",
-                    cost.params,
-                    MAX_PARAMS
-                ),
-            ));
-        }
-        let training = cost.training_bytes(self.batch_size);
-        if training > MAX_TRAINING_BYTES {
-            errors.push(ConfigError::about(
-                Setting::Layers,
-                key("model"),
-                msg!(
-                    "a training step needs about {} MB, over the limit of {} MB — use a smaller batch or a smaller model",
-                    training >> 20,
-                    MAX_TRAINING_BYTES >> 20
-                ),
-            ));
-        }
-        if errors.is_empty() {
-            Ok(cost)
-        } else {
-            Err(errors)
         }
     }
 }

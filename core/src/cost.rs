@@ -5,8 +5,8 @@ use crate::i18n::Lang;
 use crate::msg;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{ConfigError, Layer, PoolKind, RunConfig, limits};
-use crate::setting::Setting;
+use crate::config::{Layer, PoolKind, RunConfig, limits};
+use crate::setting::{ConfigError, Setting};
 
 /// Bytes of one `f32`.
 const F32: u64 = 4;

@@ -4,11 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::compress::Compression;
 use crate::config::RunConfig;
 use crate::data::Preview;
 use crate::local::{Fit, ImportReport, LocalSummary};
 use crate::metrics::{EpochMetrics, StepMetrics};
+use crate::record::Compression;
 use crate::record::RunRecord;
 
 /// Page → worker.

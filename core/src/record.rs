@@ -4,7 +4,6 @@
 use crate::msg;
 use serde::{Deserialize, Serialize};
 
-use crate::compress::CompressionInfo;
 use crate::config::RunConfig;
 use crate::cost::ModelCost;
 use crate::i18n::Lang;
@@ -227,4 +226,47 @@ pub fn curve_marks(
         marks.push(CurveMark::EarlyStop { step: last.step });
     }
     marks
+}
+
+/// How to compress a trained model.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum Compression {
+    /// Post-training quantization of every weight to 8-bit integers with one float scale per
+    /// tensor (symmetric, min–max calibration).
+    Int8,
+    /// Magnitude pruning: in every conv and dense weight, the `sparsity` fraction with the
+    /// smallest magnitude is set to zero.
+    Prune {
+        /// Fraction of each weight tensor zeroed, 0..=[`MAX_SPARSITY`](crate::compress::MAX_SPARSITY).
+        sparsity: f64,
+    },
+}
+
+impl Compression {
+    /// Short name for tables, e.g. `int8` or `pruned 50 %`.
+    pub fn label(&self) -> String {
+        match self {
+            Compression::Int8 => "int8".into(),
+            Compression::Prune { sparsity } => msg!("pruned {:.0} %", sparsity * 100.0),
+        }
+    }
+}
+
+/// What a compressed run's record says about its compression.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CompressionInfo {
+    /// How it was compressed.
+    pub method: Compression,
+    /// Storage key of the run it was made from (set by the page, which owns the keys).
+    pub parent_key: Option<f64>,
+    /// The parent's test accuracy, for the comparison.
+    pub parent_test_accuracy: f64,
+    /// The parent's float model size in bytes.
+    pub parent_model_bytes: u64,
+    /// The float model's latency per image at batch 1, measured on the same backend and in
+    /// the same session as the compressed one.
+    pub float_latency_ms_batch1: f64,
+    /// Fraction of all conv and dense weights that are exactly zero after compression.
+    pub weight_sparsity: f64,
 }

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use crate::config::{Augmentation, BackendPreference, OptimizerKind, RunConfig, Schedule, limits};
 use crate::i18n::{Lang, key};
 use crate::msg;
+use crate::notation::{clip, float_text, layers_to_string, parse_layers};
 use crate::tr;
-use crate::url::{layers_to_string, parse_augmentation, parse_layers, parse_schedule};
 
 /// A setting of a run, or a panel of the page a link can hide or lock. Named by its link key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -225,7 +225,7 @@ pub static SETTINGS: [Spec; 18] = [
         kind: Kind::Codec {
             print: |c| layers_to_string(&c.layers),
             parse: |c, v| {
-                c.layers = parse_layers(v).map_err(|e| e.message)?;
+                c.layers = parse_layers(v)?;
                 Ok(())
             },
             describe: |c, _| layers_to_string(&c.layers),
@@ -685,25 +685,6 @@ fn number(value: &str) -> Result<f64, String> {
     }
 }
 
-/// Writes a float so it reads back bit-identically, in exponent form for small values (`1e-3`).
-pub fn float_text(x: f64) -> String {
-    if x != 0.0 && x.abs() < 0.01 {
-        format!("{x:e}")
-    } else {
-        format!("{x}")
-    }
-}
-
-/// Shortens a user-supplied value for an error message.
-pub fn clip(value: &str) -> String {
-    const MAX: usize = 24;
-    if value.chars().count() <= MAX {
-        value.to_string()
-    } else {
-        value.chars().take(MAX).collect::<String>() + "…"
-    }
-}
-
 /// The augmentation's link form: `flip,shift2,noise0.1` (`none` when off).
 fn augmentation_text(a: &Augmentation) -> String {
     let mut items = Vec::new();
@@ -760,5 +741,108 @@ pub fn schedule_words(schedule: Schedule, lang: Lang) -> String {
             factor = factor,
             n = every_epochs
         ),
+    }
+}
+
+/// Reads a schedule's link form: `const`, `cos` or `step:EPOCHS:FACTOR`.
+fn parse_schedule(value: &str) -> Result<Schedule, String> {
+    match value {
+        "const" => Ok(Schedule::Constant),
+        "cos" => Ok(Schedule::Cosine),
+        _ => {
+            let mut parts = value.split(':');
+            let number = |v: &str| v.parse::<f64>().ok().filter(|x| x.is_finite());
+            let whole = |v: &str| {
+                v.parse::<u64>()
+                    .ok()
+                    .filter(|&n| n <= limits::MAX_EPOCHS as u64)
+            };
+            match (parts.next(), parts.next(), parts.next(), parts.next()) {
+                (Some("step"), Some(every), Some(factor), None) => {
+                    match (whole(every), number(factor)) {
+                        (Some(every), Some(factor)) => Ok(Schedule::Step {
+                            every_epochs: every as usize,
+                            factor,
+                        }),
+                        (None, _) => {
+                            let max = limits::MAX_EPOCHS;
+                            Err(msg!(
+                                "'{}' is not a whole number from 0 to {max}",
+                                clip(every)
+                            ))
+                        }
+                        (_, None) => Err(msg!("'{}' is not a number", clip(factor))),
+                    }
+                }
+                _ => Err(msg!(
+                    "'{}' is not a schedule (const, cos, or step:EPOCHS:FACTOR like step:2:0.5)",
+                    clip(value)
+                )),
+            }
+        }
+    }
+}
+
+/// Reads an augmentation's link form: `flip,shift2,noise0.1`, or `none`.
+fn parse_augmentation(value: &str) -> Result<Augmentation, String> {
+    let mut a = Augmentation::default();
+    if value == "none" || value.is_empty() {
+        return Ok(a);
+    }
+    for item in value.split(',').take(8) {
+        if item == "flip" {
+            a.flip = true;
+        } else if let Some(n) = item.strip_prefix("shift") {
+            a.shift = match n.parse::<usize>() {
+                Ok(n) if n <= limits::MAX_SHIFT => n,
+                _ => {
+                    let max = limits::MAX_SHIFT;
+                    return Err(msg!("'{}' is not a whole number from 0 to {max}", clip(n)));
+                }
+            };
+        } else if let Some(x) = item.strip_prefix("noise") {
+            a.noise = x
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| msg!("'{}' is not a number", clip(x)))?;
+        } else {
+            return Err(msg!(
+                "'{}' is not an augmentation (flip, shift2, noise0.1)",
+                clip(item)
+            ));
+        }
+    }
+    Ok(a)
+}
+
+/// One problem with a config, tied to the setting it concerns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigError {
+    /// The setting to change.
+    pub setting: Setting,
+    /// The whole sentence, starting with what it is about: `batch size: must be 1 to 1024`,
+    /// `layer 3: the image is 1×1 here, …`.
+    pub message: String,
+}
+
+impl ConfigError {
+    /// A problem with `setting` as a whole, named by its name ("batch size: …").
+    pub fn new(setting: Setting, message: impl Into<String>) -> Self {
+        Self::about(setting, setting.spec().name, message)
+    }
+
+    /// A problem with one part of `setting`, named by `part` ("layer 3: …", "shift: …").
+    pub fn about(setting: Setting, part: &str, message: impl Into<String>) -> Self {
+        Self {
+            setting,
+            message: msg!("{}: {}", part, message.into()),
+        }
+    }
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
     }
 }

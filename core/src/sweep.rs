@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 use crate::compare::CostAxis;
 use crate::config::{Layer, RunConfig};
 use crate::i18n::Lang;
+use crate::notation::parse_layers;
 use crate::record::RunRecord;
 use crate::rng::Rng;
 use crate::setting::{Kind, SETTINGS, Setting};
-use crate::url::parse_layers;
 
 /// The most axes a sweep varies at once.
 pub const MAX_AXES: usize = 3;

@@ -14,7 +14,7 @@ use burn::optim::{AdamConfig, AdamWConfig, GradientsParams, ModuleOptimizer, Sgd
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use web_time::Instant;
 
-use crate::config::{ConfigError, OptimizerKind, RunConfig};
+use crate::config::{OptimizerKind, RunConfig};
 use crate::cost::ModelCost;
 use crate::data::{Dataset, ImageSet, Normalisation, Split};
 use crate::metrics::{
@@ -23,6 +23,7 @@ use crate::metrics::{
 use crate::model::Classifier;
 use crate::record::{RunRecord, RunStatus};
 use crate::rng::Rng;
+use crate::setting::ConfigError;
 
 /// Steps between metric read-backs unless configured otherwise.
 pub const DEFAULT_READBACK_EVERY: usize = 10;
@@ -248,11 +249,6 @@ impl Trainer {
             epoch: self.epoch,
             elapsed_seconds: self.run_started.elapsed().as_secs_f64(),
         }
-    }
-
-    /// The record so far.
-    pub fn record(&self) -> &RunRecord {
-        &self.record
     }
 
     fn start_epoch(&mut self) {

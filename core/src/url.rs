@@ -2,12 +2,8 @@
 //!
 //! `v=1&ds=mnist&in=28x1&layers=c8k3-p2-c16k3-p2-d64&opt=adam&lr=1e-3&bs=64&ep=2&seed=7`
 //!
-//! Layer tokens, joined by `-`:
-//! - `c8k3` conv, 8 filters, 3×3; then optionally `s2` (stride), `p1` (padding), and
-//!   suffixes `.bn` (batch norm) and `.gelu` / `.tanh` / `.sigmoid` (ReLU when absent);
-//! - `p2` max pool 2×2, `a2` average pool 2×2;
-//! - `d64` dense, 64 units, with the same suffixes as conv;
-//! - `drop0.25` dropout with p = 0.25.
+//! Each key is a setting of the settings table ([`crate::setting`]); the layer stack is
+//! written in its own notation ([`crate::notation`]).
 //!
 //! Keys at their default value are left out (except the core ones shown above); a missing
 //! key means its default. Unknown keys are ignored and reported.
@@ -17,12 +13,11 @@ use crate::msg;
 use serde::{Deserialize, Serialize};
 
 use crate::classroom::{Classroom, LESSONS, lesson, parse_controls};
-use crate::config::{
-    Activation, Augmentation, ConfigError, Layer, PoolKind, RunConfig, Schedule, limits,
-};
+use crate::config::RunConfig;
 use crate::data::builtin_dataset;
 use crate::local::LOCAL_DATASET;
-use crate::setting::{Kind, SETTINGS, Setting, clip};
+use crate::notation::clip;
+use crate::setting::{ConfigError, Kind, SETTINGS, Setting};
 use crate::share::SharedResult;
 
 /// Format version written as `v=`.
@@ -76,59 +71,6 @@ pub struct ParsedLink {
     pub result: Option<SharedResult>,
     /// Why the link's result could not be read (the settings still load).
     pub result_error: Option<String>,
-}
-
-fn layer_token(layer: &Layer) -> String {
-    let suffix = |activation: Activation, batch_norm: bool| {
-        let mut s = String::new();
-        if batch_norm {
-            s += ".bn";
-        }
-        if activation != Activation::Relu {
-            s += ".";
-            s += activation.name();
-        }
-        s
-    };
-    match *layer {
-        Layer::Conv {
-            filters,
-            kernel,
-            stride,
-            padding,
-            activation,
-            batch_norm,
-        } => {
-            let mut s = format!("c{filters}k{kernel}");
-            if stride != 1 {
-                s += &format!("s{stride}");
-            }
-            if padding != 0 {
-                s += &format!("p{padding}");
-            }
-            s + &suffix(activation, batch_norm)
-        }
-        Layer::Pool {
-            pool: PoolKind::Max,
-            size,
-        } => format!("p{size}"),
-        Layer::Pool {
-            pool: PoolKind::Avg,
-            size,
-        } => format!("a{size}"),
-        Layer::Dense {
-            units,
-            activation,
-            batch_norm,
-        } => format!("d{units}{}", suffix(activation, batch_norm)),
-        // Plain decimal: an exponent's '-' would split the token.
-        Layer::Dropout { p } => format!("drop{p}"),
-    }
-}
-
-/// The layer stack's URL form, e.g. `c8k3-p2-c16k3-p2-d64`.
-pub fn layers_to_string(layers: &[Layer]) -> String {
-    layers.iter().map(layer_token).collect::<Vec<_>>().join("-")
 }
 
 /// The config's URL hash (without the leading `#`): the format version, then each setting of
@@ -193,191 +135,6 @@ fn expand_lesson(hash: &str) -> Result<Option<String>, UrlError> {
         .collect();
     merged.extend(pairs.iter().map(|(k, v)| format!("{k}={v}")));
     Ok(Some(merged.join("&")))
-}
-
-/// Splits `name<number>` off the front of a token, e.g. `("c", "8k3")` → `8`, rest `k3`.
-fn take_number<'a>(s: &'a str, prefix: &str) -> Option<(&'a str, &'a str)> {
-    let rest = s.strip_prefix(prefix)?;
-    let end = rest
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(rest.len());
-    (end > 0).then(|| rest.split_at(end))
-}
-
-fn parse_suffixes(token: &str, suffixes: &str) -> Result<(Activation, bool), String> {
-    let mut activation = Activation::Relu;
-    let mut batch_norm = false;
-    if suffixes.is_empty() {
-        return Ok((activation, batch_norm));
-    }
-    let Some(list) = suffixes.strip_prefix('.') else {
-        return Err(msg!(
-            "'{}' has unexpected text '{}'",
-            clip(token),
-            clip(suffixes)
-        ));
-    };
-    for part in list.split('.').take(4) {
-        if part == "bn" {
-            batch_norm = true;
-        } else if let Some(a) = Activation::from_name(part) {
-            activation = a;
-        } else {
-            return Err(msg!(
-                "'{}': unknown suffix '.{}' (use .bn, .relu, .gelu, .tanh or .sigmoid)",
-                clip(token),
-                clip(part)
-            ));
-        }
-    }
-    Ok((activation, batch_norm))
-}
-
-fn parse_layer(token: &str) -> Result<Layer, String> {
-    let small = |n: &str| n.parse::<usize>().ok().filter(|&n| n <= 1_000_000);
-    let bad_number = || msg!("'{}' has a number that is too large", clip(token));
-    if let Some(p) = token.strip_prefix("drop") {
-        return match p.parse::<f64>() {
-            Ok(p) if p.is_finite() => Ok(Layer::Dropout { p }),
-            _ => Err(msg!("'{}': dropout is written drop0.25", clip(token))),
-        };
-    }
-    if let Some((filters, rest)) = take_number(token, "c") {
-        let (kernel, mut rest) = take_number(rest, "k")
-            .ok_or_else(|| msg!("'{}': a conv is written c8k3", clip(token)))?;
-        let mut stride = 1;
-        let mut padding = 0;
-        if let Some((s, r)) = take_number(rest, "s") {
-            stride = small(s).ok_or_else(bad_number)?;
-            rest = r;
-        }
-        if let Some((p, r)) = take_number(rest, "p") {
-            padding = small(p).ok_or_else(bad_number)?;
-            rest = r;
-        }
-        let (activation, batch_norm) = parse_suffixes(token, rest)?;
-        return Ok(Layer::Conv {
-            filters: small(filters).ok_or_else(bad_number)?,
-            kernel: small(kernel).ok_or_else(bad_number)?,
-            stride,
-            padding,
-            activation,
-            batch_norm,
-        });
-    }
-    if let Some((units, rest)) = take_number(token, "d") {
-        let (activation, batch_norm) = parse_suffixes(token, rest)?;
-        return Ok(Layer::Dense {
-            units: small(units).ok_or_else(bad_number)?,
-            activation,
-            batch_norm,
-        });
-    }
-    for (prefix, pool) in [("p", PoolKind::Max), ("a", PoolKind::Avg)] {
-        if let Some((size, rest)) = take_number(token, prefix) {
-            if !rest.is_empty() {
-                break;
-            }
-            return Ok(Layer::Pool {
-                pool,
-                size: small(size).ok_or_else(bad_number)?,
-            });
-        }
-    }
-    Err(msg!(
-        "'{}' is not a layer (c8k3 conv, p2 max pool, a2 average pool, d64 dense, drop0.25 dropout)",
-        clip(token)
-    ))
-}
-
-/// Reads the layer stack's URL form.
-pub fn parse_layers(value: &str) -> Result<Vec<Layer>, UrlError> {
-    if value.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut layers = Vec::new();
-    for (i, token) in value.split('-').enumerate() {
-        if i >= limits::MAX_LAYERS {
-            return Err(err(
-                "layers",
-                msg!("more than {} layers", limits::MAX_LAYERS),
-            ));
-        }
-        layers.push(parse_layer(token).map_err(|m| err("layers", msg!("layer {}: {m}", i + 1)))?);
-    }
-    Ok(layers)
-}
-
-/// Reads a schedule's link form: `const`, `cos` or `step:EPOCHS:FACTOR`.
-pub(crate) fn parse_schedule(value: &str) -> Result<Schedule, String> {
-    match value {
-        "const" => Ok(Schedule::Constant),
-        "cos" => Ok(Schedule::Cosine),
-        _ => {
-            let mut parts = value.split(':');
-            let number = |v: &str| v.parse::<f64>().ok().filter(|x| x.is_finite());
-            let whole = |v: &str| {
-                v.parse::<u64>()
-                    .ok()
-                    .filter(|&n| n <= limits::MAX_EPOCHS as u64)
-            };
-            match (parts.next(), parts.next(), parts.next(), parts.next()) {
-                (Some("step"), Some(every), Some(factor), None) => {
-                    match (whole(every), number(factor)) {
-                        (Some(every), Some(factor)) => Ok(Schedule::Step {
-                            every_epochs: every as usize,
-                            factor,
-                        }),
-                        (None, _) => {
-                            let max = limits::MAX_EPOCHS;
-                            Err(msg!(
-                                "'{}' is not a whole number from 0 to {max}",
-                                clip(every)
-                            ))
-                        }
-                        (_, None) => Err(msg!("'{}' is not a number", clip(factor))),
-                    }
-                }
-                _ => Err(msg!(
-                    "'{}' is not a schedule (const, cos, or step:EPOCHS:FACTOR like step:2:0.5)",
-                    clip(value)
-                )),
-            }
-        }
-    }
-}
-
-/// Reads an augmentation's link form: `flip,shift2,noise0.1`, or `none`.
-pub(crate) fn parse_augmentation(value: &str) -> Result<Augmentation, String> {
-    let mut a = Augmentation::default();
-    if value == "none" || value.is_empty() {
-        return Ok(a);
-    }
-    for item in value.split(',').take(8) {
-        if item == "flip" {
-            a.flip = true;
-        } else if let Some(n) = item.strip_prefix("shift") {
-            a.shift = match n.parse::<usize>() {
-                Ok(n) if n <= limits::MAX_SHIFT => n,
-                _ => {
-                    let max = limits::MAX_SHIFT;
-                    return Err(msg!("'{}' is not a whole number from 0 to {max}", clip(n)));
-                }
-            };
-        } else if let Some(x) = item.strip_prefix("noise") {
-            a.noise = x
-                .parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite())
-                .ok_or_else(|| msg!("'{}' is not a number", clip(x)))?;
-        } else {
-            return Err(msg!(
-                "'{}' is not an augmentation (flip, shift2, noise0.1)",
-                clip(item)
-            ));
-        }
-    }
-    Ok(a)
 }
 
 /// Keys WeChat appends to the links it passes on: dropped without a notice, since neither the

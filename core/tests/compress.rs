@@ -2,8 +2,9 @@
 
 mod common;
 
-use tradeoff_core::compress::{Compression, compress};
+use tradeoff_core::compress::compress;
 use tradeoff_core::config::RunConfig;
+use tradeoff_core::record::Compression;
 
 #[test]
 fn int8_keeps_accuracy_within_2_points_at_under_30_percent_of_the_size_and_pruning_reports_sparsity()

@@ -7,7 +7,7 @@ use burn::module::Module;
 use tradeoff_core::backend::cpu_device;
 use tradeoff_core::config::{InputShape, RunConfig};
 use tradeoff_core::model::Classifier;
-use tradeoff_core::url::parse_layers;
+use tradeoff_core::notation::parse_layers;
 
 fn cost_of(
     layers: &str,

@@ -4,10 +4,10 @@ mod common;
 
 use tradeoff_core::compare::{CostAxis, pareto_front};
 use tradeoff_core::config::{Layer, OptimizerKind, RunConfig};
+use tradeoff_core::notation::layers_to_string;
 use tradeoff_core::record::RunRecord;
 use tradeoff_core::setting::Setting;
 use tradeoff_core::sweep::{Axis, Preset, Search, SweepConfig, best_under_budget};
-use tradeoff_core::url::layers_to_string;
 
 fn grid(axes: Vec<Axis>) -> SweepConfig {
     SweepConfig {

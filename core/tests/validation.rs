@@ -2,9 +2,9 @@
 // Tests tweak one field of the default config at a time; that reads clearer than struct updates.
 #![allow(clippy::field_reassign_with_default)]
 
-use tradeoff_core::config::{ConfigError, InputShape, Layer, RunConfig, limits};
-use tradeoff_core::setting::Setting;
-use tradeoff_core::url::parse_layers;
+use tradeoff_core::config::{InputShape, Layer, RunConfig, limits};
+use tradeoff_core::notation::parse_layers;
+use tradeoff_core::setting::{ConfigError, Setting};
 
 fn errors(config: &RunConfig) -> Vec<ConfigError> {
     config.validate(10).expect_err("config should be refused")

@@ -1,8 +1,9 @@
 //! Compressing a trained run's model, and what a compressed run gained and lost.
 
 use leptos::prelude::*;
-use tradeoff_core::compress::{self, Compression, CompressionInfo, KEPT_MODELS};
+use tradeoff_core::compress::{self, KEPT_MODELS};
 use tradeoff_core::metrics::Summary;
+use tradeoff_core::record::{Compression, CompressionInfo};
 use tradeoff_core::setting::Setting;
 
 use crate::components::fields::TextField;

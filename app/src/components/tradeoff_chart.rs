@@ -344,7 +344,7 @@ pub fn TradeoffChart() -> impl IntoView {
                 "Run {id}{compressed}: {layers} · batch {batch} · {optimizer} lr {lr} · test accuracy {accuracy} · {time}",
                 id = id,
                 compressed = compressed,
-                layers = tradeoff_core::url::layers_to_string(&c.layers),
+                layers = tradeoff_core::notation::layers_to_string(&c.layers),
                 batch = c.batch_size,
                 optimizer = c.optimizer.kind.name(),
                 lr = c.optimizer.learning_rate,
