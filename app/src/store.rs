@@ -20,7 +20,7 @@ use tradeoff_core::url;
 use wasm_bindgen::prelude::*;
 
 use crate::persist;
-use crate::worker_client::{Handle, Trainer};
+use crate::worker_client::{Handle, WorkerKind};
 
 /// A finished (or stopped, diverged, failed) run in the runs table.
 #[derive(Clone, Debug, PartialEq)]
@@ -136,7 +136,7 @@ pub struct Notice {
 #[derive(Clone, Debug)]
 pub struct Crash {
     /// Which worker: the CPU one starts again at once, the WebGPU one with the next WebGPU run.
-    pub trainer: Trainer,
+    pub worker: WorkerKind,
     /// What it said, to copy into a report.
     pub details: String,
 }
@@ -186,7 +186,7 @@ pub struct Store {
     pub fit: RwSignal<Fit>,
     /// Runs whose trained model a worker still holds, and which worker (trained since the page
     /// opened, the latest [`KEPT_MODELS`]): only these can be compressed or downloaded.
-    models_in_memory: RwSignal<Vec<(u32, Trainer)>>,
+    models_in_memory: RwSignal<Vec<(u32, WorkerKind)>>,
     /// Controls the link hides or locks, and its lesson.
     pub classroom: RwSignal<Classroom>,
     /// How many class changes the worker has refused: a name box shows its class's real name
@@ -221,7 +221,7 @@ enum GpuWorker {
 /// Where messages about the run or compression in progress go.
 enum RunRoute {
     /// To this worker.
-    On(Trainer),
+    On(WorkerKind),
     /// Nowhere yet: the page is asking the browser for a WebGPU adapter. Pause or Stop
     /// pressed meanwhile wait here.
     Deciding(Vec<ToWorker>),
@@ -284,7 +284,7 @@ impl Store {
             live_saved_at: StoredValue::new(0.0),
             cpu_worker: StoredValue::new_local(Err(String::new())),
             gpu_worker: StoredValue::new_local(GpuWorker::NotLoaded),
-            run_route: StoredValue::new(RunRoute::On(Trainer::Cpu)),
+            run_route: StoredValue::new(RunRoute::On(WorkerKind::Cpu)),
             next_id: StoredValue::new(1),
         };
         store.read_link();
@@ -514,18 +514,18 @@ impl Store {
         format!("{}#{}", self.base_url(), self.hash_untracked())
     }
 
-    /// Starts `trainer`'s worker, its messages and errors routed back here.
-    fn spawn_worker(&self, trainer: Trainer) -> Result<Handle, String> {
+    /// Starts the worker of `kind`, its messages and errors routed back here.
+    fn spawn_worker(&self, kind: WorkerKind) -> Result<Handle, String> {
         let store = *self;
         Handle::spawn(
-            trainer,
-            move |message| store.on_message(trainer, message),
-            move |reason| store.on_worker_error(trainer, reason),
+            kind,
+            move |message| store.on_message(kind, message),
+            move |reason| store.on_worker_error(kind, reason),
         )
     }
 
     fn start_worker(&self) {
-        let handle = self.spawn_worker(Trainer::Cpu);
+        let handle = self.spawn_worker(WorkerKind::Cpu);
         if let Err(message) = &handle {
             self.notify("error", message.clone());
         }
@@ -570,13 +570,13 @@ impl Store {
 
     /// Sends a message about datasets or the user's images: the CPU worker keeps those.
     fn send(&self, message: ToWorker) {
-        self.send_to(Trainer::Cpu, message);
+        self.send_to(WorkerKind::Cpu, message);
     }
 
-    /// Sends `message` to `trainer`'s worker (to the CPU worker if the WebGPU one is gone).
-    fn send_to(&self, trainer: Trainer, message: ToWorker) {
-        let unsent = match trainer {
-            Trainer::Cpu => {
+    /// Sends `message` to the worker of `kind` (to the CPU worker if the WebGPU one is gone).
+    fn send_to(&self, kind: WorkerKind, message: ToWorker) {
+        let unsent = match kind {
+            WorkerKind::Cpu => {
                 let refused = self
                     .cpu_worker
                     .try_update_value(|w| match w {
@@ -592,7 +592,7 @@ impl Store {
                 }
                 None
             }
-            Trainer::Gpu => self
+            WorkerKind::Gpu => self
                 .gpu_worker
                 .try_update_value(|gpu| match gpu {
                     GpuWorker::Started(handle) => {
@@ -604,7 +604,7 @@ impl Store {
                 .flatten(),
         };
         if let Some(message) = unsent {
-            self.send_to(Trainer::Cpu, message);
+            self.send_to(WorkerKind::Cpu, message);
         }
     }
 
@@ -624,7 +624,7 @@ impl Store {
             },
             _ => return,
         };
-        self.on_message(Trainer::Cpu, answer);
+        self.on_message(WorkerKind::Cpu, answer);
     }
 
     /// Sends Pause, Resume or Stop to the worker of the run in progress (they wait while the
@@ -633,31 +633,31 @@ impl Store {
         let to = self
             .run_route
             .try_update_value(|route| match route {
-                RunRoute::On(trainer) => Some((*trainer, message)),
+                RunRoute::On(kind) => Some((*kind, message)),
                 RunRoute::Deciding(waiting) => {
                     waiting.push(message);
                     None
                 }
             })
             .flatten();
-        if let Some((trainer, message)) = to {
-            self.send_to(trainer, message);
+        if let Some((kind, message)) = to {
+            self.send_to(kind, message);
         }
     }
 
-    /// Makes `trainer` the worker of the run or compression in progress and sends it
+    /// Makes `kind` the worker of the run or compression in progress and sends it
     /// `message`, then whatever waited for the choice.
-    fn dispatch(&self, trainer: Trainer, message: ToWorker) {
+    fn dispatch(&self, kind: WorkerKind, message: ToWorker) {
         let waiting = match self
             .run_route
-            .try_update_value(|route| std::mem::replace(route, RunRoute::On(trainer)))
+            .try_update_value(|route| std::mem::replace(route, RunRoute::On(kind)))
         {
             Some(RunRoute::Deciding(waiting)) => waiting,
             _ => Vec::new(),
         };
-        self.send_to(trainer, message);
+        self.send_to(kind, message);
         for message in waiting {
-            self.send_to(trainer, message);
+            self.send_to(kind, message);
         }
     }
 
@@ -666,53 +666,51 @@ impl Store {
     /// one asks for it — once the browser has said it has an adapter, so a machine without
     /// WebGPU never downloads it.
     fn train_on_worker(&self, id: u32, config: RunConfig) {
-        let trainer = if config.backend == BackendPreference::Cpu {
-            Some(Trainer::Cpu)
+        let kind = if config.backend == BackendPreference::Cpu {
+            Some(WorkerKind::Cpu)
         } else {
             self.gpu_worker.with_value(|gpu| match gpu {
                 GpuWorker::NotLoaded => None,
-                GpuWorker::Started(_) => Some(Trainer::Gpu),
-                GpuWorker::Unavailable => Some(Trainer::Cpu),
+                GpuWorker::Started(_) => Some(WorkerKind::Gpu),
+                GpuWorker::Unavailable => Some(WorkerKind::Cpu),
             })
         };
         let train = ToWorker::Train { run_id: id, config };
-        if let Some(trainer) = trainer {
-            return self.dispatch(trainer, train);
+        if let Some(kind) = kind {
+            return self.dispatch(kind, train);
         }
         self.run_route.set_value(RunRoute::Deciding(Vec::new()));
         let store = *self;
         leptos::task::spawn_local(async move {
-            let trainer = match crate::webgpu::adapter().await {
+            let kind = match crate::webgpu::adapter().await {
                 Ok(adapter) => store.start_gpu_worker(id, &adapter.name),
                 // The CPU worker asks again and says why WebGPU is not used.
                 Err(_) => {
                     store.gpu_worker.set_value(GpuWorker::Unavailable);
-                    Trainer::Cpu
+                    WorkerKind::Cpu
                 }
             };
-            store.dispatch(trainer, train);
+            store.dispatch(kind, train);
         });
     }
 
     /// Fetches the WebGPU worker for run `id` on `adapter`; says where the run goes.
-    fn start_gpu_worker(&self, id: u32, adapter: &str) -> Trainer {
-        match self.spawn_worker(Trainer::Gpu) {
+    fn start_gpu_worker(&self, id: u32, adapter: &str) -> WorkerKind {
+        match self.spawn_worker(WorkerKind::Gpu) {
             Ok(handle) => {
                 self.gpu_worker.set_value(GpuWorker::Started(handle));
-                self.update_live(id, |l| {
-                    l.message = msg!("loading the trainer for {adapter}")
-                });
-                Trainer::Gpu
+                self.update_live(id, |l| l.message = msg!("loading the kind for {adapter}"));
+                WorkerKind::Gpu
             }
             Err(_) => {
                 self.gpu_worker.set_value(GpuWorker::Unavailable);
-                Trainer::Cpu
+                WorkerKind::Cpu
             }
         }
     }
 
     /// The worker that holds run `id`'s trained model, if one does.
-    fn model_home(&self, id: u32) -> Option<Trainer> {
+    fn model_home(&self, id: u32) -> Option<WorkerKind> {
         self.models_in_memory
             .with_untracked(|m| m.iter().find(|(run, _)| *run == id).map(|(_, t)| *t))
     }
@@ -932,7 +930,7 @@ impl Store {
             parent_id,
             label: method.label(),
         }));
-        let home = self.model_home(parent_id).unwrap_or(Trainer::Cpu);
+        let home = self.model_home(parent_id).unwrap_or(WorkerKind::Cpu);
         self.dispatch(
             home,
             ToWorker::Compress {
@@ -979,7 +977,7 @@ impl Store {
     /// Asks the worker for run `id`'s trained model as a file (downloaded when it comes).
     pub fn save_model(&self, id: u32) {
         self.saving_model.set(Some(id));
-        let home = self.model_home(id).unwrap_or(Trainer::Cpu);
+        let home = self.model_home(id).unwrap_or(WorkerKind::Cpu);
         self.send_to(home, ToWorker::SaveModel { run_id: id });
     }
 
@@ -1023,15 +1021,15 @@ impl Store {
         });
     }
 
-    fn on_message(&self, from: Trainer, message: FromWorker) {
+    fn on_message(&self, from: WorkerKind, message: FromWorker) {
         match message {
             FromWorker::Ready => match from {
-                Trainer::Cpu => self.cpu_worker.update_value(|w| {
+                WorkerKind::Cpu => self.cpu_worker.update_value(|w| {
                     if let Ok(w) = w {
                         w.ready();
                     }
                 }),
-                Trainer::Gpu => self.gpu_worker.update_value(|gpu| {
+                WorkerKind::Gpu => self.gpu_worker.update_value(|gpu| {
                     if let GpuWorker::Started(handle) = gpu {
                         handle.ready();
                     }
@@ -1171,8 +1169,8 @@ impl Store {
             persist::clear_live();
             // The worker keeps the model of a run that reached its results.
             let home = self.run_route.with_value(|route| match route {
-                RunRoute::On(trainer) => *trainer,
-                RunRoute::Deciding(_) => Trainer::Cpu,
+                RunRoute::On(kind) => *kind,
+                RunRoute::Deciding(_) => WorkerKind::Cpu,
             });
             if record.summary.is_some() {
                 self.models_in_memory.update(|m| {
@@ -1208,24 +1206,22 @@ impl Store {
 
     /// A worker's error event: the WebGPU worker failing to load sends what waited for it to
     /// the CPU worker (which trains there and says why); anything else is a crash.
-    fn on_worker_error(&self, trainer: Trainer, reason: String) {
-        let loaded = match trainer {
-            Trainer::Cpu => self
+    fn on_worker_error(&self, kind: WorkerKind, reason: String) {
+        let loaded = match kind {
+            WorkerKind::Cpu => self
                 .cpu_worker
                 .with_value(|w| w.as_ref().ok().map(Handle::is_ready)),
-            Trainer::Gpu => self.gpu_worker.with_value(|gpu| match gpu {
+            WorkerKind::Gpu => self.gpu_worker.with_value(|gpu| match gpu {
                 GpuWorker::Started(handle) => Some(handle.is_ready()),
                 GpuWorker::NotLoaded | GpuWorker::Unavailable => None,
             }),
         };
-        match (trainer, loaded) {
+        match (kind, loaded) {
             // A late event from a worker already ended.
             (_, None) => {}
-            (_, Some(true)) => {
-                self.on_crash(trainer, msg!("the training worker stopped: {reason}"))
-            }
-            (Trainer::Gpu, Some(false)) => self.gpu_worker_failed_to_load(&reason),
-            (Trainer::Cpu, Some(false)) => self.cpu_worker_failed_to_load(&reason),
+            (_, Some(true)) => self.on_crash(kind, msg!("the training worker stopped: {reason}")),
+            (WorkerKind::Gpu, Some(false)) => self.gpu_worker_failed_to_load(&reason),
+            (WorkerKind::Cpu, Some(false)) => self.cpu_worker_failed_to_load(&reason),
         }
     }
 
@@ -1275,25 +1271,25 @@ impl Store {
             _ => Vec::new(),
         };
         self.run_route.update_value(|route| {
-            if matches!(route, RunRoute::On(Trainer::Gpu)) {
-                *route = RunRoute::On(Trainer::Cpu);
+            if matches!(route, RunRoute::On(WorkerKind::Gpu)) {
+                *route = RunRoute::On(WorkerKind::Cpu);
             }
         });
         for message in waiting {
-            self.send_to(Trainer::Cpu, message);
+            self.send_to(WorkerKind::Cpu, message);
         }
     }
 
-    /// Worker `trainer` died: keep what it was doing as a failed run, and start a fresh one
+    /// Worker `kind` died: keep what it was doing as a failed run, and start a fresh one
     /// (the WebGPU worker when a run next asks for it). The other worker carries on.
-    fn on_crash(&self, trainer: Trainer, message: String) {
+    fn on_crash(&self, kind: WorkerKind, message: String) {
         self.crash.set(Some(Crash {
-            trainer,
+            worker: kind,
             details: message.clone(),
         }));
         // Its trained models are gone; a fresh CPU worker reads the user's images afresh.
         self.models_in_memory
-            .update(|m| m.retain(|(_, home)| *home != trainer));
+            .update(|m| m.retain(|(_, home)| *home != kind));
         if self
             .saving_model
             .get_untracked()
@@ -1301,13 +1297,13 @@ impl Store {
         {
             self.saving_model.set(None);
         }
-        if trainer == Trainer::Cpu {
+        if kind == WorkerKind::Cpu {
             self.importing.set(None);
             self.local.set(None);
         }
         let was_busy_here = self
             .run_route
-            .with_value(|route| matches!(route, RunRoute::On(t) if *t == trainer));
+            .with_value(|route| matches!(route, RunRoute::On(t) if *t == kind));
         if was_busy_here {
             if self.compressing.get_untracked().is_some() {
                 self.compressing.set(None);
@@ -1324,8 +1320,8 @@ impl Store {
                 self.live.set(None);
             }
         }
-        match trainer {
-            Trainer::Cpu => {
+        match kind {
+            WorkerKind::Cpu => {
                 if let Some(Ok(handle)) = self
                     .cpu_worker
                     .try_update_value(|w| std::mem::replace(w, Err(String::new())))
@@ -1334,7 +1330,7 @@ impl Store {
                 }
                 self.start_worker();
             }
-            Trainer::Gpu => {
+            WorkerKind::Gpu => {
                 let old = self
                     .gpu_worker
                     .try_update_value(|gpu| std::mem::replace(gpu, GpuWorker::NotLoaded));

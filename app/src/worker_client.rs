@@ -8,14 +8,14 @@ use web_sys::{MessageEvent, Worker};
 /// Which training worker (see `training_worker`): the CPU one, started with the page, or the
 /// WebGPU one, fetched for the first run that asks for WebGPU.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Trainer {
+pub enum WorkerKind {
     /// Burn's CPU backend only (`worker`).
     Cpu,
     /// Burn's WebGPU and CPU backends (`webgpu_worker`).
     Gpu,
 }
 
-impl Trainer {
+impl WorkerKind {
     /// The script that starts it (`static/start-worker.js`, told which build to load).
     fn script(self) -> &'static str {
         match self {
@@ -33,14 +33,14 @@ pub struct Handle {
 }
 
 impl Handle {
-    /// Starts `trainer`'s worker: `on_message` receives every message it sends, `on_error`
+    /// Starts a worker of `kind`: `on_message` receives every message it sends, `on_error`
     /// the reason when it fails to load or dies.
     pub fn spawn(
-        trainer: Trainer,
+        kind: WorkerKind,
         on_message: impl Fn(FromWorker) + 'static,
         on_error: impl Fn(String) + 'static,
     ) -> Result<Handle, String> {
-        let worker = Worker::new(trainer.script())
+        let worker = Worker::new(kind.script())
             .map_err(|e| msg!("the training worker could not start: {e:?}"))?;
         let handler = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
             if let Some(message) = read(event.data()) {

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::i18n::{localise, t};
 use crate::store::Store;
-use crate::worker_client::Trainer;
+use crate::worker_client::WorkerKind;
 
 /// Info, warnings and errors, each dismissable.
 #[component]
@@ -46,11 +46,11 @@ pub fn CrashPanel() -> impl IntoView {
         }
     };
     // Heading and what happens next: a CPU worker is replaced at once, a WebGPU one on demand.
-    let words = move || match store.crash.with(|c| c.as_ref().map(|c| c.trainer)) {
-        Some(Trainer::Gpu) => (
+    let words = move || match store.crash.with(|c| c.as_ref().map(|c| c.worker)) {
+        Some(WorkerKind::Gpu) => (
             t("The WebGPU training worker crashed"),
             t(
-                "The run in progress was kept as failed; your other runs are safe. The next WebGPU run loads the WebGPU trainer again.",
+                "The run in progress was kept as failed; your other runs are safe. The next WebGPU run loads the WebGPU worker again.",
             ),
         ),
         _ => (
