@@ -699,7 +699,9 @@ impl Store {
         match self.spawn_worker(WorkerKind::Gpu) {
             Ok(handle) => {
                 self.gpu_worker.set_value(GpuWorker::Started(handle));
-                self.update_live(id, |l| l.message = msg!("loading the kind for {adapter}"));
+                self.update_live(id, |l| {
+                    l.message = msg!("loading the trainer for {adapter}")
+                });
                 WorkerKind::Gpu
             }
             Err(_) => {

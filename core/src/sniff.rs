@@ -142,10 +142,9 @@ fn check_size(info: ImageInfo) -> Result<(), String> {
     }
     let pixels = width as u64 * height as u64;
     if width > MAX_SIDE || height > MAX_SIDE || pixels > MAX_PIXELS {
-        return Err(format!(
-            "the {format} file declares {width}×{height} pixels, more than the {} megapixels \
-             allowed; it was not decoded",
-            MAX_PIXELS / 1_000_000
+        let megapixels = MAX_PIXELS / 1_000_000;
+        return Err(msg!(
+            "the {format} file declares {width}×{height} pixels, more than the {megapixels} megapixels allowed; it was not decoded"
         ));
     }
     Ok(())

@@ -179,3 +179,34 @@ fn every_word_class_name_in_the_shipped_datasets_is_translated() {
         }
     }
 }
+
+/// A message made with a plain `format!` and handed back as an error reaches the page in
+/// English whatever the reader's language: every such message must be a marked `msg!`.
+#[test]
+fn no_error_message_is_an_unmarked_format() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    for dir in ["core/src", "app/src"] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    let mut unmarked = Vec::new();
+    for file in files {
+        let src = std::fs::read_to_string(&file).expect("source file");
+        // Joined lines, so `Err(\n    format!(` is seen too.
+        let flat: String = src.split_whitespace().collect::<Vec<_>>().join(" ");
+        for pattern in [
+            "Err(format!(",
+            "map_err(|e| format!(",
+            "ok_or_else(|| format!(",
+        ] {
+            if flat.contains(pattern) {
+                unmarked.push(format!("{}: {pattern}", file.display()));
+            }
+        }
+    }
+    assert!(
+        unmarked.is_empty(),
+        "use msg! for:\n{}",
+        unmarked.join("\n")
+    );
+}

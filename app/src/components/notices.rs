@@ -50,7 +50,7 @@ pub fn CrashPanel() -> impl IntoView {
         Some(WorkerKind::Gpu) => (
             t("The WebGPU training worker crashed"),
             t(
-                "The run in progress was kept as failed; your other runs are safe. The next WebGPU run loads the WebGPU worker again.",
+                "The run in progress was kept as failed; your other runs are safe. The next WebGPU run loads the WebGPU trainer again.",
             ),
         ),
         _ => (

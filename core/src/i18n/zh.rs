@@ -457,6 +457,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("momentum", "动量"),
     ("Momentum", "动量"),
     ("SGD + momentum only", "仅用于 SGD + 动量"),
+    (
+        "the {format} file declares {width}×{height} pixels, more than the {megapixels} megapixels allowed; it was not decoded",
+        "该 {format} 文件声明了 {width}×{height} 像素，超过允许的 {megapixels} 百万像素；没有解码",
+    ),
     ("Re-run it here", "在这里重新运行"),
     (
         "Same settings and seed: on the CPU the curve repeats exactly; on WebGPU it can differ a little, since graphics cards and their drivers round differently.",
