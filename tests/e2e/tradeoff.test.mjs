@@ -102,7 +102,7 @@ test('a sweep that cannot run says why; Pause holds it; Cancel keeps the runs an
   await page.goto(env.server.url + link('d32', 3));
   await page.getByRole('group', { name: 'Sweep' }).getByLabel('Vary 1').selectOption('lr');
   await setField(page, 'Values 1', '0.001, fast');
-  await page.getByText('Cannot sweep: Learning rate: “fast” is not a learning rate').waitFor();
+  await page.getByText('Cannot sweep: Learning rate: “fast”: the learning rate is a number above 0 and at most 100').waitFor();
   assert.equal(await page.getByRole('button', { name: 'Run sweep' }).isDisabled(), true);
   await setField(page, 'Values 1', '0.001, 0.002');
   await page.getByRole('group', { name: 'Sweep' }).getByLabel('Vary 2').selectOption('');
