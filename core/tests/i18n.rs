@@ -96,13 +96,19 @@ fn slot_names(template: &str) -> BTreeSet<String> {
     template_parts(template).1.into_iter().collect()
 }
 
-#[test]
-fn every_key_has_a_chinese_entry_with_the_same_slots() {
+/// Every source file whose text can reach the page: core's and the app's.
+fn page_sources() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut files = Vec::new();
     for dir in ["core/src", "app/src"] {
         rust_files(&root.join(dir), &mut files);
     }
+    files
+}
+
+#[test]
+fn every_key_has_a_chinese_entry_with_the_same_slots() {
+    let files = page_sources();
     let mut used = BTreeSet::new();
     let mut missing = Vec::new();
     for file in &files {
@@ -184,13 +190,8 @@ fn every_word_class_name_in_the_shipped_datasets_is_translated() {
 /// English whatever the reader's language: every such message must be a marked `msg!`.
 #[test]
 fn no_error_message_is_an_unmarked_format() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let mut files = Vec::new();
-    for dir in ["core/src", "app/src"] {
-        rust_files(&root.join(dir), &mut files);
-    }
     let mut unmarked = Vec::new();
-    for file in files {
+    for file in page_sources() {
         let src = std::fs::read_to_string(&file).expect("source file");
         // Joined lines, so `Err(\n    format!(` is seen too.
         let flat: String = src.split_whitespace().collect::<Vec<_>>().join(" ");

@@ -221,22 +221,17 @@ fn Classes(confirm_clear: RwSignal<bool>) -> impl IntoView {
             .local
             .with(|l| l.as_ref().is_none_or(|l| l.classes.is_empty()))
     };
-    let problems = move || {
+    // Lines of the summary (what stops training, what weakens the test), each in a list item.
+    let items = move |lines: fn(&LocalSummary) -> &Vec<String>| {
         store.local.with(|l| {
             l.iter()
-                .flat_map(|l| l.problems.clone())
-                .map(|p| view! { <li>{localise(&p)}</li> })
+                .flat_map(|l| lines(l).clone())
+                .map(|line| view! { <li>{localise(&line)}</li> })
                 .collect_view()
         })
     };
-    let warnings = move || {
-        store.local.with(|l| {
-            l.iter()
-                .flat_map(|l| l.warnings.clone())
-                .map(|w| view! { <li>{localise(&w)}</li> })
-                .collect_view()
-        })
-    };
+    let problems = move || items(|l| &l.problems);
+    let warnings = move || items(|l| &l.warnings);
     let ids = move || {
         store.local.with(|l| {
             l.iter()
