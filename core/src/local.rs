@@ -400,14 +400,12 @@ impl LocalImages {
             .div_ceil(TEST_EVERY)
             .max(1)
             .min(count.saturating_sub(1));
-        let mut bursts: Vec<(u64, Vec<u32>)> = Vec::new();
+        // Grouped in a map: a class of 10,000 images kept before bursts is 10,000 bursts.
+        let mut grouped: std::collections::BTreeMap<u64, Vec<u32>> = Default::default();
         for image in &images {
-            let key = image.burst_key();
-            match bursts.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, ids)) => ids.push(image.id),
-                None => bursts.push((key, vec![image.id])),
-            }
+            grouped.entry(image.burst_key()).or_default().push(image.id);
         }
+        let mut bursts: Vec<(u64, Vec<u32>)> = grouped.into_iter().collect();
         if bursts.len() < 2 {
             let mut ids: Vec<u32> = images.iter().map(|i| i.id).collect();
             ids.sort_by_key(|&id| split_rank(u64::from(id) << 32));
@@ -475,7 +473,8 @@ impl LocalImages {
         };
         let (mut train, mut test) = (empty(), empty());
         for (label, class) in self.classes.iter().enumerate() {
-            let held = self.held_out(class.id);
+            let held: std::collections::HashSet<u32> =
+                self.held_out(class.id).into_iter().collect();
             for image in self.images.iter().filter(|i| i.class == class.id) {
                 let set = if held.contains(&image.id) {
                     &mut test
