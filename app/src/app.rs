@@ -1,6 +1,7 @@
 //! The page layout.
 
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::components::{
     action_bar::ActionBar,
@@ -53,8 +54,14 @@ fn LanguageSwitch() -> impl IntoView {
                             lang=lang.code()
                             aria-pressed=move || (store.lang.get() == lang).to_string()
                             on:click=move |_| {
+                                if store.lang.get_untracked() == lang {
+                                    return;
+                                }
                                 i18n::remember(lang);
+                                let typed = Typed::read();
                                 store.lang.set(lang);
+                                // The page is drawn again once the reactive system runs.
+                                request_animation_frame(move || typed.restore());
                             }
                         >
                             {lang.name()}
@@ -63,6 +70,81 @@ fn LanguageSwitch() -> impl IntoView {
                 })
                 .collect_view()}
         </div>
+    }
+}
+
+/// What the form's fields hold, in page order, so a language switch (which draws the page
+/// again) keeps text typed but not yet taken — a half-typed number, a sweep's values.
+struct Typed(Vec<String>);
+
+impl Typed {
+    /// Text fields, text areas, choices and check boxes: what the form is made of.
+    const FIELDS: &'static str = "main input:not([type=file]), main textarea, main select";
+
+    fn fields() -> Vec<web_sys::Element> {
+        let list = document().query_selector_all(Self::FIELDS);
+        list.map(|list| {
+            (0..list.length())
+                .filter_map(|i| list.item(i))
+                .filter_map(|node| node.dyn_into::<web_sys::Element>().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
+    fn value(field: &web_sys::Element) -> String {
+        if let Some(input) = field.dyn_ref::<web_sys::HtmlInputElement>() {
+            if matches!(input.type_().as_str(), "checkbox" | "radio") {
+                return input.checked().to_string();
+            }
+            return input.value();
+        }
+        if let Some(area) = field.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+            return area.value();
+        }
+        field
+            .dyn_ref::<web_sys::HtmlSelectElement>()
+            .map(|s| s.value())
+            .unwrap_or_default()
+    }
+
+    /// Reads every field now.
+    fn read() -> Self {
+        Typed(Self::fields().iter().map(Self::value).collect())
+    }
+
+    /// Puts back what differs in the page drawn again, telling each field's owner as typing
+    /// would (an input event, then a change event).
+    fn restore(self) {
+        let fields = Self::fields();
+        if fields.len() != self.0.len() {
+            return;
+        }
+        for (field, was) in fields.iter().zip(self.0) {
+            if Self::value(field) == was {
+                continue;
+            }
+            if let Some(input) = field.dyn_ref::<web_sys::HtmlInputElement>() {
+                if matches!(input.type_().as_str(), "checkbox" | "radio") {
+                    input.set_checked(was == "true");
+                } else {
+                    input.set_value(&was);
+                }
+            } else if let Some(area) = field.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+                area.set_value(&was);
+            } else if let Some(select) = field.dyn_ref::<web_sys::HtmlSelectElement>() {
+                select.set_value(&was);
+            }
+            for kind in ["input", "change"] {
+                if let Ok(event) = web_sys::Event::new_with_event_init_dict(kind, &{
+                    let init = web_sys::EventInit::new();
+                    init.set_bubbles(true);
+                    init
+                }) {
+                    let _ = field.dispatch_event(&event);
+                }
+            }
+        }
     }
 }
 

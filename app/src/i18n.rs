@@ -4,7 +4,7 @@
 use std::cell::Cell;
 
 use leptos::prelude::*;
-use tradeoff_core::i18n::Lang;
+use tradeoff_core::i18n::{Lang, Message};
 
 /// Where the reader's choice of language is remembered between visits.
 const STORAGE_KEY: &str = "tradeoff-lang";
@@ -38,8 +38,13 @@ pub fn t(en: &'static str) -> &'static str {
 }
 
 /// A message made in core or the worker (with `msg!`), in the page's language.
-pub fn localise(message: &str) -> String {
-    lang().localise(message)
+pub fn localise(message: &Message) -> String {
+    message.text(lang())
+}
+
+/// Text that may be a catalogue word (a built-in class's name) or not (a user's class name).
+pub fn word(text: &str) -> String {
+    lang().word(text)
 }
 
 /// The language to start in: the reader's earlier choice, else the browser's preference.

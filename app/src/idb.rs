@@ -1,13 +1,14 @@
 //! IndexedDB as futures, for the page (runs) and the worker (the user's images) alike.
 
 use js_sys::Promise;
+use tradeoff_core::i18n::Message;
 use tradeoff_core::msg;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbDatabase, IdbFactory, IdbObjectStore, IdbRequest, IdbTransactionMode};
 
 /// Waits for an IndexedDB request and returns its result.
-pub async fn settle(request: &IdbRequest) -> Result<JsValue, String> {
+pub async fn settle(request: &IdbRequest) -> Result<JsValue, Message> {
     let promise = Promise::new(&mut |resolve, reject| {
         request.set_onsuccess(Some(&resolve));
         request.set_onerror(Some(&reject));
@@ -22,7 +23,7 @@ pub async fn settle(request: &IdbRequest) -> Result<JsValue, String> {
 
 /// Opens database `name`, making `stores` (with out-of-line keys) the first time. Works on
 /// the page and in a worker: both have a global `indexedDB`.
-pub async fn open(name: &str, stores: &'static [&'static str]) -> Result<IdbDatabase, String> {
+pub async fn open(name: &str, stores: &'static [&'static str]) -> Result<IdbDatabase, Message> {
     let factory: IdbFactory = js_sys::Reflect::get(&js_sys::global(), &"indexedDB".into())
         .ok()
         .filter(|f| !f.is_undefined() && !f.is_null())
@@ -55,7 +56,7 @@ pub fn store(
     db: &IdbDatabase,
     name: &str,
     mode: IdbTransactionMode,
-) -> Result<IdbObjectStore, String> {
+) -> Result<IdbObjectStore, Message> {
     db.transaction_with_str_and_mode(name, mode)
         .and_then(|t| t.object_store(name))
         .map_err(|_| msg!("the local database is not usable"))

@@ -6,6 +6,7 @@ mod download;
 mod files;
 mod i18n;
 mod idb;
+mod panic_panel;
 mod persist;
 mod store;
 mod timer;
@@ -18,7 +19,7 @@ fn main() {
     #[cfg(target_family = "wasm")]
     tradeoff_core::backend::run_static_constructors_once();
     console_error_panic_hook::set_once();
-    store::install_panic_panel();
+    panic_panel::install();
     leptos::mount::mount_to_body(app::App);
     register_service_worker();
 }

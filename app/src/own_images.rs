@@ -3,12 +3,13 @@
 //! it, and decoded here — off the page's main thread — into the stored 64×64 squares.
 
 use std::cell::RefCell;
+use tradeoff_core::i18n::Message;
 use tradeoff_core::msg;
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
-use tradeoff_core::local::{
-    Fit, ImportReport, LocalClass, LocalImage, LocalImages, STORE_SIZE, classes_from_paths,
-    fit_rect, rgba_to_planes,
+use tradeoff_core::own_images::{
+    Fit, ImportReport, OwnClass, OwnImage, OwnImages, STORE_SIZE, classes_from_paths, fit_rect,
+    rgba_to_planes,
 };
 use tradeoff_core::sniff::{MAX_ARCHIVE_BYTES, MAX_FILE_BYTES, Sniffed, is_zip, sniff};
 use tradeoff_core::zip::{ZipArchive, path_parts};
@@ -27,7 +28,7 @@ const IMAGES: &str = "images";
 /// Images written to the database in one transaction.
 const WRITE_BATCH: usize = 200;
 
-async fn open() -> Result<IdbDatabase, String> {
+async fn open() -> Result<IdbDatabase, Message> {
     idb::open(DATABASE, &[CLASSES, IMAGES]).await
 }
 
@@ -44,7 +45,7 @@ fn object(fields: &[(&str, JsValue)]) -> JsValue {
 }
 
 /// Everything kept from earlier visits.
-pub async fn load() -> Result<LocalImages, String> {
+pub async fn load() -> Result<OwnImages, Message> {
     let db = open().await?;
     let db = &db;
     let all = |name| async move {
@@ -52,13 +53,13 @@ pub async fn load() -> Result<LocalImages, String> {
         let values: Array = settle(&store.get_all().map_err(|_| "unreadable")?)
             .await?
             .unchecked_into();
-        Ok::<_, String>(values)
+        Ok::<_, Message>(values)
     };
     let classes = all(CLASSES)
         .await?
         .iter()
         .filter_map(|v| {
-            Some(LocalClass {
+            Some(OwnClass {
                 id: get(&v, "id").as_f64()? as u32,
                 name: get(&v, "name").as_string()?,
             })
@@ -68,7 +69,7 @@ pub async fn load() -> Result<LocalImages, String> {
         .await?
         .iter()
         .filter_map(|v| {
-            Some(LocalImage {
+            Some(OwnImage {
                 id: get(&v, "id").as_f64()? as u32,
                 class: get(&v, "class").as_f64()? as u32,
                 name: get(&v, "name").as_string()?,
@@ -78,11 +79,11 @@ pub async fn load() -> Result<LocalImages, String> {
             })
         })
         .collect();
-    Ok(LocalImages::from_parts(classes, images))
+    Ok(OwnImages::from_parts(classes, images))
 }
 
 /// Keeps (or updates) a class.
-pub async fn put_class(class: &LocalClass) -> Result<(), String> {
+pub async fn put_class(class: &OwnClass) -> Result<(), Message> {
     let db = open().await?;
     let store = idb::store(&db, CLASSES, IdbTransactionMode::Readwrite)?;
     let value = object(&[
@@ -99,7 +100,7 @@ pub async fn put_class(class: &LocalClass) -> Result<(), String> {
 }
 
 /// Keeps images, in one transaction.
-async fn put_images(images: &[LocalImage]) -> Result<(), String> {
+async fn put_images(images: &[OwnImage]) -> Result<(), Message> {
     let db = open().await?;
     let store = idb::store(&db, IMAGES, IdbTransactionMode::Readwrite)?;
     let mut last = None;
@@ -125,7 +126,7 @@ async fn put_images(images: &[LocalImage]) -> Result<(), String> {
 }
 
 /// Forgets a class and its images (`images`: their ids).
-pub async fn delete(class: Option<u32>, images: &[u32]) -> Result<(), String> {
+pub async fn delete(class: Option<u32>, images: &[u32]) -> Result<(), Message> {
     let db = open().await?;
     if let Some(class) = class {
         let store = idb::store(&db, CLASSES, IdbTransactionMode::Readwrite)?;
@@ -143,7 +144,7 @@ pub async fn delete(class: Option<u32>, images: &[u32]) -> Result<(), String> {
 }
 
 /// Forgets every class and image.
-pub async fn clear() -> Result<(), String> {
+pub async fn clear() -> Result<(), Message> {
     let db = open().await?;
     for name in [CLASSES, IMAGES] {
         let store = idb::store(&db, name, IdbTransactionMode::Readwrite)?;
@@ -156,7 +157,7 @@ fn scope() -> WorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
 
-async fn bytes_of(blob: &Blob) -> Result<Vec<u8>, String> {
+async fn bytes_of(blob: &Blob) -> Result<Vec<u8>, Message> {
     let buffer = JsFuture::from(blob.array_buffer())
         .await
         .map_err(|_| msg!("the file could not be read (was it moved or deleted?)"))?;
@@ -169,7 +170,7 @@ struct Decoder {
 }
 
 impl Decoder {
-    fn new() -> Result<Self, String> {
+    fn new() -> Result<Self, Message> {
         let canvas = OffscreenCanvas::new(STORE_SIZE as u32, STORE_SIZE as u32)
             .map_err(|_| msg!("this browser cannot decode images in a worker"))?;
         let context = canvas
@@ -184,7 +185,7 @@ impl Decoder {
     }
 
     /// Stored RGB planes of an image file already checked by [`sniff`].
-    async fn decode(&self, bytes: &[u8], fit: Fit) -> Result<Vec<u8>, String> {
+    async fn decode(&self, bytes: &[u8], fit: Fit) -> Result<Vec<u8>, Message> {
         let undecodable =
             || msg!("the browser could not decode it (the file is damaged or truncated)");
         let parts = Array::of1(&Uint8Array::from(bytes));
@@ -234,7 +235,7 @@ struct Item {
 /// `class`. Every file is checked before decoding; what is refused is named in the report
 /// with the reason, and everything else is kept. `progress(done, total)` is called as it goes.
 pub async fn import(
-    local: &RefCell<LocalImages>,
+    local: &RefCell<OwnImages>,
     files: Vec<Blob>,
     paths: Vec<String>,
     class: Option<u32>,
@@ -257,7 +258,7 @@ pub async fn import(
         let label = paths
             .get(i)
             .cloned()
-            .unwrap_or_else(|| msg!("file {}", i + 1));
+            .unwrap_or_else(|| msg!("file {}", i + 1).to_string());
         let parts = match path_parts(&label) {
             Ok(Some(parts)) => parts,
             Ok(None) => continue,

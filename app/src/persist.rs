@@ -2,6 +2,7 @@
 //! localStorage (written as it goes, so a closed tab leaves a record to show as interrupted).
 
 use js_sys::Array;
+use tradeoff_core::i18n::Message;
 use tradeoff_core::msg;
 use tradeoff_core::record::RunRecord;
 use wasm_bindgen::prelude::*;
@@ -17,17 +18,17 @@ const LIVE_KEY: &str = "tradeoff:live";
 /// localStorage is written at once, so a reload right after Delete cannot bring a run back.
 const DELETED_KEY: &str = "tradeoff:deleted";
 
-async fn open() -> Result<IdbDatabase, String> {
+async fn open() -> Result<IdbDatabase, Message> {
     idb::open(DATABASE, &[RUNS]).await
 }
 
-fn store(db: &IdbDatabase, mode: IdbTransactionMode) -> Result<IdbObjectStore, String> {
+fn store(db: &IdbDatabase, mode: IdbTransactionMode) -> Result<IdbObjectStore, Message> {
     idb::store(db, RUNS, mode)
 }
 
 /// Every kept run with its storage key (its creation time), oldest first; records that no longer
 /// parse are skipped, and deletions a reload cut short are finished.
-pub async fn load_runs() -> Result<Vec<(f64, RunRecord)>, String> {
+pub async fn load_runs() -> Result<Vec<(f64, RunRecord)>, Message> {
     let db = open().await?;
     let runs = store(&db, IdbTransactionMode::Readonly)?;
     let keys: Array = settle(&runs.get_all_keys().map_err(|_| "unreadable")?)
@@ -55,7 +56,7 @@ pub async fn load_runs() -> Result<Vec<(f64, RunRecord)>, String> {
 }
 
 /// Keeps the run stored under `key`.
-pub async fn save_run(key: f64, record: &RunRecord) -> Result<(), String> {
+pub async fn save_run(key: f64, record: &RunRecord) -> Result<(), Message> {
     let json = serde_json::to_string(record).map_err(|e| e.to_string())?;
     let db = open().await?;
     let runs = store(&db, IdbTransactionMode::Readwrite)?;
@@ -67,14 +68,14 @@ pub async fn save_run(key: f64, record: &RunRecord) -> Result<(), String> {
 
 /// Forgets the run stored under `key`, for good even if the page closes before the database
 /// has done it.
-pub async fn forget_run(key: f64) -> Result<(), String> {
+pub async fn forget_run(key: f64) -> Result<(), Message> {
     let mut deleted = pending_deletes();
     deleted.push(key);
     set_pending_deletes(&deleted);
     delete_run(key).await
 }
 
-async fn delete_run(key: f64) -> Result<(), String> {
+async fn delete_run(key: f64) -> Result<(), Message> {
     let db = open().await?;
     let runs = store(&db, IdbTransactionMode::Readwrite)?;
     let request = runs

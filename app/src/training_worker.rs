@@ -31,8 +31,9 @@ mod wasm {
     use tradeoff_core::compress::{KEPT_MODELS, compress};
     use tradeoff_core::config::{BackendPreference, RunConfig};
     use tradeoff_core::data::{Dataset, builtin_dataset};
-    use tradeoff_core::local::{LOCAL_DATASET, LocalImages};
+    use tradeoff_core::i18n::Message;
     use tradeoff_core::msg;
+    use tradeoff_core::own_images::{OWN_IMAGES_DATASET, OwnImages};
     use tradeoff_core::protocol::{FromWorker, ToWorker};
     use tradeoff_core::record::Compression;
     use tradeoff_core::record::RunStatus;
@@ -58,7 +59,7 @@ mod wasm {
 
     /// Whether the user's images have been read from the database.
     #[derive(Clone, Copy, Default, PartialEq, Eq)]
-    enum LocalState {
+    enum OwnImagesState {
         #[default]
         NotLoaded,
         Loading,
@@ -77,14 +78,14 @@ mod wasm {
         downloading: RefCell<HashSet<String>>,
         /// The WebGPU device, its adapter's name and largest buffer once brought up, or why it
         /// could not be.
-        webgpu: RefCell<Option<Result<(Device, Adapter), String>>>,
+        webgpu: RefCell<Option<Result<(Device, Adapter), Message>>>,
         /// Models of the latest finished runs, oldest first, by run id.
         trained: RefCell<VecDeque<(u32, Rc<TrainedModel>)>>,
-        /// The user's own images (see [`LocalState`]).
-        local: RefCell<LocalImages>,
-        local_state: Cell<LocalState>,
+        /// The user's own images (see [`OwnImagesState`]).
+        own_images: RefCell<OwnImages>,
+        own_images_state: Cell<OwnImagesState>,
         /// The database has changed since the images were read (by the other worker).
-        local_stale: Cell<bool>,
+        own_images_stale: Cell<bool>,
     }
 
     fn scope() -> DedicatedWorkerGlobalScope {
@@ -115,8 +116,11 @@ mod wasm {
     pub fn start() {
         std::panic::set_hook(Box::new(|info| {
             // The panic aborts this worker; tell the page first so it can restart us and say why.
-            let message = msg!("the training worker crashed: {info}");
-            web_sys::console::error_1(&message.clone().into());
+            let message = msg!(
+                "the training worker crashed: {info}",
+                info = info.to_string()
+            );
+            web_sys::console::error_1(&message.to_string().into());
             let _ = scope().post_message(&JsValue::from_str(
                 &FromWorker::Crashed { message }.to_json(),
             ));
@@ -173,7 +177,7 @@ mod wasm {
                     Ok(ToWorker::Preview { dataset }) => {
                         wasm_bindgen_futures::spawn_local(preview(state.clone(), dataset));
                     }
-                    Ok(ToWorker::ImagesChanged) => state.local_stale.set(true),
+                    Ok(ToWorker::ImagesChanged) => state.own_images_stale.set(true),
                     Ok(ToWorker::Stop) => {
                         state.current.set(None);
                         state.paused.set(false);
@@ -181,9 +185,9 @@ mod wasm {
                     Ok(ToWorker::Import { class, paths, fit }) => {
                         let state = state.clone();
                         wasm_bindgen_futures::spawn_local(async move {
-                            ensure_local(&state).await;
+                            ensure_own_images(&state).await;
                             let report = own_images::import(
-                                &state.local,
+                                &state.own_images,
                                 files,
                                 paths,
                                 class,
@@ -192,11 +196,14 @@ mod wasm {
                             )
                             .await;
                             post(&FromWorker::Imported { report });
-                            post_local(&state);
+                            post_own_images(&state);
                         });
                     }
                     Ok(message) => {
-                        wasm_bindgen_futures::spawn_local(change_local(state.clone(), message));
+                        wasm_bindgen_futures::spawn_local(change_own_images(
+                            state.clone(),
+                            message,
+                        ));
                     }
                     Err(e) => web_sys::console::error_1(&format!("bad message: {e}").into()),
                 }
@@ -212,15 +219,16 @@ mod wasm {
     const OFFLINE_DATASETS: &str = "tradeoff-datasets";
 
     /// Downloads `url`, posting [`FromWorker::Download`] as chunks arrive.
-    async fn fetch_bytes(url: &str, dataset: &str) -> Result<Vec<u8>, String> {
+    async fn fetch_bytes(url: &str, dataset: &str) -> Result<Vec<u8>, Message> {
         let response = JsFuture::from(scope().fetch_with_str(url))
             .await
-            .map_err(|_| msg!("could not download {url}"))?;
+            .map_err(|_| msg!("could not download {url}", url = url))?;
         let response: web_sys::Response = response.unchecked_into();
         if !response.ok() {
             return Err(msg!(
                 "could not download {url} (HTTP {})",
-                response.status()
+                response.status(),
+                url = url
             ));
         }
         let total = response
@@ -229,7 +237,7 @@ mod wasm {
             .ok()
             .flatten()
             .and_then(|n| n.parse::<u64>().ok());
-        let broke_off = || msg!("the download of {url} broke off");
+        let broke_off = || msg!("the download of {url} broke off", url = url);
         let body = response.body().ok_or_else(broke_off)?;
         let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().unchecked_into();
         let mut bytes = Vec::with_capacity(total.unwrap_or(0) as usize);
@@ -272,13 +280,13 @@ mod wasm {
 
     /// The built-in dataset `id`, downloaded once per worker; a second caller waits for the
     /// first download instead of starting another.
-    async fn dataset(state: &WorkerState, id: &str) -> Result<Rc<Dataset>, String> {
-        if id == LOCAL_DATASET {
-            ensure_local(state).await;
-            return state.local.borrow().to_dataset().map(Rc::new);
+    async fn dataset(state: &WorkerState, id: &str) -> Result<Rc<Dataset>, Message> {
+        if id == OWN_IMAGES_DATASET {
+            ensure_own_images(state).await;
+            return state.own_images.borrow().to_dataset().map(Rc::new);
         }
-        let info =
-            builtin_dataset(id).ok_or_else(|| msg!("there is no built-in dataset '{id}'"))?;
+        let info = builtin_dataset(id)
+            .ok_or_else(|| msg!("there is no built-in dataset '{id}'", id = id))?;
         while state.downloading.borrow().contains(id) {
             sleep(50).await;
         }
@@ -288,7 +296,7 @@ mod wasm {
         state.downloading.borrow_mut().insert(id.to_string());
         let result = fetch_bytes(&format!("datasets/{}", info.file), id)
             .await
-            .and_then(|bytes| Dataset::from_tds(&bytes).map_err(|e| e.to_string()));
+            .and_then(|bytes| Dataset::from_tds(&bytes).map_err(|e| e.0));
         state.downloading.borrow_mut().remove(id);
         let data = Rc::new(result?);
         state
@@ -300,73 +308,76 @@ mod wasm {
 
     /// Reads the user's images from the database, once (again when they are stale); later
     /// callers wait for the first.
-    async fn ensure_local(state: &WorkerState) {
+    async fn ensure_own_images(state: &WorkerState) {
         loop {
-            match state.local_state.get() {
-                LocalState::Loaded if !state.local_stale.get() => return,
-                LocalState::Loading => sleep(20).await,
-                LocalState::Loaded | LocalState::NotLoaded => break,
+            match state.own_images_state.get() {
+                OwnImagesState::Loaded if !state.own_images_stale.get() => return,
+                OwnImagesState::Loading => sleep(20).await,
+                OwnImagesState::Loaded | OwnImagesState::NotLoaded => break,
             }
         }
-        state.local_state.set(LocalState::Loading);
-        state.local_stale.set(false);
+        state.own_images_state.set(OwnImagesState::Loading);
+        state.own_images_stale.set(false);
         match own_images::load().await {
-            Ok(local) => *state.local.borrow_mut() = local,
-            Err(why) => post(&FromWorker::LocalRefused {
-                message: msg!("your images could not be read from this browser's storage: {why}"),
+            Ok(images) => *state.own_images.borrow_mut() = images,
+            Err(why) => post(&FromWorker::OwnImagesRefused {
+                message: msg!(
+                    "your images could not be read from this browser's storage: {why}",
+                    why = why
+                ),
             }),
         }
-        state.local_state.set(LocalState::Loaded);
+        state.own_images_state.set(OwnImagesState::Loaded);
     }
 
     /// Sends the page what the user's images now are.
-    fn post_local(state: &WorkerState) {
-        let summary = state.local.borrow().summary(THUMBS_PER_CLASS);
-        post(&FromWorker::Local {
+    fn post_own_images(state: &WorkerState) {
+        let summary = state.own_images.borrow().summary(THUMBS_PER_CLASS);
+        post(&FromWorker::OwnImages {
             summary: Box::new(summary),
         });
     }
 
     /// Answers the messages that change (or ask about) the user's classes and images.
-    async fn change_local(state: Rc<WorkerState>, message: ToWorker) {
-        ensure_local(&state).await;
+    async fn change_own_images(state: Rc<WorkerState>, message: ToWorker) {
+        ensure_own_images(&state).await;
         let kept = match message {
             ToWorker::AddClass { name } => {
-                let made = state.local.borrow_mut().add_class(&name);
+                let made = state.own_images.borrow_mut().add_class(&name);
                 match made {
                     Ok(class) => own_images::put_class(&class).await,
                     Err(why) => Err(why),
                 }
             }
             ToWorker::RenameClass { class, name } => {
-                let renamed = state.local.borrow_mut().rename_class(class, &name);
+                let renamed = state.own_images.borrow_mut().rename_class(class, &name);
                 match renamed {
                     Ok(class) => own_images::put_class(&class).await,
                     Err(why) => Err(why),
                 }
             }
             ToWorker::RemoveClass { class } => {
-                let removed = state.local.borrow_mut().remove_class(class);
+                let removed = state.own_images.borrow_mut().remove_class(class);
                 own_images::delete(Some(class), &removed).await
             }
             ToWorker::RemoveImage { image } => {
-                let removed = state.local.borrow_mut().remove_image(image);
+                let removed = state.own_images.borrow_mut().remove_image(image);
                 if removed {
                     own_images::delete(None, &[image]).await
                 } else {
                     Ok(())
                 }
             }
-            ToWorker::ClearLocal => {
-                *state.local.borrow_mut() = LocalImages::default();
+            ToWorker::ClearOwnImages => {
+                *state.own_images.borrow_mut() = OwnImages::default();
                 own_images::clear().await
             }
             _ => Ok(()),
         };
         if let Err(message) = kept {
-            post(&FromWorker::LocalRefused { message });
+            post(&FromWorker::OwnImagesRefused { message });
         }
-        post_local(&state);
+        post_own_images(&state);
     }
 
     /// Answers a [`ToWorker::Preview`].
@@ -382,7 +393,7 @@ mod wasm {
 
     /// Burn's WebGPU device. The CPU worker is built without Burn's GPU stack: the page sends
     /// it a WebGPU run only when it found no adapter, or when the WebGPU worker would not load.
-    async fn gpu_device() -> Result<Device, String> {
+    async fn gpu_device() -> Result<Device, Message> {
         #[cfg(feature = "gpu")]
         return tradeoff_core::backend::webgpu_device().await;
         #[cfg(not(feature = "gpu"))]
@@ -394,7 +405,7 @@ mod wasm {
     async fn device(
         state: &WorkerState,
         preference: BackendPreference,
-    ) -> (Device, String, Option<String>, Option<u64>) {
+    ) -> (Device, Message, Option<Message>, Option<u64>) {
         if preference == BackendPreference::Cpu {
             return (cpu_device(), CPU_BACKEND_NAME.into(), None, None);
         }
@@ -408,14 +419,17 @@ mod wasm {
         match state.webgpu.borrow().as_ref().expect("set above") {
             Ok((device, adapter)) => (
                 device.clone(),
-                adapter.name.clone(),
+                Message::Plain(adapter.name.clone()),
                 None,
                 Some(adapter.max_buffer),
             ),
             Err(reason) => (
                 cpu_device(),
                 CPU_BACKEND_NAME.into(),
-                Some(msg!("{reason}; training on the CPU instead")),
+                Some(msg!(
+                    "{reason}; training on the CPU instead",
+                    reason = reason
+                )),
                 None,
             ),
         }
@@ -444,7 +458,7 @@ mod wasm {
             Err(e) => {
                 return post(&FromWorker::Error {
                     run_id,
-                    message: e.to_string(),
+                    message: e.describe(),
                 });
             }
         };
@@ -494,6 +508,8 @@ mod wasm {
                             while kept.len() > KEPT_MODELS {
                                 kept.pop_front();
                             }
+                            let run_ids = kept.iter().map(|(id, _)| *id).collect();
+                            post(&FromWorker::Models { run_ids });
                         }
                         return;
                     }
@@ -534,7 +550,7 @@ mod wasm {
         state: &WorkerState,
         run_id: u32,
         verb: &str,
-    ) -> Result<Rc<TrainedModel>, String> {
+    ) -> Result<Rc<TrainedModel>, Message> {
         state
             .trained
             .borrow()
@@ -542,7 +558,7 @@ mod wasm {
             .find(|(id, _)| *id == run_id)
             .map(|(_, t)| t.clone())
             .ok_or_else(|| msg!(
-                "the trained model of run {run_id} is no longer in memory (only the latest {KEPT_MODELS} runs trained since the page opened are kept); train it again to {verb} it"
+                "the trained model of run {run_id} is no longer in memory (only the latest {KEPT_MODELS} runs trained since the page opened are kept); train it again to {verb} it", run_id = run_id, KEPT_MODELS = KEPT_MODELS, verb = verb
             ))
     }
 

@@ -2,6 +2,7 @@
 //! the WebGPU worker at all) and by the worker (to name it on runs and size buffers to it).
 
 use js_sys::Promise;
+use tradeoff_core::i18n::Message;
 use tradeoff_core::msg;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -23,7 +24,7 @@ pub struct Adapter {
 /// The name runs show for the browser's WebGPU adapter (e.g. `webgpu (google swiftshader)`),
 /// or why WebGPU cannot be used here, in words a person can act on. Checked before Burn is
 /// asked for a device.
-pub async fn adapter() -> Result<Adapter, String> {
+pub async fn adapter() -> Result<Adapter, Message> {
     let get = |object: &JsValue, key: &str| {
         js_sys::Reflect::get(object, &key.into())
             .ok()

@@ -1,5 +1,6 @@
 //! The page's end of the training workers.
 
+use tradeoff_core::i18n::Message;
 use tradeoff_core::msg;
 use tradeoff_core::protocol::{FromWorker, ToWorker};
 use wasm_bindgen::prelude::*;
@@ -39,9 +40,13 @@ impl Handle {
         kind: WorkerKind,
         on_message: impl Fn(FromWorker) + 'static,
         on_error: impl Fn(String) + 'static,
-    ) -> Result<Handle, String> {
-        let worker = Worker::new(kind.script())
-            .map_err(|e| msg!("the training worker could not start: {e:?}"))?;
+    ) -> Result<Handle, Message> {
+        let worker = Worker::new(kind.script()).map_err(|e| {
+            msg!(
+                "the training worker could not start: {e}",
+                e = format!("{e:?}")
+            )
+        })?;
         let handler = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
             if let Some(message) = read(event.data()) {
                 on_message(message);

@@ -8,7 +8,7 @@ use tradeoff_core::backend::{CPU_BACKEND_NAME, cpu_device};
 use tradeoff_core::data::{Dataset, builtin_dataset};
 use tradeoff_core::format;
 use tradeoff_core::i18n::Lang;
-use tradeoff_core::local::LOCAL_DATASET;
+use tradeoff_core::own_images::OWN_IMAGES_DATASET;
 use tradeoff_core::train::{Event, Trainer};
 use tradeoff_core::url;
 use tradeoff_core::weights;
@@ -98,7 +98,7 @@ fn run(args: Args) -> Result<(), String> {
         eprintln!("note: the link's '{key}' is not a setting here and was ignored");
     }
     let config = parsed.config;
-    if config.dataset == LOCAL_DATASET {
+    if config.dataset == OWN_IMAGES_DATASET {
         return Err("this link was trained on its author's own images, which never leave their browser; the command-line runner trains the built-in datasets".into());
     }
     let builtin = builtin_dataset(&config.dataset).ok_or("unknown dataset")?;
@@ -144,7 +144,7 @@ fn run(args: Args) -> Result<(), String> {
     }
     if let Some(path) = args.save {
         let trained = trainer.into_trained().ok_or("the run kept no model")?;
-        let file = pollster::block_on(weights::safetensors(&trained))?;
+        let file = pollster::block_on(weights::safetensors(&trained)).map_err(|e| e.to_string())?;
         std::fs::write(&path, &file).map_err(|e| format!("{}: {e}", path.display()))?;
         println!(
             "Model saved to {} ({})",

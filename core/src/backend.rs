@@ -15,14 +15,14 @@ pub const CPU_BACKEND_NAME: &str = "cpu (flex)";
 
 /// Brings up Burn's wgpu runtime on the browser's WebGPU adapter.
 #[cfg(feature = "webgpu")]
-pub async fn webgpu_device() -> Result<Device, String> {
+pub async fn webgpu_device() -> Result<Device, crate::i18n::Message> {
     use crate::msg;
     use burn::tensor::wgpu::WgpuBackend;
     Device::wgpu_options()
         .graphics_api(WgpuBackend::WebGpu)
         .init_async()
         .await
-        .map_err(|e| msg!("WebGPU could not start: {e}"))
+        .map_err(|e| msg!("WebGPU could not start: {e}", e = e.to_string()))
 }
 
 /// Runs the WebAssembly module's static constructors (Burn's GPU compiler registers its

@@ -4,6 +4,7 @@
 //! the batch size, so a lesson shows only what matters (like TensorFlow Playground's `_hide`
 //! flags). `lesson=batch-size` opens a lesson: its settings, its text and its question.
 
+use crate::i18n::Message;
 use crate::i18n::key;
 use crate::msg;
 use crate::setting::Setting;
@@ -65,7 +66,7 @@ impl Classroom {
 }
 
 /// Reads a `hide=` or `lock=` list; unknown names are returned as the error.
-pub fn parse_controls(value: &str) -> Result<Vec<Setting>, String> {
+pub fn parse_controls(value: &str) -> Result<Vec<Setting>, Message> {
     let mut controls = Vec::new();
     for name in value.split(',').filter(|n| !n.is_empty()) {
         let control = Setting::from_key(name).ok_or_else(|| {

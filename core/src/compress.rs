@@ -5,6 +5,7 @@
 //! trained them (asynchronously, as WebGPU requires), and the float model is re-measured there
 //! too, so the compressed model's latency is compared on the same backend.
 
+use crate::i18n::Message;
 use crate::msg;
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, Quantizer};
 use burn::tensor::quantization::ScaleDtype;
@@ -25,13 +26,13 @@ pub const KEPT_MODELS: usize = 12;
 pub const MAX_SPARSITY: f64 = 0.99;
 
 /// Why a model could not be compressed.
-pub fn check(method: &Compression) -> Result<(), String> {
+pub fn check(method: &Compression) -> Result<(), Message> {
     match *method {
         Compression::Int8 => Ok(()),
         Compression::Prune { sparsity } if (0.0..=MAX_SPARSITY).contains(&sparsity) => Ok(()),
         Compression::Prune { .. } => Err(msg!(
-            "pruning sparsity must be between 0 and {:.0} %",
-            MAX_SPARSITY * 100.0
+            "pruning sparsity must be between 0 and {} %",
+            format!("{:.0}", MAX_SPARSITY * 100.0)
         )),
     }
 }
@@ -39,7 +40,7 @@ pub fn check(method: &Compression) -> Result<(), String> {
 /// Compresses `trained` with `method` and measures the result on the CPU backend: test
 /// accuracy, confusion matrix, latency, size in bytes and sparsity. The returned record keeps
 /// the parent's config and curves, with the new summary and [`CompressionInfo`].
-pub async fn compress(trained: &TrainedModel, method: Compression) -> Result<RunRecord, String> {
+pub async fn compress(trained: &TrainedModel, method: Compression) -> Result<RunRecord, Message> {
     check(&method)?;
     let device = cpu_device();
     let float = copy_to(&trained.model, &device).await?;
@@ -101,17 +102,17 @@ pub async fn compress(trained: &TrainedModel, method: Compression) -> Result<Run
 }
 
 /// Copies `model`'s weights to `device`, reading them back asynchronously.
-pub(crate) async fn copy_to(model: &Classifier, device: &Device) -> Result<Classifier, String> {
+pub(crate) async fn copy_to(model: &Classifier, device: &Device) -> Result<Classifier, Message> {
     let mut gather = Gather::default();
     model.visit(&mut gather);
     let mut data = Vec::with_capacity(gather.0.len());
     for tensor in gather.0 {
-        data.push(
-            tensor
-                .into_data_async()
-                .await
-                .map_err(|e| msg!("the trained weights could not be read: {e}"))?,
-        );
+        data.push(tensor.into_data_async().await.map_err(|e| {
+            msg!(
+                "the trained weights could not be read: {e}",
+                e = e.to_string()
+            )
+        })?);
     }
     data.reverse();
     Ok(model.clone().map(&mut Place {

@@ -2,6 +2,7 @@
 //! forward FLOPs and memory. The UI shows these before a single step is trained.
 
 use crate::i18n::Lang;
+use crate::i18n::Message;
 use crate::msg;
 use serde::{Deserialize, Serialize};
 
@@ -69,7 +70,7 @@ impl ModelCost {
 
     /// Whether a training step at `batch` fits a GPU whose buffers hold at most `max_buffer`
     /// bytes each; if not, the layer at fault, its estimate and the batch size that fits.
-    pub fn check_gpu_buffers(&self, batch: usize, max_buffer: u64) -> Result<(), String> {
+    pub fn check_gpu_buffers(&self, batch: usize, max_buffer: u64) -> Result<(), Message> {
         let (layer, bytes) = self.largest_buffer(batch);
         if bytes <= max_buffer {
             return Ok(());
@@ -79,7 +80,10 @@ impl ModelCost {
         let advice = if fits >= 1 {
             // Powers of two are what the batch-size field offers people first.
             let pow2 = 1u64 << (63 - fits.leading_zeros());
-            msg!("batch size {pow2} or less fits, or train on the CPU")
+            msg!(
+                "batch size {pow2} or less fits, or train on the CPU",
+                pow2 = pow2
+            )
         } else {
             msg!("no batch size fits: make this layer smaller, or train on the CPU")
         };
@@ -90,6 +94,8 @@ impl ModelCost {
             self.layers[layer].label,
             mb(bytes),
             mb(max_buffer),
+            batch = batch,
+            advice = advice
         ))
     }
 
@@ -202,7 +208,7 @@ pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<Conf
     for (i, layer) in config.layers.iter().enumerate() {
         let field = msg!("layer {}", i + 1);
         let mut fail =
-            |message: String| errors.push(ConfigError::about(Setting::Layers, &field, message));
+            |message: Message| errors.push(ConfigError::about(Setting::Layers, &field, message));
         let (next, params, flops, buffers) = match (*layer, shape) {
             (
                 Layer::Conv {
@@ -230,13 +236,17 @@ pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<Conf
                 }
                 if ok && padding >= kernel {
                     fail(msg!(
-                        "padding {padding} must be smaller than the {kernel}×{kernel} kernel"
+                        "padding {padding} must be smaller than the {kernel}×{kernel} kernel",
+                        padding = padding,
+                        kernel = kernel
                     ));
                     ok = false;
                 }
                 if ok && side + 2 * padding < kernel {
                     fail(msg!(
-                        "the image is {side}×{side} here, a {kernel}×{kernel} conv cannot follow"
+                        "the image is {side}×{side} here, a {kernel}×{kernel} conv cannot follow",
+                        side = side,
+                        kernel = kernel
                     ));
                     ok = false;
                 }
@@ -266,13 +276,17 @@ pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<Conf
                 if !(2..=limits::MAX_KERNEL).contains(&size) {
                     fail(msg!(
                         "a {name} window is 2 to {} pixels",
-                        limits::MAX_KERNEL
+                        limits::MAX_KERNEL,
+                        name = name
                     ));
                     return Err(errors);
                 }
                 if side < size {
                     fail(msg!(
-                        "the image is {side}×{side} here, a {size}×{size} {name} cannot follow"
+                        "the image is {side}×{side} here, a {size}×{size} {name} cannot follow",
+                        side = side,
+                        size = size,
+                        name = name
                     ));
                     return Err(errors);
                 }

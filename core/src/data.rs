@@ -1,7 +1,7 @@
 //! Image datasets in memory: the built-in catalogue, the `.tds` file format, seeded splits,
 //! normalisation, augmentation and batching.
 
-use crate::i18n::key;
+use crate::i18n::{Message, key};
 use crate::msg;
 use std::io::Read;
 
@@ -90,11 +90,11 @@ pub fn builtin_dataset(id: &str) -> Option<&'static BuiltinDataset> {
 
 /// Why a dataset could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DataError(pub String);
+pub struct DataError(pub Message);
 
 impl std::fmt::Display for DataError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        self.0.fmt(f)
     }
 }
 
@@ -239,7 +239,12 @@ impl Dataset {
         flate2::read::GzDecoder::new(compressed)
             .take(MAX_TDS_BYTES + 1)
             .read_to_end(&mut raw)
-            .map_err(|e| DataError(msg!("the dataset file is not valid gzip: {e}")))?;
+            .map_err(|e| {
+                DataError(msg!(
+                    "the dataset file is not valid gzip: {e}",
+                    e = e.to_string()
+                ))
+            })?;
         if raw.len() as u64 > MAX_TDS_BYTES {
             return Err(DataError(msg!("the dataset file is larger than 512 MB")));
         }
@@ -254,8 +259,12 @@ impl Dataset {
             return Err(DataError(msg!("the dataset file is truncated")));
         }
         let (head, body) = body.split_at(len);
-        let head: TdsHeader = serde_json::from_slice(head)
-            .map_err(|e| DataError(msg!("the dataset header is invalid: {e}")))?;
+        let head: TdsHeader = serde_json::from_slice(head).map_err(|e| {
+            DataError(msg!(
+                "the dataset header is invalid: {e}",
+                e = e.to_string()
+            ))
+        })?;
         if head.height != head.width || !matches!(head.channels, 1 | 3) || head.classes.len() < 2 {
             return Err(DataError(msg!(
                 "the dataset needs square images, 1 or 3 channels and 2 or more classes"
@@ -274,12 +283,14 @@ impl Dataset {
             .ok_or_else(too_large)?;
         if body.len() != expected {
             return Err(DataError(msg!(
-                "the dataset file should hold {count} images of {image} bytes and their labels"
+                "the dataset file should hold {count} images of {image} bytes and their labels",
+                count = count,
+                image = image
             )));
         }
         let (pixels, labels) = body.split_at(count * image);
         if let Some(&bad) = labels.iter().find(|&&l| l as usize >= head.classes.len()) {
-            return Err(DataError(msg!("label {bad} has no class")));
+            return Err(DataError(msg!("label {bad} has no class", bad = bad)));
         }
         let part = |range: std::ops::Range<usize>| ImageSet {
             classes: head.classes.clone(),

@@ -1,5 +1,6 @@
 //! Taking runs away and bringing them back: all runs as JSON, the runs table as CSV.
 
+use crate::i18n::Message;
 use crate::msg;
 use serde::{Deserialize, Serialize};
 
@@ -37,7 +38,7 @@ pub fn runs_to_json(runs: &[RunRecord]) -> String {
 
 /// Reads a runs file; every run's config is checked as a link's would be. The message names
 /// what is wrong.
-pub fn runs_from_json(text: &str) -> Result<Vec<RunRecord>, String> {
+pub fn runs_from_json(text: &str) -> Result<Vec<RunRecord>, Message> {
     if text.len() > MAX_FILE_BYTES {
         return Err(msg!(
             "the file is {} MB, over the {} MB a runs file may have",
@@ -62,11 +63,12 @@ pub fn runs_from_json(text: &str) -> Result<Vec<RunRecord>, String> {
             "it is runs file version {}, and this page reads version {VERSION}",
             header
                 .version
-                .map_or("(none)".to_string(), |v| v.to_string())
+                .map_or("(none)".to_string(), |v| v.to_string()),
+            VERSION = VERSION
         ));
     }
-    let file: RunsFile =
-        serde_json::from_str(text).map_err(|e| msg!("a run in it is not readable: {e}"))?;
+    let file: RunsFile = serde_json::from_str(text)
+        .map_err(|e| msg!("a run in it is not readable: {e}", e = e.to_string()))?;
     for (i, run) in file.runs.iter().enumerate() {
         let classes = dataset_classes(&run.config.dataset)
             .ok_or_else(|| msg!("run {} uses an unknown dataset", i + 1))?;
@@ -128,7 +130,7 @@ pub fn runs_to_csv(runs: &[(u32, &RunRecord)]) -> String {
     for (id, r) in runs {
         let s = r.summary.as_ref();
         let num = |x: Option<f64>| x.map(|x| format!("{x}")).unwrap_or_default();
-        let mut row = vec![id.to_string(), r.status.describe()];
+        let mut row = vec![id.to_string(), r.status.describe().to_string()];
         row.extend(
             SETTINGS
                 .iter()
@@ -136,7 +138,7 @@ pub fn runs_to_csv(runs: &[(u32, &RunRecord)]) -> String {
                 .filter_map(|spec| spec.plain(&r.config)),
         );
         row.extend([
-            r.backend.clone(),
+            r.backend.to_string(),
             num(r.final_validation_accuracy()),
             num(s.map(|s| s.test_accuracy)),
             num(s.map(|s| s.train_seconds)),

@@ -4,14 +4,15 @@
 //! missing translation falls back to English rather than to a blank. Three kinds of text:
 //! - fixed words on the page: [`Lang::text`] (`t("Train")` in the app);
 //! - sentences with values in them: [`tr!`], whose `{name}` slots are filled per language;
-//! - messages made here in core without knowing the reader's language (a bad link, a refused
-//!   file): written with [`msg!`], which is `format!` that marks its template, and translated
-//!   where they are shown by [`Lang::localise`], which reads the values back out of the
-//!   English sentence by its template.
+//! - messages made in core without knowing the reader's language (a bad link, a refused
+//!   file): written with [`msg!`], which keeps the template and its values as a [`Message`]
+//!   (through the worker's messages and the kept runs) and writes it out in a language only
+//!   where it is shown, with [`Message::text`]. Nothing is read back out of English.
 //!
 //! `core/tests/i18n.rs` collects every such key from the sources and fails on any without a
 //! Chinese entry, so an untranslated string cannot slip in unnoticed.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -77,77 +78,13 @@ impl Lang {
         fill_slots(self.text(en), args)
     }
 
-    /// A message made in core (with [`msg!`]) read in this language: an exact entry, or the
-    /// template it was made from with its values (themselves localised) put back in.
-    /// Anything unknown, such as a browser's own error text, is shown as it came.
-    pub fn localise(self, message: &str) -> String {
-        if self == Lang::En {
-            return message.to_string();
+    /// Text that may be a catalogue entry (a setting's name, a class name) or may not (a
+    /// number, a browser's own words): the entry in this language, or the text as it is.
+    pub fn word(self, text: &str) -> String {
+        match self {
+            Lang::En => text.to_string(),
+            Lang::Zh => catalogue().get(text).copied().unwrap_or(text).to_string(),
         }
-        if let Some(zh) = catalogue().get(message) {
-            return (*zh).to_string();
-        }
-        let mut specific = templates().iter().filter(|t| !t.is_joiner());
-        if let Some(out) = specific.find_map(|t| self.fill_read(t, message, false)) {
-            return out;
-        }
-        // Lists made by joining messages: each part in this language.
-        for (separator, joined) in [("; ", "；"), (" · ", " · ")] {
-            if message.contains(separator) {
-                let parts: Vec<String> = message
-                    .split(separator)
-                    .map(|part| self.localise(part))
-                    .collect();
-                return parts.join(joined);
-            }
-        }
-        // "{field}: {message}": only where the message part is one this catalogue knows.
-        let mut joiners = templates().iter().filter(|t| t.is_joiner());
-        if let Some(out) = joiners.find_map(|t| self.fill_read(t, message, true)) {
-            return out;
-        }
-        // A setting's name and its value (`batch size 32`, `learning rate 0.01 → 0.1`).
-        let named = catalogue()
-            .iter()
-            .filter(|(en, _)| {
-                message.len() > en.len()
-                    && message.starts_with(*en)
-                    && message.as_bytes()[en.len()] == b' '
-            })
-            .max_by_key(|(en, _)| en.len());
-        if let Some((en, zh)) = named {
-            return format!("{zh}{}", &message[en.len()..]);
-        }
-        message.to_string()
-    }
-}
-
-impl Lang {
-    /// `message` read as made from `template`, in this language. Of several readings
-    /// ("{key}: {message}" splits "lr: layer 2: bad" two ways) the one whose values the
-    /// catalogue knows best wins; `last_known` asks that the last value be translated.
-    fn fill_read(self, template: &Template, message: &str, last_known: bool) -> Option<String> {
-        let (_, values) = template
-            .reads(message)
-            .into_iter()
-            .filter_map(|values| {
-                let localised: Vec<String> = values.iter().map(|v| self.localise(v)).collect();
-                let changed = |i: usize| values[i] != localised[i].as_str();
-                if last_known && !changed(values.len() - 1) {
-                    return None;
-                }
-                let known = (0..values.len()).filter(|&i| changed(i)).count();
-                Some((known, localised))
-            })
-            .rev()
-            .max_by_key(|(known, _)| *known)?;
-        let args: Vec<(&str, String)> = template
-            .names
-            .iter()
-            .map(String::as_str)
-            .zip(values)
-            .collect();
-        Some(fill_slots(template.zh, &args))
     }
 }
 
@@ -165,14 +102,204 @@ macro_rules! tr {
     };
 }
 
-/// `format!` for a message made in core that the page will show: marks its template so the
-/// key-coverage test finds it and [`Lang::localise`] can translate it where it is shown.
+/// A [`Message`] made where the reader's language is not known: `format!`'s syntax (positional
+/// `{}` and named `{name}` slots; every named slot given as `name = value`), checked by
+/// `format!` at compile time; the key-coverage test finds its template.
 #[macro_export]
 macro_rules! msg {
-    ($($arg:tt)*) => {
-        format!($($arg)*)
+    (@args [$($out:tt)*]) => { ::std::vec![$($out)*] };
+    (@args [$($out:tt)*] $name:ident = $value:expr $(, $($rest:tt)*)?) => {
+        $crate::msg!(@args [$($out)* (::std::option::Option::Some(stringify!($name)),
+            $crate::i18n::ToMessage::to_message(&$value)),] $($($rest)*)?)
     };
+    (@args [$($out:tt)*] $value:expr $(, $($rest:tt)*)?) => {
+        $crate::msg!(@args [$($out)* (::std::option::Option::None,
+            $crate::i18n::ToMessage::to_message(&$value)),] $($($rest)*)?)
+    };
+    ($template:literal $(,)?) => {
+        $crate::i18n::Message::new($template, ::std::vec::Vec::new())
+    };
+    ($template:literal, $($args:tt)+) => {{
+        if false {
+            // Checks every slot against the values, as `format!` would.
+            let _ = format!($template, $($args)+);
+        }
+        $crate::i18n::Message::new($template, $crate::msg!(@args [] $($args)+))
+    }};
 }
+
+/// A sentence for the user, made where the reader's language is not known (in core, in a
+/// worker): its English template and the values of its slots, written out in a language only
+/// where it is shown. It travels in the worker's messages and the kept runs as JSON.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Message {
+    /// Text shown as it is — a number, a class's name, a browser's or Burn's own words — or,
+    /// where the catalogue has it, a fixed word (a setting's name) in the reader's language.
+    Plain(String),
+    /// Messages one after another, each in the reader's language ("a; b").
+    List(Vec<Message>),
+    /// A catalogue template and its slots' values, by slot name (`{}` slots by position).
+    Template {
+        /// The English template, the catalogue's key.
+        template: Cow<'static, str>,
+        /// Slot name and value.
+        args: Vec<(String, Message)>,
+    },
+}
+
+impl Message {
+    /// A template with its values, positional ones (`None`) in the order of the `{}` slots.
+    pub fn new(template: &'static str, values: Vec<(Option<&'static str>, Message)>) -> Message {
+        let (_, names) = template_parts(template);
+        let mut positional = names.iter().filter(|n| n.parse::<usize>().is_ok());
+        let args = values
+            .into_iter()
+            .filter_map(|(name, value)| {
+                let name = match name {
+                    Some(name) => name.to_string(),
+                    None => positional.next()?.clone(),
+                };
+                Some((name, value))
+            })
+            .collect();
+        Message::Template {
+            template: Cow::Borrowed(template),
+            args,
+        }
+    }
+
+    /// Messages shown as one, separated by "; ".
+    pub fn list(items: impl IntoIterator<Item = Message>) -> Message {
+        Message::List(items.into_iter().collect())
+    }
+
+    /// Messages side by side with `separator` between them, which reads the same in every
+    /// language (`batch size 32 · lr 0.01`).
+    pub fn join(items: impl IntoIterator<Item = Message>, separator: &str) -> Message {
+        let mut template = String::new();
+        let mut args = Vec::new();
+        for (i, item) in items.into_iter().enumerate() {
+            if i > 0 {
+                template.push_str(&separator.replace('{', "{{").replace('}', "}}"));
+            }
+            template.push_str(&format!("{{{i}}}"));
+            args.push((i.to_string(), item));
+        }
+        Message::Template {
+            template: Cow::Owned(template),
+            args,
+        }
+    }
+
+    /// The message in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            Message::Plain(text) => lang.word(text),
+            Message::List(items) => {
+                let parts: Vec<String> = items.iter().map(|m| m.text(lang)).collect();
+                parts.join(match lang {
+                    Lang::En => "; ",
+                    Lang::Zh => "；",
+                })
+            }
+            Message::Template { template, args } => {
+                let args: Vec<(&str, String)> = args
+                    .iter()
+                    .map(|(name, value)| (name.as_str(), value.text(lang)))
+                    .collect();
+                let template = match lang {
+                    Lang::En => template.as_ref(),
+                    Lang::Zh => catalogue()
+                        .get(template.as_ref())
+                        .copied()
+                        .unwrap_or(template),
+                };
+                fill_slots(template, &args)
+            }
+        }
+    }
+
+    /// Whether there is nothing to say.
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Message::Plain(text) => text.is_empty(),
+            Message::List(items) => items.iter().all(Message::is_empty),
+            Message::Template { .. } => false,
+        }
+    }
+}
+
+impl Default for Message {
+    fn default() -> Self {
+        Message::Plain(String::new())
+    }
+}
+
+/// English, for logs, the command line and tests.
+impl std::fmt::Display for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text(Lang::En))
+    }
+}
+
+/// Compares the English text (for tests and the command line).
+impl PartialEq<&str> for Message {
+    fn eq(&self, english: &&str) -> bool {
+        self.text(Lang::En) == *english
+    }
+}
+
+impl PartialEq<str> for Message {
+    fn eq(&self, english: &str) -> bool {
+        self.text(Lang::En) == english
+    }
+}
+
+impl From<String> for Message {
+    fn from(text: String) -> Self {
+        Message::Plain(text)
+    }
+}
+
+impl From<&str> for Message {
+    fn from(text: &str) -> Self {
+        Message::Plain(text.to_string())
+    }
+}
+
+/// A value that can fill a [`msg!`] slot: a message stays one (and is translated), anything
+/// else is its text.
+pub trait ToMessage: std::fmt::Display {
+    /// This value as a slot's value.
+    fn to_message(&self) -> Message;
+}
+
+impl ToMessage for Message {
+    fn to_message(&self) -> Message {
+        self.clone()
+    }
+}
+
+impl<T: ToMessage + ?Sized> ToMessage for &T {
+    fn to_message(&self) -> Message {
+        (**self).to_message()
+    }
+}
+
+/// Values shown as they are written.
+macro_rules! plain_values {
+    ($($t:ty),*) => {$(
+        impl ToMessage for $t {
+            fn to_message(&self) -> Message {
+                Message::Plain(self.to_string())
+            }
+        }
+    )*};
+}
+plain_values!(
+    str, String, char, u8, u16, u32, u64, usize, i32, i64, f32, f64
+);
 
 /// Marks English text kept as data (a field's name, a lesson's title) for translation where
 /// it is shown; returns it unchanged, so it also works in constants.
@@ -184,19 +311,6 @@ pub const fn key(en: &'static str) -> &'static str {
 fn catalogue() -> &'static HashMap<&'static str, &'static str> {
     static MAP: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
     MAP.get_or_init(|| zh::ENTRIES.iter().copied().collect())
-}
-
-/// Every catalogue entry with slots, most specific (longest fixed text) first.
-fn templates() -> &'static [Template] {
-    static LIST: OnceLock<Vec<Template>> = OnceLock::new();
-    LIST.get_or_init(|| {
-        let mut list: Vec<Template> = zh::ENTRIES
-            .iter()
-            .filter_map(|&(en, zh)| Template::new(en, zh))
-            .collect();
-        list.sort_by_key(|t| std::cmp::Reverse(t.fixed_len()));
-        list
-    })
 }
 
 /// The pieces of English template: fixed text between slots, and the slots' names.
@@ -235,84 +349,6 @@ pub fn template_parts(template: &str) -> (Vec<String>, Vec<String>) {
         }
     }
     (fixed, names)
-}
-
-/// An English message template and its Chinese form.
-struct Template {
-    /// Fixed text around the slots; one more than `names`.
-    fixed: Vec<String>,
-    /// The slots' names, in order.
-    names: Vec<String>,
-    /// The Chinese template.
-    zh: &'static str,
-}
-
-impl Template {
-    fn new(en: &'static str, zh: &'static str) -> Option<Template> {
-        let (fixed, names) = template_parts(en);
-        if names.is_empty() {
-            return None;
-        }
-        // Slots right next to each other, or kept apart by spaces alone ("{a} {b}"), cannot
-        // be told apart when reading a message back: such templates are only ever filled.
-        let readable = fixed[1..fixed.len() - 1]
-            .iter()
-            .all(|f| !f.trim().is_empty());
-        readable.then_some(Template { fixed, names, zh })
-    }
-
-    fn fixed_len(&self) -> usize {
-        self.fixed.iter().map(String::len).sum()
-    }
-
-    /// A template of punctuation only, such as `{field}: {message}`, which joins messages.
-    fn is_joiner(&self) -> bool {
-        !self
-            .fixed
-            .iter()
-            .any(|f| f.chars().any(char::is_alphabetic))
-    }
-
-    /// Every way a message could have filled this template's slots (none if it was not made
-    /// from it), the shortest first value first.
-    fn reads<'m>(&self, message: &'m str) -> Vec<Vec<&'m str>> {
-        let last = self.fixed.last().expect("never empty");
-        let Some(rest) = message
-            .strip_prefix(self.fixed[0].as_str())
-            .and_then(|rest| rest.strip_suffix(last.as_str()))
-        else {
-            return Vec::new();
-        };
-        let mut found = Vec::new();
-        self.read_from(rest, 1, &mut Vec::new(), &mut found);
-        found
-    }
-
-    fn read_from<'m>(
-        &self,
-        rest: &'m str,
-        slot: usize,
-        values: &mut Vec<&'m str>,
-        found: &mut Vec<Vec<&'m str>>,
-    ) {
-        // Enough readings to choose from; a long message with many separators stops here.
-        const MOST: usize = 16;
-        if slot == self.fixed.len() - 1 {
-            values.push(rest);
-            found.push(values.clone());
-            values.pop();
-            return;
-        }
-        let fixed = self.fixed[slot].as_str();
-        for (at, _) in rest.match_indices(fixed) {
-            if found.len() >= MOST {
-                return;
-            }
-            values.push(&rest[..at]);
-            self.read_from(&rest[at + fixed.len()..], slot + 1, values, found);
-            values.pop();
-        }
-    }
 }
 
 /// Puts values into a template's `{name}` slots (`{{` and `}}` are braces).
@@ -367,31 +403,21 @@ mod tests {
     }
 
     #[test]
-    fn a_message_is_read_back_by_its_template() {
-        let t = Template::new(
-            "{key}: '{value}' is not a number",
-            "{key}：“{value}”不是数字",
-        )
-        .expect("has slots");
-        assert_eq!(t.reads("lr: 'abc' is not a number"), [["lr", "abc"]]);
-        assert!(t.reads("lr: 'abc' is a number").is_empty());
-        let (fixed, names) = template_parts("{x:.1} of {}");
+    fn a_message_keeps_its_values_and_fills_them_per_language() {
+        let inner = msg!("must be 1 to {most}", most = 1024);
+        let outer = msg!("{what}: {}", inner, what = "batch size");
+        assert_eq!(outer.to_string(), "batch size: must be 1 to 1024");
+        let (_, names) = template_parts("{x:.1} of {}");
         assert_eq!(names, ["x", "1"]);
-        assert_eq!(fixed, ["", " of ", ""]);
-    }
-
-    #[test]
-    fn joined_lists_and_named_values_read_part_by_part() {
-        let list = Lang::Zh.localise("batch size 32 · zz 1");
-        assert!(list.starts_with(Lang::Zh.text("batch size")), "{list}");
-        assert!(list.ends_with(" · zz 1"), "{list}");
+        let list = Message::list([msg!("finished"), Message::from("zz 1")]);
+        assert_eq!(list.to_string(), "finished; zz 1");
     }
 
     #[test]
     fn english_is_its_own_translation_and_unknown_text_passes_through() {
         assert_eq!(Lang::En.text("Train"), "Train");
         assert_eq!(
-            Lang::Zh.localise("a browser's own words"),
+            Message::from("a browser's own words").text(Lang::Zh),
             "a browser's own words"
         );
         assert_eq!(tr!(Lang::En, "{a} and {b}", a = 1, b = "two"), "1 and two");

@@ -3,7 +3,7 @@
 //! The run config ([`config`]) and its link form ([`url`]); what a layer stack costs
 //! ([`cost`]); datasets and batching ([`data`]); the Burn model ([`model`]); the async training
 //! loop ([`train`]); metrics and run records ([`metrics`], [`record`]) and how their numbers read ([`format`]); compute backends
-//! ([`backend`]); comparing runs ([`compare`]); compressing trained models ([`compress`]) and saving them ([`weights`]); the user's own images ([`local`]), checked before decoding ([`sniff`]) and read from archives ([`zip`]); sweeps and budgets ([`sweep`]); exporting and importing runs ([`export`]); the messages between the page and its training worker ([`protocol`]); teacher mode and lessons ([`classroom`]); results carried in links ([`share`]); and the interface's two languages ([`i18n`]).
+//! ([`backend`]); comparing runs ([`compare`]); compressing trained models ([`compress`]) and saving them ([`weights`]); the user's own images ([`own_images`]), checked before decoding ([`sniff`]) and read from archives ([`zip`]); sweeps and budgets ([`sweep`]); exporting and importing runs ([`export`]); the messages between the page and its training worker ([`protocol`]); teacher mode and lessons ([`classroom`]); results carried in links ([`share`]); and the interface's two languages ([`i18n`]).
 
 pub mod backend;
 pub mod classroom;
@@ -15,10 +15,10 @@ pub mod data;
 pub mod export;
 pub mod format;
 pub mod i18n;
-pub mod local;
 pub mod metrics;
 pub mod model;
 pub mod notation;
+pub mod own_images;
 pub mod protocol;
 pub mod record;
 pub mod rng;

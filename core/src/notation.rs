@@ -8,6 +8,7 @@
 //! - `drop0.25` dropout with p = 0.25.
 
 use crate::config::{Activation, Layer, PoolKind, limits};
+use crate::i18n::Message;
 use crate::msg;
 
 fn layer_token(layer: &Layer) -> String {
@@ -72,7 +73,7 @@ fn take_number<'a>(s: &'a str, prefix: &str) -> Option<(&'a str, &'a str)> {
     (end > 0).then(|| rest.split_at(end))
 }
 
-fn parse_suffixes(token: &str, suffixes: &str) -> Result<(Activation, bool), String> {
+fn parse_suffixes(token: &str, suffixes: &str) -> Result<(Activation, bool), Message> {
     let mut activation = Activation::Relu;
     let mut batch_norm = false;
     if suffixes.is_empty() {
@@ -101,7 +102,7 @@ fn parse_suffixes(token: &str, suffixes: &str) -> Result<(Activation, bool), Str
     Ok((activation, batch_norm))
 }
 
-fn parse_layer(token: &str) -> Result<Layer, String> {
+fn parse_layer(token: &str) -> Result<Layer, Message> {
     let small = |n: &str| n.parse::<usize>().ok().filter(|&n| n <= 1_000_000);
     let bad_number = || msg!("'{}' has a number that is too large", clip(token));
     if let Some(p) = token.strip_prefix("drop") {
@@ -159,7 +160,7 @@ fn parse_layer(token: &str) -> Result<Layer, String> {
 }
 
 /// Reads the layer stack's notation; the message names the layer ("layer 2: …").
-pub fn parse_layers(value: &str) -> Result<Vec<Layer>, String> {
+pub fn parse_layers(value: &str) -> Result<Vec<Layer>, Message> {
     if value.is_empty() {
         return Ok(Vec::new());
     }
@@ -168,7 +169,7 @@ pub fn parse_layers(value: &str) -> Result<Vec<Layer>, String> {
         if i >= limits::MAX_LAYERS {
             return Err(msg!("more than {} layers", limits::MAX_LAYERS));
         }
-        layers.push(parse_layer(token).map_err(|m| msg!("layer {}: {m}", i + 1))?);
+        layers.push(parse_layer(token).map_err(|m| msg!("layer {}: {m}", i + 1, m = m))?);
     }
     Ok(layers)
 }

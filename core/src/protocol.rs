@@ -2,12 +2,13 @@
 //!
 //! They travel as JSON strings through `postMessage`.
 
+use crate::i18n::Message;
 use serde::{Deserialize, Serialize};
 
 use crate::config::RunConfig;
 use crate::data::Preview;
-use crate::local::{Fit, ImportReport, LocalSummary};
 use crate::metrics::{EpochMetrics, StepMetrics};
+use crate::own_images::{Fit, ImportReport, OwnImagesSummary};
 use crate::record::Compression;
 use crate::record::RunRecord;
 
@@ -50,7 +51,7 @@ pub enum ToWorker {
         dataset: String,
     },
     /// Describe the user's own images (read from the browser's database the first time).
-    Local,
+    DescribeOwnImages,
     /// Make a class for the user's images.
     AddClass {
         /// Its name as typed.
@@ -74,7 +75,7 @@ pub enum ToWorker {
         image: u32,
     },
     /// Remove every class and image the user added.
-    ClearLocal,
+    ClearOwnImages,
     /// The user's images changed in the other worker (the CPU worker keeps them; the WebGPU
     /// worker only trains on them): read them again from the browser's database before the
     /// next run that uses them.
@@ -103,18 +104,18 @@ pub enum FromWorker {
         /// The run.
         run_id: u32,
         /// What is happening, in words.
-        message: String,
+        message: Message,
     },
     /// A run began.
     Started {
         /// The run.
         run_id: u32,
         /// The backend that runs it, e.g. `cpu (flex)`.
-        backend: String,
+        backend: Message,
         /// Steps in the whole run.
         total_steps: usize,
         /// Why the backend differs from the one asked for, if it does.
-        fallback_reason: Option<String>,
+        fallback_reason: Option<Message>,
     },
     /// Steps were read back.
     Steps {
@@ -153,17 +154,17 @@ pub enum FromWorker {
         /// Built-in dataset id, as asked.
         dataset: String,
         /// Classes, counts and sample images; or the reason, in words.
-        result: Result<Box<Preview>, String>,
+        result: Result<Box<Preview>, Message>,
     },
     /// The user's own images: classes, counts, thumbnails.
-    Local {
+    OwnImages {
         /// What there is.
-        summary: Box<LocalSummary>,
+        summary: Box<OwnImagesSummary>,
     },
     /// A class change was refused (a duplicate or empty name, say).
-    LocalRefused {
+    OwnImagesRefused {
         /// Why, in words.
-        message: String,
+        message: Message,
     },
     /// Files of an import are being read.
     ImportProgress {
@@ -188,22 +189,28 @@ pub enum FromWorker {
         /// The run.
         run_id: u32,
         /// Why there is no file, when there is none.
-        error: Option<String>,
+        error: Option<Message>,
         /// The file.
         #[serde(skip)]
         bytes: Vec<u8>,
     },
+    /// The runs whose trained models this worker now holds (after a run or compression
+    /// ended): only these can be compressed or saved.
+    Models {
+        /// Their page ids, oldest first.
+        run_ids: Vec<u32>,
+    },
     /// The worker hit a bug and is about to stop; the page starts a new one.
     Crashed {
         /// The panic message.
-        message: String,
+        message: Message,
     },
     /// A run (or a compression) could not start.
     Error {
         /// The run.
         run_id: u32,
         /// What went wrong, in words for the user.
-        message: String,
+        message: Message,
     },
 }
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::RunConfig;
 use crate::cost::ModelCost;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Message};
 use crate::metrics::{EpochMetrics, StepMetrics, Summary};
 use crate::tr;
 
@@ -40,7 +40,7 @@ pub enum RunStatus {
     /// The backend failed (device lost, out of memory, …).
     Failed {
         /// What went wrong, in words for the user.
-        reason: String,
+        reason: Message,
     },
     /// The page was closed or reloaded while it trained.
     Interrupted {
@@ -51,25 +51,35 @@ pub enum RunStatus {
 
 impl RunStatus {
     /// One short sentence for the UI.
-    pub fn describe(&self) -> String {
+    pub fn describe(&self) -> Message {
         match self {
             RunStatus::Running => msg!("training"),
             RunStatus::Finished => msg!("finished"),
             RunStatus::EarlyStopped { epoch } => {
-                msg!("stopped early after epoch {epoch}: validation loss stopped improving")
+                msg!(
+                    "stopped early after epoch {epoch}: validation loss stopped improving",
+                    epoch = epoch
+                )
             }
-            RunStatus::Stopped { step } => msg!("stopped by you after step {step}"),
+            RunStatus::Stopped { step } => msg!("stopped by you after step {step}", step = step),
             RunStatus::Diverged { step, loss } => {
                 let what = if loss.is_finite() {
-                    msg!("the loss exploded to {loss:.1}")
+                    msg!("the loss exploded to {loss}", loss = format!("{loss:.1}"))
                 } else {
                     msg!("the loss became infinite or NaN")
                 };
-                msg!("diverged at step {step}: {what} — the learning rate is probably too high")
+                msg!(
+                    "diverged at step {step}: {what} — the learning rate is probably too high",
+                    step = step,
+                    what = what
+                )
             }
-            RunStatus::Failed { reason } => msg!("failed: {reason}"),
+            RunStatus::Failed { reason } => msg!("failed: {reason}", reason = reason),
             RunStatus::Interrupted { step } => {
-                msg!("interrupted after step {step}: the page was closed or reloaded")
+                msg!(
+                    "interrupted after step {step}: the page was closed or reloaded",
+                    step = step
+                )
             }
         }
     }
@@ -83,7 +93,7 @@ pub struct RunRecord {
     /// Its cost, from the spec.
     pub cost: ModelCost,
     /// The backend that actually ran it, e.g. `cpu (flex)` or `webgpu (swiftshader)`.
-    pub backend: String,
+    pub backend: Message,
     /// How it ended.
     pub status: RunStatus,
     /// Per-step training figures.
@@ -188,10 +198,10 @@ impl CurveMark {
     }
 
     /// A short label for the chart.
-    pub fn label(&self) -> String {
+    pub fn label(&self) -> Message {
         match self {
             CurveMark::WarmupEnd { .. } => msg!("warm-up ends"),
-            CurveMark::RateDrop { rate, .. } => format!("lr → {rate:.2e}"),
+            CurveMark::RateDrop { rate, .. } => Message::Plain(format!("lr → {rate:.2e}")),
             CurveMark::EarlyStop { .. } => msg!("early stop"),
         }
     }
@@ -245,10 +255,12 @@ pub enum Compression {
 
 impl Compression {
     /// Short name for tables, e.g. `int8` or `pruned 50 %`.
-    pub fn label(&self) -> String {
+    pub fn label(&self) -> Message {
         match self {
-            Compression::Int8 => "int8".into(),
-            Compression::Prune { sparsity } => msg!("pruned {:.0} %", sparsity * 100.0),
+            Compression::Int8 => Message::from("int8"),
+            Compression::Prune { sparsity } => {
+                msg!("pruned {} %", format!("{:.0}", sparsity * 100.0))
+            }
         }
     }
 }

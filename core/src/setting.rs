@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Augmentation, BackendPreference, OptimizerKind, RunConfig, Schedule, limits};
-use crate::i18n::{Lang, key};
+use crate::i18n::{Lang, Message, ToMessage, key};
 use crate::msg;
 use crate::notation::{clip, float_text, layers_to_string, parse_layers};
 use crate::tr;
@@ -124,7 +124,7 @@ pub enum Kind {
         /// Its link form.
         print: fn(&RunConfig) -> String,
         /// Reads its link form into the config; the message says what is accepted.
-        parse: fn(&mut RunConfig, &str) -> Result<(), String>,
+        parse: fn(&mut RunConfig, &str) -> Result<(), Message>,
         /// Its value in words, for the runs table's "changed" column.
         describe: fn(&RunConfig, Lang) -> String,
     },
@@ -559,7 +559,7 @@ impl Spec {
 
     /// Reads its link form into `config`. Numbers are only checked for being numbers here
     /// (the range is the validator's); the message says what is accepted.
-    pub fn parse(&self, config: &mut RunConfig, value: &str) -> Result<(), String> {
+    pub fn parse(&self, config: &mut RunConfig, value: &str) -> Result<(), Message> {
         match &self.kind {
             Kind::Whole { max, set, .. } => set(config, whole(value, *max)?),
             Kind::Number { set, .. } => set(config, number(value)?),
@@ -571,7 +571,8 @@ impl Spec {
                     return Err(msg!(
                         "'{}' is not {what} ({})",
                         clip(value),
-                        names.join(", ")
+                        names.join(", "),
+                        what = what
                     ));
                 }
             }
@@ -583,7 +584,7 @@ impl Spec {
 
     /// Why its value in `config` is out of range, if it is (for numbers; the codecs' values
     /// are checked by the validator's own rules).
-    pub fn range_problem(&self, config: &RunConfig) -> Option<String> {
+    pub fn range_problem(&self, config: &RunConfig) -> Option<Message> {
         match self.kind {
             Kind::Whole {
                 min,
@@ -594,8 +595,13 @@ impl Spec {
             } => {
                 let n = get(config);
                 (n < min || n > max).then(|| match unit {
-                    Some(unit) => msg!("must be {min} to {max} {unit}"),
-                    None => msg!("must be {min} to {max}"),
+                    Some(unit) => msg!(
+                        "must be {min} to {max} {unit}",
+                        min = min,
+                        max = max,
+                        unit = unit
+                    ),
+                    None => msg!("must be {min} to {max}", min = min, max = max),
                 })
             }
             Kind::Number {
@@ -609,9 +615,13 @@ impl Spec {
                 let low_ok = if above_min { x > min } else { x >= min };
                 (!(x.is_finite() && low_ok && x <= max)).then(|| {
                     if above_min {
-                        msg!("must be above {min} and at most {max}")
+                        msg!(
+                            "must be above {min} and at most {max}",
+                            min = min,
+                            max = max
+                        )
                     } else {
-                        msg!("must be {min} to {max}")
+                        msg!("must be {min} to {max}", min = min, max = max)
                     }
                 })
             }
@@ -629,21 +639,29 @@ impl Spec {
     }
 
     /// What it accepts, in words: `a whole number from 1 to 1024`, `one of sgd, adam`.
-    pub fn accepts(&self) -> String {
+    pub fn accepts(&self) -> Message {
         match &self.kind {
-            Kind::Whole { min, max, .. } => msg!("a whole number from {min} to {max}"),
+            Kind::Whole { min, max, .. } => {
+                msg!("a whole number from {min} to {max}", min = min, max = max)
+            }
             Kind::Number {
                 min,
                 max,
                 above_min: true,
                 ..
-            } => msg!("a number above {min} and at most {max}"),
-            Kind::Number { min, max, .. } => msg!("a number from {min} to {max}"),
+            } => msg!(
+                "a number above {min} and at most {max}",
+                min = min,
+                max = max
+            ),
+            Kind::Number { min, max, .. } => {
+                msg!("a number from {min} to {max}", min = min, max = max)
+            }
             Kind::Choice { choices, .. } => {
                 let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
                 msg!("one of {}", names.join(", "))
             }
-            Kind::Codec { .. } | Kind::Panel => String::new(),
+            Kind::Codec { .. } | Kind::Panel => Message::default(),
         }
     }
 
@@ -667,18 +685,19 @@ impl Spec {
 }
 
 /// A whole number from 0 to `max` as a link writes it.
-fn whole(value: &str, max: u64) -> Result<u64, String> {
+fn whole(value: &str, max: u64) -> Result<u64, Message> {
     match value.parse::<u64>() {
         Ok(n) if n <= max => Ok(n),
         _ => Err(msg!(
             "'{}' is not a whole number from 0 to {max}",
-            clip(value)
+            clip(value),
+            max = max
         )),
     }
 }
 
 /// A finite number as a link writes it.
-fn number(value: &str) -> Result<f64, String> {
+fn number(value: &str) -> Result<f64, Message> {
     match value.parse::<f64>() {
         Ok(x) if x.is_finite() => Ok(x),
         _ => Err(msg!("'{}' is not a number", clip(value))),
@@ -745,7 +764,7 @@ pub fn schedule_words(schedule: Schedule, lang: Lang) -> String {
 }
 
 /// Reads a schedule's link form: `const`, `cos` or `step:EPOCHS:FACTOR`.
-fn parse_schedule(value: &str) -> Result<Schedule, String> {
+fn parse_schedule(value: &str) -> Result<Schedule, Message> {
     match value {
         "const" => Ok(Schedule::Constant),
         "cos" => Ok(Schedule::Cosine),
@@ -768,7 +787,8 @@ fn parse_schedule(value: &str) -> Result<Schedule, String> {
                             let max = limits::MAX_EPOCHS;
                             Err(msg!(
                                 "'{}' is not a whole number from 0 to {max}",
-                                clip(every)
+                                clip(every),
+                                max = max
                             ))
                         }
                         (_, None) => Err(msg!("'{}' is not a number", clip(factor))),
@@ -784,7 +804,7 @@ fn parse_schedule(value: &str) -> Result<Schedule, String> {
 }
 
 /// Reads an augmentation's link form: `flip,shift2,noise0.1`, or `none`.
-fn parse_augmentation(value: &str) -> Result<Augmentation, String> {
+fn parse_augmentation(value: &str) -> Result<Augmentation, Message> {
     let mut a = Augmentation::default();
     if value == "none" || value.is_empty() {
         return Ok(a);
@@ -797,7 +817,11 @@ fn parse_augmentation(value: &str) -> Result<Augmentation, String> {
                 Ok(n) if n <= limits::MAX_SHIFT => n,
                 _ => {
                     let max = limits::MAX_SHIFT;
-                    return Err(msg!("'{}' is not a whole number from 0 to {max}", clip(n)));
+                    return Err(msg!(
+                        "'{}' is not a whole number from 0 to {max}",
+                        clip(n),
+                        max = max
+                    ));
                 }
             };
         } else if let Some(x) = item.strip_prefix("noise") {
@@ -823,26 +847,33 @@ pub struct ConfigError {
     pub setting: Setting,
     /// The whole sentence, starting with what it is about: `batch size: must be 1 to 1024`,
     /// `layer 3: the image is 1×1 here, …`.
-    pub message: String,
+    pub message: Message,
 }
 
 impl ConfigError {
     /// A problem with `setting` as a whole, named by its name ("batch size: …").
-    pub fn new(setting: Setting, message: impl Into<String>) -> Self {
+    pub fn new(setting: Setting, message: impl Into<Message>) -> Self {
         Self::about(setting, setting.spec().name, message)
     }
 
     /// A problem with one part of `setting`, named by `part` ("layer 3: …", "shift: …").
-    pub fn about(setting: Setting, part: &str, message: impl Into<String>) -> Self {
+    pub fn about(setting: Setting, part: impl ToMessage, message: impl Into<Message>) -> Self {
+        let message = message.into();
         Self {
             setting,
-            message: msg!("{}: {}", part, message.into()),
+            message: msg!("{}: {}", part, message),
         }
     }
 }
 
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
+        self.message.fmt(f)
+    }
+}
+
+impl ToMessage for ConfigError {
+    fn to_message(&self) -> Message {
+        self.message.clone()
     }
 }

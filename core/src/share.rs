@@ -14,6 +14,7 @@
 use crate::config::RunConfig;
 use crate::cost::ModelCost;
 use crate::i18n;
+use crate::i18n::Message;
 use crate::metrics::{ConfusionMatrix, EpochMetrics, StepMetrics, Summary};
 use crate::msg;
 use crate::record::{CurveMark, RunRecord, RunStatus, curve_marks};
@@ -110,6 +111,7 @@ impl SharedResult {
     pub fn of(record: &RunRecord) -> Self {
         let backend = record
             .backend
+            .to_string()
             .split_whitespace()
             .next()
             .filter(|b| *b == "webgpu")
@@ -224,7 +226,7 @@ impl SharedResult {
 
     /// Reads an `r=` value for a run of `config` (the epochs and steps are checked against
     /// it). The message says what is wrong.
-    pub fn decode(value: &str, config: &RunConfig) -> Result<Self, String> {
+    pub fn decode(value: &str, config: &RunConfig) -> Result<Self, Message> {
         let mut backend = None;
         let mut status = None;
         let (mut accuracy, mut loss, mut seconds, mut speed, mut latency) =
@@ -236,10 +238,10 @@ impl SharedResult {
             let mut chars = field.chars();
             let Some(tag) = chars.next() else { continue };
             let v = chars.as_str();
-            let number = |what: &str| -> Result<f64, String> {
+            let number = |what: &str| -> Result<f64, Message> {
                 match v.parse::<f64>() {
                     Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
-                    _ => Err(msg!("its {what} is not a number")),
+                    _ => Err(msg!("its {what} is not a number", what = what)),
                 }
             };
             match tag {
@@ -260,7 +262,7 @@ impl SharedResult {
                 'N' => latency_batch64 = number("latency")? / 1000.0,
                 'E' => epochs = parse_epochs(v, config)?,
                 'S' => steps = parse_steps(v, config)?,
-                _ => return Err(msg!("it has an unknown part '{tag}'")),
+                _ => return Err(msg!("it has an unknown part '{tag}'", tag = tag)),
             }
         }
         let test = match (accuracy, loss, seconds, speed, latency) {
@@ -322,7 +324,7 @@ impl SharedResult {
     }
 }
 
-fn parse_status(v: &str) -> Result<RunStatus, String> {
+fn parse_status(v: &str) -> Result<RunStatus, Message> {
     let n = |s: &str| {
         s.parse::<usize>()
             .map_err(|_| msg!("its status is not readable"))
@@ -358,7 +360,7 @@ fn parse_per_mille(v: &str) -> Option<f64> {
         .map(|x| x as f64 / 1000.0)
 }
 
-fn parse_epochs(v: &str, config: &RunConfig) -> Result<Vec<EpochMetrics>, String> {
+fn parse_epochs(v: &str, config: &RunConfig) -> Result<Vec<EpochMetrics>, Message> {
     let bad = || msg!("its epoch figures are not readable");
     let mut epochs = Vec::new();
     for (i, e) in v.split(';').enumerate() {
@@ -403,7 +405,7 @@ fn parse_epochs(v: &str, config: &RunConfig) -> Result<Vec<EpochMetrics>, String
     Ok(epochs)
 }
 
-fn parse_steps(v: &str, config: &RunConfig) -> Result<Vec<StepMetrics>, String> {
+fn parse_steps(v: &str, config: &RunConfig) -> Result<Vec<StepMetrics>, Message> {
     let bad = || msg!("its loss curve is not readable");
     let mut steps: Vec<StepMetrics> = Vec::new();
     let mut rate = config.optimizer.learning_rate;

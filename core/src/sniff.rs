@@ -4,6 +4,7 @@
 //! Reading the declared size first is what stops a decompression bomb: a 40 KB PNG can declare
 //! 60,000 × 60,000 pixels, which would take 14 GB to decode.
 
+use crate::i18n::Message;
 use crate::msg;
 use std::fmt;
 
@@ -31,6 +32,12 @@ pub enum ImageFormat {
     Bmp,
     /// AVIF.
     Avif,
+}
+
+impl crate::i18n::ToMessage for ImageFormat {
+    fn to_message(&self) -> crate::i18n::Message {
+        crate::i18n::Message::Plain(self.to_string())
+    }
 }
 
 impl fmt::Display for ImageFormat {
@@ -75,7 +82,7 @@ pub fn is_zip(head: &[u8]) -> bool {
 }
 
 /// Identifies `bytes` and checks an image's declared size; the error says why, in words.
-pub fn sniff(bytes: &[u8]) -> Result<Sniffed, String> {
+pub fn sniff(bytes: &[u8]) -> Result<Sniffed, Message> {
     if bytes.is_empty() {
         return Err(msg!("the file is empty (0 bytes)"));
     }
@@ -85,7 +92,7 @@ pub fn sniff(bytes: &[u8]) -> Result<Sniffed, String> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(msg!("the file is larger than {} MB", MAX_FILE_BYTES >> 20));
     }
-    let truncated = |format: ImageFormat| msg!("the {format} file is truncated");
+    let truncated = |format: ImageFormat| msg!("the {format} file is truncated", format = format);
     let info = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         if bytes.get(12..16) != Some(b"IHDR") {
             return Err(truncated(ImageFormat::Png));
@@ -118,18 +125,22 @@ pub fn sniff(bytes: &[u8]) -> Result<Sniffed, String> {
             ));
         } else {
             return Err(msg!(
-                "it is a video or other media file, not one of: {ACCEPTED}"
+                "it is a video or other media file, not one of: {ACCEPTED}",
+                ACCEPTED = ACCEPTED
             ));
         }
     } else {
-        return Err(msg!("it is not an image: accepted are {ACCEPTED}"));
+        return Err(msg!(
+            "it is not an image: accepted are {ACCEPTED}",
+            ACCEPTED = ACCEPTED
+        ));
     };
     check_size(info)?;
     Ok(Sniffed::Image(info))
 }
 
 /// Refuses sizes that are empty or too large to decode safely.
-fn check_size(info: ImageInfo) -> Result<(), String> {
+fn check_size(info: ImageInfo) -> Result<(), Message> {
     let ImageInfo {
         format,
         width,
@@ -137,14 +148,21 @@ fn check_size(info: ImageInfo) -> Result<(), String> {
     } = info;
     if width == 0 || height == 0 {
         return Err(msg!(
-            "the {format} file declares an empty image ({width}×{height})"
+            "the {format} file declares an empty image ({width}×{height})",
+            format = format,
+            width = width,
+            height = height
         ));
     }
     let pixels = width as u64 * height as u64;
     if width > MAX_SIDE || height > MAX_SIDE || pixels > MAX_PIXELS {
         let megapixels = MAX_PIXELS / 1_000_000;
         return Err(msg!(
-            "the {format} file declares {width}×{height} pixels, more than the {megapixels} megapixels allowed; it was not decoded"
+            "the {format} file declares {width}×{height} pixels, more than the {megapixels} megapixels allowed; it was not decoded",
+            format = format,
+            width = width,
+            height = height,
+            megapixels = megapixels
         ));
     }
     Ok(())

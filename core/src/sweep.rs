@@ -1,6 +1,7 @@
 //! Sweeps: the runs of a grid or random search over up to three hyperparameter axes, and the
 //! answer to "the most accurate run within a budget".
 
+use crate::i18n::Message;
 use crate::i18n::key;
 use crate::msg;
 use serde::{Deserialize, Serialize};
@@ -217,7 +218,7 @@ pub fn axis_choices() -> Vec<(&'static str, &'static str, &'static str)> {
 impl Axis {
     /// Reads the axis `kind` (an id of [`axis_choices`]) with its values typed as a list
     /// separated by commas or spaces, e.g. `0.001, 0.01`.
-    pub fn parse(kind: &str, values: &str) -> Result<Axis, String> {
+    pub fn parse(kind: &str, values: &str) -> Result<Axis, Message> {
         let items: Vec<&str> = values
             .split(|c: char| c == ',' || c.is_whitespace())
             .filter(|v| !v.is_empty())
@@ -227,16 +228,16 @@ impl Axis {
         }
         fn numbers(
             items: &[&str],
-            what: &str,
+            what: Message,
             ok: impl Fn(&f64) -> bool,
-        ) -> Result<Vec<f64>, String> {
+        ) -> Result<Vec<f64>, Message> {
             items
                 .iter()
                 .map(|v| {
                     v.parse::<f64>()
                         .ok()
                         .filter(&ok)
-                        .ok_or_else(|| msg!("“{v}” is not {what}"))
+                        .ok_or_else(|| msg!("“{v}” is not {what}", v = v, what = what))
                 })
                 .collect()
         }
@@ -250,25 +251,31 @@ impl Axis {
                             .into_iter()
                             .find(|p| p.name().eq_ignore_ascii_case(v))
                             .ok_or_else(|| {
-                                msg!("“{v}” is not a preset (tiny, small, medium or deep)")
+                                msg!("“{v}” is not a preset (tiny, small, medium or deep)", v = v)
                             })
                     })
                     .collect::<Result<_, _>>()?,
             ),
             "width" => Axis::Width(numbers(
                 items.as_slice(),
-                &msg!("a multiplier between 0.1 and 8"),
+                msg!("a multiplier between 0.1 and 8"),
                 |x| (0.1..=8.0).contains(x),
             )?),
             "dropout" => Axis::Dropout(numbers(
                 items.as_slice(),
-                &msg!("a dropout probability from 0 to {MAX_DROPOUT}"),
+                msg!(
+                    "a dropout probability from 0 to {MAX_DROPOUT}",
+                    MAX_DROPOUT = MAX_DROPOUT
+                ),
                 |x| (0.0..=MAX_DROPOUT).contains(x),
             )?),
             _ => {
                 let Some(setting) = Setting::from_key(kind).filter(|s| s.spec().sweep.is_some())
                 else {
-                    return Err(msg!("“{kind}” is not a setting a sweep can vary"));
+                    return Err(msg!(
+                        "“{kind}” is not a setting a sweep can vary",
+                        kind = kind
+                    ));
                 };
                 let spec = setting.spec();
                 let values = items
@@ -321,7 +328,7 @@ pub struct PlannedRun {
     /// Its config: the base with the sweep's values applied.
     pub config: RunConfig,
     /// What the sweep set, e.g. `layers small · learning rate 0.003`.
-    pub label: String,
+    pub label: Message,
 }
 
 /// The runs of a sweep, and the combinations left out because their config is not valid.
@@ -330,18 +337,21 @@ pub struct SweepPlan {
     /// The runs, in the order they will train.
     pub runs: Vec<PlannedRun>,
     /// Combinations skipped, each with the reason.
-    pub skipped: Vec<String>,
+    pub skipped: Vec<Message>,
 }
 
 impl SweepConfig {
     /// The runs of this sweep around `base` for a dataset with `classes` classes, or why there
     /// can be none.
-    pub fn plan(&self, base: &RunConfig, classes: usize) -> Result<SweepPlan, String> {
+    pub fn plan(&self, base: &RunConfig, classes: usize) -> Result<SweepPlan, Message> {
         if self.axes.is_empty() {
             return Err(msg!("choose at least one setting to sweep"));
         }
         if self.axes.len() > MAX_AXES {
-            return Err(msg!("a sweep varies at most {MAX_AXES} settings at once"));
+            return Err(msg!(
+                "a sweep varies at most {MAX_AXES} settings at once",
+                MAX_AXES = MAX_AXES
+            ));
         }
         for (k, axis) in self.axes.iter().enumerate() {
             if axis.len() == 0 {
@@ -356,7 +366,9 @@ impl SweepConfig {
                 let total: usize = self.axes.iter().map(Axis::len).product();
                 if total > MAX_SWEEP_RUNS {
                     return Err(msg!(
-                        "the grid has {total} runs, over the limit of {MAX_SWEEP_RUNS}: use fewer values or a random search"
+                        "the grid has {total} runs, over the limit of {MAX_SWEEP_RUNS}: use fewer values or a random search",
+                        total = total,
+                        MAX_SWEEP_RUNS = MAX_SWEEP_RUNS
                     ));
                 }
                 (0..total)
@@ -373,7 +385,8 @@ impl SweepConfig {
             Search::Random { runs, seed } => {
                 if runs == 0 || runs > MAX_SWEEP_RUNS {
                     return Err(msg!(
-                        "a random search runs between 1 and {MAX_SWEEP_RUNS} runs"
+                        "a random search runs between 1 and {MAX_SWEEP_RUNS} runs",
+                        MAX_SWEEP_RUNS = MAX_SWEEP_RUNS
                     ));
                 }
                 let mut rng = Rng::new(seed);
@@ -407,23 +420,23 @@ impl SweepConfig {
             // Presets replace the layer stack, so they go before width and dropout.
             let mut order: Vec<usize> = (0..self.axes.len()).collect();
             order.sort_by_key(|&k| !matches!(self.axes[k], Axis::Preset(_)));
-            let mut parts = vec![String::new(); self.axes.len()];
+            let mut parts = vec![Message::default(); self.axes.len()];
             for k in order {
                 let (i, x) = combo[k];
                 let value = self.axes[k].apply(i, x, &mut config);
-                parts[k] = format!("{} {value}", self.axes[k].name());
+                parts[k] = Message::join([self.axes[k].name().into(), value.into()], " ");
             }
-            let label = parts.join(" · ");
+            let label = Message::join(parts, " · ");
             match config.validate(classes) {
                 Ok(_) => plan.runs.push(PlannedRun { config, label }),
-                Err(errors) => plan.skipped.push(msg!("{label}: {}", errors[0])),
+                Err(errors) => plan
+                    .skipped
+                    .push(msg!("{label}: {}", errors[0], label = label)),
             }
         }
         if plan.runs.is_empty() {
-            return Err(msg!(
-                "none of the sweep's runs is valid ({})",
-                plan.skipped.join("; ")
-            ));
+            let skipped = Message::list(plan.skipped);
+            return Err(msg!("none of the sweep's runs is valid ({})", skipped));
         }
         Ok(plan)
     }

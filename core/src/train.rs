@@ -5,6 +5,7 @@
 //! blocks on a tensor read: every read is `into_data_async`, which WebGPU requires, and
 //! per-step figures are read back in batches so the GPU is not stalled each step.
 
+use crate::i18n::Message;
 use crate::msg;
 use burn::module::Module;
 use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
@@ -40,18 +41,22 @@ pub enum StartError {
     /// The config has problems.
     Config(Vec<ConfigError>),
     /// The data cannot support a run.
-    Data(String),
+    Data(Message),
+}
+
+impl StartError {
+    /// What is wrong, in words the page shows.
+    pub fn describe(&self) -> Message {
+        match self {
+            StartError::Config(errors) => Message::list(errors.iter().map(|e| e.message.clone())),
+            StartError::Data(message) => message.clone(),
+        }
+    }
 }
 
 impl std::fmt::Display for StartError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StartError::Config(errors) => {
-                let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                f.write_str(&all.join("; "))
-            }
-            StartError::Data(message) => f.write_str(message),
-        }
+        self.describe().fmt(f)
     }
 }
 
@@ -126,8 +131,11 @@ pub struct Trainer {
 /// Reads a tensor back from its device.
 async fn read<const D: usize, K: burn::tensor::kind::Basic>(
     tensor: Tensor<D, K>,
-) -> Result<TensorData, String> {
-    tensor.into_data_async().await.map_err(|e| e.to_string())
+) -> Result<TensorData, Message> {
+    tensor
+        .into_data_async()
+        .await
+        .map_err(|e| Message::Plain(e.to_string()))
 }
 
 fn read_floats(data: TensorData) -> Vec<f64> {
@@ -147,7 +155,7 @@ fn failed(e: impl std::fmt::Display) -> RunStatus {
 /// A compute backend's error in words for the page: a lost GPU device (the GPU process
 /// crashed or was reset, the driver was updated, the tab was throttled) is named as such, and
 /// of the chain of causes only the innermost is kept.
-pub fn explain_backend_error(raw: &str) -> String {
+pub fn explain_backend_error(raw: &str) -> Message {
     let text = raw.replace("Backtrace: No backtrace available", "");
     let cause = text.rsplit("Caused by:").next().unwrap_or(&text).trim();
     let cause = cause.strip_prefix("Unknown:").unwrap_or(cause).trim();
@@ -155,9 +163,15 @@ pub fn explain_backend_error(raw: &str) -> String {
         .iter()
         .any(|w| text.contains(w));
     if lost {
-        msg!("the GPU stopped working during the run: the browser lost its WebGPU device ({cause})")
+        msg!(
+            "the GPU stopped working during the run: the browser lost its WebGPU device ({cause})",
+            cause = cause
+        )
     } else {
-        msg!("the compute backend reported an error: {cause}")
+        msg!(
+            "the compute backend reported an error: {cause}",
+            cause = cause
+        )
     }
 }
 
@@ -168,7 +182,7 @@ impl Trainer {
         config: RunConfig,
         dataset: &Dataset,
         device: Device,
-        backend: impl Into<String>,
+        backend: impl Into<Message>,
     ) -> Result<Self, StartError> {
         let classes = dataset.train.classes.len();
         let cost: ModelCost = config.validate(classes).map_err(StartError::Config)?;
@@ -581,7 +595,7 @@ pub async fn evaluate(
     norm: &Normalisation,
     indices: &[usize],
     device: &Device,
-) -> Result<(f64, f64, Vec<u16>), String> {
+) -> Result<(f64, f64, Vec<u16>), Message> {
     let loss_fn = CrossEntropyLossConfig::new().init(device);
     let (c, s) = (set.channels, set.size);
     let mut losses = Vec::new();
@@ -619,7 +633,7 @@ pub async fn latency_ms(
     batch: usize,
     reps: usize,
     device: &Device,
-) -> Result<f64, String> {
+) -> Result<f64, Message> {
     let indices: Vec<usize> = (0..batch).map(|i| i % set.len()).collect();
     let (xs, _) = set.batch(&indices, norm, None);
     let (c, s) = (set.channels, set.size);

@@ -8,15 +8,15 @@
 //! Keys at their default value are left out (except the core ones shown above); a missing
 //! key means its default. Unknown keys are ignored and reported.
 
-use crate::i18n;
+use crate::i18n::{self, Message};
 use crate::msg;
 use serde::{Deserialize, Serialize};
 
 use crate::classroom::{Classroom, LESSONS, lesson, parse_controls};
 use crate::config::RunConfig;
 use crate::data::builtin_dataset;
-use crate::local::LOCAL_DATASET;
 use crate::notation::clip;
+use crate::own_images::OWN_IMAGES_DATASET;
 use crate::setting::{ConfigError, Kind, SETTINGS, Setting};
 use crate::share::SharedResult;
 
@@ -29,7 +29,7 @@ pub const MAX_HASH_LEN: usize = 4096;
 /// the user's own images (only known once they are loaded; the stack is checked again then).
 /// `None` for an unknown id.
 pub fn dataset_classes(id: &str) -> Option<usize> {
-    if id == LOCAL_DATASET {
+    if id == OWN_IMAGES_DATASET {
         Some(2)
     } else {
         builtin_dataset(id).map(|d| d.classes)
@@ -42,16 +42,23 @@ pub struct UrlError {
     /// The key as written in the link (`bs`, `layers`, …), or `link` for the whole.
     pub key: String,
     /// What is wrong and what is accepted.
-    pub message: String,
+    pub message: Message,
+}
+
+impl UrlError {
+    /// The problem as the page says it: the key, then what is wrong.
+    pub fn describe(&self) -> Message {
+        msg!("{}: {}", self.key, self.message)
+    }
 }
 
 impl std::fmt::Display for UrlError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&msg!("{}: {}", self.key, self.message))
+        self.describe().fmt(f)
     }
 }
 
-fn err(key: &str, message: impl Into<String>) -> UrlError {
+fn err(key: &str, message: impl Into<Message>) -> UrlError {
     UrlError {
         key: key.into(),
         message: message.into(),
@@ -70,7 +77,7 @@ pub struct ParsedLink {
     /// The result the link carries (`r=`), if any.
     pub result: Option<SharedResult>,
     /// Why the link's result could not be read (the settings still load).
-    pub result_error: Option<String>,
+    pub result_error: Option<Message>,
 }
 
 /// The config's URL hash (without the leading `#`): the format version, then each setting of
@@ -173,7 +180,8 @@ pub fn from_hash(hash: &str) -> Result<ParsedLink, Vec<UrlError>> {
             "link",
             msg!(
                 "the link is {} characters long, over the limit of {MAX_HASH_LEN}",
-                hash.len()
+                hash.len(),
+                MAX_HASH_LEN = MAX_HASH_LEN
             ),
         )]);
     }
@@ -184,7 +192,8 @@ pub fn from_hash(hash: &str) -> Result<ParsedLink, Vec<UrlError>> {
             "link",
             msg!(
                 "the link is {} characters long, over the limit of {MAX_HASH_LEN}",
-                hash.len()
+                hash.len(),
+                MAX_HASH_LEN = MAX_HASH_LEN
             ),
         )]);
     }
@@ -221,7 +230,8 @@ pub fn from_hash(hash: &str) -> Result<ParsedLink, Vec<UrlError>> {
                             "v",
                             msg!(
                                 "this link is format version '{}'; this page reads version {VERSION}",
-                                clip(value)
+                                clip(value),
+                                VERSION = VERSION
                             ),
                         ));
                     }
@@ -255,20 +265,24 @@ pub fn from_hash(hash: &str) -> Result<ParsedLink, Vec<UrlError>> {
     if !version_seen {
         errors.push(err(
             "v",
-            msg!("the link has no format version (v={VERSION})"),
+            msg!(
+                "the link has no format version (v={VERSION})",
+                VERSION = VERSION
+            ),
         ));
     }
     match dataset_classes(&config.dataset) {
         None => errors.push(err(
             "ds",
             msg!(
-                "'{}' is not a dataset here (built-in: {}; or {LOCAL_DATASET})",
+                "'{}' is not a dataset here (built-in: {}; or {OWN_IMAGES_DATASET})",
                 config.dataset,
                 crate::data::BUILTIN_DATASETS
                     .iter()
                     .map(|d| d.id)
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", "),
+                OWN_IMAGES_DATASET = OWN_IMAGES_DATASET
             ),
         )),
         Some(classes) if errors.is_empty() => {

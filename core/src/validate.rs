@@ -3,7 +3,7 @@
 
 use crate::config::{RunConfig, Schedule, limits};
 use crate::cost::{ModelCost, analyze};
-use crate::i18n::key;
+use crate::i18n::{Message, key};
 use crate::msg;
 use crate::setting::{ConfigError, SETTINGS, Setting};
 
@@ -21,7 +21,7 @@ impl RunConfig {
                 Some(ConfigError::new(spec.setting, problem))
             })
             .collect();
-        let mut check = |ok: bool, setting: Setting, part: &str, message: String| {
+        let mut check = |ok: bool, setting: Setting, part: &str, message: Message| {
             if !ok {
                 errors.push(ConfigError::about(setting, part, message));
             }
@@ -35,13 +35,19 @@ impl RunConfig {
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
             Setting::Dataset,
             key("dataset"),
-            msg!("a dataset id is 1 to {MAX_DATASET_ID} lower-case letters, digits or '-'"),
+            msg!(
+                "a dataset id is 1 to {MAX_DATASET_ID} lower-case letters, digits or '-'",
+                MAX_DATASET_ID = MAX_DATASET_ID
+            ),
         );
         check(
             (4..=MAX_INPUT_SIZE).contains(&self.input.size),
             Setting::Input,
             key("input size"),
-            msg!("must be 4 to {MAX_INPUT_SIZE} pixels"),
+            msg!(
+                "must be 4 to {MAX_INPUT_SIZE} pixels",
+                MAX_INPUT_SIZE = MAX_INPUT_SIZE
+            ),
         );
         check(
             matches!(self.input.channels, 1 | 3),
@@ -58,7 +64,10 @@ impl RunConfig {
                 (1..=MAX_EPOCHS).contains(&every_epochs),
                 Setting::Schedule,
                 key("schedule"),
-                msg!("a step schedule drops every 1 to {MAX_EPOCHS} epochs"),
+                msg!(
+                    "a step schedule drops every 1 to {MAX_EPOCHS} epochs",
+                    MAX_EPOCHS = MAX_EPOCHS
+                ),
             );
             check(
                 factor.is_finite() && factor > 0.0 && factor <= 1.0,
@@ -71,20 +80,24 @@ impl RunConfig {
             self.augmentation.shift <= MAX_SHIFT,
             Setting::Augmentation,
             key("shift"),
-            msg!("must be 0 to {MAX_SHIFT} pixels"),
+            msg!("must be 0 to {MAX_SHIFT} pixels", MAX_SHIFT = MAX_SHIFT),
         );
         let noise = self.augmentation.noise;
         check(
             noise.is_finite() && (0.0..=MAX_NOISE).contains(&noise),
             Setting::Augmentation,
             key("noise"),
-            msg!("must be 0 to {MAX_NOISE}"),
+            msg!("must be 0 to {MAX_NOISE}", MAX_NOISE = MAX_NOISE),
         );
         check(
             (2..=MAX_WIDTH).contains(&classes),
             Setting::Dataset,
             key("dataset"),
-            msg!("needs 2 to {MAX_WIDTH} classes, has {classes}"),
+            msg!(
+                "needs 2 to {MAX_WIDTH} classes, has {classes}",
+                MAX_WIDTH = MAX_WIDTH,
+                classes = classes
+            ),
         );
         if !errors.is_empty() {
             // Layer analysis needs a sane input shape and class count to say anything useful.

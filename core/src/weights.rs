@@ -4,6 +4,7 @@
 //! (`core/tests/weights.rs`), and Python's `safetensors` with NumPy runs it to the same
 //! predictions (`tests/python/read_model.py`).
 
+use crate::i18n::Message;
 use std::collections::BTreeMap;
 
 use burn::module::{Module, ModuleVisitor, Param};
@@ -42,7 +43,7 @@ impl ModuleVisitor for Tensors {
 }
 
 /// The model of `trained` as a safetensors file.
-pub async fn safetensors(trained: &TrainedModel) -> Result<Vec<u8>, String> {
+pub async fn safetensors(trained: &TrainedModel) -> Result<Vec<u8>, Message> {
     // Reads are synchronous on the CPU backend; a GPU model is copied there first.
     let model = copy_to(&trained.model, &cpu_device()).await?;
     let mut tensors = Tensors::default();

@@ -3,6 +3,7 @@
 //! more than the page can hold (zip bombs). Stored and deflated entries are read; anything else
 //! is named and skipped.
 
+use crate::i18n::Message;
 use crate::msg;
 use std::io::Read;
 
@@ -47,7 +48,7 @@ fn le32(b: &[u8], at: usize) -> Option<u64> {
 
 impl<'a> ZipArchive<'a> {
     /// Reads the central directory at the end of `bytes`.
-    pub fn new(bytes: &'a [u8]) -> Result<Self, String> {
+    pub fn new(bytes: &'a [u8]) -> Result<Self, Message> {
         let damaged = || msg!("the .zip file is damaged or truncated (no table of contents)");
         // The end record is 22 bytes plus a comment of up to 65,535.
         let from = bytes.len().saturating_sub(22 + 65_535);
@@ -111,7 +112,7 @@ impl<'a> ZipArchive<'a> {
 
     /// Decompresses entry `i`. An `Err` names what is wrong with that entry; the archive as a
     /// whole stops being read once [`MAX_ARCHIVE_EXPANDED`] is reached (see [`Self::exhausted`]).
-    pub fn read(&mut self, i: usize) -> Result<Vec<u8>, String> {
+    pub fn read(&mut self, i: usize) -> Result<Vec<u8>, Message> {
         let entry = &self.entries[i];
         if entry.encrypted {
             return Err(msg!("it is password-protected"));
@@ -146,7 +147,8 @@ impl<'a> ZipArchive<'a> {
             }
             m => {
                 return Err(msg!(
-                    "it is compressed with a method this page cannot read ({m})"
+                    "it is compressed with a method this page cannot read ({m})",
+                    m = m
                 ));
             }
         };
@@ -180,7 +182,7 @@ impl<'a> ZipArchive<'a> {
 /// The folders and file name of an archive or dropped path, or why it is refused: absolute
 /// paths and `..` would climb out of the archive. `Ok(None)` for files to pass over silently
 /// (hidden files, macOS resource forks).
-pub fn path_parts(path: &str) -> Result<Option<Vec<String>>, String> {
+pub fn path_parts(path: &str) -> Result<Option<Vec<String>>, Message> {
     let path = path.replace('\\', "/");
     let absolute = path.starts_with('/')
         || path.as_bytes().get(1) == Some(&b':') && path.as_bytes()[0].is_ascii_alphabetic();

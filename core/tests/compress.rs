@@ -87,5 +87,8 @@ fn int8_keeps_accuracy_within_2_points_at_under_30_percent_of_the_size_and_pruni
 fn a_sparsity_out_of_range_is_refused_with_a_reason() {
     let message =
         tradeoff_core::compress::check(&Compression::Prune { sparsity: 1.5 }).unwrap_err();
-    assert!(message.contains("between 0 and 99 %"), "{message}");
+    assert!(
+        message.to_string().contains("between 0 and 99 %"),
+        "{message}"
+    );
 }

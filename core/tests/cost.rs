@@ -100,5 +100,8 @@ fn a_step_too_big_for_one_gpu_buffer_is_refused_with_the_estimate_and_a_batch_th
     assert!(cost.check_gpu_buffers(1024, 2048 * mib).is_ok());
     // A layer whose one image is already too big: no batch size fits.
     let refused = cost.check_gpu_buffers(1, 64 * 1024).unwrap_err();
-    assert!(refused.contains("no batch size fits"), "{refused}");
+    assert!(
+        refused.to_string().contains("no batch size fits"),
+        "{refused}"
+    );
 }

@@ -153,14 +153,14 @@ fn a_core_message_reads_in_chinese_with_its_values() {
     // A bad link's message is made in English deep in core and translated where shown.
     let errors = tradeoff_core::url::from_hash("#v=1&lr=abc").expect_err("a bad number");
     let english = errors[0].to_string();
-    let chinese = Lang::Zh.localise(&english);
+    let chinese = errors[0].describe().text(Lang::Zh);
     assert_ne!(chinese, english, "{english}");
     assert!(chinese.contains("abc"), "the value survives: {chinese}");
 
     // Nested: the key, then the field's name and its rule, each translated.
     let errors = tradeoff_core::url::from_hash("#v=1&bs=0").expect_err("batch size 0");
     assert_eq!(
-        Lang::Zh.localise(&errors[0].to_string()),
+        errors[0].describe().text(Lang::Zh),
         "bs：批大小：必须在 1 到 1024 之间"
     );
 }
@@ -209,5 +209,78 @@ fn no_error_message_is_an_unmarked_format() {
         unmarked.is_empty(),
         "use msg! for:\n{}",
         unmarked.join("\n")
+    );
+}
+
+/// The arguments after a `msg!` template, up to its closing parenthesis (`src` starts just
+/// after the template's closing quote).
+fn arguments(src: &str) -> &str {
+    let mut depth = 0;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (at, c) in src.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            _ if in_string => {}
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' if depth == 0 => return &src[..at],
+            ')' | ']' | '}' => depth -= 1,
+            _ => {}
+        }
+    }
+    src
+}
+
+/// A message keeps its values by name: a `{name}` slot written without `name = value` would
+/// be captured by `format!` for English but arrive empty in the `Message` every language
+/// is written from.
+#[test]
+fn every_named_slot_of_a_message_is_given_its_value() {
+    let mut missing = Vec::new();
+    for file in page_sources() {
+        let src = std::fs::read_to_string(&file).expect("source file");
+        if file.ends_with("core/src/i18n.rs") {
+            continue;
+        }
+        for (at, _) in src.match_indices("msg!(") {
+            let rest = src[at + 5..].trim_start();
+            if !rest.starts_with('"') {
+                continue;
+            }
+            let template = literal(rest).expect("closed literal");
+            // The literal's length in the source: find its closing quote.
+            let mut end = 1;
+            let bytes = rest.as_bytes();
+            while bytes[end] != b'"' {
+                end += if bytes[end] == b'\\' { 2 } else { 1 };
+            }
+            let args = arguments(&rest[end + 1..]);
+            let given: BTreeSet<String> = args
+                .split(',')
+                .filter_map(|a| {
+                    let (name, _) = a.split_once('=')?;
+                    let name = name.trim();
+                    name.chars()
+                        .all(|c| c.is_alphanumeric() || c == '_')
+                        .then(|| name.to_string())
+                })
+                .collect();
+            for name in slot_names(&template) {
+                if name.parse::<usize>().is_err() && !given.contains(&name) {
+                    let line = src[..at].matches('\n').count() + 1;
+                    missing.push(format!(
+                        "{}:{line}: {{{name}}} in {template:?}",
+                        file.display()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "give these slots as `name = value`:\n{}",
+        missing.join("\n")
     );
 }

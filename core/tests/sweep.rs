@@ -24,31 +24,39 @@ fn a_grid_queues_every_combination_with_its_values_applied() {
     ]);
     let plan = sweep.plan(&RunConfig::default(), 10).unwrap();
     assert!(plan.skipped.is_empty());
-    let seen: Vec<(String, f64, &str)> = plan
+    let seen: Vec<(String, f64, String)> = plan
         .runs
         .iter()
         .map(|r| {
             (
                 layers_to_string(&r.config.layers),
                 r.config.optimizer.learning_rate,
-                r.label.as_str(),
+                r.label.to_string(),
             )
         })
         .collect();
     assert_eq!(
         seen,
         vec![
-            ("d32".into(), 0.001, "layers tiny · learning rate 0.001"),
-            ("d32".into(), 0.01, "layers tiny · learning rate 0.01"),
+            (
+                "d32".into(),
+                0.001,
+                "layers tiny · learning rate 0.001".to_string()
+            ),
+            (
+                "d32".into(),
+                0.01,
+                "layers tiny · learning rate 0.01".to_string()
+            ),
             (
                 "c8k3-p2-d64".into(),
                 0.001,
-                "layers small · learning rate 0.001"
+                "layers small · learning rate 0.001".to_string()
             ),
             (
                 "c8k3-p2-d64".into(),
                 0.01,
-                "layers small · learning rate 0.01"
+                "layers small · learning rate 0.01".to_string()
             ),
         ]
     );
@@ -88,7 +96,9 @@ fn a_grid_over_the_limit_or_with_an_empty_axis_is_refused_with_the_reason() {
     ]);
     let message = big.plan(&RunConfig::default(), 10).unwrap_err();
     assert!(
-        message.contains("64 runs, over the limit of 48"),
+        message
+            .to_string()
+            .contains("64 runs, over the limit of 48"),
         "{message}"
     );
     let empty = grid(vec![Axis::Dropout(vec![])]);
@@ -96,6 +106,7 @@ fn a_grid_over_the_limit_or_with_an_empty_axis_is_refused_with_the_reason() {
         empty
             .plan(&RunConfig::default(), 10)
             .unwrap_err()
+            .to_string()
             .contains("dropout")
     );
     assert!(grid(vec![]).plan(&RunConfig::default(), 10).is_err());
@@ -107,6 +118,7 @@ fn a_grid_over_the_limit_or_with_an_empty_axis_is_refused_with_the_reason() {
         twice
             .plan(&RunConfig::default(), 10)
             .unwrap_err()
+            .to_string()
             .contains("learning rate is chosen twice")
     );
 }
@@ -122,7 +134,9 @@ fn invalid_combinations_are_skipped_with_the_reason_and_the_rest_still_run() {
     assert_eq!(plan.runs.len(), 1);
     assert_eq!(plan.skipped.len(), 1);
     assert!(
-        plan.skipped[0].starts_with("layers deep · width × 8.00: "),
+        plan.skipped[0]
+            .to_string()
+            .starts_with("layers deep · width × 8.00: "),
         "{}",
         plan.skipped[0]
     );
@@ -276,24 +290,28 @@ fn typed_values_are_read_or_refused_with_the_value_named() {
     );
     let bad = Axis::parse("bs", "32, lots").unwrap_err();
     assert!(
-        bad.contains("“lots”: the batch size is a whole number from 1 to 1024"),
+        bad.to_string()
+            .contains("“lots”: the batch size is a whole number from 1 to 1024"),
         "{bad}"
     );
     let big = Axis::parse("bs", "32, 4096").unwrap_err();
-    assert!(big.contains("“4096”: the batch size"), "{big}");
+    assert!(big.to_string().contains("“4096”: the batch size"), "{big}");
     assert!(
         Axis::parse("dropout", "0.95")
             .unwrap_err()
+            .to_string()
             .contains("“0.95”")
     );
     assert!(
         Axis::parse("layers", "huge")
             .unwrap_err()
+            .to_string()
             .contains("not a preset")
     );
     assert!(
         Axis::parse("lr", " , ")
             .unwrap_err()
+            .to_string()
             .contains("at least one value")
     );
     // Every axis the form offers reads its own suggested values.

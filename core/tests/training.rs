@@ -90,6 +90,7 @@ fn assert_diverges(data: &tradeoff_core::data::Dataset) {
         record
             .status
             .describe()
+            .to_string()
             .contains("the learning rate is probably too high")
     );
     // The record survives the trip to the page (NaN travels as null).

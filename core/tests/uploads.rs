@@ -3,8 +3,8 @@
 
 use std::io::Write;
 
-use tradeoff_core::local::{
-    Fit, LocalImages, MAX_CLASS_NAME, MAX_IMAGES, STORE_BYTES, STORE_SIZE, classes_from_paths,
+use tradeoff_core::own_images::{
+    Fit, MAX_CLASS_NAME, MAX_IMAGES, OwnImages, STORE_BYTES, STORE_SIZE, classes_from_paths,
     fit_rect, rgba_to_planes,
 };
 use tradeoff_core::sniff::{ImageFormat, MAX_FILE_BYTES, Sniffed, sniff};
@@ -67,7 +67,11 @@ fn image_formats_are_recognised_with_their_declared_size() {
 fn bad_files_are_refused_with_the_reason() {
     let reason = |bytes: &[u8]| sniff(bytes).unwrap_err();
     assert_eq!(reason(b""), "the file is empty (0 bytes)");
-    assert!(reason(b"hello, this is a text file").contains("not an image"));
+    assert!(
+        reason(b"hello, this is a text file")
+            .to_string()
+            .contains("not an image")
+    );
     assert_eq!(
         reason(&png_header(640, 480)[..18]),
         "the PNG file is truncated"
@@ -77,15 +81,27 @@ fn bad_files_are_refused_with_the_reason() {
     // Decompression bombs are refused from the header, before anything is decoded.
     let bomb = reason(&png_header(60_000, 60_000));
     assert!(
-        bomb.contains("60000×60000") && bomb.contains("not decoded"),
+        bomb.to_string().contains("60000×60000") && bomb.to_string().contains("not decoded"),
         "{bomb}"
     );
-    assert!(reason(&png_header(10_000, 6_000)).contains("50 megapixels"));
-    assert!(reason(&png_header(0, 10)).contains("empty image"));
-    assert!(reason(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic").contains("HEIC"));
+    assert!(
+        reason(&png_header(10_000, 6_000))
+            .to_string()
+            .contains("50 megapixels")
+    );
+    assert!(
+        reason(&png_header(0, 10))
+            .to_string()
+            .contains("empty image")
+    );
+    assert!(
+        reason(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic")
+            .to_string()
+            .contains("HEIC")
+    );
     let mut huge = png_header(10, 10);
     huge.resize(MAX_FILE_BYTES as usize + 1, 0);
-    assert!(reason(&huge).contains("larger than 64 MB"));
+    assert!(reason(&huge).to_string().contains("larger than 64 MB"));
 }
 
 /// A zip archive of `(name, data, deflate?)` entries.
@@ -169,7 +185,7 @@ fn zip_bombs_stop_at_the_limits() {
     assert!(bytes.len() < 200_000, "the bomb is small: {}", bytes.len());
     let mut archive = ZipArchive::new(&bytes).unwrap();
     let reason = archive.read(0).unwrap_err();
-    assert!(reason.contains("zip bomb"), "{reason}");
+    assert!(reason.to_string().contains("zip bomb"), "{reason}");
     // Many entries that are each within the per-file limit stop at the archive's limit.
     let chunk = vec![0u8; (MAX_FILE_BYTES - 1) as usize];
     let count = (MAX_ARCHIVE_EXPANDED / MAX_FILE_BYTES + 2) as usize;
@@ -191,7 +207,7 @@ fn zip_bombs_stop_at_the_limits() {
     }
     assert!(archive.exhausted());
     assert!(read < count);
-    assert!(last.unwrap_err().contains("more than 1 GB"));
+    assert!(last.unwrap_err().to_string().contains("more than 1 GB"));
 }
 
 #[test]
@@ -239,7 +255,7 @@ fn image(value: u8) -> Vec<u8> {
 
 #[test]
 fn class_names_are_checked() {
-    let mut local = LocalImages::default();
+    let mut local = OwnImages::default();
     let cat = local.add_class("  cat ").unwrap();
     assert_eq!(cat.name, "cat");
     assert_eq!(
@@ -251,6 +267,7 @@ fn class_names_are_checked() {
         local
             .add_class(&"x".repeat(41))
             .unwrap_err()
+            .to_string()
             .contains("at most 40")
     );
     // Markup is kept as text: the page shows it, never runs it.
@@ -262,17 +279,21 @@ fn class_names_are_checked() {
 
 #[test]
 fn too_few_classes_or_images_say_what_is_missing() {
-    let mut local = LocalImages::default();
-    assert!(local.problems()[0].contains("are none yet"));
+    let mut local = OwnImages::default();
+    assert!(local.problems()[0].to_string().contains("are none yet"));
     let cat = local.add_class("cat").unwrap().id;
     local.add_image(cat, "1.png", image(1), 0).unwrap();
     local.add_image(cat, "2.png", image(2), 0).unwrap();
     let problems = local.problems();
     assert_eq!(problems.len(), 1);
-    assert!(problems[0].contains("only “cat”"));
+    assert!(problems[0].to_string().contains("only “cat”"));
     let dog = local.add_class("dog").unwrap().id;
     local.add_image(dog, "3.png", image(3), 0).unwrap();
-    assert!(local.problems()[0].contains("class “dog” has 1 image;"));
+    assert!(
+        local.problems()[0]
+            .to_string()
+            .contains("class “dog” has 1 image;")
+    );
     assert!(local.to_dataset().is_err());
     local.add_image(dog, "4.png", image(4), 0).unwrap();
     assert!(local.problems().is_empty());
@@ -280,7 +301,7 @@ fn too_few_classes_or_images_say_what_is_missing() {
 
 #[test]
 fn the_dataset_holds_out_about_one_in_five_of_each_class_the_same_every_time() {
-    let mut local = LocalImages::default();
+    let mut local = OwnImages::default();
     let cat = local.add_class("cat").unwrap().id;
     let dog = local.add_class("dog").unwrap().id;
     for i in 0..10 {
@@ -307,7 +328,7 @@ fn the_dataset_holds_out_about_one_in_five_of_each_class_the_same_every_time() {
     let first = held(&data);
     assert_ne!(&first[..2], [4, 9]);
     // The same images every time, and after a reload from storage.
-    let reloaded = LocalImages::from_parts(local.classes.clone(), local.images.clone());
+    let reloaded = OwnImages::from_parts(local.classes.clone(), local.images.clone());
     assert_eq!(held(&reloaded.to_dataset().unwrap()), first);
     // Adding images never moves one already held out back into training.
     let burst = local.new_burst();
@@ -326,7 +347,7 @@ fn the_dataset_holds_out_about_one_in_five_of_each_class_the_same_every_time() {
 
 #[test]
 fn a_webcam_burst_stays_on_one_side_of_the_split() {
-    let mut local = LocalImages::default();
+    let mut local = OwnImages::default();
     let cat = local.add_class("cat").unwrap().id;
     let dog = local.add_class("dog").unwrap().id;
     // Five recordings of 8 near-identical frames each (pixel value = recording number).
@@ -359,7 +380,7 @@ fn a_webcam_burst_stays_on_one_side_of_the_split() {
     );
     assert!(local.split_warnings().is_empty());
     // A class that came in one recording has to be split inside it, and the page says so.
-    let mut one = LocalImages::default();
+    let mut one = OwnImages::default();
     let a = one.add_class("a").unwrap().id;
     let b = one.add_class("b").unwrap().id;
     let burst = one.new_burst();
@@ -373,12 +394,16 @@ fn a_webcam_burst_stays_on_one_side_of_the_split() {
     assert_eq!(one.to_dataset().unwrap().test.class_counts(), [2, 2]);
     let warnings = one.split_warnings();
     assert_eq!(warnings.len(), 1);
-    assert!(warnings[0].contains("“a” came in one drop or recording"));
+    assert!(
+        warnings[0]
+            .to_string()
+            .contains("“a” came in one drop or recording")
+    );
 }
 
 #[test]
 fn the_image_limit_is_kept() {
-    let mut local = LocalImages::default();
+    let mut local = OwnImages::default();
     let cat = local.add_class("cat").unwrap().id;
     for _ in 0..MAX_IMAGES {
         local.add_image(cat, "x", image(0), 0).unwrap();
@@ -388,10 +413,11 @@ fn the_image_limit_is_kept() {
         local
             .add_image(cat, "y", image(0), 0)
             .unwrap_err()
+            .to_string()
             .contains("10000")
     );
     // Ids stay unique after a reload from storage.
-    let reloaded = LocalImages::from_parts(local.classes.clone(), local.images.clone());
+    let reloaded = OwnImages::from_parts(local.classes.clone(), local.images.clone());
     let mut again = reloaded;
     assert!(again.remove_image(5));
     let id = again.add_image(cat, "z", image(0), 0).unwrap().id;
@@ -415,7 +441,7 @@ fn photos_are_fitted_into_the_square() {
 
 #[test]
 fn imported_files_go_to_their_folder_class_or_the_class_they_were_dropped_on() {
-    let mut local = LocalImages::default();
+    let mut local = OwnImages::default();
     let cats = local.add_class("cats").unwrap().id;
     // An existing class, matched without regard to case; nothing new to keep.
     assert_eq!(local.class_for(Some("Cats"), None).unwrap(), (cats, None));
@@ -429,20 +455,22 @@ fn imported_files_go_to_their_folder_class_or_the_class_they_were_dropped_on() {
         local
             .class_for(None, None)
             .unwrap_err()
+            .to_string()
             .contains("not in a class folder")
     );
     assert!(
         local
             .class_for(Some("  "), None)
             .unwrap_err()
+            .to_string()
             .contains("cannot be a class")
     );
 }
 
 #[test]
 fn a_report_lists_the_first_skipped_files_and_counts_the_rest() {
-    let mut report = tradeoff_core::local::ImportReport::default();
-    for i in 0..tradeoff_core::local::LISTED_SKIPS + 7 {
+    let mut report = tradeoff_core::own_images::ImportReport::default();
+    for i in 0..tradeoff_core::own_images::LISTED_SKIPS + 7 {
         report.skip(&format!("{i}.txt"), "it is not an image");
     }
     let sentences = report.sentences();

@@ -39,9 +39,9 @@ fn a_conv_on_a_too_small_image_is_explained() {
 fn conv_after_dense_is_explained() {
     let e = errors(&with_layers("d32-p2"));
     assert_eq!(e[0].setting, Setting::Layers);
-    assert!(e[0].message.starts_with("layer 2: "), "{e:?}");
+    assert!(e[0].to_string().starts_with("layer 2: "), "{e:?}");
     assert!(
-        e[0].message
+        e[0].to_string()
             .contains("conv and pool layers must come before dense layers")
     );
 }
@@ -69,9 +69,9 @@ fn too_many_parameters_names_the_limit() {
     let e = errors(&config);
     assert_eq!(e.len(), 1);
     assert_eq!(e[0].setting, Setting::Layers);
-    assert!(e[0].message.starts_with("model: "), "{e:?}");
+    assert!(e[0].to_string().starts_with("model: "), "{e:?}");
     assert!(
-        e[0].message
+        e[0].to_string()
             .contains(&format!("over the limit of {}", limits::MAX_PARAMS)),
         "{e:?}"
     );
@@ -88,7 +88,7 @@ fn too_much_training_memory_names_the_limit() {
     let e = errors(&config);
     assert!(
         e.iter()
-            .any(|e| e.message.contains("over the limit of 1024 MB")),
+            .any(|e| e.to_string().contains("over the limit of 1024 MB")),
         "{e:?}"
     );
     // A small batch of the same model fits.
@@ -116,9 +116,9 @@ fn every_bad_field_is_reported_together() {
             Setting::Layers
         ]
     );
-    let subjects: Vec<&str> = found
+    let subjects: Vec<String> = found
         .iter()
-        .map(|e| e.message.split(':').next().unwrap())
+        .map(|e| e.to_string().split(':').next().unwrap().to_string())
         .collect();
     assert_eq!(
         subjects,
@@ -153,6 +153,6 @@ fn a_dataset_needs_two_classes() {
     let e = RunConfig::default().validate(1).unwrap_err();
     assert!(
         e.iter()
-            .any(|e| e.setting == Setting::Dataset && e.message.contains("needs 2 to"))
+            .any(|e| e.setting == Setting::Dataset && e.to_string().contains("needs 2 to"))
     );
 }

@@ -49,6 +49,35 @@ const englishWords = (page, kept) =>
     return [...found];
   }, kept);
 
+test('switching language keeps what is typed but not yet taken', async () => {
+  const page = await newPage(env.browser);
+  await page.goto(`${env.server.url}${quickLink}`);
+  await page.getByLabel('Model cost').waitFor();
+  // A sweep's axis and values live in the sweep form alone until it runs.
+  const sweep = page.getByRole('group', { name: 'Sweep' });
+  await sweep.getByLabel('Vary 1').selectOption('lr');
+  await setField(page, 'Values 1', '0.003, 0.03');
+  const plan = await sweep.getByText(/\d+ runs? of 1 epoch each/).innerText();
+  const runs = plan.match(/(\d+) runs?/)[1];
+  // A number the page refused stays in its box with the reason, not in the settings.
+  const rate = page.getByLabel('Learning rate', { exact: true });
+  await rate.fill('abc');
+  await rate.press('Tab');
+  await page.getByText("'abc' is not a number").waitFor();
+
+  await page.getByRole('button', { name: '中文' }).click();
+  await page.getByRole('button', { name: '训练', exact: true }).waitFor();
+  const zhSweep = page.getByRole('group', { name: '扫描' });
+  await zhSweep.getByText(new RegExp(`${runs} 次运行`)).waitFor();
+  assert.equal(await zhSweep.getByLabel('变化项 1').inputValue(), 'lr');
+  assert.equal(await zhSweep.getByLabel('取值 1', { exact: true }).inputValue(), '0.003, 0.03');
+  assert.equal(await page.getByLabel('学习率', { exact: true }).inputValue(), 'abc');
+  await page.getByText('“abc”不是数字').waitFor();
+  assert.match(decodeURIComponent(new URL(page.url()).hash), /lr=0\.001/, 'the refused text was never taken');
+  await screenshot(page, 'chinese-kept-typing');
+  assert.deepEqual(page.errors, []);
+});
+
 test('a Chinese browser gets the whole page in Chinese, numbers included', async () => {
   const page = await newPage(env.browser, undefined, { locale: 'zh-CN' });
   await page.goto(`${env.server.url}${quickLink}`);

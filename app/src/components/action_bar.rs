@@ -13,22 +13,22 @@ use tradeoff_core::tr;
 #[component]
 pub fn ActionBar() -> impl IntoView {
     let store = expect_context::<Store>();
-    let training = move || store.live.with(Option::is_some);
+    let training = move || store.activity.with(|a| a.live().is_some());
     let blocked = move || match store.check() {
         Err(errors) => Some(tr!(
             lang(),
             "Fix the settings first: {problem}",
-            problem = localise(&errors[0].to_string())
+            problem = localise(&errors[0].message)
         )),
-        Ok(_) if store.sweep.with(Option::is_some) => {
+        Ok(_) if store.activity.with(|a| a.sweep().is_some()) => {
             Some(t("A sweep is in progress.").to_string())
         }
         Ok(_) if training() => Some(t("A run is in progress.").to_string()),
-        Ok(_) if store.compressing.with(Option::is_some) => {
+        Ok(_) if store.activity.with(|a| a.compressing().is_some()) => {
             Some(t("A model is being compressed.").to_string())
         }
         Ok(_) if !store.restored.get() => Some(t("Reading your earlier runs…").to_string()),
-        Ok(_) if let Some(why) = store.local_blocker() => Some(localise(&why)),
+        Ok(_) if let Some(why) = store.own_images_blocker() => Some(localise(&why)),
         Ok(_) => None,
     };
     view! {
@@ -43,7 +43,7 @@ pub fn ActionBar() -> impl IntoView {
                     {t("Train")}
                 </button>
                 <Show
-                    when=move || store.live.with(|l| l.as_ref().is_some_and(|l| l.paused))
+                    when=move || store.activity.with(|a| a.live().is_some_and(|l| l.paused))
                     fallback=move || {
                         view! {
                             <button disabled=move || !training() on:click=move |_| store.set_paused(true)>
@@ -69,8 +69,8 @@ pub fn ActionBar() -> impl IntoView {
 fn Progress() -> impl IntoView {
     let store = expect_context::<Store>();
     let text = move || {
-        store.live.with(|l| {
-            let l = l.as_ref()?;
+        store.activity.with(|a| {
+            let l = a.live()?;
             if l.total_steps == 0 {
                 return Some(tr!(
                     lang(),
@@ -102,15 +102,15 @@ fn Progress() -> impl IntoView {
         })
     };
     let fraction = move || {
-        store.live.with(|l| {
-            l.as_ref()
+        store.activity.with(|a| {
+            a.live()
                 .filter(|l| l.total_steps > 0)
                 .map(|l| l.steps.last().map(|s| s.step).unwrap_or(0) as f64 / l.total_steps as f64)
                 .unwrap_or(0.0)
         })
     };
     view! {
-        <Show when=move || store.live.with(Option::is_some)>
+        <Show when=move || store.activity.with(|a| a.live().is_some())>
             <div class="progress">
                 <progress aria-label=t("Training progress") max="1" value=fraction></progress>
                 <p role="status">{text}</p>

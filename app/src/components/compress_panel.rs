@@ -41,8 +41,8 @@ pub fn CompressControls(run_id: u32) -> impl IntoView {
     let (_, locked) = store.hidden_locked(Setting::Compress);
     let busy = move || store.busy() || !store.restored.get() || !in_memory() || locked.get();
     let status = move || {
-        store.compressing.with(|c| {
-            c.as_ref().map(|c| {
+        store.activity.with(|a| {
+            a.compressing().map(|c| {
                 tr!(
                     lang(),
                     "Compressing run {run} ({how})…",

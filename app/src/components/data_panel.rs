@@ -3,13 +3,13 @@
 use leptos::prelude::*;
 use tradeoff_core::config::InputShape;
 use tradeoff_core::data::{BUILTIN_DATASETS, Preview, builtin_dataset};
-use tradeoff_core::local::LOCAL_DATASET;
+use tradeoff_core::own_images::OWN_IMAGES_DATASET;
 use tradeoff_core::setting::Setting;
 
 use crate::components::own_images::OwnImages;
 use crate::components::thumbnail::Thumbnail;
 use crate::format;
-use crate::i18n::{lang, localise, t};
+use crate::i18n::{lang, localise, t, word};
 use crate::store::Store;
 use tradeoff_core::tr;
 
@@ -24,10 +24,10 @@ pub fn DataPanel() -> impl IntoView {
                 c.dataset = d.id.to_string();
                 c.input = d.input;
             });
-        } else if id == LOCAL_DATASET {
+        } else if id == OWN_IMAGES_DATASET {
             // Photos are colour; 32 px keeps the first runs quick.
             store.config.update(|c| {
-                c.dataset = LOCAL_DATASET.to_string();
+                c.dataset = OWN_IMAGES_DATASET.to_string();
                 c.input = InputShape {
                     size: 32,
                     channels: 3,
@@ -72,7 +72,7 @@ pub fn DataPanel() -> impl IntoView {
     let preview = move || {
         // Own images first, without reading the built-in previews: one arriving late would
         // otherwise rebuild this panel and lose what is being typed (or the camera).
-        if current.get() == LOCAL_DATASET {
+        if current.get() == OWN_IMAGES_DATASET {
             return view! { <OwnImages /> }.into_any();
         }
         match store.preview(&current.get()) {
@@ -98,7 +98,7 @@ pub fn DataPanel() -> impl IntoView {
                         .iter()
                         .map(|d| view! { <option value=d.id>{t(d.name)}</option> })
                         .collect_view()}
-                    <option value=LOCAL_DATASET>{t("Your own images")}</option>
+                    <option value=OWN_IMAGES_DATASET>{t("Your own images")}</option>
                 </select>
             </label>
             {download}
@@ -151,7 +151,7 @@ fn DatasetPreview(preview: Preview) -> impl IntoView {
     let preview = StoredValue::new(preview);
     let row = move |class: usize| {
         preview.with_value(|preview| {
-            let name = &localise(&preview.classes[class]);
+            let name = &word(&preview.classes[class]);
             let counts = format!(
                 "{} + {}",
                 preview.train_counts[class], preview.test_counts[class]

@@ -42,7 +42,10 @@ pub fn CrashPanel() -> impl IntoView {
     let store = expect_context::<Store>();
     let copy = move |_| {
         if let Some(crash) = store.crash.get_untracked() {
-            let _ = window().navigator().clipboard().write_text(&crash.details);
+            let _ = window()
+                .navigator()
+                .clipboard()
+                .write_text(&crash.details.to_string());
         }
     };
     // Heading and what happens next: a CPU worker is replaced at once, a WebGPU one on demand.

@@ -2,7 +2,7 @@
 //! (folders too), `.zip` or webcam, see thumbnails and counts, remove, or clear everything.
 
 use leptos::prelude::*;
-use tradeoff_core::local::{Fit, LocalSummary, THUMB_SIZE};
+use tradeoff_core::own_images::{Fit, OwnImagesSummary, THUMB_SIZE};
 use tradeoff_core::protocol::ToWorker;
 use tradeoff_core::setting::Setting;
 use web_sys::{DragEvent, HtmlInputElement};
@@ -13,6 +13,7 @@ use crate::files;
 use crate::format;
 use crate::i18n::{lang, localise, t};
 use crate::store::Store;
+use tradeoff_core::i18n::Message;
 use tradeoff_core::tr;
 
 /// `1 image`, `1,200 images`.
@@ -56,7 +57,7 @@ pub fn OwnImages() -> impl IntoView {
     let new_name = RwSignal::new(String::new());
     let add_class = move || {
         let name = new_name.get_untracked();
-        store.change_local(ToWorker::AddClass { name });
+        store.change_own_images(ToWorker::AddClass { name });
         new_name.set(String::new());
     };
     let set_size = move |ev| {
@@ -118,7 +119,7 @@ pub fn OwnImages() -> impl IntoView {
     });
     // Rendered once the worker has described the images; the cards then update in place, so
     // a class's camera stays on while images come and go.
-    let loaded = move || store.local.with(Option::is_some);
+    let loaded = move || store.own_images.with(Option::is_some);
     view! {
         <section
             class="own-images"
@@ -212,18 +213,20 @@ pub fn OwnImages() -> impl IntoView {
 #[component]
 fn Classes(confirm_clear: RwSignal<bool>) -> impl IntoView {
     let store = expect_context::<Store>();
-    let with_local = move |f: &dyn Fn(&LocalSummary) -> String| {
-        store.local.with(|l| l.as_ref().map(f).unwrap_or_default())
+    let with_local = move |f: &dyn Fn(&OwnImagesSummary) -> String| {
+        store
+            .own_images
+            .with(|l| l.as_ref().map(f).unwrap_or_default())
     };
     let total = move || with_local(&|l| images(l.total));
     let nothing = move || {
         store
-            .local
+            .own_images
             .with(|l| l.as_ref().is_none_or(|l| l.classes.is_empty()))
     };
     // Lines of the summary (what stops training, what weakens the test), each in a list item.
-    let items = move |lines: fn(&LocalSummary) -> &Vec<String>| {
-        store.local.with(|l| {
+    let items = move |lines: fn(&OwnImagesSummary) -> &Vec<Message>| {
+        store.own_images.with(|l| {
             l.iter()
                 .flat_map(|l| lines(l).clone())
                 .map(|line| view! { <li>{localise(&line)}</li> })
@@ -233,7 +236,7 @@ fn Classes(confirm_clear: RwSignal<bool>) -> impl IntoView {
     let problems = move || items(|l| &l.problems);
     let warnings = move || items(|l| &l.warnings);
     let ids = move || {
-        store.local.with(|l| {
+        store.own_images.with(|l| {
             l.iter()
                 .flat_map(|l| l.classes.iter().map(|c| c.id))
                 .collect::<Vec<_>>()
@@ -265,7 +268,7 @@ fn Classes(confirm_clear: RwSignal<bool>) -> impl IntoView {
                     class="danger"
                     on:click=move |_| {
                         confirm_clear.set(false);
-                        store.change_local(ToWorker::ClearLocal);
+                        store.change_own_images(ToWorker::ClearOwnImages);
                     }
                 >{t("Remove them")}</button>
                 <button type="button" on:click=move |_| confirm_clear.set(false)>{t("Keep them")}</button>
@@ -280,18 +283,18 @@ fn Classes(confirm_clear: RwSignal<bool>) -> impl IntoView {
 fn ClassCard(id: u32) -> impl IntoView {
     let store = expect_context::<Store>();
     let class = Memo::new(move |_| {
-        store.local.with(|l| {
+        store.own_images.with(|l| {
             l.as_ref()
                 .and_then(|l| l.classes.iter().find(|c| c.id == id).cloned())
         })
     });
     let current = move || {
-        store.local_refusals.track();
+        store.own_image_refusals.track();
         class.with(|c| c.as_ref().map(|c| c.name.clone()).unwrap_or_default())
     };
     let count = move || class.with(|c| c.as_ref().map_or(0, |c| c.count));
     let rename = move |ev| {
-        store.change_local(ToWorker::RenameClass {
+        store.change_own_images(ToWorker::RenameClass {
             class: id,
             name: event_target_value(&ev),
         })
@@ -316,7 +319,7 @@ fn ClassCard(id: u32) -> impl IntoView {
                                 class="remove-image"
                                 aria-label=tr!(lang(), "Remove {image}", image = label.clone())
                                 title=tr!(lang(), "Remove {image}", image = label.clone())
-                                on:click=move |_| store.change_local(ToWorker::RemoveImage { image })
+                                on:click=move |_| store.change_own_images(ToWorker::RemoveImage { image })
                             >"×"</button>
                         </span>
                     }
@@ -371,7 +374,7 @@ fn ClassCard(id: u32) -> impl IntoView {
                 <button
                     type="button"
                     aria-label=move || tr!(lang(), "Remove class {class}", class = current())
-                    on:click=move |_| store.change_local(ToWorker::RemoveClass { class: id })
+                    on:click=move |_| store.change_own_images(ToWorker::RemoveClass { class: id })
                 >{t("Remove class")}</button>
             </div>
         </li>

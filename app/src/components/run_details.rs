@@ -10,7 +10,7 @@ use crate::components::charts::{PALETTE, tinted_cell};
 use crate::components::compress_panel::{CompressControls, compression_facts};
 use crate::components::thumbnail::Thumbnail;
 use crate::format;
-use crate::i18n::{lang, localise, t};
+use crate::i18n::{lang, localise, t, word};
 use crate::store::Store;
 use tradeoff_core::tr;
 
@@ -30,7 +30,7 @@ pub fn RunDetails() -> impl IntoView {
                 run()
                     .map(|run| {
                         let r = run.record;
-                        let names: Vec<String> = r.summary.as_ref().map(|s| s.class_names.iter().map(|n| localise(n)).collect()).unwrap_or_default();
+                        let names: Vec<String> = r.summary.as_ref().map(|s| s.class_names.iter().map(|n| word(n)).collect()).unwrap_or_default();
                         let names_for_grid = names.clone();
                         let facts = r.summary.is_some().then(|| r.facts(lang()));
                         let compressed = r.compression.clone().zip(r.summary.clone()).map(|(info, s)| {

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use tradeoff_core::export;
+use tradeoff_core::i18n::Message;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 
@@ -14,11 +15,14 @@ use tradeoff_core::{msg, tr};
 #[component]
 fn RunsFiles() -> impl IntoView {
     let store = expect_context::<Store>();
-    let message = RwSignal::new(None::<(bool, String)>);
-    let none = move || store.runs.with(Vec::is_empty);
+    let message = RwSignal::new(None::<(bool, Message)>);
+    let none = move || store.runs.with(|runs| runs.is_empty());
     let save = move |name: String, mime: &str, text: String| {
         if let Err(why) = download::save_bytes(&name, mime, text.as_bytes()) {
-            message.set(Some((false, msg!("The file could not be made: {why}."))));
+            message.set(Some((
+                false,
+                msg!("The file could not be made: {why}.", why = why),
+            )));
         }
     };
     let export_json = move |_| {
@@ -50,7 +54,8 @@ fn RunsFiles() -> impl IntoView {
                 false,
                 msg!(
                     "{name}: the file is over {} MB, too large for a runs file.",
-                    export::MAX_FILE_BYTES >> 20
+                    export::MAX_FILE_BYTES >> 20,
+                    name = name
                 ),
             )));
             return;
@@ -72,13 +77,20 @@ fn RunsFiles() -> impl IntoView {
                         true,
                         msg!(
                             "{name}: {added} of {total} runs added ({} were already here).",
-                            total - added
+                            total - added,
+                            name = name,
+                            added = added,
+                            total = total
                         ),
                     )
                 }
                 Err(why) => (
                     false,
-                    msg!("{name} was not imported: {why}. Your runs are unchanged."),
+                    msg!(
+                        "{name} was not imported: {why}. Your runs are unchanged.",
+                        name = name,
+                        why = why
+                    ),
                 ),
             }));
         });
@@ -140,7 +152,7 @@ pub fn RunsTable() -> impl IntoView {
                         </thead>
                         <tbody>
                             <For
-                                each=move || store.runs.get()
+                                each=move || store.runs.with(|runs| runs.to_vec())
                                 key=|r| r.id
                                 children=move |run| {
                                     let id = run.id;

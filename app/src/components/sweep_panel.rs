@@ -2,6 +2,7 @@
 //! search, and the sweep's progress.
 
 use leptos::prelude::*;
+use tradeoff_core::i18n::Message;
 use tradeoff_core::setting::Setting;
 use tradeoff_core::sweep::{Axis, MAX_AXES, MAX_SWEEP_RUNS, Search, SweepConfig, axis_choices};
 
@@ -48,7 +49,7 @@ pub fn SweepPanel() -> impl IntoView {
     let random_runs = RwSignal::new("8".to_string());
     let rows_for_sweep = rows.clone();
     // The sweep as the form describes it, or what is wrong with the form.
-    let sweep = Memo::new(move |_| -> Result<SweepConfig, String> {
+    let sweep = Memo::new(move |_| -> Result<SweepConfig, Message> {
         let mut axes = Vec::new();
         for row in &rows_for_sweep {
             let kind = row.kind.get();
@@ -59,14 +60,18 @@ pub fn SweepPanel() -> impl IntoView {
                 .into_iter()
                 .find(|(id, _, _)| *id == kind)
                 .map_or("", |c| c.1);
-            axes.push(Axis::parse(&kind, &row.values.get()).map_err(|e| msg!("{label}: {e}"))?);
+            axes.push(
+                Axis::parse(&kind, &row.values.get())
+                    .map_err(|e| msg!("{label}: {e}", label = label, e = e))?,
+            );
         }
         let search = if random.get() {
-            let runs = random_runs
-                .get()
-                .trim()
-                .parse::<usize>()
-                .map_err(|_| msg!("Runs: give a whole number from 1 to {MAX_SWEEP_RUNS}"))?;
+            let runs = random_runs.get().trim().parse::<usize>().map_err(|_| {
+                msg!(
+                    "Runs: give a whole number from 1 to {MAX_SWEEP_RUNS}",
+                    MAX_SWEEP_RUNS = MAX_SWEEP_RUNS
+                )
+            })?;
             Search::Random {
                 runs,
                 seed: store.config.with(|c| c.seed),
@@ -101,7 +106,7 @@ pub fn SweepPanel() -> impl IntoView {
                     lang(),
                     " {n} left out: {which}.",
                     n = plan.skipped.len(),
-                    which = localise(&plan.skipped.join("; "))
+                    which = localise(&Message::list(plan.skipped.iter().cloned()))
                 );
             }
             text
@@ -113,12 +118,11 @@ pub fn SweepPanel() -> impl IntoView {
         ),
     };
     let blocked = move || plan.with(Result::is_err) || store.busy() || !store.restored.get();
-    let running = move || store.sweep.with(Option::is_some);
+    let running = move || store.activity.with(|a| a.sweep().is_some());
     let progress = move || {
         // Re-estimated as the run in progress reports.
-        store.live.track();
-        store.sweep.with(|s| {
-            let s = s.as_ref()?;
+        store.activity.with(|a| {
+            let s = a.sweep()?;
             let left = s
                 .seconds_left(js_sys::Date::now())
                 .map(|left| {
@@ -129,7 +133,7 @@ pub fn SweepPanel() -> impl IntoView {
                     )
                 })
                 .unwrap_or_default();
-            let paused = if store.live.with(|l| l.as_ref().is_some_and(|l| l.paused)) {
+            let paused = if a.live().is_some_and(|l| l.paused) {
                 t(" — paused: Resume continues it")
             } else {
                 ""
@@ -146,8 +150,8 @@ pub fn SweepPanel() -> impl IntoView {
         })
     };
     let fraction = move || {
-        store.sweep.with(|s| {
-            s.as_ref()
+        store.activity.with(|a| {
+            a.sweep()
                 .map_or(0.0, |s| s.current as f64 / s.runs.len() as f64)
         })
     };

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use tradeoff_core::config::Schedule;
-use tradeoff_core::local::LOCAL_DATASET;
+use tradeoff_core::own_images::OWN_IMAGES_DATASET;
 use tradeoff_core::setting::{Place, SETTINGS, Setting, schedule_words};
 
 use crate::components::fields::{CheckField, NumberField, SelectField, SettingField};
@@ -38,7 +38,7 @@ pub fn TrainingForm() -> impl IntoView {
                 <button on:click=copy_link>{t("Copy link")}</button>
                 <Show when=move || copied.get()>
                     <span class="hint" role="status">
-                        {move || if store.config.with(|c| c.dataset == LOCAL_DATASET) {
+                        {move || if store.config.with(|c| c.dataset == OWN_IMAGES_DATASET) {
                             t("Link copied: it holds the settings, not your images, which stay in this browser.")
                         } else {
                             t("Link copied")

@@ -9,6 +9,7 @@ use web_sys::{
 
 use crate::i18n::{lang, t};
 use crate::store::Store;
+use tradeoff_core::i18n::Message;
 use tradeoff_core::{msg, tr};
 
 /// Time between two recorded frames.
@@ -211,7 +212,7 @@ pub fn Recorder(class: u32, name: Signal<String>) -> impl IntoView {
     }
 }
 
-async fn open_camera() -> Result<MediaStream, String> {
+async fn open_camera() -> Result<MediaStream, Message> {
     let refused = |_| {
         msg!(
             "The webcam could not be opened: allow this page to use the camera, or add image files instead."

@@ -47,8 +47,8 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "“{0}”不是控件名（可用：{1}）",
     ),
     (
-        "'{}' is not a dataset here (built-in: {}; or {LOCAL_DATASET})",
-        "这里没有数据集“{0}”（内置：{1}；或 {LOCAL_DATASET}）",
+        "'{}' is not a dataset here (built-in: {}; or {OWN_IMAGES_DATASET})",
+        "这里没有数据集“{0}”（内置：{1}；或 {OWN_IMAGES_DATASET}）",
     ),
     (
         "'{}' is not a layer (c8k3 conv, p2 max pool, a2 average pool, d64 dense, drop0.25 dropout)",
@@ -1019,9 +1019,9 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ),
     ("parallel coordinates", "平行坐标"),
     ("parameters", "个参数"),
-    ("pruned {:.0} %", "剪枝 {0}%"),
+    ("pruned {} %", "剪枝 {0}%"),
     (
-        "pruning sparsity must be between 0 and {:.0} %",
+        "pruning sparsity must be between 0 and {} %",
         "剪枝稀疏度必须在 0 到 {0}% 之间",
     ),
     ("run", "次运行"),
@@ -1180,7 +1180,7 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ),
     ("the local database is not usable", "本地数据库不可用"),
     ("the loss became infinite or NaN", "损失变成了无穷大或 NaN"),
-    ("the loss exploded to {loss:.1}", "损失暴涨到 {loss}"),
+    ("the loss exploded to {loss}", "损失暴涨到 {loss}"),
     ("the run could not be deleted", "无法删除这次运行"),
     (
         "the run could not be saved (is the disk full?)",
@@ -1199,7 +1199,7 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "无法读取训练好的权重：{e}",
     ),
     (
-        "the training worker could not start: {e:?}",
+        "the training worker could not start: {e}",
         "训练进程无法启动：{e}",
     ),
     (

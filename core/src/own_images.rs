@@ -1,6 +1,7 @@
 //! The user's own images: named classes of images kept in the browser, how dropped folders and
 //! archives name classes, how a photo is fitted into a square, and the dataset trained on.
 
+use crate::i18n::{Message, ToMessage, key};
 use crate::msg;
 use serde::{Deserialize, Serialize};
 
@@ -26,7 +27,7 @@ pub const LISTED_SKIPS: usize = 40;
 /// Side of the thumbnails sent to the page.
 pub const THUMB_SIZE: usize = 32;
 /// Dataset id of the user's own images in configs and links.
-pub const LOCAL_DATASET: &str = "local";
+pub const OWN_IMAGES_DATASET: &str = "local";
 
 /// How a photo that is not square becomes a square.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,7 +76,7 @@ pub fn rgba_to_planes(rgba: &[u8]) -> Vec<u8> {
 }
 
 /// A class name as typed, tidied, or why it cannot be one.
-pub fn class_name(raw: &str) -> Result<String, String> {
+pub fn class_name(raw: &str) -> Result<String, Message> {
     let name: String = raw
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -87,7 +88,10 @@ pub fn class_name(raw: &str) -> Result<String, String> {
         return Err(msg!("a class needs a name"));
     }
     if name.chars().count() > MAX_CLASS_NAME {
-        return Err(msg!("a class name has at most {MAX_CLASS_NAME} characters"));
+        return Err(msg!(
+            "a class name has at most {MAX_CLASS_NAME} characters",
+            MAX_CLASS_NAME = MAX_CLASS_NAME
+        ));
     }
     Ok(name)
 }
@@ -128,7 +132,7 @@ pub fn classes_from_paths(paths: &[Vec<String>]) -> Vec<Option<String>> {
 
 /// A class of the user's images.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LocalClass {
+pub struct OwnClass {
     /// Stable id.
     pub id: u32,
     /// Its name.
@@ -137,7 +141,7 @@ pub struct LocalClass {
 
 /// One of the user's images, as kept.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LocalImage {
+pub struct OwnImage {
     /// Stable id.
     pub id: u32,
     /// Id of its class.
@@ -153,7 +157,7 @@ pub struct LocalImage {
     pub burst: u32,
 }
 
-impl LocalImage {
+impl OwnImage {
     /// Its burst, an image kept without one being a burst of its own.
     fn burst_key(&self) -> u64 {
         if self.burst == 0 {
@@ -172,11 +176,11 @@ fn split_rank(key: u64) -> u64 {
 
 /// The user's classes and images.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LocalImages {
+pub struct OwnImages {
     /// Classes in the order made.
-    pub classes: Vec<LocalClass>,
+    pub classes: Vec<OwnClass>,
     /// Images in the order added.
-    pub images: Vec<LocalImage>,
+    pub images: Vec<OwnImage>,
     next_id: u32,
 }
 
@@ -195,21 +199,21 @@ pub struct ClassSummary {
 
 /// What the page shows of the user's images.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct LocalSummary {
+pub struct OwnImagesSummary {
     /// Classes in order.
     pub classes: Vec<ClassSummary>,
     /// Images in all.
     pub total: usize,
     /// Why these images cannot be trained on yet (empty when they can).
-    pub problems: Vec<String>,
+    pub problems: Vec<Message>,
     /// What weakens the test without stopping a run (a class added in one burst).
     #[serde(default)]
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Message>,
 }
 
-impl LocalImages {
+impl OwnImages {
     /// Rebuilds the collection from what was kept.
-    pub fn from_parts(classes: Vec<LocalClass>, mut images: Vec<LocalImage>) -> Self {
+    pub fn from_parts(classes: Vec<OwnClass>, mut images: Vec<OwnImage>) -> Self {
         images.retain(|i| i.pixels.len() == STORE_BYTES && classes.iter().any(|c| c.id == i.class));
         images.sort_by_key(|i| i.id);
         let next_id = classes
@@ -218,7 +222,7 @@ impl LocalImages {
             .chain(images.iter().map(|i| i.id))
             .max()
             .map_or(1, |m| m + 1);
-        LocalImages {
+        OwnImages {
             classes,
             images,
             next_id,
@@ -245,14 +249,14 @@ impl LocalImages {
         &mut self,
         folder: Option<&str>,
         dropped_on: Option<u32>,
-    ) -> Result<(u32, Option<LocalClass>), String> {
+    ) -> Result<(u32, Option<OwnClass>), Message> {
         match folder {
             Some(name) => match self.class_named(name) {
                 Some(id) => Ok((id, None)),
                 None => self
                     .add_class(name)
                     .map(|c| (c.id, Some(c)))
-                    .map_err(|why| msg!("its folder “{name}” cannot be a class: {why}")),
+                    .map_err(|why| msg!("its folder “{name}” cannot be a class: {why}", name = name, why = why)),
             },
             None => dropped_on.map(|id| (id, None)).ok_or_else(|| {
                 msg!("it is not in a class folder: drop it on a class, or put it in a folder named after its class")
@@ -261,15 +265,21 @@ impl LocalImages {
     }
 
     /// Makes a class; refuses a bad or duplicate name and more than [`MAX_CLASSES`].
-    pub fn add_class(&mut self, raw: &str) -> Result<LocalClass, String> {
+    pub fn add_class(&mut self, raw: &str) -> Result<OwnClass, Message> {
         let name = class_name(raw)?;
         if self.class_named(&name).is_some() {
-            return Err(msg!("there is already a class called “{name}”"));
+            return Err(msg!(
+                "there is already a class called “{name}”",
+                name = name
+            ));
         }
         if self.classes.len() >= MAX_CLASSES {
-            return Err(msg!("at most {MAX_CLASSES} classes"));
+            return Err(msg!(
+                "at most {MAX_CLASSES} classes",
+                MAX_CLASSES = MAX_CLASSES
+            ));
         }
-        let class = LocalClass {
+        let class = OwnClass {
             id: self.take_id(),
             name,
         };
@@ -278,10 +288,13 @@ impl LocalImages {
     }
 
     /// Renames class `id`; refuses a bad name or one another class has.
-    pub fn rename_class(&mut self, id: u32, raw: &str) -> Result<LocalClass, String> {
+    pub fn rename_class(&mut self, id: u32, raw: &str) -> Result<OwnClass, Message> {
         let name = class_name(raw)?;
         if self.class_named(&name).is_some_and(|other| other != id) {
-            return Err(msg!("there is already a class called “{name}”"));
+            return Err(msg!(
+                "there is already a class called “{name}”",
+                name = name
+            ));
         }
         let class = self
             .classes
@@ -323,14 +336,14 @@ impl LocalImages {
     }
 
     /// Adds an image of [`STORE_BYTES`] bytes to class `class`, as part of `burst` (from
-    /// [`LocalImages::new_burst`]).
+    /// [`OwnImages::new_burst`]).
     pub fn add_image(
         &mut self,
         class: u32,
         name: &str,
         pixels: Vec<u8>,
         burst: u32,
-    ) -> Result<&LocalImage, String> {
+    ) -> Result<&OwnImage, Message> {
         if pixels.len() != STORE_BYTES {
             return Err(msg!("the image has the wrong size"));
         }
@@ -338,10 +351,13 @@ impl LocalImages {
             return Err(msg!("that class no longer exists"));
         }
         if self.room() == 0 {
-            return Err(msg!("the limit of {MAX_IMAGES} images is reached"));
+            return Err(msg!(
+                "the limit of {MAX_IMAGES} images is reached",
+                MAX_IMAGES = MAX_IMAGES
+            ));
         }
         let id = self.take_id();
-        self.images.push(LocalImage {
+        self.images.push(OwnImage {
             id,
             class,
             name: name.to_string(),
@@ -360,7 +376,7 @@ impl LocalImages {
     }
 
     /// Why these images cannot be trained on yet; empty when they can.
-    pub fn problems(&self) -> Vec<String> {
+    pub fn problems(&self) -> Vec<Message> {
         let mut problems = Vec::new();
         if self.classes.len() < 2 {
             problems.push(match self.classes.first() {
@@ -392,9 +408,9 @@ impl LocalImages {
     /// The images of class `class` held out for the test: about one in [`TEST_EVERY`] (at
     /// least one, never all), whole bursts at a time, picked by a fixed shuffle, so the same
     /// images every time, and never a near copy of a training image on the other side. A class
-    /// that came in one burst has to be split inside it: [`LocalImages::split_warnings`] says so.
+    /// that came in one burst has to be split inside it: [`OwnImages::split_warnings`] says so.
     fn held_out(&self, class: u32) -> Vec<u32> {
-        let images: Vec<&LocalImage> = self.images.iter().filter(|i| i.class == class).collect();
+        let images: Vec<&OwnImage> = self.images.iter().filter(|i| i.class == class).collect();
         let count = images.len();
         let target = count
             .div_ceil(TEST_EVERY)
@@ -432,7 +448,7 @@ impl LocalImages {
 
     /// Classes whose test images cannot be kept apart from their training images, because all
     /// of the class came in one burst (one recording or one drop).
-    pub fn split_warnings(&self) -> Vec<String> {
+    pub fn split_warnings(&self) -> Vec<Message> {
         self.classes
             .iter()
             .filter(|c| {
@@ -440,7 +456,7 @@ impl LocalImages {
                     .images
                     .iter()
                     .filter(|i| i.class == c.id)
-                    .map(LocalImage::burst_key);
+                    .map(OwnImage::burst_key);
                 bursts.next().is_some_and(|first| bursts.all(|b| b == first))
                     && self.images.iter().filter(|i| i.class == c.id).count() >= 2
             })
@@ -454,14 +470,12 @@ impl LocalImages {
     }
 
     /// The dataset a run trains on: about one image in [`TEST_EVERY`] of each class is held out
-    /// for the test (see [`LocalImages::held_out`]), the same ones every time.
-    pub fn to_dataset(&self) -> Result<Dataset, String> {
+    /// for the test (see [`OwnImages::held_out`]), the same ones every time.
+    pub fn to_dataset(&self) -> Result<Dataset, Message> {
         let problems = self.problems();
         if !problems.is_empty() {
-            return Err(msg!(
-                "your images cannot be trained on yet: {}",
-                problems.join("; ")
-            ));
+            let problems = Message::list(problems);
+            return Err(msg!("your images cannot be trained on yet: {}", problems));
         }
         let names: Vec<String> = self.classes.iter().map(|c| c.name.clone()).collect();
         let empty = || ImageSet {
@@ -486,14 +500,14 @@ impl LocalImages {
             }
         }
         Ok(Dataset {
-            name: msg!("Your images"),
+            name: key("Your images").to_string(),
             train,
             test,
         })
     }
 
     /// Classes, counts, the latest `per_class` thumbnails of each, and what stops training.
-    pub fn summary(&self, per_class: usize) -> LocalSummary {
+    pub fn summary(&self, per_class: usize) -> OwnImagesSummary {
         let classes = self
             .classes
             .iter()
@@ -521,7 +535,7 @@ impl LocalImages {
                 }
             })
             .collect();
-        LocalSummary {
+        OwnImagesSummary {
             classes,
             total: self.images.len(),
             problems: self.problems(),
@@ -554,7 +568,7 @@ pub struct ImportReport {
     /// Classes made from folder names.
     pub new_classes: Vec<String>,
     /// Files not added, each as "name: why".
-    pub skipped: Vec<String>,
+    pub skipped: Vec<Message>,
     /// Images left out because [`MAX_IMAGES`] was reached.
     pub over_limit: usize,
     /// Files skipped beyond those listed in `skipped`.
@@ -564,36 +578,39 @@ pub struct ImportReport {
 impl ImportReport {
     /// Notes a file not added and why; past [`LISTED_SKIPS`] files are only counted, so a
     /// drop of 10,000 wrong files gives a readable report.
-    pub fn skip(&mut self, file: &str, why: &str) {
+    pub fn skip(&mut self, file: &str, why: impl ToMessage) {
         if self.skipped.len() < LISTED_SKIPS {
-            self.skipped.push(msg!("{file}: {why}"));
+            self.skipped
+                .push(msg!("{file}: {why}", file = file, why = why));
         } else {
             self.unlisted += 1;
         }
     }
 
     /// The report in sentences: what was added, then each kind of problem.
-    pub fn sentences(&self) -> Vec<String> {
+    pub fn sentences(&self) -> Vec<Message> {
         let mut out = vec![match (self.added, self.new_classes.is_empty()) {
             (1, true) => msg!("Added 1 image."),
-            (n, true) => msg!("Added {n} images."),
+            (n, true) => msg!("Added {n} images.", n = n),
             (1, false) => msg!(
                 "Added 1 image and the classes {}.",
                 self.new_classes.join(", ")
             ),
             (n, false) => msg!(
                 "Added {n} images and the classes {}.",
-                self.new_classes.join(", ")
+                self.new_classes.join(", "),
+                n = n
             ),
         }];
         if self.over_limit > 0 {
             out.push(msg!(
                 "The limit is {MAX_IMAGES} images: {} were taken and {} were not.",
                 self.added,
-                self.over_limit
+                self.over_limit,
+                MAX_IMAGES = MAX_IMAGES
             ));
         }
-        out.extend(self.skipped.iter().map(|s| msg!("Skipped {s}.")));
+        out.extend(self.skipped.iter().map(|s| msg!("Skipped {s}.", s = s)));
         if self.unlisted > 0 {
             out.push(msg!("{} more files were skipped.", self.unlisted));
         }

@@ -1,4 +1,6 @@
-//! Charts on canvases: live training curves and the trade-off chart.
+//! Charts on canvases, and what every chart shares: the painter that limits redraws, ticks,
+//! colours and labels. The live curves are drawn in [`curves`]; the trade-off chart and the
+//! parallel coordinates use the same kit.
 //!
 //! plotters draws the geometry (grid, axes, series, points). Text is not left to plotters: on
 //! wasm it measures every label by inserting an element into the page and forcing a layout,
@@ -7,6 +9,10 @@
 //!
 //! Every chart draws through a plotters backend and a [`Labels`] writer, so the same code
 //! draws it on its canvas and into an SVG file for download.
+
+mod curves;
+
+pub use curves::LiveCharts;
 
 use std::error::Error;
 use std::rc::Rc;
@@ -25,7 +31,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use crate::format;
 use crate::i18n::{lang, localise, t};
 use crate::store::Store;
-use tradeoff_core::i18n::key;
+use tradeoff_core::i18n::{Message, key};
 use tradeoff_core::{msg, tr};
 
 /// Shortest gap between two redraws of one chart while data streams in.
@@ -198,6 +204,11 @@ pub(crate) struct Label {
 }
 
 impl Label {
+    /// The CSS font-weight prefix for a canvas font (`"bold "` or nothing).
+    fn weight(&self) -> &'static str {
+        if self.bold { "bold " } else { "" }
+    }
+
     /// Tick numbers under the x axis.
     const X_TICK: Label = Label {
         align: "center",
@@ -254,22 +265,12 @@ struct CanvasLabels {
 
 impl Labels for CanvasLabels {
     fn text(&mut self, text: &str, x: f64, y: f64, label: &Label) {
-        let Label {
-            align,
-            baseline,
-            size,
-            bold,
-            vertical,
-        } = *label;
         let ctx = &self.ctx;
         ctx.set_fill_style_str(&self.ink);
-        ctx.set_font(&format!(
-            "{}{size}px sans-serif",
-            if bold { "bold " } else { "" }
-        ));
-        ctx.set_text_align(align);
-        ctx.set_text_baseline(baseline);
-        if vertical {
+        ctx.set_font(&format!("{}{}px sans-serif", label.weight(), label.size));
+        ctx.set_text_align(label.align);
+        ctx.set_text_baseline(label.baseline);
+        if label.vertical {
             ctx.save();
             let _ = ctx.translate(x, y);
             let _ = ctx.rotate(-std::f64::consts::FRAC_PI_2);
@@ -290,19 +291,12 @@ struct SvgLabels {
 
 impl Labels for SvgLabels {
     fn text(&mut self, text: &str, x: f64, y: f64, label: &Label) {
-        let Label {
-            align,
-            baseline,
-            size,
-            bold,
-            vertical,
-        } = *label;
-        let anchor = match align {
+        let anchor = match label.align {
             "left" => "start",
             "right" => "end",
             _ => "middle",
         };
-        let baseline = match baseline {
+        let baseline = match label.baseline {
             "top" => "hanging",
             "bottom" => "text-after-edge",
             _ => "middle",
@@ -312,10 +306,15 @@ impl Labels for SvgLabels {
             .replace('<', "&lt;")
             .replace('>', "&gt;");
         self.out += &format!(
-            "<text x=\"{x:.1}\" y=\"{y:.1}\" font-family=\"sans-serif\" font-size=\"{size}\"{} text-anchor=\"{anchor}\" dominant-baseline=\"{baseline}\" fill=\"{}\"{}>{escaped}</text>\n",
-            if bold { " font-weight=\"bold\"" } else { "" },
+            "<text x=\"{x:.1}\" y=\"{y:.1}\" font-family=\"sans-serif\" font-size=\"{}\"{} text-anchor=\"{anchor}\" dominant-baseline=\"{baseline}\" fill=\"{}\"{}>{escaped}</text>\n",
+            label.size,
+            if label.bold {
+                " font-weight=\"bold\""
+            } else {
+                ""
+            },
             self.ink,
-            if vertical {
+            if label.vertical {
                 format!(" transform=\"rotate(-90 {x:.1} {y:.1})\"")
             } else {
                 String::new()
@@ -434,128 +433,6 @@ where
     Ok(result)
 }
 
-/// One run's curves.
-struct Curves {
-    steps: Vec<StepMetrics>,
-    epochs: Vec<EpochMetrics>,
-    /// Schedule changes and early stop, drawn as labelled vertical lines.
-    marks: Vec<CurveMark>,
-}
-
-/// The step at which each epoch ended.
-fn epoch_end_step(steps: &[StepMetrics], epoch: usize) -> f64 {
-    steps
-        .iter()
-        .filter(|s| s.epoch == epoch)
-        .map(|s| s.step)
-        .max()
-        .unwrap_or(0) as f64
-}
-
-/// Exponential moving average, so a noisy per-step curve shows its trend.
-fn smooth(values: &[(f64, f64)]) -> Vec<(f64, f64)> {
-    let mut avg = None;
-    values
-        .iter()
-        .map(|&(x, y)| {
-            let a = avg.map_or(y, |a: f64| 0.9 * a + 0.1 * y);
-            avg = Some(a);
-            (x, a)
-        })
-        .collect()
-}
-
-/// Training figure per step (faint raw, bold smoothed) and validation per epoch (dots).
-struct Metric {
-    train: fn(&StepMetrics) -> f64,
-    validation: fn(&EpochMetrics) -> f64,
-    /// Fixed y range, or `None` to fit the data.
-    range: Option<(f64, f64)>,
-    y_label: &'static str,
-    y_format: fn(f64) -> String,
-}
-
-fn draw_curves<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    labels: &mut dyn Labels,
-    runs: &[Curves],
-    metric: &Metric,
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    let max_x = runs
-        .iter()
-        .filter_map(|r| r.steps.last().map(|s| s.step))
-        .max()
-        .unwrap_or(1)
-        .max(1) as f64;
-    let y = metric.range.unwrap_or_else(|| {
-        let top = runs
-            .iter()
-            .flat_map(|r| {
-                r.steps
-                    .iter()
-                    .map(metric.train)
-                    .chain(r.epochs.iter().map(metric.validation))
-            })
-            .filter(|v| v.is_finite())
-            .fold(0.1f64, f64::max);
-        (0.0, (top * 1.05).min(10.0))
-    });
-    let axes = Axes {
-        x: (0.0, max_x),
-        y,
-        x_label: key("Step"),
-        y_label: metric.y_label,
-        y_format: metric.y_format,
-    };
-    frame(root, labels, &axes, |chart| {
-        for (i, run) in runs.iter().enumerate() {
-            let color = PALETTE[i % PALETTE.len()];
-            let raw: Vec<(f64, f64)> = run
-                .steps
-                .iter()
-                .map(|s| (s.step as f64, (metric.train)(s)))
-                .filter(|(_, v)| v.is_finite())
-                .map(|(x, v)| (x, v.clamp(y.0, y.1)))
-                .collect();
-            chart.draw_series(LineSeries::new(raw.iter().copied(), color.mix(0.25)))?;
-            chart.draw_series(LineSeries::new(smooth(&raw), color.stroke_width(2)))?;
-            let validation: Vec<(f64, f64)> = run
-                .epochs
-                .iter()
-                .map(|e| (epoch_end_step(&run.steps, e.epoch), (metric.validation)(e)))
-                .filter(|(_, v)| v.is_finite())
-                .collect();
-            chart.draw_series(LineSeries::new(
-                validation.iter().copied(),
-                color.stroke_width(1),
-            ))?;
-            chart.draw_series(
-                validation
-                    .iter()
-                    .map(|&p| Circle::new(p, 5, color.filled())),
-            )?;
-            for mark in &run.marks {
-                let x = mark.step() as f64;
-                chart.draw_series(DashedLineSeries::new(
-                    [(x, y.0), (x, y.1)],
-                    5,
-                    4,
-                    color.mix(0.7).stroke_width(1),
-                ))?;
-                chart.draw_series(std::iter::once(Text::new(
-                    localise(&mark.label()),
-                    (x, y.1),
-                    ("sans-serif", 11).into_font().color(&color),
-                )))?;
-            }
-        }
-        Ok(())
-    })
-}
-
 /// Draws a chart into an SVG document of the given size, from the data shown now.
 pub(crate) type SvgDrawing = Rc<dyn Fn(u32, u32) -> DrawResult<String>>;
 
@@ -573,8 +450,12 @@ pub(crate) fn SaveChart(
     let file = move |extension: &str| {
         crate::download::stamped(&name.to_lowercase().replace(' ', "-"), extension)
     };
-    let failed =
-        move |why: String| store.notify("error", msg!("The chart could not be saved: {why}."));
+    let failed = move |why: Message| {
+        store.notify(
+            "error",
+            msg!("The chart could not be saved: {why}.", why = why),
+        )
+    };
     let save_png = move |_| {
         if let Some(c) = canvas.get()
             && let Err(why) = crate::download::save_canvas_png(&file("png"), &c)
@@ -585,7 +466,7 @@ pub(crate) fn SaveChart(
     let save_svg = move |_| {
         let Some(c) = canvas.get() else { return };
         let saved = svg(c.width(), c.height())
-            .map_err(|e| e.to_string())
+            .map_err(|e| Message::Plain(e.to_string()))
             .and_then(|text| {
                 crate::download::save_bytes(&file("svg"), "image/svg+xml", text.as_bytes())
             });
@@ -598,202 +479,5 @@ pub(crate) fn SaveChart(
             <button on:click=save_png aria-label=tr!(lang(), "Save the {chart} chart as PNG", chart = t(name))>"PNG"</button>
             <button on:click=save_svg aria-label=tr!(lang(), "Save the {chart} chart as SVG", chart = t(name))>"SVG"</button>
         </div>
-    }
-}
-
-/// The loss chart's figures.
-const LOSS: Metric = Metric {
-    train: |s| s.loss,
-    validation: |e| e.validation_loss,
-    range: None,
-    y_label: key("Cross-entropy loss"),
-    y_format: axis_number,
-};
-
-/// The accuracy chart's figures.
-const ACCURACY: Metric = Metric {
-    train: |s| s.accuracy,
-    validation: |e| e.validation_accuracy,
-    range: Some((0.0, 1.0)),
-    y_label: key("Accuracy"),
-    y_format: |y| format!("{:.0}%", y * 100.0),
-};
-
-/// Loss and accuracy of the run in progress (or the selected run), with overlaid runs.
-#[component]
-pub fn LiveCharts() -> impl IntoView {
-    let store = expect_context::<Store>();
-    let loss_canvas = NodeRef::<Canvas>::new();
-    let accuracy_canvas = NodeRef::<Canvas>::new();
-    let curves = Memo::new(move |_| {
-        let mut runs: Vec<(u32, usize, usize)> = Vec::new();
-        store.live.with(|l| {
-            if let Some(l) = l {
-                runs.push((l.id, l.steps.len(), l.epochs.len()));
-            }
-        });
-        let overlay = store.overlay.get();
-        let selected = store.selected.get();
-        store.runs.with(|all| {
-            for r in all {
-                let shown = overlay.contains(&r.id) || (runs.is_empty() && selected == Some(r.id));
-                if shown && !runs.iter().any(|c| c.0 == r.id) {
-                    runs.push((r.id, r.record.steps.len(), r.record.epochs.len()));
-                }
-            }
-        });
-        runs
-    });
-    let collect = move || -> Vec<(u32, Curves)> {
-        curves
-            .get_untracked()
-            .into_iter()
-            .filter_map(|(id, _, _)| {
-                store
-                    .live
-                    .with_untracked(|l| {
-                        l.as_ref().filter(|l| l.id == id).map(|l| Curves {
-                            steps: l.steps.clone(),
-                            epochs: l.epochs.clone(),
-                            marks: curve_marks(&l.config, &l.steps, &RunStatus::Running),
-                        })
-                    })
-                    .or_else(|| {
-                        store.runs.with_untracked(|runs| {
-                            runs.iter().find(|r| r.id == id).map(|r| Curves {
-                                steps: r.record.steps.clone(),
-                                epochs: r.record.epochs.clone(),
-                                marks: curve_marks(
-                                    &r.record.config,
-                                    &r.record.steps,
-                                    &r.record.status,
-                                ),
-                            })
-                        })
-                    })
-                    .map(|c| (id, c))
-            })
-            .collect()
-    };
-    let curves_svg = move |metric: &'static Metric| -> SvgDrawing {
-        Rc::new(move |w, h| {
-            let runs: Vec<Curves> = collect().into_iter().map(|(_, c)| c).collect();
-            to_svg(w, h, |root, labels| {
-                draw_curves(root, labels, &runs, metric)
-            })
-        })
-    };
-    let (loss_painter, accuracy_painter) = (Painter::new(), Painter::new());
-    let marks_text = RwSignal::new(String::new());
-    Effect::new(move |_| {
-        curves.track();
-        let collected = collect();
-        // The marks in words, for screen readers and anyone who prefers text; from the same
-        // copy the charts draw, so a streaming run's steps are cloned once per update.
-        let described: Vec<String> = collected
-            .iter()
-            .filter(|(_, c)| !c.marks.is_empty())
-            .map(|(id, c)| {
-                let marks: Vec<String> = c
-                    .marks
-                    .iter()
-                    .map(|m| {
-                        tr!(
-                            lang(),
-                            "{mark} at step {step}",
-                            mark = localise(&m.label()),
-                            step = m.step()
-                        )
-                    })
-                    .collect();
-                tr!(
-                    lang(),
-                    "Run {id}: {marks}",
-                    id = id,
-                    marks = marks.join(", ")
-                )
-            })
-            .collect();
-        marks_text.set(described.join(". "));
-        let runs: Rc<Vec<Curves>> = Rc::new(collected.into_iter().map(|(_, c)| c).collect());
-        if let Some(canvas) = loss_canvas.get() {
-            let runs = runs.clone();
-            loss_painter.request(move || {
-                let _ = on_canvas(&canvas, |root, labels| {
-                    draw_curves(root, labels, &runs, &LOSS)
-                });
-            });
-        }
-        if let Some(canvas) = accuracy_canvas.get() {
-            accuracy_painter.request(move || {
-                let _ = on_canvas(&canvas, |root, labels| {
-                    draw_curves(root, labels, &runs, &ACCURACY)
-                });
-            });
-        }
-    });
-    let legend = move || {
-        curves
-            .get()
-            .into_iter()
-            .enumerate()
-            .map(|(i, (id, _, _))| {
-                let style = format!("color: {}", css(PALETTE[i % PALETTE.len()]));
-                view! { <li><span class="swatch" style=style>"■"</span>{tr!(lang(), " run {id}", id = id)}</li> }
-            })
-            .collect_view()
-    };
-    let summary = move || {
-        store.live.with(|l| match l {
-            Some(l) => match l.epochs.last() {
-                Some(e) => tr!(
-                    lang(),
-                    "Run {id} — epoch {epoch}: validation accuracy {accuracy}, validation loss {loss}, {speed} images/s",
-                    id = l.id,
-                    epoch = e.epoch,
-                    accuracy = format::percent(lang(), e.validation_accuracy),
-                    loss = format!("{:.3}", e.validation_loss),
-                    speed = format!("{:.0}", e.images_per_second)
-                ),
-                None => match l.steps.last() {
-                    Some(s) => tr!(
-                        lang(),
-                        "Run {id} — step {step}: training loss {loss}",
-                        id = l.id,
-                        step = s.step,
-                        loss = format!("{:.3}", s.loss)
-                    ),
-                    None => tr!(lang(), "Run {id} — starting", id = l.id),
-                },
-            },
-            None if store.overlay.with(Vec::is_empty) && store.selected.with(Option::is_none) => {
-                t("Press Train to see the curves here.").into()
-            }
-            None => t("Curves of the runs chosen in the table; tick more runs there to compare them.")
-                .into(),
-        })
-    };
-    view! {
-        <section class="panel charts" aria-label=t("Training curves")>
-            <h2>{t("Training curves")}</h2>
-            <div class="chart-pair">
-                <figure>
-                    <figcaption>{t("Loss")}</figcaption>
-                    <canvas node_ref=loss_canvas width="560" height="260" role="img" aria-label=t("Loss against step")></canvas>
-                    <SaveChart canvas=loss_canvas name=key("loss") svg=curves_svg(&LOSS) />
-                </figure>
-                <figure>
-                    <figcaption>{t("Accuracy")}</figcaption>
-                    <canvas node_ref=accuracy_canvas width="560" height="260" role="img" aria-label=t("Accuracy against step")></canvas>
-                    <SaveChart canvas=accuracy_canvas name=key("accuracy") svg=curves_svg(&ACCURACY) />
-                </figure>
-            </div>
-            <ul class="legend" aria-label=t("Legend")>
-                {legend}
-                <li class="hint">{t("faint line: each step · bold line: smoothed · dots: validation after each epoch · dashed: learning-rate changes and early stop")}</li>
-            </ul>
-            <p class="chart-text" aria-live="polite">{summary}</p>
-            <p class="hint curve-marks">{marks_text}</p>
-        </section>
     }
 }
