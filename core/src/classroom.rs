@@ -100,7 +100,7 @@ pub struct Lesson {
 }
 
 /// The guided lessons, in teaching order.
-pub const LESSONS: [Lesson; 5] = [
+pub const LESSONS: [Lesson; 6] = [
     Lesson {
         id: "batch-size",
         title: key("Batch size: speed against accuracy"),
@@ -155,6 +155,17 @@ pub const LESSONS: [Lesson; 5] = [
             "How much smaller does each compression make the model, and how much test accuracy does it cost? Where would you stop for a phone?",
         ),
         link: "v=1&ds=mnist&in=28x1&layers=c8k3-p2-c16k3-p2-d64&opt=adam&lr=1e-3&bs=64&ep=2&seed=7&hide=sched,warm,wd,val,aug,pat,be,sweep&lock=ds,in,layers,opt,lr,bs,ep,seed",
+    },
+    Lesson {
+        id: "initialisation",
+        title: key("Where the weights start"),
+        text: key(
+            "Training starts from random weights, and how they are drawn matters. Train once with Burn's default start, then with He / Kaiming, then with Zeros, changing nothing else, and compare the loss curves. With every weight at zero, all the units of a layer compute the same thing and get the same update, so they stay identical: no amount of training breaks that symmetry.",
+        ),
+        question: key(
+            "Which start has the lowest loss after the first epoch? Why does the run that starts from zeros never learn, however long it trains?",
+        ),
+        link: "v=1&ds=mnist&in=28x1&layers=c8k3-p2-c16k3-p2-d64&opt=adam&lr=1e-3&bs=64&ep=1&seed=7&hide=sched,warm,wd,mom,val,aug,pat,be,sweep,compress&lock=ds,in,layers,opt,lr,bs,ep,seed",
     },
 ];
 

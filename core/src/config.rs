@@ -12,6 +12,10 @@ pub struct RunConfig {
     pub input: InputShape,
     /// Hidden layers, first to last. The output layer (one unit per class) is implied.
     pub layers: Vec<Layer>,
+    /// How the weights start (records kept before it was a setting started from Burn's
+    /// default).
+    #[serde(default)]
+    pub init: Initialisation,
     /// Optimizer and its learning-rate policy.
     pub optimizer: OptimizerConfig,
     /// Images per training step.
@@ -28,6 +32,68 @@ pub struct RunConfig {
     pub seed: u64,
     /// Where to train.
     pub backend: BackendPreference,
+}
+
+/// How a run's weights and biases start: the scheme, and σ for [`InitScheme::Normal`].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Initialisation {
+    /// The scheme.
+    pub scheme: InitScheme,
+    /// Standard deviation of [`InitScheme::Normal`] (kept, unused, by the others).
+    pub std: f64,
+}
+
+impl Default for Initialisation {
+    fn default() -> Self {
+        Self {
+            scheme: InitScheme::Default,
+            std: 0.05,
+        }
+    }
+}
+
+/// A weight-initialisation scheme. All draw from the run's seed, so a run repeats exactly.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InitScheme {
+    /// Burn's default, as PyTorch's: Kaiming-uniform with gain 1/√3 on each layer's fan-in.
+    #[default]
+    Default,
+    /// Glorot/Xavier (uniform): keeps the variance through a layer in both directions.
+    Xavier,
+    /// He/Kaiming (normal, gain √2): made for ReLU, which zeroes half its inputs.
+    He,
+    /// Normal with a chosen σ, the same for every layer.
+    Normal,
+    /// Every weight 0: units stay identical, so no amount of training breaks the symmetry.
+    Zeros,
+}
+
+impl InitScheme {
+    /// Every scheme, in the order the form lists them.
+    pub const ALL: [InitScheme; 5] = [
+        Self::Default,
+        Self::Xavier,
+        Self::He,
+        Self::Normal,
+        Self::Zeros,
+    ];
+
+    /// Short name used in the URL.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Default => "default",
+            Self::Xavier => "xavier",
+            Self::He => "he",
+            Self::Normal => "normal",
+            Self::Zeros => "zeros",
+        }
+    }
+
+    /// Inverse of [`InitScheme::name`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
 }
 
 /// Side length and channel count of the (square) input images.
@@ -186,6 +252,12 @@ pub enum OptimizerKind {
     Sgd,
     /// SGD with momentum ([`OptimizerConfig::momentum`]).
     Momentum,
+    /// SGD with Nesterov momentum: the gradient is taken where the momentum is carrying the
+    /// weights, which damps overshooting.
+    Nesterov,
+    /// RMSprop: each weight's step is scaled by a running average of its squared gradients
+    /// (smoothing 0.99, no momentum — PyTorch's defaults).
+    RmsProp,
     /// Adam.
     Adam,
     /// Adam with decoupled weight decay.
@@ -194,13 +266,22 @@ pub enum OptimizerKind {
 
 impl OptimizerKind {
     /// Every optimizer, in the order the UI lists them.
-    pub const ALL: [OptimizerKind; 4] = [Self::Sgd, Self::Momentum, Self::Adam, Self::AdamW];
+    pub const ALL: [OptimizerKind; 6] = [
+        Self::Sgd,
+        Self::Momentum,
+        Self::Nesterov,
+        Self::RmsProp,
+        Self::Adam,
+        Self::AdamW,
+    ];
 
     /// Short name used in the URL.
     pub fn name(self) -> &'static str {
         match self {
             Self::Sgd => "sgd",
             Self::Momentum => "momentum",
+            Self::Nesterov => "nesterov",
+            Self::RmsProp => "rmsprop",
             Self::Adam => "adam",
             Self::AdamW => "adamw",
         }
@@ -298,6 +379,8 @@ impl BackendPreference {
 
 /// Hard limits that keep a browser tab alive; every one is named in its error message.
 pub mod limits {
+    /// Largest σ of a normal initialisation (beyond it every activation saturates or explodes).
+    pub const MAX_INIT_STD: f64 = 10.0;
     /// Most hidden layers in a stack.
     pub const MAX_LAYERS: usize = 24;
     /// Largest input side length in pixels.
@@ -348,6 +431,7 @@ impl Default for RunConfig {
                 Layer::max_pool(2),
                 Layer::dense(64),
             ],
+            init: Initialisation::default(),
             optimizer: OptimizerConfig {
                 kind: OptimizerKind::Adam,
                 learning_rate: 1e-3,

@@ -4,12 +4,13 @@ use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
 use burn::nn::{
-    BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d,
+    BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Initializer, Linear, LinearConfig,
+    PaddingConfig2d,
 };
 use burn::tensor::activation::{gelu, relu, sigmoid, tanh};
 use burn::tensor::{Device, Tensor};
 
-use crate::config::{Activation, InputShape, Layer, PoolKind};
+use crate::config::{Activation, InitScheme, Initialisation, InputShape, Layer, PoolKind};
 
 /// A classifier: the hidden blocks of the stack, then a dense output layer (one logit per class).
 #[derive(Module, Debug)]
@@ -84,11 +85,44 @@ fn activate<const D: usize>(x: Tensor<D>, activation: Activation) -> Tensor<D> {
     }
 }
 
+/// Burn's initializer for `init`; `None` keeps each module's own default.
+fn initializer(init: Initialisation) -> Option<Initializer> {
+    Some(match init.scheme {
+        InitScheme::Default => return None,
+        InitScheme::Xavier => Initializer::XavierUniform { gain: 1.0 },
+        InitScheme::He => Initializer::KaimingNormal {
+            gain: std::f64::consts::SQRT_2,
+            fan_out_only: false,
+        },
+        InitScheme::Normal => Initializer::Normal {
+            mean: 0.0,
+            std: init.std,
+        },
+        InitScheme::Zeros => Initializer::Zeros,
+    })
+}
+
 impl Classifier {
-    /// Builds the model for `input` images and `classes` outputs on `device`.
+    /// Builds the model for `input` images and `classes` outputs on `device`, its weights
+    /// started as `init` says (drawn from the device's seed).
     ///
     /// The layer stack must have passed [`RunConfig::validate`](crate::config::RunConfig::validate).
-    pub fn init(layers: &[Layer], input: InputShape, classes: usize, device: &Device) -> Self {
+    pub fn init(
+        layers: &[Layer],
+        input: InputShape,
+        classes: usize,
+        init: Initialisation,
+        device: &Device,
+    ) -> Self {
+        let initializer = initializer(init);
+        let linear = |inputs: usize, units: usize| {
+            let config = LinearConfig::new(inputs, units);
+            match &initializer {
+                Some(i) => config.with_initializer(i.clone()),
+                None => config,
+            }
+            .init(device)
+        };
         let mut channels = input.channels;
         let mut side = input.size;
         let mut flat: Option<usize> = None;
@@ -103,12 +137,16 @@ impl Classifier {
                     activation,
                     batch_norm,
                 } => {
-                    let conv = Conv2dConfig::new([channels, filters], [kernel, kernel])
+                    let config = Conv2dConfig::new([channels, filters], [kernel, kernel])
                         .with_stride([stride, stride])
                         .with_padding(PaddingConfig2d::Explicit(
                             padding, padding, padding, padding,
-                        ))
-                        .init(device);
+                        ));
+                    let conv = match &initializer {
+                        Some(i) => config.with_initializer(i.clone()),
+                        None => config,
+                    }
+                    .init(device);
                     side = (side + 2 * padding - kernel) / stride + 1;
                     channels = filters;
                     Block::Conv(ConvBlock {
@@ -132,7 +170,7 @@ impl Classifier {
                     let inputs = flat.unwrap_or(channels * side * side);
                     flat = Some(units);
                     Block::Dense(DenseBlock {
-                        linear: LinearConfig::new(inputs, units).init(device),
+                        linear: linear(inputs, units),
                         norm: batch_norm.then(|| BatchNormConfig::new(units).init(device)),
                         activation,
                     })
@@ -144,7 +182,7 @@ impl Classifier {
         let inputs = flat.unwrap_or(channels * side * side);
         Classifier {
             blocks,
-            output: LinearConfig::new(inputs, classes).init(device),
+            output: linear(inputs, classes),
         }
     }
 

@@ -10,7 +10,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Augmentation, BackendPreference, OptimizerKind, RunConfig, Schedule, limits};
+use crate::config::{
+    Augmentation, BackendPreference, InitScheme, OptimizerKind, RunConfig, Schedule, limits,
+};
 use crate::i18n::{Lang, Message, ToMessage, key};
 use crate::msg;
 use crate::notation::{clip, float_text, layers_to_string, parse_layers};
@@ -49,6 +51,10 @@ pub enum Setting {
     Patience,
     /// Seed (`seed`).
     Seed,
+    /// Weight-initialisation scheme (`init`).
+    Init,
+    /// σ of the normal initialisation (`isd`).
+    InitStd,
     /// Backend choice (`be`).
     Backend,
     /// The sweep panel (`sweep`).
@@ -157,7 +163,7 @@ pub struct Spec {
 }
 
 /// Every setting, in the order links write them and the teacher panel lists them.
-pub static SETTINGS: [Spec; 18] = [
+pub static SETTINGS: [Spec; 20] = [
     Spec {
         setting: Setting::Dataset,
         key: "ds",
@@ -246,6 +252,8 @@ pub static SETTINGS: [Spec; 18] = [
             choices: &[
                 ("sgd", "SGD"),
                 ("momentum", key("SGD + momentum")),
+                ("nesterov", key("SGD + Nesterov momentum")),
+                ("rmsprop", "RMSprop"),
                 ("adam", "Adam"),
                 ("adamw", "AdamW"),
             ],
@@ -346,7 +354,7 @@ pub static SETTINGS: [Spec; 18] = [
         csv: None,
         sweep: Some("0.5, 0.9, 0.99"),
         place: Place::Training,
-        hint: Some(key("SGD + momentum only")),
+        hint: Some(key("SGD + momentum and Nesterov only")),
         kind: Kind::Number {
             min: 0.0,
             max: 0.999,
@@ -462,6 +470,51 @@ pub static SETTINGS: [Spec; 18] = [
             unit: None,
             get: |c| c.seed,
             set: |c, n| c.seed = n,
+        },
+    },
+    Spec {
+        setting: Setting::Init,
+        key: "init",
+        name: key("initialisation"),
+        label: key("Initialisation"),
+        in_link: InLink::WhenChanged,
+        csv: Some("init"),
+        sweep: Some("default, he, zeros"),
+        place: Place::Training,
+        hint: Some(key("How the weights start; zeros never break the symmetry")),
+        kind: Kind::Choice {
+            what: key("an initialisation"),
+            choices: &[
+                ("default", key("Burn's default (Kaiming-uniform)")),
+                ("xavier", key("Glorot / Xavier")),
+                ("he", key("He / Kaiming")),
+                ("normal", key("Normal, σ below")),
+                ("zeros", key("Zeros")),
+            ],
+            get: |c| c.init.scheme.name(),
+            set: |c, v| {
+                InitScheme::from_name(v)
+                    .map(|s| c.init.scheme = s)
+                    .is_some()
+            },
+        },
+    },
+    Spec {
+        setting: Setting::InitStd,
+        key: "isd",
+        name: key("initial σ"),
+        label: key("Initial σ"),
+        in_link: InLink::WhenChanged,
+        csv: None,
+        sweep: Some("0.01, 0.1, 1"),
+        place: Place::Training,
+        hint: Some(key("Normal initialisation only")),
+        kind: Kind::Number {
+            min: 0.0,
+            max: limits::MAX_INIT_STD,
+            above_min: true,
+            get: |c| c.init.std,
+            set: |c, x| c.init.std = x,
         },
     },
     Spec {

@@ -11,7 +11,9 @@ use burn::module::Module;
 use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
-use burn::optim::{AdamConfig, AdamWConfig, GradientsParams, ModuleOptimizer, SgdConfig};
+use burn::optim::{
+    AdamConfig, AdamWConfig, GradientsParams, ModuleOptimizer, RmsPropConfig, SgdConfig,
+};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use web_time::Instant;
 
@@ -201,7 +203,7 @@ impl Trainer {
         let norm = train.normalisation(&split.train);
         let device = device.autodiff();
         device.seed(config.seed);
-        let model = Classifier::init(&config.layers, config.input, classes, &device);
+        let model = Classifier::init(&config.layers, config.input, classes, config.init, &device);
         let optimizer = build_optimizer(&config);
         let steps_per_epoch = split.train.len().div_ceil(config.batch_size);
         let now = Instant::now();
@@ -653,13 +655,20 @@ fn build_optimizer(config: &RunConfig) -> ModuleOptimizer {
     let decay = (o.weight_decay > 0.0).then(|| WeightDecayConfig::new(o.weight_decay as f32));
     match o.kind {
         OptimizerKind::Sgd => SgdConfig::new().with_weight_decay(decay).init(),
-        OptimizerKind::Momentum => SgdConfig::new()
+        OptimizerKind::Momentum | OptimizerKind::Nesterov => SgdConfig::new()
             .with_weight_decay(decay)
             .with_momentum(Some(
                 MomentumConfig::new()
                     .with_momentum(o.momentum)
-                    .with_dampening(0.0),
+                    .with_dampening(0.0)
+                    .with_nesterov(o.kind == OptimizerKind::Nesterov),
             ))
+            .init(),
+        OptimizerKind::RmsProp => RmsPropConfig::new()
+            .with_alpha(0.99)
+            .with_momentum(0.0)
+            .with_epsilon(1e-8)
+            .with_weight_decay(decay)
             .init(),
         OptimizerKind::Adam => AdamConfig::new()
             .with_epsilon(1e-8)

@@ -23,7 +23,8 @@ fn cost_of(
 
 /// Everything Burn stores for the model: trainable parameters plus batch-norm running stats.
 fn burn_params(config: &RunConfig) -> u64 {
-    Classifier::init(&config.layers, config.input, 10, &cpu_device()).num_params() as u64
+    Classifier::init(&config.layers, config.input, 10, config.init, &cpu_device()).num_params()
+        as u64
 }
 
 #[test]

@@ -101,7 +101,7 @@ fn burn_store_loads_the_file_into_the_same_model_with_the_same_predictions() {
     let (_, tensors) = read(&file);
 
     let device = cpu_device();
-    let mut loaded = Classifier::init(&config.layers, config.input, 10, &device);
+    let mut loaded = Classifier::init(&config.layers, config.input, 10, config.init, &device);
     let result = loaded
         .load_from(&mut SafetensorsStore::from_bytes(Some(file.clone())))
         .unwrap();

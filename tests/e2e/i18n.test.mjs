@@ -14,7 +14,7 @@ const quickLink =
 const KEPT = [
   'Tradeoff', 'English', 'Fashion-MNIST', 'MNIST', 'Emoji', 'Unicode', 'WebGPU', 'CPU', 'GPU',
   'AdamW', 'Adam', 'SGD', 'ReLU', 'relu', 'gelu', 'GELU', 'tanh', 'sigmoid', 'JSON', 'CSV', 'PNG',
-  'SVG', 'FLOPs', 'int8', 'RGB', 'safetensors', 'Burn', 'PyTorch', 'NumPy', 'zip', 'flex', 'cpu',
+  'SVG', 'FLOPs', 'int8', 'RGB', 'RMSprop', 'Nesterov', 'safetensors', 'Burn', 'PyTorch', 'NumPy', 'zip', 'flex', 'cpu',
   'webgpu', 'KB', 'MB', 'L2', 'burn-store', 'Python',
 ];
 
