@@ -290,7 +290,7 @@ pub fn from_hash(hash: &str) -> Result<ParsedLink, Vec<UrlError>> {
                 errors.extend(
                     problems
                         .into_iter()
-                        .map(|e: ConfigError| err(e.setting.key(), e.to_string())),
+                        .map(|e: ConfigError| err(e.setting.key(), e.message)),
                 );
             }
         }

@@ -112,9 +112,9 @@ fn bad_links_name_the_key_and_what_is_accepted() {
         ),
         ("v=1&lr=1e300", "lr", "at most 100"),
         (
-            "v=1&opt=rmsprop",
+            "v=1&opt=lion",
             "opt",
-            "'rmsprop' is not an optimizer (sgd, momentum, adam, adamw)",
+            "'lion' is not an optimizer (sgd, momentum, nesterov, rmsprop, adam, adamw)",
         ),
         (
             "v=1&layers=c8k3-q7",

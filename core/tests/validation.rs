@@ -21,14 +21,8 @@ fn with_layers(layers: &str) -> RunConfig {
 fn a_conv_on_a_too_small_image_is_explained() {
     // 28 → pool 7 → 4 → pool 4 → 1: a 3×3 conv cannot follow.
     let e = errors(&with_layers("p7-p4-c8k3"));
-    assert_eq!(
-        e,
-        vec![ConfigError::about(
-            Setting::Layers,
-            "layer 3",
-            "the image is 1×1 here, a 3×3 conv cannot follow"
-        )]
-    );
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].setting, Setting::Layers);
     assert_eq!(
         e[0].to_string(),
         "layer 3: the image is 1×1 here, a 3×3 conv cannot follow"
@@ -49,13 +43,11 @@ fn conv_after_dense_is_explained() {
 #[test]
 fn padding_must_be_smaller_than_the_kernel() {
     let e = errors(&with_layers("c8k3p3"));
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].setting, Setting::Layers);
     assert_eq!(
-        e,
-        vec![ConfigError::about(
-            Setting::Layers,
-            "layer 1",
-            "padding 3 must be smaller than the 3×3 kernel"
-        )]
+        e[0].to_string(),
+        "layer 1: padding 3 must be smaller than the 3×3 kernel"
     );
 }
 
