@@ -340,10 +340,22 @@ impl OptimizerConfig {
 pub struct Augmentation {
     /// Mirror left-right with probability ½.
     pub flip: bool,
-    /// Translate by up to this many pixels in x and y, filling with zeros.
+    /// Translate by up to this many pixels in x and y, filling with zeros: a random crop of
+    /// the image padded by this many pixels.
     pub shift: usize,
+    /// Rotate by a random angle of up to this many degrees either way, about the centre
+    /// (bilinear, filling with zeros). Records kept before it existed read 0.
+    #[serde(default)]
+    pub rotate: f64,
     /// Standard deviation of Gaussian noise added to normalised pixels.
     pub noise: f64,
+}
+
+impl Augmentation {
+    /// Whether any change is applied.
+    pub fn is_on(&self) -> bool {
+        self.flip || self.shift > 0 || self.rotate > 0.0 || self.noise > 0.0
+    }
 }
 
 /// Which compute backend a run asks for.
@@ -405,6 +417,8 @@ pub mod limits {
     pub const MAX_WARMUP_STEPS: usize = 100_000;
     /// Largest shift augmentation in pixels.
     pub const MAX_SHIFT: usize = 8;
+    /// Largest rotation augmentation, degrees either way.
+    pub const MAX_ROTATE: f64 = 180.0;
     /// Largest noise augmentation (standard deviations of a normalised pixel).
     pub const MAX_NOISE: f64 = 1.0;
     /// Largest dropout probability.

@@ -425,6 +425,7 @@ impl ImageSet {
         for &i in indices {
             let img = self.image(i);
             let (mut flip, mut dx, mut dy, mut noise) = (false, 0isize, 0isize, 0f32);
+            let mut turn: Option<(f32, f32)> = None;
             if let Some((aug, rng)) = augment.as_mut() {
                 flip = aug.flip && rng.next_f64() < 0.5;
                 if aug.shift > 0 {
@@ -432,21 +433,44 @@ impl ImageSet {
                     dx = rng.below(2 * aug.shift as u64 + 1) as isize - s;
                     dy = rng.below(2 * aug.shift as u64 + 1) as isize - s;
                 }
+                if aug.rotate > 0.0 {
+                    let degrees = (rng.next_f64() * 2.0 - 1.0) * aug.rotate;
+                    let (sin, cos) = degrees.to_radians().sin_cos();
+                    turn = Some((sin as f32, cos as f32));
+                }
                 noise = aug.noise as f32;
             }
+            let centre = (side as f32 - 1.0) / 2.0;
             for c in 0..self.channels {
                 let (mean, std) = (norm.mean[c], norm.std[c]);
                 let src = &img[c * plane..(c + 1) * plane];
+                let at = |sx: isize, sy: isize| -> f32 {
+                    let inside =
+                        (0..side as isize).contains(&sx) && (0..side as isize).contains(&sy);
+                    if inside {
+                        src[sy as usize * side + sx as usize] as f32 / 255.0
+                    } else {
+                        0.0
+                    }
+                };
                 for y in 0..side as isize {
                     for x in 0..side as isize {
                         let sx = if flip { side as isize - 1 - x } else { x } - dx;
                         let sy = y - dy;
-                        let inside =
-                            (0..side as isize).contains(&sx) && (0..side as isize).contains(&sy);
-                        let p = if inside {
-                            src[sy as usize * side + sx as usize] as f32 / 255.0
-                        } else {
-                            0.0
+                        let p = match turn {
+                            None => at(sx, sy),
+                            // The pixel this one came from, turned back about the centre,
+                            // read between its four neighbours.
+                            Some((sin, cos)) => {
+                                let (u, v) = (sx as f32 - centre, sy as f32 - centre);
+                                let fx = cos * u + sin * v + centre;
+                                let fy = -sin * u + cos * v + centre;
+                                let (x0, y0) = (fx.floor(), fy.floor());
+                                let (wx, wy) = (fx - x0, fy - y0);
+                                let (x0, y0) = (x0 as isize, y0 as isize);
+                                (1.0 - wy) * ((1.0 - wx) * at(x0, y0) + wx * at(x0 + 1, y0))
+                                    + wy * ((1.0 - wx) * at(x0, y0 + 1) + wx * at(x0 + 1, y0 + 1))
+                            }
                         };
                         let mut v = (p - mean) / std;
                         if noise > 0.0

@@ -18,10 +18,15 @@ pub enum RunStatus {
     Running,
     /// All epochs done.
     Finished,
-    /// Ended early: validation loss had not improved for `patience` epochs.
+    /// Ended early: validation loss had not improved for `patience` epochs. The model keeps
+    /// the weights of its best epoch (Keras' `restore_best_weights`).
     EarlyStopped {
         /// The epoch after which it stopped.
         epoch: usize,
+        /// The epoch whose weights the model kept: the one with the lowest validation loss
+        /// (0 in records kept before weights were restored).
+        #[serde(default)]
+        restored: usize,
     },
     /// The user stopped it.
     Stopped {
@@ -55,10 +60,17 @@ impl RunStatus {
         match self {
             RunStatus::Running => msg!("training"),
             RunStatus::Finished => msg!("finished"),
-            RunStatus::EarlyStopped { epoch } => {
+            RunStatus::EarlyStopped { epoch, restored: 0 } => {
                 msg!(
                     "stopped early after epoch {epoch}: validation loss stopped improving",
                     epoch = epoch
+                )
+            }
+            RunStatus::EarlyStopped { epoch, restored } => {
+                msg!(
+                    "stopped early after epoch {epoch}: validation loss stopped improving; the weights of epoch {restored}, its best, were kept",
+                    epoch = epoch,
+                    restored = restored
                 )
             }
             RunStatus::Stopped { step } => msg!("stopped by you after step {step}", step = step),
@@ -185,6 +197,13 @@ pub enum CurveMark {
         /// The run's last step.
         step: usize,
     },
+    /// The end of the epoch whose weights an early-stopped run kept.
+    Restored {
+        /// The last step of that epoch.
+        step: usize,
+        /// The epoch.
+        epoch: usize,
+    },
 }
 
 impl CurveMark {
@@ -193,7 +212,8 @@ impl CurveMark {
         match *self {
             CurveMark::WarmupEnd { step }
             | CurveMark::RateDrop { step, .. }
-            | CurveMark::EarlyStop { step } => step,
+            | CurveMark::EarlyStop { step }
+            | CurveMark::Restored { step, .. } => step,
         }
     }
 
@@ -203,6 +223,9 @@ impl CurveMark {
             CurveMark::WarmupEnd { .. } => msg!("warm-up ends"),
             CurveMark::RateDrop { rate, .. } => Message::Plain(format!("lr → {rate:.2e}")),
             CurveMark::EarlyStop { .. } => msg!("early stop"),
+            CurveMark::Restored { epoch, .. } => {
+                msg!("weights kept (epoch {epoch})", epoch = epoch)
+            }
         }
     }
 }
@@ -230,9 +253,17 @@ pub fn curve_marks(
             }
         }
     }
-    if let RunStatus::EarlyStopped { .. } = status
+    if let RunStatus::EarlyStopped { restored, .. } = *status
         && let Some(last) = steps.last()
     {
+        if let Some(end) = steps.iter().rev().find(|s| s.epoch == restored)
+            && end.step < last.step
+        {
+            marks.push(CurveMark::Restored {
+                step: end.step,
+                epoch: restored,
+            });
+        }
         marks.push(CurveMark::EarlyStop { step: last.step });
     }
     marks

@@ -757,7 +757,7 @@ fn number(value: &str) -> Result<f64, Message> {
     }
 }
 
-/// The augmentation's link form: `flip,shift2,noise0.1` (`none` when off).
+/// The augmentation's link form: `flip,shift2,rot15,noise0.1` (`none` when off).
 fn augmentation_text(a: &Augmentation) -> String {
     let mut items = Vec::new();
     if a.flip {
@@ -765,6 +765,9 @@ fn augmentation_text(a: &Augmentation) -> String {
     }
     if a.shift != 0 {
         items.push(format!("shift{}", a.shift));
+    }
+    if a.rotate != 0.0 {
+        items.push(format!("rot{}", float_text(a.rotate)));
     }
     if a.noise != 0.0 {
         items.push(format!("noise{}", float_text(a.noise)));
@@ -776,7 +779,7 @@ fn augmentation_text(a: &Augmentation) -> String {
     }
 }
 
-/// The augmentation in words: `flip, shift 2 px, noise 0.1`, or `none`.
+/// The augmentation in words: `flip, shift 2 px, rotate ±15°, noise 0.1`, or `none`.
 fn augmentation_words(a: &Augmentation, lang: Lang) -> String {
     let mut items = Vec::new();
     if a.flip {
@@ -784,6 +787,9 @@ fn augmentation_words(a: &Augmentation, lang: Lang) -> String {
     }
     if a.shift != 0 {
         items.push(tr!(lang, "shift {n} px", n = a.shift));
+    }
+    if a.rotate != 0.0 {
+        items.push(tr!(lang, "rotate ±{x}°", x = a.rotate));
     }
     if a.noise != 0.0 {
         items.push(tr!(lang, "noise {x}", x = a.noise));
@@ -856,7 +862,7 @@ fn parse_schedule(value: &str) -> Result<Schedule, Message> {
     }
 }
 
-/// Reads an augmentation's link form: `flip,shift2,noise0.1`, or `none`.
+/// Reads an augmentation's link form: `flip,shift2,rot15,noise0.1`, or `none`.
 fn parse_augmentation(value: &str) -> Result<Augmentation, Message> {
     let mut a = Augmentation::default();
     if value == "none" || value.is_empty() {
@@ -877,15 +883,13 @@ fn parse_augmentation(value: &str) -> Result<Augmentation, Message> {
                     ));
                 }
             };
+        } else if let Some(x) = item.strip_prefix("rot") {
+            a.rotate = number(x)?;
         } else if let Some(x) = item.strip_prefix("noise") {
-            a.noise = x
-                .parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite())
-                .ok_or_else(|| msg!("'{}' is not a number", clip(x)))?;
+            a.noise = number(x)?;
         } else {
             return Err(msg!(
-                "'{}' is not an augmentation (flip, shift2, noise0.1)",
+                "'{}' is not an augmentation (flip, shift2, rot15, noise0.1)",
                 clip(item)
             ));
         }

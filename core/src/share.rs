@@ -152,7 +152,7 @@ impl SharedResult {
             "Z{}",
             match &self.status {
                 RunStatus::Running | RunStatus::Finished => "f".to_string(),
-                RunStatus::EarlyStopped { epoch } => format!("e{epoch}"),
+                RunStatus::EarlyStopped { epoch, restored } => format!("e{epoch}r{restored}"),
                 RunStatus::Stopped { step } => format!("s{step}"),
                 RunStatus::Diverged { step, .. } => format!("d{step}"),
                 RunStatus::Interrupted { step } => format!("i{step}"),
@@ -331,7 +331,14 @@ fn parse_status(v: &str) -> Result<RunStatus, Message> {
     };
     Ok(match v.split_at(v.len().min(1)) {
         ("f", "") => RunStatus::Finished,
-        ("e", e) => RunStatus::EarlyStopped { epoch: n(e)? },
+        // `e5r3`: stopped after epoch 5 keeping epoch 3 (`e5` from older links).
+        ("e", e) => {
+            let (epoch, restored) = e.split_once('r').unwrap_or((e, "0"));
+            RunStatus::EarlyStopped {
+                epoch: n(epoch)?,
+                restored: n(restored)?,
+            }
+        }
         ("s", s) => RunStatus::Stopped { step: n(s)? },
         ("d", s) => RunStatus::Diverged {
             step: n(s)?,

@@ -127,6 +127,8 @@ pub struct Trainer {
     run_started: Instant,
     best_validation_loss: f64,
     epochs_since_best: usize,
+    /// With early stopping on: the weights at the end of the best epoch so far, and which.
+    best: Option<(Classifier, usize)>,
     record: RunRecord,
 }
 
@@ -245,6 +247,7 @@ impl Trainer {
             run_started: now,
             best_validation_loss: f64::INFINITY,
             epochs_since_best: 0,
+            best: None,
             record,
         };
         trainer.start_epoch();
@@ -324,13 +327,30 @@ impl Trainer {
             if metrics.validation_loss < self.best_validation_loss {
                 self.best_validation_loss = metrics.validation_loss;
                 self.epochs_since_best = 0;
+                // Kept only for early stopping to go back to (a module clone shares its
+                // tensors until the next step replaces them).
+                if self.config.patience > 0 {
+                    self.best = self.model.clone().map(|m| (m, self.epoch));
+                }
             } else {
                 self.epochs_since_best += 1;
             }
             let status = if self.epoch >= self.config.epochs {
                 Some(RunStatus::Finished)
             } else if self.config.patience > 0 && self.epochs_since_best >= self.config.patience {
-                Some(RunStatus::EarlyStopped { epoch: self.epoch })
+                // Back to the best epoch's weights: the test, the kept model and its file are
+                // of those.
+                let restored = match self.best.take() {
+                    Some((model, epoch)) => {
+                        self.model = Some(model);
+                        epoch
+                    }
+                    None => self.epoch,
+                };
+                Some(RunStatus::EarlyStopped {
+                    epoch: self.epoch,
+                    restored,
+                })
             } else {
                 None
             };
@@ -400,7 +420,7 @@ impl Trainer {
         let indices = &self.order[self.cursor..end];
         self.cursor = end;
         let augment = self.config.augmentation;
-        let use_aug = augment.flip || augment.shift > 0 || augment.noise > 0.0;
+        let use_aug = augment.is_on();
         let (xs, ys) = self.train.batch(
             indices,
             &self.norm,

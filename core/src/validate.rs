@@ -82,6 +82,13 @@ impl RunConfig {
             key("shift"),
             msg!("must be 0 to {MAX_SHIFT} pixels", MAX_SHIFT = MAX_SHIFT),
         );
+        let rotate = self.augmentation.rotate;
+        check(
+            rotate.is_finite() && (0.0..=MAX_ROTATE).contains(&rotate),
+            Setting::Augmentation,
+            key("rotation"),
+            msg!("must be 0 to {MAX_ROTATE} degrees", MAX_ROTATE = MAX_ROTATE),
+        );
         let noise = self.augmentation.noise;
         check(
             noise.is_finite() && (0.0..=MAX_NOISE).contains(&noise),

@@ -53,6 +53,7 @@ fn changes_between_runs_read_as_a_sentence() {
     c.augmentation = Augmentation {
         flip: true,
         shift: 2,
+        rotate: 15.0,
         noise: 0.0,
     };
     c.optimizer.kind = OptimizerKind::Momentum;
@@ -62,7 +63,7 @@ fn changes_between_runs_read_as_a_sentence() {
         vec![
             "optimizer Adam → SGD + momentum",
             "schedule constant → ×0.1 every 2 epochs",
-            "augmentation none → flip, shift 2 px",
+            "augmentation none → flip, shift 2 px, rotate ±15°",
             "backend Auto → CPU"
         ]
     );

@@ -7,7 +7,7 @@ mod common;
 use std::io::Write;
 
 use tradeoff_core::config::{Augmentation, InputShape};
-use tradeoff_core::data::{BUILTIN_DATASETS, Dataset, Example, ImageSet, Split};
+use tradeoff_core::data::{BUILTIN_DATASETS, Dataset, Example, ImageSet, Normalisation, Split};
 use tradeoff_core::rng::Rng;
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
@@ -225,8 +225,7 @@ fn batches_are_normalised_and_augmentation_moves_pixels() {
     // Flipping (with a generator that flips) moves it to the right of the row.
     let flip = Augmentation {
         flip: true,
-        shift: 0,
-        noise: 0.0,
+        ..Augmentation::default()
     };
     let flipped = (0..20)
         .map(|seed| set.batch(&[0], &norm, Some((&flip, &mut Rng::new(seed)))).0)
@@ -234,9 +233,9 @@ fn batches_are_normalised_and_augmentation_moves_pixels() {
     assert!(flipped.is_some(), "some seed flips the image");
     // The same seed augments the same way.
     let shift = Augmentation {
-        flip: false,
         shift: 1,
         noise: 0.1,
+        ..Augmentation::default()
     };
     let a = set.batch(&[0], &norm, Some((&shift, &mut Rng::new(3)))).0;
     let b = set.batch(&[0], &norm, Some((&shift, &mut Rng::new(3)))).0;
@@ -262,4 +261,44 @@ fn images_resize_and_change_channels() {
         channels: 1,
     });
     assert!(flat.pixels.iter().all(|&p| p == 200));
+}
+
+#[test]
+fn rotation_turns_the_image_about_its_centre_repeatably() {
+    // A 9×9 image with a bright bar from the centre to the right edge.
+    let mut pixels = vec![0u8; 81];
+    for x in 4..9 {
+        pixels[4 * 9 + x] = 255;
+    }
+    let set = one_image(pixels, 9);
+    let norm = Normalisation {
+        mean: vec![0.0],
+        std: vec![1.0],
+    };
+    let (plain, _) = set.batch(&[0], &norm, None);
+    let turn = Augmentation {
+        rotate: 90.0,
+        ..Augmentation::default()
+    };
+    let turned: Vec<Vec<f32>> = (0..40)
+        .map(|seed| set.batch(&[0], &norm, Some((&turn, &mut Rng::new(seed)))).0)
+        .collect();
+    // The centre is where it turns about: it stays lit whatever the angle.
+    assert!(turned.iter().all(|xs| xs[40] > 0.9), "the centre stays");
+    // Some angle takes the bar off its row: the pixel at its far end goes dark.
+    assert!(
+        turned.iter().any(|xs| xs[4 * 9 + 8] < 0.2),
+        "some angle moves the bar"
+    );
+    assert!(turned.iter().any(|xs| *xs != plain));
+    // The light is moved, not made: no pixel brighter than the brightest of the original.
+    assert!(turned.iter().flatten().all(|&v| v <= 1.0 + 1e-5));
+    // The same seed turns it the same way; no rotation is the plain image.
+    let again = set.batch(&[0], &norm, Some((&turn, &mut Rng::new(3)))).0;
+    assert_eq!(again, turned[3]);
+    let none = Augmentation::default();
+    assert_eq!(
+        set.batch(&[0], &norm, Some((&none, &mut Rng::new(3)))).0,
+        plain
+    );
 }

@@ -63,6 +63,25 @@ test('the initialisation is a setting: He learns, zeros never breaks the symmetr
   await setField(page, 'Initial σ', 0.2);
   assert.match(page.url(), /init=normal/);
   assert.match(page.url(), /isd=0\.2/);
+  // Rotation is one more augmentation, in the form and the link.
+  await setField(page, 'Rotation (± degrees)', 15);
+  assert.match(decodeURIComponent(page.url()), /aug=rot15/);
+  assert.deepEqual(page.errors, []);
+});
+
+test('early stopping keeps the best epoch\'s weights and marks it on the curves', async () => {
+  const page = await newPage(env.browser);
+  // A high learning rate makes the validation loss stop improving within a few epochs.
+  await page.goto(`${env.server.url}#v=1&ds=mnist&in=28x1&layers=d32&opt=adam&lr=0.03&bs=64&ep=30&pat=1&seed=7&be=cpu`);
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await waitForRuns(page, 1, 240_000);
+  const [run] = await table(page);
+  const stopped = run.status.match(/stopped early after epoch (\d+): .*the weights of epoch (\d+), its best, were kept/);
+  assert.ok(stopped, run.status);
+  const [epoch, kept] = [Number(stopped[1]), Number(stopped[2])];
+  assert.ok(kept < epoch && epoch < 30, `${kept} < ${epoch}`);
+  // The curves say where the kept weights come from and where the run stopped.
+  await page.getByText(new RegExp(`weights kept \\(epoch ${kept}\\) at step \\d+, early stop at step \\d+`)).waitFor();
   assert.deepEqual(page.errors, []);
 });
 

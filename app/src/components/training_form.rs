@@ -123,7 +123,7 @@ const DEFAULT_STEP: Schedule = Schedule::Step {
     factor: 0.5,
 };
 
-/// Flip, shift and noise: the augmentation setting's three parts.
+/// Flip, shift (a random crop), rotation and noise: the augmentation setting's parts.
 #[component]
 fn AugmentationFields() -> impl IntoView {
     view! {
@@ -133,6 +133,11 @@ fn AugmentationFields() -> impl IntoView {
             integer=true
             get=|c| c.augmentation.shift.to_string()
             set=|c, x| c.augmentation.shift = x as usize
+        />
+        <NumberField
+            label=t("Rotation (± degrees)") control=Setting::Augmentation
+            get=|c| c.augmentation.rotate.to_string()
+            set=|c, x| c.augmentation.rotate = x
         />
         <NumberField label=t("Noise") control=Setting::Augmentation get=|c| c.augmentation.noise.to_string() set=|c, x| c.augmentation.noise = x />
     }

@@ -68,8 +68,8 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "“{0}”不是 0 到 {max} 之间的整数",
     ),
     (
-        "'{}' is not an augmentation (flip, shift2, noise0.1)",
-        "“{0}”不是数据增强（flip、shift2、noise0.1）",
+        "'{}' is not an augmentation (flip, shift2, rot15, noise0.1)",
+        "“{0}”不是数据增强（flip、shift2、rot15、noise0.1）",
     ),
     ("'{}': a conv is written c8k3", "“{0}”：卷积层写作 c8k3"),
     (
@@ -431,6 +431,15 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ),
     ("flip", "翻转"),
     ("shift {n} px", "平移 {n} 像素"),
+    ("rotate ±{x}°", "旋转 ±{x}°"),
+    (
+        "weights kept (epoch {epoch})",
+        "保留的权重（第 {epoch} 轮）",
+    ),
+    (
+        "stopped early after epoch {epoch}: validation loss stopped improving; the weights of epoch {restored}, its best, were kept",
+        "在第 {epoch} 轮后提前停止：验证损失不再下降；保留了最好的第 {restored} 轮的权重",
+    ),
     ("noise {x}", "噪声 {x}"),
     ("none", "无"),
     ("constant", "恒定"),
@@ -569,6 +578,7 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "分享的结果——请重新运行以验证。",
     ),
     ("Shift (pixels)", "平移（像素）"),
+    ("Rotation (± degrees)", "旋转（± 度）"),
     ("Shirt", "衬衫"),
     (
         "Size {size}: {share} % of the float model's {float}",
@@ -1080,6 +1090,11 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("seed", "随机种子"),
     ("shared result", "分享的结果"),
     ("shift", "平移"),
+    ("rotation", "旋转"),
+    (
+        "must be 0 to {MAX_ROTATE} degrees",
+        "必须在 0 到 {MAX_ROTATE} 度之间",
+    ),
     ("starting", "正在开始"),
     (
         "stopped by you after step {step}",

@@ -129,6 +129,9 @@ pub fn config() -> impl Strategy<Value = RunConfig> {
         (
             prop::sample::select(vec![(28usize, 1usize), (32, 3), (16, 1)]),
             0.0f64..=0.999,
+            0.0f64..=180.0,
+            prop::sample::select(tradeoff_core::config::InitScheme::ALL.to_vec()),
+            1e-4f64..=10.0,
         ),
     )
         .prop_map(
@@ -140,7 +143,7 @@ pub fn config() -> impl Strategy<Value = RunConfig> {
                 (warm, wd, bs, ep, val),
                 (flip, shift, noise, pat, seed),
                 backend,
-                ((size, channels), momentum),
+                ((size, channels), momentum, rotate, scheme, std),
             )| {
                 let mut c = RunConfig::default();
                 c.layers = layers;
@@ -153,7 +156,14 @@ pub fn config() -> impl Strategy<Value = RunConfig> {
                 c.batch_size = bs;
                 c.epochs = ep;
                 c.validation_fraction = val;
-                c.augmentation = Augmentation { flip, shift, noise };
+                c.augmentation = Augmentation {
+                    flip,
+                    shift,
+                    rotate,
+                    noise,
+                };
+                c.init.scheme = scheme;
+                c.init.std = std;
                 c.patience = pat;
                 c.seed = seed;
                 c.backend = backend;

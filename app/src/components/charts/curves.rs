@@ -150,10 +150,12 @@ pub fn LiveCharts() -> impl IntoView {
     let loss_canvas = NodeRef::<Canvas>::new();
     let accuracy_canvas = NodeRef::<Canvas>::new();
     let curves = Memo::new(move |_| {
-        let mut runs: Vec<(u32, usize, usize)> = Vec::new();
+        // (id, steps, epochs, still training): a run that ends keeps its id and figures but
+        // gains the marks of how it ended (an early stop, the epoch it kept).
+        let mut runs: Vec<(u32, usize, usize, bool)> = Vec::new();
         store.activity.with(|a| {
             if let Some(l) = a.live() {
-                runs.push((l.id, l.steps.len(), l.epochs.len()));
+                runs.push((l.id, l.steps.len(), l.epochs.len(), true));
             }
         });
         let overlay = store.overlay.get();
@@ -162,7 +164,7 @@ pub fn LiveCharts() -> impl IntoView {
             for r in all.iter() {
                 let shown = overlay.contains(&r.id) || (runs.is_empty() && selected == Some(r.id));
                 if shown && !runs.iter().any(|c| c.0 == r.id) {
-                    runs.push((r.id, r.record.steps.len(), r.record.epochs.len()));
+                    runs.push((r.id, r.record.steps.len(), r.record.epochs.len(), false));
                 }
             }
         });
@@ -172,7 +174,7 @@ pub fn LiveCharts() -> impl IntoView {
         curves
             .get_untracked()
             .into_iter()
-            .filter_map(|(id, _, _)| {
+            .filter_map(|(id, ..)| {
                 store
                     .activity
                     .with_untracked(|a| {
@@ -261,7 +263,7 @@ pub fn LiveCharts() -> impl IntoView {
             .get()
             .into_iter()
             .enumerate()
-            .map(|(i, (id, _, _))| {
+            .map(|(i, (id, ..))| {
                 let style = format!("color: {}", css(PALETTE[i % PALETTE.len()]));
                 view! { <li><span class="swatch" style=style>"■"</span>{tr!(lang(), " run {id}", id = id)}</li> }
             })
