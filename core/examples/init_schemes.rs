@@ -1,6 +1,6 @@
 //! The loss after the first epoch for each weight initialisation, on the reference CNN.
 //!
-//! `cargo run -p tradeoff-core --example init_schemes --profile bench`
+//! `cargo run -p tradeoff-core --example init_schemes` (losses, not speed: any profile)
 //!
 //! Built-in MNIST, the reference CNN (Adam 1e-3, batch 64, seed 7), one epoch on Burn's CPU
 //! backend per scheme: its validation loss and accuracy after that epoch, and the mean
