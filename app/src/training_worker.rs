@@ -150,7 +150,7 @@ mod wasm {
                         state.paused.set(false);
                         let state = state.clone();
                         wasm_bindgen_futures::spawn_local(async move {
-                            run(state, run_id, config).await;
+                            run(state, run_id, *config).await;
                             post(&FromWorker::Memory {
                                 wasm_bytes: wasm_memory_bytes(),
                             });

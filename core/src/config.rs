@@ -28,6 +28,11 @@ pub struct RunConfig {
     pub augmentation: Augmentation,
     /// Stop after this many epochs without a better validation loss; 0 turns it off.
     pub patience: usize,
+    /// Label smoothing α of the training loss: the target is 1 − α on the true class and α
+    /// spread over all classes (validation and test losses stay plain cross-entropy, so runs
+    /// compare). Records kept before it existed read 0.
+    #[serde(default)]
+    pub label_smoothing: f64,
     /// Seed for initialisation, splitting, shuffling, dropout and augmentation.
     pub seed: u64,
     /// Where to train.
@@ -417,6 +422,8 @@ pub mod limits {
     pub const MAX_WARMUP_STEPS: usize = 100_000;
     /// Largest shift augmentation in pixels.
     pub const MAX_SHIFT: usize = 8;
+    /// Largest label smoothing α (at 1 every target is uniform and nothing is learned).
+    pub const MAX_LABEL_SMOOTHING: f64 = 0.5;
     /// Largest rotation augmentation, degrees either way.
     pub const MAX_ROTATE: f64 = 180.0;
     /// Largest noise augmentation (standard deviations of a normalised pixel).
@@ -459,6 +466,7 @@ impl Default for RunConfig {
             validation_fraction: 0.1,
             augmentation: Augmentation::default(),
             patience: 0,
+            label_smoothing: 0.0,
             seed: 7,
             backend: BackendPreference::Auto,
         }

@@ -20,8 +20,8 @@ pub enum ToWorker {
     Train {
         /// Chosen by the page, echoed in every reply about this run.
         run_id: u32,
-        /// What to train.
-        config: RunConfig,
+        /// What to train (boxed: it is by far the largest message).
+        config: Box<RunConfig>,
     },
     /// Hold the current run after its current step.
     Pause,

@@ -49,6 +49,8 @@ pub enum Setting {
     Augmentation,
     /// Early-stopping patience (`pat`).
     Patience,
+    /// Label smoothing of the training loss (`ls`).
+    LabelSmoothing,
     /// Seed (`seed`).
     Seed,
     /// Weight-initialisation scheme (`init`).
@@ -163,7 +165,7 @@ pub struct Spec {
 }
 
 /// Every setting, in the order links write them and the teacher panel lists them.
-pub static SETTINGS: [Spec; 20] = [
+pub static SETTINGS: [Spec; 21] = [
     Spec {
         setting: Setting::Dataset,
         key: "ds",
@@ -452,6 +454,24 @@ pub static SETTINGS: [Spec; 20] = [
             unit: Some(key("epochs")),
             get: |c| c.patience as u64,
             set: |c, n| c.patience = n as usize,
+        },
+    },
+    Spec {
+        setting: Setting::LabelSmoothing,
+        key: "ls",
+        name: key("label smoothing"),
+        label: key("Label smoothing"),
+        in_link: InLink::WhenChanged,
+        csv: None,
+        sweep: Some("0, 0.1, 0.2"),
+        place: Place::Training,
+        hint: Some(key("Aims at 1 − α on the true class; 0 is off")),
+        kind: Kind::Number {
+            min: 0.0,
+            max: limits::MAX_LABEL_SMOOTHING,
+            above_min: false,
+            get: |c| c.label_smoothing,
+            set: |c, x| c.label_smoothing = x,
         },
     },
     Spec {

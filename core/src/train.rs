@@ -221,7 +221,11 @@ impl Trainer {
             shared: false,
         };
         let mut trainer = Trainer {
-            loss: CrossEntropyLossConfig::new().init(&device),
+            loss: CrossEntropyLossConfig::new()
+                .with_smoothing(
+                    (config.label_smoothing > 0.0).then_some(config.label_smoothing as f32),
+                )
+                .init(&device),
             rng: Rng::new(config.seed),
             total_steps: steps_per_epoch * config.epochs,
             config,

@@ -63,6 +63,9 @@ test('the initialisation is a setting: He learns, zeros never breaks the symmetr
   await setField(page, 'Initial σ', 0.2);
   assert.match(page.url(), /init=normal/);
   assert.match(page.url(), /isd=0\.2/);
+  // Label smoothing is a number of the training form, in the link when on.
+  await setField(page, 'Label smoothing', 0.1);
+  assert.match(page.url(), /ls=0\.1/);
   // Rotation is one more augmentation, in the form and the link.
   await setField(page, 'Rotation (± degrees)', 15);
   assert.match(decodeURIComponent(page.url()), /aug=rot15/);

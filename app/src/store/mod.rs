@@ -444,7 +444,10 @@ impl Store {
     /// WebGPU never downloads it.
     fn train_on_worker(&self, id: u32, config: RunConfig) {
         let kind = self.workers.for_backend(config.backend);
-        let train = ToWorker::Train { run_id: id, config };
+        let train = ToWorker::Train {
+            run_id: id,
+            config: Box::new(config),
+        };
         if let Some(kind) = kind {
             return self.dispatch(kind, train);
         }

@@ -532,6 +532,12 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("SGD + momentum", "SGD + 动量"),
     ("SGD + Nesterov momentum", "SGD + Nesterov 动量"),
     ("initialisation", "初始化"),
+    ("label smoothing", "标签平滑"),
+    ("Label smoothing", "标签平滑"),
+    (
+        "Aims at 1 − α on the true class; 0 is off",
+        "真实类别的目标为 1 − α；0 为关闭",
+    ),
     ("Where the weights start", "权重从哪里开始"),
     (
         "Training starts from random weights, and how they are drawn matters. Train once with Burn's default start, then with He / Kaiming, then with Zeros, changing nothing else, and compare the loss curves. With every weight at zero, all the units of a layer compute the same thing and get the same update, so they stay identical: no amount of training breaks that symmetry.",
