@@ -3,6 +3,29 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The short names a choice is written with in links and records, in the order the UI lists
+/// them: `ALL`, `name()` and its inverse `from_name()`, from one list.
+macro_rules! link_names {
+    ($ty:ident, $what:literal, { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            #[doc = concat!("Every ", $what, ", in the order the UI lists them.")]
+            pub const ALL: [$ty; [$(stringify!($variant)),+].len()] = [$(Self::$variant),+];
+
+            /// Short name used in the URL.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name),+
+                }
+            }
+
+            #[doc = concat!("Inverse of [`", stringify!($ty), "::name`].")]
+            pub fn from_name(name: &str) -> Option<Self> {
+                Self::ALL.into_iter().find(|x| x.name() == name)
+            }
+        }
+    };
+}
+
 /// Everything needed to reproduce one training run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunConfig {
@@ -74,32 +97,13 @@ pub enum InitScheme {
     Zeros,
 }
 
-impl InitScheme {
-    /// Every scheme, in the order the form lists them.
-    pub const ALL: [InitScheme; 5] = [
-        Self::Default,
-        Self::Xavier,
-        Self::He,
-        Self::Normal,
-        Self::Zeros,
-    ];
-
-    /// Short name used in the URL.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Default => "default",
-            Self::Xavier => "xavier",
-            Self::He => "he",
-            Self::Normal => "normal",
-            Self::Zeros => "zeros",
-        }
-    }
-
-    /// Inverse of [`InitScheme::name`].
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.name() == name)
-    }
-}
+link_names!(InitScheme, "scheme", {
+    Default => "default",
+    Xavier => "xavier",
+    He => "he",
+    Normal => "normal",
+    Zeros => "zeros",
+});
 
 /// Side length and channel count of the (square) input images.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -197,25 +201,12 @@ pub enum Activation {
     Sigmoid,
 }
 
-impl Activation {
-    /// Every activation, in the order the UI lists them.
-    pub const ALL: [Activation; 4] = [Self::Relu, Self::Gelu, Self::Tanh, Self::Sigmoid];
-
-    /// Short name used in the URL and the UI.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Relu => "relu",
-            Self::Gelu => "gelu",
-            Self::Tanh => "tanh",
-            Self::Sigmoid => "sigmoid",
-        }
-    }
-
-    /// Inverse of [`Activation::name`].
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.name() == name)
-    }
-}
+link_names!(Activation, "activation", {
+    Relu => "relu",
+    Gelu => "gelu",
+    Tanh => "tanh",
+    Sigmoid => "sigmoid",
+});
 
 /// Pooling reduction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -269,34 +260,14 @@ pub enum OptimizerKind {
     AdamW,
 }
 
-impl OptimizerKind {
-    /// Every optimizer, in the order the UI lists them.
-    pub const ALL: [OptimizerKind; 6] = [
-        Self::Sgd,
-        Self::Momentum,
-        Self::Nesterov,
-        Self::RmsProp,
-        Self::Adam,
-        Self::AdamW,
-    ];
-
-    /// Short name used in the URL.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Sgd => "sgd",
-            Self::Momentum => "momentum",
-            Self::Nesterov => "nesterov",
-            Self::RmsProp => "rmsprop",
-            Self::Adam => "adam",
-            Self::AdamW => "adamw",
-        }
-    }
-
-    /// Inverse of [`OptimizerKind::name`].
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|o| o.name() == name)
-    }
-}
+link_names!(OptimizerKind, "optimizer", {
+    Sgd => "sgd",
+    Momentum => "momentum",
+    Nesterov => "nesterov",
+    RmsProp => "rmsprop",
+    Adam => "adam",
+    AdamW => "adamw",
+});
 
 /// Learning-rate schedule after warm-up.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -375,24 +346,11 @@ pub enum BackendPreference {
     Cpu,
 }
 
-impl BackendPreference {
-    /// Every preference, in the order the UI lists them.
-    pub const ALL: [BackendPreference; 3] = [Self::Auto, Self::Webgpu, Self::Cpu];
-
-    /// Short name used in the URL.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Auto => "auto",
-            Self::Webgpu => "webgpu",
-            Self::Cpu => "cpu",
-        }
-    }
-
-    /// Inverse of [`BackendPreference::name`].
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|b| b.name() == name)
-    }
-}
+link_names!(BackendPreference, "preference", {
+    Auto => "auto",
+    Webgpu => "webgpu",
+    Cpu => "cpu",
+});
 
 /// Hard limits that keep a browser tab alive; every one is named in its error message.
 pub mod limits {

@@ -219,15 +219,6 @@ impl Message {
             }
         }
     }
-
-    /// Whether there is nothing to say.
-    pub fn is_empty(&self) -> bool {
-        match self {
-            Message::Plain(text) => text.is_empty(),
-            Message::List(items) => items.iter().all(Message::is_empty),
-            Message::Template { .. } => false,
-        }
-    }
 }
 
 impl Default for Message {

@@ -274,41 +274,50 @@ fn a_lost_gpu_device_is_named_in_words() {
     );
 }
 
+/// A dense-16 model trained 2 epochs at learning rate 0.01 on `data`, changed by `edit`: small
+/// enough for a test to train several and compare them.
+fn small_run(
+    data: &tradeoff_core::data::Dataset,
+    edit: impl FnOnce(&mut RunConfig),
+) -> tradeoff_core::record::RunRecord {
+    let mut config = RunConfig::default();
+    config.layers = vec![tradeoff_core::config::Layer::dense(16)];
+    config.epochs = 2;
+    config.optimizer.learning_rate = 0.01;
+    edit(&mut config);
+    common::train(config, data)
+}
+
+/// Every step's training loss, in order.
+fn losses(record: &tradeoff_core::record::RunRecord) -> Vec<f64> {
+    record.steps.iter().map(|s| s.loss).collect()
+}
+
 #[test]
 fn the_momentum_setting_reaches_the_optimizer() {
     let data = common::mnist_slice(400, 50);
-    let losses = |kind: OptimizerKind, momentum: f64| {
-        let mut config = RunConfig::default();
-        config.layers = vec![tradeoff_core::config::Layer::dense(16)];
-        config.epochs = 1;
-        config.optimizer.kind = kind;
-        config.optimizer.learning_rate = 0.05;
-        config.optimizer.momentum = momentum;
-        common::train(config, &data)
-            .steps
-            .iter()
-            .map(|s| s.loss)
-            .collect::<Vec<_>>()
+    let path = |kind: OptimizerKind, momentum: f64| {
+        losses(&small_run(&data, |c| {
+            c.epochs = 1;
+            c.optimizer.kind = kind;
+            c.optimizer.learning_rate = 0.05;
+            c.optimizer.momentum = momentum;
+        }))
     };
     // Momentum 0 is plain SGD, step for step; 0.9 takes another path.
-    let plain = losses(OptimizerKind::Sgd, 0.9);
-    assert_eq!(losses(OptimizerKind::Momentum, 0.0), plain);
-    assert_ne!(losses(OptimizerKind::Momentum, 0.9), plain);
+    let plain = path(OptimizerKind::Sgd, 0.9);
+    assert_eq!(path(OptimizerKind::Momentum, 0.0), plain);
+    assert_ne!(path(OptimizerKind::Momentum, 0.9), plain);
 }
 
 #[test]
 fn nesterov_and_rmsprop_are_optimizers_of_their_own_and_both_learn() {
     let data = common::mnist_slice(400, 50);
     let run = |kind: OptimizerKind, learning_rate: f64| {
-        let mut config = RunConfig::default();
-        config.layers = vec![tradeoff_core::config::Layer::dense(16)];
-        config.epochs = 2;
-        config.optimizer.kind = kind;
-        config.optimizer.learning_rate = learning_rate;
-        common::train(config, &data)
-    };
-    let losses = |record: &tradeoff_core::record::RunRecord| -> Vec<f64> {
-        record.steps.iter().map(|s| s.loss).collect()
+        small_run(&data, |c| {
+            c.optimizer.kind = kind;
+            c.optimizer.learning_rate = learning_rate;
+        })
     };
     let momentum = run(OptimizerKind::Momentum, 0.05);
     let nesterov = run(OptimizerKind::Nesterov, 0.05);
@@ -341,16 +350,10 @@ fn each_initialisation_starts_its_own_way_repeatably_and_zeros_never_learn() {
     use tradeoff_core::config::InitScheme;
     let data = common::mnist_slice(400, 50);
     let run = |scheme: InitScheme, std: f64| {
-        let mut config = RunConfig::default();
-        config.layers = vec![tradeoff_core::config::Layer::dense(16)];
-        config.epochs = 2;
-        config.optimizer.learning_rate = 0.01;
-        config.init.scheme = scheme;
-        config.init.std = std;
-        common::train(config, &data)
-    };
-    let losses = |record: &tradeoff_core::record::RunRecord| -> Vec<f64> {
-        record.steps.iter().map(|s| s.loss).collect()
+        small_run(&data, |c| {
+            c.init.scheme = scheme;
+            c.init.std = std;
+        })
     };
     let default = run(InitScheme::Default, 0.05);
     let mut seen = vec![losses(&default)];
@@ -382,17 +385,7 @@ fn each_initialisation_starts_its_own_way_repeatably_and_zeros_never_learn() {
 #[test]
 fn label_smoothing_reaches_the_training_loss_and_the_model_still_learns() {
     let data = common::mnist_slice(400, 50);
-    let run = |alpha: f64| {
-        let mut config = RunConfig::default();
-        config.layers = vec![tradeoff_core::config::Layer::dense(16)];
-        config.epochs = 2;
-        config.optimizer.learning_rate = 0.01;
-        config.label_smoothing = alpha;
-        common::train(config, &data)
-    };
-    let losses = |r: &tradeoff_core::record::RunRecord| -> Vec<f64> {
-        r.steps.iter().map(|s| s.loss).collect()
-    };
+    let run = |alpha: f64| small_run(&data, |c| c.label_smoothing = alpha);
     let (plain, smoothed) = (run(0.0), run(0.1));
     // The same start and batches, another target: the training loss takes another path.
     assert_eq!(losses(&plain).len(), losses(&smoothed).len());

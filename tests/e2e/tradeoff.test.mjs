@@ -24,19 +24,22 @@ async function table(page) {
   });
 }
 
+/** Chooses `value` in the `label` list, presses Train and waits until the table holds `runs` runs. */
+async function trainWith(page, label, value, runs) {
+  await page.getByLabel(label, { exact: true }).selectOption(value);
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await waitForRuns(page, runs);
+}
+
 test('RMSprop and Nesterov momentum are in the optimizer list, train, and are named in the runs table', async () => {
   const page = await newPage(env.browser);
   await page.goto(env.server.url + link('d32'));
   const optimizer = page.getByLabel('Optimizer', { exact: true });
   const offered = await optimizer.locator('option').allInnerTexts();
   assert.ok(offered.includes('RMSprop') && offered.includes('SGD + Nesterov momentum'), `${offered}`);
-  await optimizer.selectOption('rmsprop');
+  await trainWith(page, 'Optimizer', 'rmsprop', 1);
   assert.match(page.url(), /opt=rmsprop/);
-  await page.getByRole('button', { name: 'Train', exact: true }).click();
-  await waitForRuns(page, 1);
-  await optimizer.selectOption('nesterov');
-  await page.getByRole('button', { name: 'Train', exact: true }).click();
-  await waitForRuns(page, 2);
+  await trainWith(page, 'Optimizer', 'nesterov', 2);
   const rows = await table(page);
   assert.ok(rows.every((r) => r.test > 0.5), `both learn: ${JSON.stringify(rows)}`);
   assert.match(rows[1].changed, /optimizer RMSprop → SGD \+ Nesterov momentum/);
@@ -46,20 +49,15 @@ test('RMSprop and Nesterov momentum are in the optimizer list, train, and are na
 test('the initialisation is a setting: He learns, zeros never breaks the symmetry, and the link and table say which', async () => {
   const page = await newPage(env.browser);
   await page.goto(env.server.url + link('d32'));
-  const init = page.getByLabel('Initialisation', { exact: true });
-  await init.selectOption('he');
+  await trainWith(page, 'Initialisation', 'he', 1);
   assert.match(page.url(), /init=he/);
-  await page.getByRole('button', { name: 'Train', exact: true }).click();
-  await waitForRuns(page, 1);
-  await init.selectOption('zeros');
-  await page.getByRole('button', { name: 'Train', exact: true }).click();
-  await waitForRuns(page, 2);
+  await trainWith(page, 'Initialisation', 'zeros', 2);
   const [he, zeros] = await table(page);
   assert.ok(he.test > 0.5, `He learns: ${he.test}`);
   assert.ok(zeros.test < 0.25, `zeros stay near guessing: ${zeros.test}`);
   assert.match(zeros.changed, /initialisation He \/ Kaiming → Zeros/);
   // σ belongs to the normal start, and a link carries it.
-  await init.selectOption('normal');
+  await page.getByLabel('Initialisation', { exact: true }).selectOption('normal');
   await setField(page, 'Initial σ', 0.2);
   assert.match(page.url(), /init=normal/);
   assert.match(page.url(), /isd=0\.2/);

@@ -140,9 +140,7 @@ impl Store {
             ToWorker::Resume
         });
         self.activity.update(|a| {
-            if let Some(id) = a.live().map(|l| l.id)
-                && let Some(l) = a.live_mut(id)
-            {
+            if let Some(l) = a.live_mut() {
                 l.paused = paused;
             }
         });

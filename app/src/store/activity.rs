@@ -98,12 +98,10 @@ impl Activity {
         }
     }
 
-    /// The run in progress if its id is `id`.
-    pub fn live_mut(&mut self, id: u32) -> Option<&mut LiveRun> {
+    /// The run in progress, to change.
+    pub fn live_mut(&mut self) -> Option<&mut LiveRun> {
         match self {
-            Activity::Training(live) | Activity::Sweep(_, Some(live)) => {
-                Some(live).filter(|l| l.id == id)
-            }
+            Activity::Training(live) | Activity::Sweep(_, Some(live)) => Some(live),
             _ => None,
         }
     }

@@ -388,7 +388,7 @@ impl Store {
 
     fn update_live(&self, run_id: u32, f: impl FnOnce(&mut LiveRun)) {
         self.activity.update(|a| {
-            if let Some(l) = a.live_mut(run_id) {
+            if let Some(l) = a.live_mut().filter(|l| l.id == run_id) {
                 f(l);
             }
         });
