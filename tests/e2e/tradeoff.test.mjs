@@ -35,6 +35,8 @@ test('RMSprop and Nesterov momentum are in the optimizer list, train, and are na
   const page = await newPage(env.browser);
   await page.goto(env.server.url + link('d32'));
   const optimizer = page.getByLabel('Optimizer', { exact: true });
+  // The options are read once the page has drawn the form (reading earlier finds none).
+  await optimizer.locator('option[value="rmsprop"]').waitFor({ state: 'attached' });
   const offered = await optimizer.locator('option').allInnerTexts();
   assert.ok(offered.includes('RMSprop') && offered.includes('SGD + Nesterov momentum'), `${offered}`);
   await trainWith(page, 'Optimizer', 'rmsprop', 1);
