@@ -55,7 +55,15 @@ pub async fn compress(trained: &TrainedModel, method: Compression) -> Result<Run
     };
     let (test, norm) = (&trained.test, &trained.norm);
     let all: Vec<usize> = (0..test.len()).collect();
-    let (test_loss, _, predicted) = evaluate(&compressed, test, norm, &all, &device).await?;
+    let (test_loss, _, predicted) = evaluate(
+        &compressed,
+        trained.record.config.loss,
+        test,
+        norm,
+        &all,
+        &device,
+    )
+    .await?;
     let float_latency_ms_batch1 = latency_ms(&float, test, norm, 1, 20, &device).await?;
     let latency_ms_batch1 = latency_ms(&compressed, test, norm, 1, 20, &device).await?;
     let latency_ms_batch64 = latency_ms(&compressed, test, norm, 64, 5, &device).await?;

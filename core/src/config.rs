@@ -33,7 +33,7 @@ pub struct RunConfig {
     pub dataset: String,
     /// Shape of one input image.
     pub input: InputShape,
-    /// Hidden layers, first to last. The output layer (one unit per class) is implied.
+    /// Hidden layers, first to last. The output layer is implied by the loss ([`LossKind::outputs`]).
     pub layers: Vec<Layer>,
     /// How the weights start (records kept before it was a setting started from Burn's
     /// default).
@@ -56,6 +56,10 @@ pub struct RunConfig {
     /// compare). Records kept before it existed read 0.
     #[serde(default)]
     pub label_smoothing: f64,
+    /// What training minimises, and the output layer that goes with it (records kept before
+    /// it was a setting read cross-entropy).
+    #[serde(default)]
+    pub loss: LossKind,
     /// Seed for initialisation, splitting, shuffling, dropout and augmentation.
     pub seed: u64,
     /// Where to train.
@@ -104,6 +108,37 @@ link_names!(InitScheme, "scheme", {
     Normal => "normal",
     Zeros => "zeros",
 });
+
+/// The loss a run minimises, which also decides the output layer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LossKind {
+    /// Softmax over one output per class, cross-entropy against the true class.
+    #[default]
+    CrossEntropy,
+    /// Two classes only: one output whose sigmoid is the probability of the second class
+    /// (the essay's `Dense(1, activation="sigmoid")` with `binary_crossentropy`).
+    BinaryCrossEntropy,
+    /// Softmax over one output per class, mean squared error against the one-hot target: its
+    /// gradient fades as the softmax saturates, which is why cross-entropy learns faster.
+    MeanSquaredError,
+}
+
+link_names!(LossKind, "loss", {
+    CrossEntropy => "ce",
+    BinaryCrossEntropy => "bce",
+    MeanSquaredError => "mse",
+});
+
+impl LossKind {
+    /// Units of the output layer for `classes` classes.
+    pub fn outputs(self, classes: usize) -> usize {
+        match self {
+            LossKind::BinaryCrossEntropy => 1,
+            LossKind::CrossEntropy | LossKind::MeanSquaredError => classes,
+        }
+    }
+}
 
 /// Side length and channel count of the (square) input images.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -425,6 +460,7 @@ impl Default for RunConfig {
             augmentation: Augmentation::default(),
             patience: 0,
             label_smoothing: 0.0,
+            loss: LossKind::CrossEntropy,
             seed: 7,
             backend: BackendPreference::Auto,
         }

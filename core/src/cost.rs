@@ -6,7 +6,7 @@ use crate::i18n::Message;
 use crate::msg;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Layer, PoolKind, RunConfig, limits};
+use crate::config::{Layer, LossKind, PoolKind, RunConfig, limits};
 use crate::setting::{ConfigError, Setting};
 
 /// Bytes of one `f32`.
@@ -177,7 +177,24 @@ pub fn describe_layer(layer: &Layer, lang: Lang) -> String {
     }
 }
 
-/// Walks the stack for `classes` outputs; returns the cost or every problem found.
+/// Weights and biases of a dense output layer of `outputs` units on `inputs` features.
+pub fn output_params(inputs: u64, outputs: usize) -> u64 {
+    let k = outputs as u64;
+    inputs.saturating_mul(k).saturating_add(k)
+}
+
+/// The output layer's parameters for a two-class dataset: `(one sigmoid output, two softmax
+/// outputs)`, e.g. `(65, 130)` after a dense layer of 64. `None` unless the stack is valid.
+pub fn two_class_heads(config: &RunConfig) -> Option<(u64, u64)> {
+    let mut one = config.clone();
+    one.loss = LossKind::BinaryCrossEntropy;
+    let last = |c: &RunConfig| analyze(c, 2).ok()?.layers.last().map(|l| l.params);
+    let mut two = config.clone();
+    two.loss = LossKind::CrossEntropy;
+    Some((last(&one)?, last(&two)?))
+}
+
+/// Walks the stack for `classes` classes; returns the cost or every problem found.
 ///
 /// Each message names the layer by its 1-based position, e.g.
 /// "layer 3: the image is 1×1 here, a 3×3 conv cannot follow".
@@ -341,14 +358,18 @@ pub fn analyze(config: &RunConfig, classes: usize) -> Result<ModelCost, Vec<Conf
             largest_tensor: shape.elements(),
         });
     }
-    let (inputs, k) = (shape.elements(), classes as u64);
-    let params = inputs * k + k;
+    let outputs = config.loss.outputs(classes);
+    let (inputs, k) = (shape.elements(), outputs as u64);
+    let params = output_params(inputs, outputs);
     cost.params = cost.params.saturating_add(params);
     cost.flops = cost.flops.saturating_add(2 * inputs * k);
     cost.activation_bytes = cost.activation_bytes.saturating_add(k * F32);
     cost.layers.push(LayerCost {
-        label: format!("output dense {classes}"),
-        output: classes.to_string(),
+        label: match config.loss {
+            LossKind::BinaryCrossEntropy => "output dense 1 sigmoid".to_string(),
+            _ => format!("output dense {classes}"),
+        },
+        output: outputs.to_string(),
         params,
         flops: 2 * inputs * k,
         largest_tensor: k,

@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod metrics;
 pub mod model;
 pub mod notation;
+pub mod objective;
 pub mod own_images;
 pub mod protocol;
 pub mod record;

@@ -12,7 +12,8 @@ use burn::tensor::{Device, Tensor};
 
 use crate::config::{Activation, InitScheme, Initialisation, InputShape, Layer, PoolKind};
 
-/// A classifier: the hidden blocks of the stack, then a dense output layer (one logit per class).
+/// A classifier: the hidden blocks of the stack, then a dense output layer (one logit per class,
+/// or a single one for binary cross-entropy).
 #[derive(Module, Debug)]
 pub struct Classifier {
     blocks: Vec<Block>,
@@ -103,14 +104,14 @@ fn initializer(init: Initialisation) -> Option<Initializer> {
 }
 
 impl Classifier {
-    /// Builds the model for `input` images and `classes` outputs on `device`, its weights
+    /// Builds the model for `input` images and `outputs` output units on `device`, its weights
     /// started as `init` says (drawn from the device's seed).
     ///
     /// The layer stack must have passed [`RunConfig::validate`](crate::config::RunConfig::validate).
     pub fn init(
         layers: &[Layer],
         input: InputShape,
-        classes: usize,
+        outputs: usize,
         init: Initialisation,
         device: &Device,
     ) -> Self {
@@ -182,11 +183,12 @@ impl Classifier {
         let inputs = flat.unwrap_or(channels * side * side);
         Classifier {
             blocks,
-            output: linear(inputs, classes),
+            output: linear(inputs, outputs),
         }
     }
 
-    /// Class logits for a batch of normalised images.
+    /// The output layer's logits for a batch of normalised images (see
+    /// [`Objective::predict`](crate::objective::Objective::predict) for the classes they name).
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
         let mut x = Hidden::Image(images); // [batch, channels, size, size]
         for block in &self.blocks {
@@ -213,6 +215,6 @@ impl Classifier {
                 },
             };
         }
-        self.output.forward(x.flat()) // [batch, classes]
+        self.output.forward(x.flat()) // [batch, outputs]
     }
 }

@@ -11,7 +11,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::config::{
-    Augmentation, BackendPreference, InitScheme, OptimizerKind, RunConfig, Schedule, limits,
+    Augmentation, BackendPreference, InitScheme, LossKind, OptimizerKind, RunConfig, Schedule,
+    limits,
 };
 use crate::i18n::{Lang, Message, ToMessage, key};
 use crate::msg;
@@ -49,6 +50,8 @@ pub enum Setting {
     Augmentation,
     /// Early-stopping patience (`pat`).
     Patience,
+    /// The loss and the output layer it needs (`loss`).
+    Loss,
     /// Label smoothing of the training loss (`ls`).
     LabelSmoothing,
     /// Seed (`seed`).
@@ -165,7 +168,7 @@ pub struct Spec {
 }
 
 /// Every setting, in the order links write them and the teacher panel lists them.
-pub static SETTINGS: [Spec; 21] = [
+pub static SETTINGS: [Spec; 22] = [
     Spec {
         setting: Setting::Dataset,
         key: "ds",
@@ -454,6 +457,29 @@ pub static SETTINGS: [Spec; 21] = [
             unit: Some(key("epochs")),
             get: |c| c.patience as u64,
             set: |c, n| c.patience = n as usize,
+        },
+    },
+    Spec {
+        setting: Setting::Loss,
+        key: "loss",
+        name: key("loss"),
+        label: key("Loss and output"),
+        in_link: InLink::WhenChanged,
+        csv: Some("loss"),
+        sweep: Some("ce, mse"),
+        place: Place::Training,
+        hint: Some(key(
+            "Binary cross-entropy: one sigmoid output, two classes only",
+        )),
+        kind: Kind::Choice {
+            what: key("a loss"),
+            choices: &[
+                ("ce", key("Cross-entropy (softmax)")),
+                ("bce", key("Binary cross-entropy (one sigmoid output)")),
+                ("mse", key("Mean squared error (softmax)")),
+            ],
+            get: |c| c.loss.name(),
+            set: |c, v| LossKind::from_name(v).map(|l| c.loss = l).is_some(),
         },
     },
     Spec {

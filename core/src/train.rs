@@ -8,7 +8,6 @@
 use crate::i18n::Message;
 use crate::msg;
 use burn::module::Module;
-use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{
@@ -17,13 +16,14 @@ use burn::optim::{
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use web_time::Instant;
 
-use crate::config::{OptimizerKind, RunConfig};
+use crate::config::{LossKind, OptimizerKind, RunConfig};
 use crate::cost::ModelCost;
 use crate::data::{Dataset, ImageSet, Normalisation, Split};
 use crate::metrics::{
     ConfusionMatrix, EpochMetrics, MAX_MISCLASSIFIED, Misclassified, StepMetrics, Summary,
 };
 use crate::model::Classifier;
+use crate::objective::Objective;
 use crate::record::{RunRecord, RunStatus};
 use crate::rng::Rng;
 use crate::setting::ConfigError;
@@ -102,7 +102,7 @@ struct Pending {
 /// run draws from Burn's random generator (which is process-wide) at the same time.
 pub struct Trainer {
     config: RunConfig,
-    loss: CrossEntropyLoss,
+    objective: Objective,
     device: Device,
     model: Option<Classifier>,
     optimizer: ModuleOptimizer,
@@ -205,7 +205,13 @@ impl Trainer {
         let norm = train.normalisation(&split.train);
         let device = device.autodiff();
         device.seed(config.seed);
-        let model = Classifier::init(&config.layers, config.input, classes, config.init, &device);
+        let model = Classifier::init(
+            &config.layers,
+            config.input,
+            config.loss.outputs(classes),
+            config.init,
+            &device,
+        );
         let optimizer = build_optimizer(&config);
         let steps_per_epoch = split.train.len().div_ceil(config.batch_size);
         let now = Instant::now();
@@ -221,11 +227,7 @@ impl Trainer {
             shared: false,
         };
         let mut trainer = Trainer {
-            loss: CrossEntropyLossConfig::new()
-                .with_smoothing(
-                    (config.label_smoothing > 0.0).then_some(config.label_smoothing as f32),
-                )
-                .init(&device),
+            objective: Objective::new(config.loss, classes, config.label_smoothing, &device),
             rng: Rng::new(config.seed),
             total_steps: steps_per_epoch * config.epochs,
             config,
@@ -441,14 +443,9 @@ impl Trainer {
             self.total_steps,
         );
         let model = self.model.take().expect("model present between steps");
-        let logits = model.forward(images); // [n, classes]
-        let loss = self.loss.forward(logits.clone(), labels.clone()); // [1]
-        let correct = logits
-            .argmax(1)
-            .squeeze_dim::<1>(1)
-            .equal(labels)
-            .int()
-            .sum(); // [1]
+        let outputs = model.forward(images); // [n, outputs]
+        let loss = self.objective.loss(outputs.clone(), labels.clone()); // [1]
+        let correct = self.objective.predict(outputs).equal(labels).int().sum(); // [1]
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         self.model = Some(self.optimizer.step(learning_rate, model, grads));
 
@@ -509,9 +506,17 @@ impl Trainer {
         indices: &[usize],
     ) -> Result<(f64, f64, Vec<u16>), RunStatus> {
         let model = self.model.as_ref().expect("model present").valid();
-        evaluate(&model, set, &self.norm, indices, &self.inference_device())
-            .await
-            .map_err(failed)
+        let loss = self.config.loss;
+        evaluate(
+            &model,
+            loss,
+            set,
+            &self.norm,
+            indices,
+            &self.inference_device(),
+        )
+        .await
+        .map_err(failed)
     }
 
     async fn end_epoch(&mut self) -> Result<EpochMetrics, RunStatus> {
@@ -614,15 +619,17 @@ pub struct TrainedModel {
     pub record: RunRecord,
 }
 
-/// Mean loss and accuracy of `model` on `indices` of `set`, and its predictions.
+/// Mean loss (`loss`, unsmoothed) and accuracy of `model` on `indices` of `set`, and its
+/// predictions.
 pub async fn evaluate(
     model: &Classifier,
+    loss: LossKind,
     set: &ImageSet,
     norm: &Normalisation,
     indices: &[usize],
     device: &Device,
 ) -> Result<(f64, f64, Vec<u16>), Message> {
-    let loss_fn = CrossEntropyLossConfig::new().init(device);
+    let objective = Objective::new(loss, set.classes.len(), 0.0, device);
     let (c, s) = (set.channels, set.size);
     let mut losses = Vec::new();
     let mut predictions = Vec::new();
@@ -631,9 +638,9 @@ pub async fn evaluate(
         let n = ys.len();
         let images = Tensor::<4>::from_data(TensorData::new(xs, [n, c, s, s]), device);
         let labels = Tensor::<1, Int>::from_data(TensorData::new(ys, [n]), device);
-        let logits = model.forward(images); // [n, classes]
-        losses.push(loss_fn.forward(logits.clone(), labels).mul_scalar(n as f64));
-        predictions.push(logits.argmax(1).squeeze_dim::<1>(1));
+        let outputs = model.forward(images); // [n, outputs]
+        losses.push(objective.loss(outputs.clone(), labels).mul_scalar(n as f64));
+        predictions.push(objective.predict(outputs));
     }
     let loss_sum: f64 = read_floats(read(Tensor::cat(losses, 0).sum()).await?)[0];
     let predicted: Vec<u16> = read_ints(read(Tensor::cat(predictions, 0)).await?)

@@ -1,7 +1,7 @@
 //! Validation: whether a config can run for a dataset's class count, with every problem named
 //! by its setting and the limit that protects the browser tab.
 
-use crate::config::{RunConfig, Schedule, limits};
+use crate::config::{LossKind, RunConfig, Schedule, limits};
 use crate::cost::{ModelCost, analyze};
 use crate::i18n::{Message, key};
 use crate::msg;
@@ -103,6 +103,15 @@ impl RunConfig {
             msg!(
                 "needs 2 to {MAX_WIDTH} classes, has {classes}",
                 MAX_WIDTH = MAX_WIDTH,
+                classes = classes
+            ),
+        );
+        check(
+            self.loss != LossKind::BinaryCrossEntropy || classes == 2,
+            Setting::Loss,
+            key("loss"),
+            msg!(
+                "binary cross-entropy has one sigmoid output, so it needs exactly two classes; this dataset has {classes}",
                 classes = classes
             ),
         );

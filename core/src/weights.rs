@@ -12,6 +12,7 @@ use burn::tensor::Tensor;
 
 use crate::backend::cpu_device;
 use crate::compress::copy_to;
+use crate::config::LossKind;
 use crate::train::TrainedModel;
 use crate::url;
 
@@ -77,6 +78,14 @@ pub async fn safetensors(trained: &TrainedModel) -> Result<Vec<u8>, Message> {
     metadata.insert(
         "layout",
         "Burn's: dense weights are [inputs, outputs] (PyTorch's nn.Linear is [outputs, inputs]: transpose), conv weights [filters, channels, k, k] as in PyTorch; batch norm at inference is (x - running_mean) / sqrt(running_var + 1e-5) * gamma + beta; the path names the layer (blocks.N.Kind...)".to_string(),
+    );
+    metadata.insert(
+        "output",
+        match config.loss {
+            LossKind::BinaryCrossEntropy => "one logit: sigmoid(logit) is the probability of the second class (logit > 0 names it)",
+            LossKind::CrossEntropy | LossKind::MeanSquaredError => "one logit per class: softmax gives the probabilities, the largest names the class",
+        }
+        .to_string(),
     );
     metadata.insert("mean", format!("{:?}", trained.norm.mean));
     metadata.insert("std", format!("{:?}", trained.norm.std));

@@ -113,7 +113,15 @@ fn burn_store_loads_the_file_into_the_same_model_with_the_same_predictions() {
     let test = &trained.test;
     let all: Vec<usize> = (0..test.len()).collect();
     let run = |model: &Classifier| {
-        pollster::block_on(evaluate(model, test, &trained.norm, &all, &device)).unwrap()
+        pollster::block_on(evaluate(
+            model,
+            config.loss,
+            test,
+            &trained.norm,
+            &all,
+            &device,
+        ))
+        .unwrap()
     };
     let (_, accuracy, predictions) = run(&trained.model);
     // A model worth checking: it tells the digits apart (a constant answer would agree with

@@ -102,7 +102,11 @@ def main():
     raw = np.array(check["pixels"], dtype=np.float64).reshape(check["shape"])
     images = (raw / 255.0 - mean[None, :, None, None]) / std[None, :, None, None]
     logits = forward(images, config, tensors)
-    predicted = logits.argmax(axis=1)
+    # The file's "output" metadata: one sigmoid logit for binary cross-entropy, else one per class.
+    if config.get("loss") == "binary_cross_entropy":
+        predicted = (logits[:, 0] > 0).astype(int)
+    else:
+        predicted = logits.argmax(axis=1)
     expected = np.array(check["predictions"])
     # A constant answer would agree with any reader: the check needs a model that discriminates.
     if len(set(expected.tolist())) < 5:

@@ -75,7 +75,12 @@ pub fn NumberField(
 /// The control of a number or choice setting, made from its entry in the settings table:
 /// its label, range, choices and hint.
 #[component]
-pub fn SettingField(setting: Setting) -> impl IntoView {
+pub fn SettingField(
+    setting: Setting,
+    /// Words under a choice that depend on the config, in place of the table's hint.
+    #[prop(optional)]
+    note: Option<Signal<String>>,
+) -> impl IntoView {
     let spec: &'static Spec = setting.spec();
     let label = t(spec.label);
     let hint = spec.hint.map_or("", t);
@@ -106,9 +111,10 @@ pub fn SettingField(setting: Setting) -> impl IntoView {
                 .iter()
                 .map(|&(name, text)| (name, t(text).to_string()))
                 .collect();
+            let note = note.unwrap_or_else(|| Signal::stored(hint.to_string()));
             view! {
                 <SelectField
-                    label=label control=setting options=options get=get
+                    label=label control=setting options=options get=get hint=note
                     set=move |c, v| {
                         set(c, v);
                     }
@@ -133,6 +139,9 @@ pub fn SelectField(
     set: impl Fn(&mut RunConfig, &str) + Copy + Send + Sync + 'static,
     /// The control a link can hide or lock.
     control: Setting,
+    /// Short help shown under the field.
+    #[prop(into, default = Signal::stored(String::new()))]
+    hint: Signal<String>,
 ) -> impl IntoView {
     let store = expect_context::<Store>();
     let (hidden, locked) = store.hidden_locked(control);
@@ -161,6 +170,9 @@ pub fn SelectField(
                     })
                     .collect_view()}
             </select>
+            <Show when=move || hint.with(|h| !h.is_empty())>
+                <span class="hint">{move || hint.get()}</span>
+            </Show>
         </label>
         </Show>
     }

@@ -1,7 +1,7 @@
 //! The layer-stack editor with live cost and inline problems.
 
 use leptos::prelude::*;
-use tradeoff_core::config::{Activation, Layer, PoolKind, RunConfig};
+use tradeoff_core::config::{Activation, Layer, LossKind, PoolKind, RunConfig};
 use tradeoff_core::cost::describe_layer;
 use tradeoff_core::setting::Setting;
 
@@ -346,7 +346,11 @@ pub fn ModelEditor() -> impl IntoView {
                         <span class="layer-index">{t("out")}</span>
                         <strong>{t("Output")}</strong>
                         <span class="layer-shape">
-                            {move || cost().ok().and_then(|c| c.layers.last().map(|l| tr!(lang(), "dense {classes} · {params} params", classes = l.output.clone(), params = format::count(l.params))))}
+                            {move || cost().ok().and_then(|c| c.layers.last().map(|l| if store.config.with(|c| c.loss == LossKind::BinaryCrossEntropy) {
+                                tr!(lang(), "dense 1 sigmoid · {params} params", params = format::count(l.params))
+                            } else {
+                                tr!(lang(), "dense {classes} · {params} params", classes = l.output.clone(), params = format::count(l.params))
+                            }))}
                         </span>
                     </div>
                 </li>

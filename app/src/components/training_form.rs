@@ -1,9 +1,12 @@
 //! Hyperparameters and the share link (Train, Pause and Stop are in the action bar).
 
+use crate::format;
 use leptos::prelude::*;
 use tradeoff_core::config::Schedule;
+use tradeoff_core::cost::two_class_heads;
 use tradeoff_core::own_images::OWN_IMAGES_DATASET;
 use tradeoff_core::setting::{Place, SETTINGS, Setting, schedule_words};
+use tradeoff_core::tr;
 
 use crate::components::fields::{CheckField, NumberField, SelectField, SettingField};
 use crate::i18n::{lang, t};
@@ -30,6 +33,7 @@ pub fn TrainingForm() -> impl IntoView {
                     .map(|spec| match spec.setting {
                         Setting::Schedule => view! { <ScheduleFields /> }.into_any(),
                         Setting::Augmentation => view! { <AugmentationFields /> }.into_any(),
+                        Setting::Loss => view! { <SettingField setting=Setting::Loss note=loss_note(store) /> }.into_any(),
                         setting => view! { <SettingField setting=setting /> }.into_any(),
                     })
                     .collect_view()}
@@ -48,6 +52,24 @@ pub fn TrainingForm() -> impl IntoView {
             </div>
         </fieldset>
     }
+}
+
+/// Under the loss: on a two-class dataset, what one sigmoid output saves in the last layer
+/// (the table's hint otherwise).
+fn loss_note(store: Store) -> Signal<String> {
+    Signal::derive(move || {
+        store.config.with(|c| {
+            match (store.classes_of(c), two_class_heads(c)) {
+                (2, Some((one, two))) => tr!(
+                    lang(),
+                    "Last layer: {one} parameters with one sigmoid output (binary cross-entropy), {two} with two softmax outputs",
+                    one = format::count(one),
+                    two = format::count(two)
+                ),
+                _ => t("Binary cross-entropy: one sigmoid output, two classes only").to_string(),
+            }
+        })
+    })
 }
 
 /// The schedule: constant, step or cosine; a step schedule's period and factor as fields, and

@@ -547,6 +547,39 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "Which start has the lowest loss after the first epoch? Why does the run that starts from zeros never learn, however long it trains?",
         "哪种初始化在第一轮后损失最低？为什么从全零开始的运行无论训练多久都学不会？",
     ),
+    (
+        "Last layer: {one} parameters with one sigmoid output (binary cross-entropy), {two} with two softmax outputs",
+        "最后一层：一个 sigmoid 输出（二元交叉熵）有 {one} 个参数，两个 softmax 输出有 {two} 个",
+    ),
+    (
+        "dense 1 sigmoid · {params} params",
+        "全连接 1 sigmoid · {params} 个参数",
+    ),
+    ("Loss and output", "损失与输出"),
+    ("a loss", "一种损失"),
+    (
+        "Binary cross-entropy: one sigmoid output, two classes only",
+        "二元交叉熵：一个 sigmoid 输出，仅限两个类别",
+    ),
+    ("Cross-entropy (softmax)", "交叉熵（softmax）"),
+    (
+        "Binary cross-entropy (one sigmoid output)",
+        "二元交叉熵（一个 sigmoid 输出）",
+    ),
+    ("Mean squared error (softmax)", "均方误差（softmax）"),
+    (
+        "binary cross-entropy has one sigmoid output, so it needs exactly two classes; this dataset has {classes}",
+        "二元交叉熵只有一个 sigmoid 输出，因此需要恰好两个类别；这个数据集有 {classes} 个",
+    ),
+    ("The essay's cat detector", "文章里的猫咪检测器"),
+    (
+        "The essay's worked example answers one question: is there a cat in this photo? Add two classes of your own photos in the data panel: cats, and anything else (twenty or more of each; a webcam recording works too). The model is the essay's: 32 filters of 3×3, 2×2 max pooling, a dense layer of 64, and one sigmoid output trained with binary cross-entropy by Adam at 0.01. Train it, then switch the loss to cross-entropy (two softmax outputs) and then to mean squared error, and train again each time.",
+        "文章的示例只回答一个问题：这张照片里有猫吗？在数据面板中添加两类你自己的照片：猫，以及其他任何东西（每类二十张以上；摄像头录制也可以）。模型就是文章里的那个：32 个 3×3 卷积核、2×2 最大池化、一个 64 单元的全连接层，以及一个 sigmoid 输出，用二元交叉熵和学习率 0.01 的 Adam 训练。先训练它，再把损失换成交叉熵（两个 softmax 输出），然后换成均方误差，每次都重新训练。",
+    ),
+    (
+        "Does one sigmoid output do as well as two softmax outputs, with half the parameters in the last layer? Which loss learns slowest in the first epochs, and why?",
+        "一个 sigmoid 输出能否和两个 softmax 输出做得一样好，而最后一层只有一半的参数？哪种损失在最初几轮学得最慢，为什么？",
+    ),
     ("Initialisation", "初始化"),
     ("an initialisation", "一种初始化方式"),
     (

@@ -176,3 +176,26 @@ pub fn config() -> impl Strategy<Value = RunConfig> {
             c.validate(10).is_ok()
         })
 }
+
+/// Two classes of `data`, relabelled 0 and 1 in that order: `a` becomes class 0, `b` class 1.
+pub fn two_classes(mut data: Dataset, a: u16, b: u16) -> Dataset {
+    for set in [&mut data.train, &mut data.test] {
+        let len = set.image_len();
+        let keep: Vec<usize> = (0..set.len())
+            .filter(|&i| set.labels[i] == a || set.labels[i] == b)
+            .collect();
+        set.pixels = keep
+            .iter()
+            .flat_map(|&i| set.pixels[i * len..(i + 1) * len].to_vec())
+            .collect();
+        set.labels = keep
+            .iter()
+            .map(|&i| u16::from(set.labels[i] == b))
+            .collect();
+        set.classes = vec![
+            set.classes[a as usize].clone(),
+            set.classes[b as usize].clone(),
+        ];
+    }
+    data
+}
