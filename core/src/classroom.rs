@@ -171,10 +171,10 @@ pub const LESSONS: [Lesson; 7] = [
         id: "cat-detector",
         title: key("The essay's cat detector"),
         text: key(
-            "The essay's worked example answers one question: is there a cat in this photo? Add two classes of your own photos in the data panel: cats, and anything else (twenty or more of each; a webcam recording works too). The model is the essay's: 32 filters of 3×3, 2×2 max pooling, a dense layer of 64, and one sigmoid output trained with binary cross-entropy by Adam at 0.01. Train it, then switch the loss to cross-entropy (two softmax outputs) and then to mean squared error, and train again each time.",
+            "The essay's worked example answers one question: is there a cat in this photo? Add two classes of your own photos in the data panel: cats, and anything else (twenty or more of each; a webcam recording works too). The model is the essay's: 32 filters of 3×3, 2×2 max pooling, a dense layer of 64, and one sigmoid output trained with binary cross-entropy by Adam at 0.01. Train it as the essay does: on a few dozen photos the loss explodes within a few steps and the page stops the run. Lower the learning rate to 0.001 and train again, then switch the loss to cross-entropy (two softmax outputs) and to mean squared error.",
         ),
         question: key(
-            "Does one sigmoid output do as well as two softmax outputs, with half the parameters in the last layer? Which loss learns slowest in the first epochs, and why?",
+            "Why does the essay's learning rate fail on a few photos? At 0.001, does one sigmoid output do as well as two softmax outputs, with half the parameters in the last layer?",
         ),
         link: ESSAY_MODEL_LINK,
     },
@@ -182,8 +182,9 @@ pub const LESSONS: [Lesson; 7] = [
 
 /// The essay's own model as a link: conv 32@3×3 relu → max-pool 2 → dense 64 relu → dense 1
 /// sigmoid, 32×32×3 input, Adam 0.01, binary cross-entropy, on two classes of the user's own
-/// images, with the teacher's locks of its lesson.
-pub const ESSAY_MODEL_LINK: &str = "v=1&ds=local&in=32x3&layers=c32k3-p2-d64&opt=adam&lr=0.01&loss=bce&bs=32&ep=10&seed=7&hide=sched,warm,wd,mom,val,pat,be,init,isd,ls,sweep,compress&lock=layers,opt,lr,bs,ep,seed";
+/// images, with the teacher's locks of its lesson (the learning rate stays free: the essay's
+/// 0.01 explodes on a few dozen photos, which the lesson has the class find out).
+pub const ESSAY_MODEL_LINK: &str = "v=1&ds=local&in=32x3&layers=c32k3-p2-d64&opt=adam&lr=0.01&loss=bce&bs=32&ep=10&seed=7&hide=sched,warm,wd,mom,val,pat,be,init,isd,ls,sweep,compress&lock=layers,opt,bs,ep,seed";
 
 /// The lesson named `id`.
 pub fn lesson(id: &str) -> Option<&'static Lesson> {

@@ -34,7 +34,7 @@ test('each lesson opens with its question, its hidden controls absent and its lo
   await page.getByLabel('Model cost').waitFor();
   const picker = page.getByLabel('Choose a lesson', { exact: true });
   const lessons = await picker.locator('option').evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
-  assert.equal(lessons.length, 6);
+  assert.equal(lessons.length, 7);
   for (const id of lessons) {
     await picker.selectOption(id);
     const card = page.getByRole('region', { name: 'Lesson' });
@@ -52,7 +52,7 @@ test('each lesson opens with its question, its hidden controls absent and its lo
     assert.ok(locked.includes('seed'));
     assert.equal(await page.getByLabel('Seed', { exact: true }).isDisabled(), true, id);
     // What a lesson is about stays editable.
-    const open = { 'batch-size': 'Batch size', 'learning-rate': 'Learning rate', overfitting: 'Weight decay (L2)', 'depth-width': 'Add layer', compression: 'Train', initialisation: 'Initialisation' }[id];
+    const open = { 'batch-size': 'Batch size', 'learning-rate': 'Learning rate', overfitting: 'Weight decay (L2)', 'depth-width': 'Add layer', compression: 'Train', initialisation: 'Initialisation', 'cat-detector': 'Loss and output' }[id];
     const control = open === 'Add layer' || open === 'Train'
       ? page.getByRole('button', { name: open, exact: true })
       : page.getByLabel(open, { exact: true });

@@ -48,6 +48,29 @@ test('RMSprop and Nesterov momentum are in the optimizer list, train, and are na
   assert.deepEqual(page.errors, []);
 });
 
+test('the loss is a setting: mean squared error learns slower than cross-entropy, and one sigmoid output needs two classes', async () => {
+  const page = await newPage(env.browser);
+  // Plain SGD shows the gradients as they are: MSE's fade as the softmax saturates.
+  await page.goto(env.server.url + '#v=1&ds=mnist&in=28x1&layers=c8k3-p2-d32&opt=sgd&lr=0.2&bs=64&ep=1&seed=7&be=cpu');
+  const loss = page.getByLabel('Loss and output', { exact: true });
+  await loss.locator('option[value="mse"]').waitFor({ state: 'attached' });
+  assert.deepEqual(await loss.locator('option').allInnerTexts(),
+    ['Cross-entropy (softmax)', 'Binary cross-entropy (one sigmoid output)', 'Mean squared error (softmax)']);
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await waitForRuns(page, 1);
+  await trainWith(page, 'Loss and output', 'mse', 2);
+  assert.match(page.url(), /loss=mse/);
+  const [ce, mse] = await table(page);
+  console.log(`# SGD 0.2, one epoch: cross-entropy ${ce.test}, mean squared error ${mse.test}`);
+  assert.ok(ce.test > mse.test, `cross-entropy ${ce.test} learns faster than MSE ${mse.test}`);
+  assert.match(mse.changed, /loss Cross-entropy \(softmax\) → Mean squared error \(softmax\)/);
+  // Ten digits cannot be told apart by one sigmoid output: the page says so and Train waits.
+  await loss.selectOption('bce');
+  await page.getByText(/needs exactly two classes; this dataset has 10/).first().waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Train', exact: true }).isDisabled(), true);
+  assert.deepEqual(page.errors, []);
+});
+
 test('the initialisation is a setting: He learns, zeros never breaks the symmetry, and the link and table say which', async () => {
   const page = await newPage(env.browser);
   await page.goto(env.server.url + link('d32'));

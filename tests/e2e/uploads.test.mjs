@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -96,6 +97,55 @@ test('a folder of real photos in 3 classes, dropped and picked, trains above cha
   const origin = new URL(env.server.url).origin;
   const away = requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:'));
   assert.deepEqual(away, [], 'nothing was sent anywhere: the photos stayed in the browser');
+  assert.deepEqual(page.errors, []);
+});
+
+test("the essay's cat detector: one sigmoid output on two folders of photos, then two softmax outputs", async () => {
+  const page = await newPage(env.browser);
+  // Two folders, as the essay's "is there a cat?" has: brick and grass stand in for cat and not-cat.
+  const two = fs.mkdtempSync(path.join(os.tmpdir(), 'two-classes-'));
+  for (const c of ['brick', 'grass']) fs.cpSync(path.join(photos, c), path.join(two, c), { recursive: true });
+  await page.goto(env.server.url + '#lesson=cat-detector');
+  await page.getByRole('region', { name: 'Lesson' }).getByText("The essay's cat detector").waitFor();
+  await page.getByRole('region', { name: 'Your images' }).waitFor();
+  await page.locator('.own-images').getByText('Reading your images…').waitFor({ state: 'detached' });
+  assert.equal(await page.getByLabel('Loss and output', { exact: true }).inputValue(), 'bce');
+  await page.getByLabel('Add a folder of classes').setInputFiles(two);
+  assert.equal((await report(page))[0], 'Added 30 images and the classes brick, grass.');
+  // The essay's head: one output, and the form says what it saves against two.
+  const output = page.locator('li.layer.output');
+  await output.getByText('dense 1 sigmoid · 65 params').waitFor();
+  await page.getByText('Last layer: 65 parameters with one sigmoid output (binary cross-entropy), 130 with two softmax outputs').waitFor();
+  const train = page.getByRole('button', { name: 'Train', exact: true });
+  assert.ok(await enabledSoon(train, 20_000), 'Train is enabled once there are two classes');
+  // The essay's Adam at 0.01 explodes on a few dozen photos: the page stops the run and says why.
+  await train.click();
+  await waitForRuns(page, 1);
+  assert.match(await page.locator('table.runs tbody tr').first().innerText(), /diverged at step \d+: the loss exploded/);
+  // At 0.001 it learns; then the same model with two softmax outputs and cross-entropy.
+  await setField(page, 'Learning rate', 0.001);
+  await train.click();
+  await waitForRuns(page, 2);
+  await page.getByLabel('Loss and output', { exact: true }).selectOption('ce');
+  await output.getByText('dense 2 · 130 params').waitFor();
+  await train.click();
+  await waitForRuns(page, 3);
+  const rows = await page.locator('table.runs tbody tr').allInnerTexts();
+  const cells = rows.slice(1).map((r) => r.split('\t').map((c) => c.trim()));
+  const accuracy = cells.map((c) => Number(c[4].replace(' %', '')));
+  const params = cells.map((c) => Number(c[7].split('\n')[0].replace(/,/g, '')));
+  console.log(`# brick vs grass, Adam 0.001: BCE ${accuracy[0]} % (${params[0]} params), CE ${accuracy[1]} % (${params[1]} params)`);
+  assert.equal(params[1] - params[0], 65, `${params}`);
+  assert.match(cells[1][1], /loss Binary cross-entropy \(one sigmoid output\) → Cross-entropy \(softmax\)/);
+  assert.ok(accuracy.every((a) => a > 50), `both above chance on two classes: ${accuracy}`);
+  await screenshot(page, 'cat-detector');
+  // A third class: one sigmoid output cannot name it, and the page says so before a run starts.
+  await page.getByLabel('Loss and output', { exact: true }).selectOption('bce');
+  await page.getByLabel('New class name').fill('gravel');
+  await page.getByRole('button', { name: 'Add class' }).click();
+  await page.getByLabel('Add images to gravel').setInputFiles([photo('gravel', 0), photo('gravel', 1), photo('gravel', 2)]);
+  await page.getByText(/needs exactly two classes; this dataset has 3/).first().waitFor();
+  assert.equal(await train.isDisabled(), true);
   assert.deepEqual(page.errors, []);
 });
 
