@@ -328,7 +328,7 @@ pub async fn import(
             progress(k, total);
         }
         if local.borrow().room() == 0 {
-            report.over_limit += 1;
+            report.over(local.borrow().limit());
             continue;
         }
         let bytes = match &item.source {

@@ -25,6 +25,43 @@ pub async fn webgpu_device() -> Result<Device, crate::i18n::Message> {
         .map_err(|e| msg!("WebGPU could not start: {e}", e = e.to_string()))
 }
 
+/// Burn's wgpu backend on this machine's best adapter (Vulkan, Metal or DirectX 12, as the
+/// system offers), for the command-line runner; with the words that name it in
+/// the record.
+#[cfg(all(feature = "native-wgpu", not(target_family = "wasm")))]
+pub fn native_wgpu_device() -> Result<(Device, String), crate::i18n::Message> {
+    let (device, setup) = Device::wgpu_options()
+        .init_with_setup()
+        .map_err(|e| crate::msg!("wgpu could not start: {e}", e = e.to_string()))?;
+    let info = setup.adapter.get_info();
+    let kind = match info.device_type {
+        burn::tensor::wgpu::wgpu::DeviceType::DiscreteGpu => "discrete GPU",
+        burn::tensor::wgpu::wgpu::DeviceType::IntegratedGpu => "integrated GPU",
+        burn::tensor::wgpu::wgpu::DeviceType::VirtualGpu => "virtual GPU",
+        burn::tensor::wgpu::wgpu::DeviceType::Cpu => "software, on the CPU",
+        burn::tensor::wgpu::wgpu::DeviceType::Other => "other",
+    };
+    let name = format!("wgpu ({:?}) · {} ({kind})", info.backend, info.name);
+    Ok((device, name))
+}
+
+/// Burn's CUDA backend on GPU `index`, for the command-line runner, checked by a first small
+/// computation (CUDA starts lazily); with the words that name it in the record.
+#[cfg(feature = "cuda")]
+pub fn cuda_device(index: usize) -> Result<(Device, String), crate::i18n::Message> {
+    use burn::tensor::Tensor;
+    let device = Device::cuda(index);
+    let probe = device.clone();
+    std::panic::catch_unwind(move || Tensor::<1>::ones([1], &probe).sum().into_scalar::<f32>())
+        .map_err(|_| {
+            crate::msg!(
+                "CUDA could not start on GPU {index} (no CUDA driver or GPU here)",
+                index = index
+            )
+        })?;
+    Ok((device, format!("cuda · GPU {index}")))
+}
+
 /// Runs the WebAssembly module's static constructors (Burn's GPU compiler registers its
 /// dialects through them), once. Call it first thing in `main` of every wasm binary.
 ///

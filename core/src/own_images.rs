@@ -175,13 +175,26 @@ fn split_rank(key: u64) -> u64 {
 }
 
 /// The user's classes and images.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OwnImages {
     /// Classes in the order made.
     pub classes: Vec<OwnClass>,
     /// Images in the order added.
     pub images: Vec<OwnImage>,
     next_id: u32,
+    /// Most images kept: [`MAX_IMAGES`] in a browser tab.
+    limit: usize,
+}
+
+impl Default for OwnImages {
+    fn default() -> Self {
+        Self {
+            classes: Vec::new(),
+            images: Vec::new(),
+            next_id: 0,
+            limit: MAX_IMAGES,
+        }
+    }
 }
 
 /// One class as the page shows it.
@@ -226,7 +239,20 @@ impl OwnImages {
             classes,
             images,
             next_id,
+            limit: MAX_IMAGES,
         }
+    }
+
+    /// The same, keeping up to `limit` images: the command-line runner, outside a tab's
+    /// memory, takes more than [`MAX_IMAGES`].
+    pub fn with_limit(mut self, limit: usize) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    /// Most images kept.
+    pub fn limit(&self) -> usize {
+        self.limit
     }
 
     fn take_id(&mut self) -> u32 {
@@ -325,9 +351,9 @@ impl OwnImages {
         self.images.len() != before
     }
 
-    /// Room left before [`MAX_IMAGES`].
+    /// Room left before the limit ([`MAX_IMAGES`] unless [`OwnImages::with_limit`] says).
     pub fn room(&self) -> usize {
-        MAX_IMAGES.saturating_sub(self.images.len())
+        self.limit.saturating_sub(self.images.len())
     }
 
     /// A new burst id, for the images of one drop, pick or webcam recording.
@@ -353,7 +379,7 @@ impl OwnImages {
         if self.room() == 0 {
             return Err(msg!(
                 "the limit of {MAX_IMAGES} images is reached",
-                MAX_IMAGES = MAX_IMAGES
+                MAX_IMAGES = self.limit
             ));
         }
         let id = self.take_id();
@@ -569,8 +595,11 @@ pub struct ImportReport {
     pub new_classes: Vec<String>,
     /// Files not added, each as "name: why".
     pub skipped: Vec<Message>,
-    /// Images left out because [`MAX_IMAGES`] was reached.
+    /// Images left out because the limit was reached.
     pub over_limit: usize,
+    /// That limit ([`MAX_IMAGES`] in the page; reports kept before it was written read 0).
+    #[serde(default)]
+    pub limit: usize,
     /// Files skipped beyond those listed in `skipped`.
     pub unlisted: usize,
 }
@@ -585,6 +614,12 @@ impl ImportReport {
         } else {
             self.unlisted += 1;
         }
+    }
+
+    /// Notes an image left out because `limit` images are kept already.
+    pub fn over(&mut self, limit: usize) {
+        self.over_limit += 1;
+        self.limit = limit;
     }
 
     /// The report in sentences: what was added, then each kind of problem.
@@ -607,7 +642,7 @@ impl ImportReport {
                 "The limit is {MAX_IMAGES} images: {} were taken and {} were not.",
                 self.added,
                 self.over_limit,
-                MAX_IMAGES = MAX_IMAGES
+                MAX_IMAGES = self.limit
             ));
         }
         out.extend(self.skipped.iter().map(|s| msg!("Skipped {s}.", s = s)));

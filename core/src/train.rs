@@ -80,6 +80,8 @@ pub struct Progress {
     pub step: usize,
     /// Steps in the whole run.
     pub total_steps: usize,
+    /// Steps in one epoch.
+    pub steps_per_epoch: usize,
     /// 1-based current epoch.
     pub epoch: usize,
     /// Seconds spent so far.
@@ -271,6 +273,7 @@ impl Trainer {
         Progress {
             step: self.step,
             total_steps: self.total_steps,
+            steps_per_epoch: self.steps_per_epoch,
             epoch: self.epoch,
             elapsed_seconds: self.run_started.elapsed().as_secs_f64(),
         }

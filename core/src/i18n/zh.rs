@@ -555,6 +555,11 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "dense 1 sigmoid · {params} params",
         "全连接 1 sigmoid · {params} 个参数",
     ),
+    ("wgpu could not start: {e}", "wgpu 无法启动：{e}"),
+    (
+        "CUDA could not start on GPU {index} (no CUDA driver or GPU here)",
+        "CUDA 无法在 GPU {index} 上启动（这里没有 CUDA 驱动或 GPU）",
+    ),
     ("Loss and output", "损失与输出"),
     ("a loss", "一种损失"),
     (
@@ -573,12 +578,12 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ),
     ("The essay's cat detector", "文章里的猫咪检测器"),
     (
-        "The essay's worked example answers one question: is there a cat in this photo? Add two classes of your own photos in the data panel: cats, and anything else (twenty or more of each; a webcam recording works too). The model is the essay's: 32 filters of 3×3, 2×2 max pooling, a dense layer of 64, and one sigmoid output trained with binary cross-entropy by Adam at 0.01. Train it, then switch the loss to cross-entropy (two softmax outputs) and then to mean squared error, and train again each time.",
-        "文章的示例只回答一个问题：这张照片里有猫吗？在数据面板中添加两类你自己的照片：猫，以及其他任何东西（每类二十张以上；摄像头录制也可以）。模型就是文章里的那个：32 个 3×3 卷积核、2×2 最大池化、一个 64 单元的全连接层，以及一个 sigmoid 输出，用二元交叉熵和学习率 0.01 的 Adam 训练。先训练它，再把损失换成交叉熵（两个 softmax 输出），然后换成均方误差，每次都重新训练。",
+        "The essay's worked example answers one question: is there a cat in this photo? Add two classes of your own photos in the data panel: cats, and anything else (twenty or more of each; a webcam recording works too). The model is the essay's: 32 filters of 3×3, 2×2 max pooling, a dense layer of 64, and one sigmoid output trained with binary cross-entropy by Adam at 0.01. Train it as the essay does: on a few dozen photos the loss explodes within a few steps and the page stops the run. Lower the learning rate to 0.001 and train again, then switch the loss to cross-entropy (two softmax outputs) and to mean squared error.",
+        "文章的示例只回答一个问题：这张照片里有猫吗？在数据面板中添加两类你自己的照片：猫，以及其他任何东西（每类二十张以上；摄像头录制也可以）。模型就是文章里的那个：32 个 3×3 卷积核、2×2 最大池化、一个 64 单元的全连接层，以及一个 sigmoid 输出，用二元交叉熵和学习率 0.01 的 Adam 训练。先照文章的设置训练：只有几十张照片时，损失在几步之内就会爆炸，页面会停止这次运行。把学习率降到 0.001 再训练，然后把损失换成交叉熵（两个 softmax 输出），再换成均方误差。",
     ),
     (
-        "Does one sigmoid output do as well as two softmax outputs, with half the parameters in the last layer? Which loss learns slowest in the first epochs, and why?",
-        "一个 sigmoid 输出能否和两个 softmax 输出做得一样好，而最后一层只有一半的参数？哪种损失在最初几轮学得最慢，为什么？",
+        "Why does the essay's learning rate fail on a few photos? At 0.001, does one sigmoid output do as well as two softmax outputs, with half the parameters in the last layer?",
+        "为什么文章的学习率在只有几张照片时会失败？学习率为 0.001 时，一个 sigmoid 输出能否和两个 softmax 输出做得一样好，而最后一层只有一半的参数？",
     ),
     ("Initialisation", "初始化"),
     ("an initialisation", "一种初始化方式"),

@@ -1,0 +1,187 @@
+//! The command line: what `tradeoff train` was asked to do.
+
+use std::path::PathBuf;
+
+use tradeoff_core::own_images::Fit;
+
+/// Help text, printed for `--help` or no arguments.
+pub const USAGE: &str = "\
+Trains a Tradeoff share link's settings on this computer and prints the page's summary.
+
+Usage:
+  tradeoff train --url '<link>' [options]
+
+  --url <link>        a link copied from the page (or just the part after '#')
+  --data <folder>     train on this folder instead of the link's dataset: one sub-folder per
+                      class, images anywhere below it (the layout the page accepts, with the
+                      same checks and refusals; PNG, JPEG, WebP, GIF or BMP)
+  --fit crop|pad      how a photo that is not square is fitted (default crop: the centre)
+  --datasets <folder> where the built-in datasets (*.tds) are; by default static/datasets of
+                      this repository, found from the current folder or the program's place
+  --backend <name>    cpu, wgpu or cuda, or auto for the best this build and machine have
+                      (default auto)
+  --save <file>       write the trained model as the page's 'Download model' does: its
+                      weights in the safetensors format, the run's settings in its metadata
+  --export <file>     write the run as the page's 'Export runs (JSON)' does, so 'Import runs'
+                      shows it beside the browser's runs, with where it ran
+  --quiet             print nothing but errors (for scripts)
+  --json              print one JSON object per line: start, each epoch, the finished run
+";
+
+/// How much the runner prints.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Output {
+    /// Progress bars and the page's summary in words.
+    #[default]
+    Words,
+    /// Nothing but errors.
+    Quiet,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Which compute backend trains the run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BackendChoice {
+    /// The best this build and machine have: CUDA, then wgpu, then the CPU.
+    #[default]
+    Auto,
+    /// Burn's CPU backend (Flex).
+    Cpu,
+    /// Burn's wgpu backend: Vulkan, Metal or DirectX 12.
+    Wgpu,
+    /// Burn's CUDA backend.
+    Cuda,
+}
+
+impl BackendChoice {
+    fn parse(name: &str) -> Result<Self, String> {
+        Ok(match name {
+            "auto" => Self::Auto,
+            "cpu" => Self::Cpu,
+            "wgpu" => Self::Wgpu,
+            "cuda" => Self::Cuda,
+            other => {
+                return Err(format!(
+                    "unknown backend '{other}' (one of auto, cpu, wgpu, cuda)"
+                ));
+            }
+        })
+    }
+}
+
+/// What the command line asked for.
+#[derive(Debug, Default, PartialEq)]
+pub struct Args {
+    /// The share link.
+    pub link: String,
+    /// A folder of class folders to train on instead of the link's dataset.
+    pub data: Option<PathBuf>,
+    /// How photos are made square.
+    pub fit: Fit,
+    /// Where the built-in datasets are.
+    pub datasets: Option<PathBuf>,
+    /// Which backend.
+    pub backend: BackendChoice,
+    /// Where to write the model file.
+    pub save: Option<PathBuf>,
+    /// Where to write the runs file.
+    pub export: Option<PathBuf>,
+    /// How much to print.
+    pub output: Output,
+}
+
+/// Reads the arguments after the program's name; `Err("")` asks for the usage text.
+pub fn parse_args(args: &[String]) -> Result<Args, String> {
+    let mut it = args.iter();
+    match it.next().map(String::as_str) {
+        Some("train") => {}
+        Some("-h" | "--help" | "help") | None => return Err(String::new()),
+        Some(other) => {
+            return Err(format!(
+                "unknown command '{other}' (the command is 'train')"
+            ));
+        }
+    }
+    let mut link = None;
+    let mut parsed = Args::default();
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().cloned().ok_or(format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--url" => link = Some(value()?),
+            "--data" => parsed.data = Some(PathBuf::from(value()?)),
+            "--datasets" => parsed.datasets = Some(PathBuf::from(value()?)),
+            "--fit" => {
+                parsed.fit = match value()?.as_str() {
+                    "crop" => Fit::Crop,
+                    "pad" => Fit::Pad,
+                    other => return Err(format!("unknown fit '{other}' (crop or pad)")),
+                }
+            }
+            "--backend" => parsed.backend = BackendChoice::parse(&value()?)?,
+            "--save" => parsed.save = Some(PathBuf::from(value()?)),
+            "--export" => parsed.export = Some(PathBuf::from(value()?)),
+            "--quiet" | "-q" => parsed.output = Output::Quiet,
+            "--json" => parsed.output = Output::Json,
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown option '{other}'")),
+        }
+    }
+    parsed.link = link.ok_or("--url '<link>' is required")?;
+    Ok(parsed)
+}
+
+/// The hash of a link, whole or already cut at '#'.
+pub fn hash_of(link: &str) -> &str {
+    link.split_once('#').map_or(link, |(_, hash)| hash)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn reads_every_option_and_names_what_is_wrong() {
+        let parsed = parse_args(&args(&[
+            "train",
+            "--url",
+            "http://x/#v=1",
+            "--data",
+            "photos",
+            "--fit",
+            "pad",
+            "--datasets",
+            "d",
+            "--backend",
+            "wgpu",
+            "--export",
+            "runs.json",
+            "--json",
+        ]))
+        .unwrap();
+        assert_eq!(parsed.link, "http://x/#v=1");
+        assert_eq!(parsed.data, Some(PathBuf::from("photos")));
+        assert_eq!(parsed.fit, Fit::Pad);
+        assert_eq!(parsed.datasets, Some(PathBuf::from("d")));
+        assert_eq!(parsed.backend, BackendChoice::Wgpu);
+        assert_eq!(parsed.export, Some(PathBuf::from("runs.json")));
+        assert_eq!(parsed.save, None);
+        assert_eq!(parsed.output, Output::Json);
+        assert_eq!(hash_of(&parsed.link), "v=1");
+        assert_eq!(hash_of("v=1&bs=2"), "v=1&bs=2");
+        let quiet = parse_args(&args(&["train", "--url", "#v=1", "-q"])).unwrap();
+        assert_eq!(quiet.output, Output::Quiet);
+        assert_eq!(quiet.backend, BackendChoice::Auto);
+        assert!(parse_args(&args(&["train"])).unwrap_err().contains("--url"));
+        let unknown = |list: &[&str]| parse_args(&args(list)).unwrap_err();
+        assert!(unknown(&["fly"]).contains("unknown command"));
+        assert!(unknown(&["train", "--url"]).contains("needs a value"));
+        assert!(unknown(&["train", "--url", "#", "--backend", "tpu"]).contains("cpu, wgpu, cuda"));
+        assert!(unknown(&["train", "--url", "#", "--fit", "zoom"]).contains("crop or pad"));
+        assert_eq!(parse_args(&args(&["--help"])).unwrap_err(), "");
+    }
+}
