@@ -52,13 +52,22 @@ pub fn cuda_device(index: usize) -> Result<(Device, String), crate::i18n::Messag
     use burn::tensor::Tensor;
     let device = Device::cuda(index);
     let probe = device.clone();
-    std::panic::catch_unwind(move || Tensor::<1>::ones([1], &probe).sum().into_scalar::<f32>())
-        .map_err(|_| {
-            crate::msg!(
-                "CUDA could not start on GPU {index} (no CUDA driver or GPU here)",
-                index = index
-            )
-        })?;
+    // CUDA reports a missing driver by panicking on first use; a build with panic = "abort"
+    // (the release profile) stops there instead, with CUDA's own message.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        Tensor::<1>::ones([1], &probe)
+            .sum()
+            .try_into_scalar::<f32>()
+            .is_ok()
+    }))
+    .ok()
+    .filter(|&ran| ran)
+    .ok_or_else(|| {
+        crate::msg!(
+            "CUDA could not start on GPU {index} (no CUDA driver or GPU here)",
+            index = index
+        )
+    })?;
     Ok((device, format!("cuda · GPU {index}")))
 }
 

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::key;
+
 /// The short names a choice is written with in links and records, in the order the UI lists
 /// them: `ALL`, `name()` and its inverse `from_name()`, from one list.
 macro_rules! link_names {
@@ -131,6 +133,15 @@ link_names!(LossKind, "loss", {
 });
 
 impl LossKind {
+    /// What its curve measures, for a chart's axis (a translation key).
+    pub fn axis_label(self) -> &'static str {
+        match self {
+            LossKind::CrossEntropy => key("Cross-entropy loss"),
+            LossKind::BinaryCrossEntropy => key("Binary cross-entropy loss"),
+            LossKind::MeanSquaredError => key("Mean squared error"),
+        }
+    }
+
     /// Units of the output layer for `classes` classes.
     pub fn outputs(self, classes: usize) -> usize {
         match self {

@@ -3,6 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { withBrowser, newPage, screenshot, waitForRuns, enabledSoon } from './harness.mjs';
 
 const env = withBrowser();
@@ -237,4 +241,30 @@ test('a link that mail and chat programs rewrote (percent-encoded, &amp;) opens 
     assert.ok(page.url().includes('&bs=32&'), `${program}: ${page.url()}`);
     assert.deepEqual(page.errors, [], program);
   }
+});
+
+test('a run the command-line runner trained imports beside the browser\'s runs, saying where it ran', async () => {
+  // The runner that scripts/test builds (its native tests run first, in the shared target dir).
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const runner = path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, 'target'), 'debug', 'tradeoff');
+  assert.ok(fs.existsSync(runner), `${runner} is missing: build it with cargo build -p tradeoff-cli`);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'runner-')), 'runs.json');
+  execFileSync(runner, ['train', '--url', '#v=1&ds=mnist&in=28x1&layers=c8k3-p2-d32&opt=adam&lr=1e-3&bs=64&ep=1&seed=7',
+    '--backend', 'cpu', '--export', file, '--quiet']);
+  const page = await newPage(env.browser);
+  await page.goto(env.server.url + quickLink);
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await waitForRuns(page, 1);
+  await page.getByLabel('Runs file to import').setInputFiles(file);
+  await page.getByText('runs.json: 1 of 1 runs added').waitFor();
+  const rows = await page.locator('table.runs tbody tr').allInnerTexts();
+  assert.equal(rows.length, 2);
+  // The Backend column tells the browser's run from the one trained on this machine natively.
+  assert.match(rows[0], /cpu \(flex\)/);
+  assert.doesNotMatch(rows[0], /command line/);
+  assert.match(rows[1], /native \(command line\)/);
+  // Both are points on the trade-off chart.
+  await page.waitForFunction(() => document.querySelector('.tradeoff canvas')?.dataset.points === '2');
+  await screenshot(page, 'runner-run-imported');
+  assert.deepEqual(page.errors, []);
 });

@@ -1,6 +1,7 @@
 // The trade-off explorer in a real headless Chromium: sweeps, the budget answer, compression.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { withBrowser, newPage, screenshot, waitForRuns, setField, enabledSoon } from './harness.mjs';
 
 const env = withBrowser();
@@ -64,6 +65,14 @@ test('the loss is a setting: mean squared error learns slower than cross-entropy
   console.log(`# SGD 0.2, one epoch: cross-entropy ${ce.test}, mean squared error ${mse.test}`);
   assert.ok(ce.test > mse.test, `cross-entropy ${ce.test} learns faster than MSE ${mse.test}`);
   assert.match(mse.changed, /loss Cross-entropy \(softmax\) → Mean squared error \(softmax\)/);
+  // The loss axis names the loss it draws: the finished MSE run's, not "cross-entropy".
+  const [file] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Save the loss chart as SVG' }).click(),
+  ]);
+  const svg = fs.readFileSync(await file.path(), 'utf8');
+  assert.match(svg, /<text[^>]*>Mean squared error<\/text>/);
+  assert.doesNotMatch(svg, /Cross-entropy loss/);
   // Ten digits cannot be told apart by one sigmoid output: the page says so and Train waits.
   await loss.selectOption('bce');
   await page.getByText(/needs exactly two classes; this dataset has 10/).first().waitFor();

@@ -560,6 +560,12 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "CUDA could not start on GPU {index} (no CUDA driver or GPU here)",
         "CUDA 无法在 GPU {index} 上启动（这里没有 CUDA 驱动或 GPU）",
     ),
+    ("Binary cross-entropy loss", "二元交叉熵损失"),
+    ("Mean squared error", "均方误差"),
+    (
+        "Loss (each run's own: not comparable)",
+        "损失（各次运行各自的损失，不可直接比较）",
+    ),
     ("Loss and output", "损失与输出"),
     ("a loss", "一种损失"),
     (

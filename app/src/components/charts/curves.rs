@@ -2,6 +2,7 @@
 //! over it, with the schedule's rate drops and early stops marked.
 
 use super::*;
+use tradeoff_core::config::LossKind;
 
 /// One run's curves.
 struct Curves {
@@ -9,6 +10,8 @@ struct Curves {
     epochs: Vec<EpochMetrics>,
     /// Schedule changes and early stop, drawn as labelled vertical lines.
     marks: Vec<CurveMark>,
+    /// What its loss curve measures.
+    loss: LossKind,
 }
 
 /// The step at which each epoch ended.
@@ -40,7 +43,8 @@ struct Metric {
     validation: fn(&EpochMetrics) -> f64,
     /// Fixed y range, or `None` to fit the data.
     range: Option<(f64, f64)>,
-    y_label: &'static str,
+    /// The y axis' name (a translation key) for the runs drawn.
+    y_label: fn(&[Curves]) -> &'static str,
     y_format: fn(f64) -> String,
 }
 
@@ -76,7 +80,7 @@ where
         x: (0.0, max_x),
         y,
         x_label: key("Step"),
-        y_label: metric.y_label,
+        y_label: (metric.y_label)(runs),
         y_format: metric.y_format,
     };
     frame(root, labels, &axes, |chart| {
@@ -130,7 +134,14 @@ const LOSS: Metric = Metric {
     train: |s| s.loss,
     validation: |e| e.validation_loss,
     range: None,
-    y_label: key("Cross-entropy loss"),
+    // Each loss has its own scale: the axis names the one drawn, or says the curves differ.
+    y_label: |runs| match runs.first().map(|r| r.loss) {
+        Some(first) if runs.iter().any(|r| r.loss != first) => {
+            key("Loss (each run's own: not comparable)")
+        }
+        Some(kind) => kind.axis_label(),
+        None => LossKind::default().axis_label(),
+    },
     y_format: axis_number,
 };
 
@@ -139,7 +150,7 @@ const ACCURACY: Metric = Metric {
     train: |s| s.accuracy,
     validation: |e| e.validation_accuracy,
     range: Some((0.0, 1.0)),
-    y_label: key("Accuracy"),
+    y_label: |_| key("Accuracy"),
     y_format: |y| format!("{:.0}%", y * 100.0),
 };
 
@@ -182,6 +193,7 @@ pub fn LiveCharts() -> impl IntoView {
                             steps: l.steps.clone(),
                             epochs: l.epochs.clone(),
                             marks: curve_marks(&l.config, &l.steps, &RunStatus::Running),
+                            loss: l.config.loss,
                         })
                     })
                     .or_else(|| {
@@ -194,6 +206,7 @@ pub fn LiveCharts() -> impl IntoView {
                                     &r.record.steps,
                                     &r.record.status,
                                 ),
+                                loss: r.record.config.loss,
                             })
                         })
                     })
