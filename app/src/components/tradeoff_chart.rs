@@ -341,7 +341,7 @@ pub fn TradeoffChart() -> impl IntoView {
                 .unwrap_or_default();
             Some(tr!(
                 lang(),
-                "Run {id}{compressed}: {layers} · batch {batch} · {optimizer} lr {lr} · test accuracy {accuracy} · {time}",
+                "Run {id}{compressed}: {layers} · batch {batch} · {optimizer} lr {lr} · test accuracy {accuracy} · {time} · {backend}",
                 id = id,
                 compressed = compressed,
                 layers = tradeoff_core::notation::layers_to_string(&c.layers),
@@ -349,7 +349,9 @@ pub fn TradeoffChart() -> impl IntoView {
                 optimizer = c.optimizer.kind.name(),
                 lr = c.optimizer.learning_rate,
                 accuracy = format::percent(lang(), s.test_accuracy),
-                time = format::seconds(lang(), s.train_seconds)
+                time = format::seconds(lang(), s.train_seconds),
+                // Where it ran: this browser's CPU or GPU, or a machine's (the runner's export).
+                backend = localise(&r.record.backend)
             ))
         })
     };

@@ -508,8 +508,8 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ),
     ("Run {id}: {marks}", "运行 {id}：{marks}"),
     (
-        "Run {id}{compressed}: {layers} · batch {batch} · {optimizer} lr {lr} · test accuracy {accuracy} · {time}",
-        "运行 {id}{compressed}：{layers} · 批大小 {batch} · {optimizer} 学习率 {lr} · 测试准确率 {accuracy} · {time}",
+        "Run {id}{compressed}: {layers} · batch {batch} · {optimizer} lr {lr} · test accuracy {accuracy} · {time} · {backend}",
+        "运行 {id}{compressed}：{layers} · 批大小 {batch} · {optimizer} 学习率 {lr} · 测试准确率 {accuracy} · {time} · {backend}",
     ),
     (
         "Run {run_id}'s model could not be saved: {why}.",
