@@ -13,6 +13,7 @@ use crate::components::{
     parallel_coords::ParallelCoordinates,
     run_details::RunDetails,
     runs_table::RunsTable,
+    start_panel::StartPanel,
     sweep_panel::SweepPanel,
     tradeoff_chart::TradeoffChart,
     training_form::TrainingForm,
@@ -191,6 +192,7 @@ fn Page() -> impl IntoView {
                 <LessonCard />
                 <DataPanel />
                 <ModelEditor />
+                <StartPanel />
                 <TrainingForm />
                 <SweepPanel />
                 <TeacherPanel />

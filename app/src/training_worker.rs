@@ -38,6 +38,7 @@ mod wasm {
     use tradeoff_core::record::Compression;
     use tradeoff_core::record::RunStatus;
     use tradeoff_core::train::{Event, TrainedModel, Trainer};
+    use tradeoff_core::transfer::StartModel;
     use tradeoff_core::weights;
     use wasm_bindgen::prelude::*;
     use wasm_bindgen_futures::JsFuture;
@@ -145,12 +146,16 @@ mod wasm {
                     return;
                 };
                 match serde_json::from_str::<ToWorker>(&text) {
-                    Ok(ToWorker::Train { run_id, config }) => {
+                    Ok(ToWorker::Train {
+                        run_id,
+                        config,
+                        start,
+                    }) => {
                         state.current.set(Some(run_id));
                         state.paused.set(false);
                         let state = state.clone();
                         wasm_bindgen_futures::spawn_local(async move {
-                            run(state, run_id, *config).await;
+                            run(state, run_id, *config, start.map(|b| b.0)).await;
                             post(&FromWorker::Memory {
                                 wasm_bytes: wasm_memory_bytes(),
                             });
@@ -435,7 +440,17 @@ mod wasm {
         }
     }
 
-    async fn run(state: Rc<WorkerState>, run_id: u32, config: RunConfig) {
+    /// Trains `config` as run `run_id`, from the model file `start` when it starts from one.
+    async fn run(state: Rc<WorkerState>, run_id: u32, config: RunConfig, start: Option<Vec<u8>>) {
+        let start = match start.map(StartModel::read).transpose() {
+            Ok(start) => start,
+            Err(why) => {
+                return post(&FromWorker::Error {
+                    run_id,
+                    message: msg!("The starting weights cannot be used: {why}", why = why),
+                });
+            }
+        };
         post(&FromWorker::Loading {
             run_id,
             message: msg!("loading the {} dataset", config.dataset),
@@ -453,7 +468,11 @@ mod wasm {
         {
             return post(&FromWorker::Error { run_id, message });
         }
-        let mut trainer = match Trainer::new(config, &data, device, backend.clone()) {
+        let trainer = Trainer::new(config, &data, device, backend.clone());
+        let mut trainer = match trainer.and_then(|t| match &start {
+            Some(start) => t.with_start(start),
+            None => Ok(t),
+        }) {
             Ok(t) => t,
             Err(e) => {
                 return post(&FromWorker::Error {

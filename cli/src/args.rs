@@ -10,6 +10,7 @@ Trains a Tradeoff share link's settings on this computer and prints the page's s
 
 Usage:
   tradeoff train --url '<link>' [options]
+  tradeoff pretrained      list the pretrained starts the page ships: id, then link
 
   --url <link>        a link copied from the page (or just the part after '#')
   --data <folder>     train on this folder instead of the link's dataset: one sub-folder per
@@ -18,6 +19,9 @@ Usage:
   --fit crop|pad      how a photo that is not square is fitted (default crop: the centre)
   --datasets <folder> where the built-in datasets (*.tds) are; by default static/datasets of
                       this repository, found from the current folder or the program's place
+  --start <file>      start from this model file (one the page or --save wrote) wherever the
+                      leading layers match; a link that starts from a run or a file needs it,
+                      a link that starts from a pretrained start finds it in static/pretrained
   --backend <name>    cpu, wgpu or cuda, or auto for the best this build and machine have
                       (default auto)
   --save <file>       write the trained model as the page's 'Download model' does: its
@@ -81,6 +85,8 @@ pub struct Args {
     pub fit: Fit,
     /// Where the built-in datasets are.
     pub datasets: Option<PathBuf>,
+    /// The model file to start from.
+    pub start: Option<PathBuf>,
     /// Which backend.
     pub backend: BackendChoice,
     /// Where to write the model file.
@@ -91,7 +97,24 @@ pub struct Args {
     pub output: Output,
 }
 
+/// A command of the runner.
+#[derive(Debug, PartialEq)]
+pub enum Command {
+    /// Train a link.
+    Train(Box<Args>),
+    /// List the pretrained starts.
+    Pretrained,
+}
+
 /// Reads the arguments after the program's name; `Err("")` asks for the usage text.
+pub fn parse_command(args: &[String]) -> Result<Command, String> {
+    if args.first().map(String::as_str) == Some("pretrained") {
+        return Ok(Command::Pretrained);
+    }
+    parse_args(args).map(|a| Command::Train(Box::new(a)))
+}
+
+/// Reads the arguments of `train`; `Err("")` asks for the usage text.
 pub fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut it = args.iter();
     match it.next().map(String::as_str) {
@@ -99,7 +122,7 @@ pub fn parse_args(args: &[String]) -> Result<Args, String> {
         Some("-h" | "--help" | "help") | None => return Err(String::new()),
         Some(other) => {
             return Err(format!(
-                "unknown command '{other}' (the command is 'train')"
+                "unknown command '{other}' (the commands are 'train' and 'pretrained')"
             ));
         }
     }
@@ -119,6 +142,7 @@ pub fn parse_args(args: &[String]) -> Result<Args, String> {
                 }
             }
             "--backend" => parsed.backend = BackendChoice::parse(&value()?)?,
+            "--start" => parsed.start = Some(PathBuf::from(value()?)),
             "--save" => parsed.save = Some(PathBuf::from(value()?)),
             "--export" => parsed.export = Some(PathBuf::from(value()?)),
             "--quiet" | "-q" => parsed.output = Output::Quiet,
@@ -160,6 +184,8 @@ mod tests {
             "wgpu",
             "--export",
             "runs.json",
+            "--start",
+            "mnist.safetensors",
             "--json",
         ]))
         .unwrap();
@@ -170,6 +196,11 @@ mod tests {
         assert_eq!(parsed.backend, BackendChoice::Wgpu);
         assert_eq!(parsed.export, Some(PathBuf::from("runs.json")));
         assert_eq!(parsed.save, None);
+        assert_eq!(parsed.start, Some(PathBuf::from("mnist.safetensors")));
+        assert_eq!(
+            parse_command(&args(&["pretrained"])),
+            Ok(Command::Pretrained)
+        );
         assert_eq!(parsed.output, Output::Json);
         assert_eq!(hash_of(&parsed.link), "v=1");
         assert_eq!(hash_of("v=1&bs=2"), "v=1&bs=2");

@@ -19,28 +19,67 @@ use tradeoff_core::train::{Event, Trainer};
 use tradeoff_core::url;
 use tradeoff_core::weights;
 
-use args::{Args, USAGE, hash_of, parse_args};
+use args::{Args, Command, USAGE, hash_of, parse_command};
 use output::Printer;
+use tradeoff_core::config::{RunConfig, StartFrom};
+use tradeoff_core::i18n::Lang;
+use tradeoff_core::setting::start_words;
+use tradeoff_core::transfer::{PRETRAINED, Pretrained, StartModel};
 
-/// Where the built-in datasets are: `--datasets`, else `static/datasets` in the current folder
-/// or above the program (it lives in `target/<profile>/` of the repository).
-fn datasets_folder(given: Option<PathBuf>) -> Result<PathBuf, String> {
-    if let Some(folder) = given {
-        return Ok(folder);
-    }
+/// The repository's `static/<name>` folder, found from the current folder or above the
+/// program (it lives in `target/<profile>/` of the repository).
+fn static_folder(name: &str) -> Option<PathBuf> {
     let here = std::env::current_dir().ok();
     let exe = std::env::current_exe().ok();
-    let candidates = here
-        .iter()
+    here.iter()
         .chain(exe.iter())
         .flat_map(|p| p.ancestors().map(Path::to_path_buf).collect::<Vec<_>>())
-        .map(|p| p.join("static").join("datasets"));
-    for folder in candidates {
-        if folder.is_dir() {
-            return Ok(folder);
+        .map(|p| p.join("static").join(name))
+        .find(|folder| folder.is_dir())
+}
+
+/// Where the built-in datasets are: `--datasets`, else the repository's `static/datasets`.
+fn datasets_folder(given: Option<PathBuf>) -> Result<PathBuf, String> {
+    given.or_else(|| static_folder("datasets")).ok_or_else(|| {
+        "the built-in datasets were not found: pass --datasets <folder> (the repository's static/datasets)".into()
+    })
+}
+
+/// The model file the run starts from, if it starts from one: `--start`, or the pretrained
+/// start the link names. A link that starts from its author's run or file needs `--start`.
+fn start_model(args: &Args, config: &mut RunConfig) -> Result<Option<StartModel>, String> {
+    let path = match (&args.start, &config.transfer.from) {
+        (None, StartFrom::Scratch) => return Ok(None),
+        (Some(path), from) => {
+            if *from == StartFrom::Scratch {
+                let name = path.file_name().unwrap_or_default().to_string_lossy();
+                config.transfer.from = StartFrom::file(&name);
+            }
+            path.clone()
         }
-    }
-    Err("the built-in datasets were not found: pass --datasets <folder> (the repository's static/datasets)".into())
+        (None, StartFrom::Pretrained(id)) => {
+            let start = Pretrained::find(id).ok_or_else(|| {
+                format!("the link starts from '{id}', which is not one of the pretrained starts (tradeoff pretrained lists them)")
+            })?;
+            let folder = args
+                .datasets
+                .as_ref()
+                .and_then(|d| d.parent().map(|p| p.join("pretrained")))
+                .or_else(|| static_folder("pretrained"))
+                .ok_or("the pretrained starts were not found (the repository's static/pretrained): pass --start <file>")?;
+            folder.join(format!("{}.safetensors", start.id))
+        }
+        (None, from) => {
+            return Err(format!(
+                "this link starts from the weights of {}, which only its author has: pass --start <file> with that model file (the page's 'Download model')",
+                start_words(from, Lang::En)
+            ));
+        }
+    };
+    let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    StartModel::read(bytes)
+        .map(Some)
+        .map_err(|why| format!("{}: {why}", path.display()))
 }
 
 /// The data the run trains on, with its name: `--data`'s folder, or the link's built-in set.
@@ -90,8 +129,18 @@ fn run(args: Args) -> Result<(), String> {
         out.note("the link asked for WebGPU, the browser's GPU: here --backend chooses (auto by default)");
     }
     out.start(&config, &data_name, &data, &device.name);
+    let start = start_model(&args, &mut config)?;
+    if let Some(start) = &start {
+        let plan = start.plan(&config, &data.train.classes);
+        out.note(&format!("Start: {}", plan.describe()));
+    }
     let mut trainer = Trainer::new(config, &data, device.device, device.name.clone())
         .map_err(|e| format!("the run could not start: {e}"))?;
+    if let Some(start) = &start {
+        trainer = trainer
+            .with_start(start)
+            .map_err(|e| format!("the run could not start: {e}"))?;
+    }
     let record = pollster::block_on(async {
         loop {
             for event in trainer.advance().await {
@@ -130,7 +179,16 @@ fn run(args: Args) -> Result<(), String> {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match parse_args(&args).and_then(run) {
+    let result = parse_command(&args).and_then(|command| match command {
+        Command::Train(args) => run(*args),
+        Command::Pretrained => {
+            for start in PRETRAINED {
+                println!("{}\t{}", start.id, start.link);
+            }
+            Ok(())
+        }
+    });
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) if message.is_empty() => {
             print!("{USAGE}");

@@ -62,10 +62,109 @@ pub struct RunConfig {
     /// it was a setting read cross-entropy).
     #[serde(default)]
     pub loss: LossKind,
+    /// Whether the weights start from a trained model's, and how they are then trained
+    /// (records kept before it was a setting started from scratch).
+    #[serde(default)]
+    pub transfer: Transfer,
     /// Seed for initialisation, splitting, shuffling, dropout and augmentation.
     pub seed: u64,
     /// Where to train.
     pub backend: BackendPreference,
+}
+
+/// Transfer learning: which trained model's weights a run starts from, how many of its first
+/// layers stay fixed, and how fast the transferred ones move.
+///
+/// The weights themselves travel beside the config (a link names where they come from; a
+/// pretrained start is a file the page ships, a run's or a file's must be at hand).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Transfer {
+    /// Where the weights come from.
+    pub from: StartFrom,
+    /// The first this many layers of the stack are frozen: they keep the weights they start
+    /// with (0 fine-tunes everything).
+    pub freeze: usize,
+    /// The learning rate of the transferred layers, as a fraction of the run's (1 = the same).
+    pub rate: f64,
+}
+
+impl Default for Transfer {
+    fn default() -> Self {
+        Self {
+            from: StartFrom::Scratch,
+            freeze: 0,
+            rate: 1.0,
+        }
+    }
+}
+
+impl StartFrom {
+    /// Its link form: `scratch`, `pre:<id>`, `run:<n>`, `file:<name>`.
+    pub fn link_form(&self) -> String {
+        match self {
+            StartFrom::Scratch => "scratch".into(),
+            StartFrom::Pretrained(id) => format!("pre:{id}"),
+            StartFrom::Run(n) => format!("run:{n}"),
+            StartFrom::File(name) => format!("file:{name}"),
+        }
+    }
+
+    /// Reads its link form; the message says what is accepted.
+    pub fn parse(value: &str) -> Result<Self, crate::i18n::Message> {
+        use crate::notation::clip;
+        let bad = || {
+            crate::msg!(
+                "'{}' is not a start (scratch, pre:<name>, run:<number>, file:<name>)",
+                clip(value)
+            )
+        };
+        Ok(match value.split_once(':') {
+            None if value == "scratch" => StartFrom::Scratch,
+            Some(("pre", id)) if !id.is_empty() => StartFrom::Pretrained(clip(id)),
+            Some(("run", n)) => StartFrom::Run(n.parse().map_err(|_| bad())?),
+            Some(("file", name)) if !name.is_empty() => StartFrom::File(clip(name)),
+            _ => return Err(bad()),
+        })
+    }
+
+    /// A start from the file named `name`, its name made safe for a link (letters, digits,
+    /// `.`, `_` and `-`; anything else becomes `-`).
+    pub fn file(name: &str) -> Self {
+        let safe: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .take(24)
+            .collect();
+        StartFrom::File(safe)
+    }
+}
+
+impl Transfer {
+    /// Whether the run starts from trained weights.
+    pub fn is_on(&self) -> bool {
+        self.from != StartFrom::Scratch
+    }
+}
+
+/// Where a run's weights start.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "name", rename_all = "snake_case")]
+pub enum StartFrom {
+    /// Fresh weights, as the initialisation setting says.
+    #[default]
+    Scratch,
+    /// One of the pretrained starts the page ships ([`crate::transfer::PRETRAINED`]), by id.
+    Pretrained(String),
+    /// A finished run of the page the link was made in, by its number there.
+    Run(u32),
+    /// A model file Tradeoff exported, by its file name.
+    File(String),
 }
 
 /// How a run's weights and biases start: the scheme, and σ for [`InitScheme::Normal`].
@@ -436,6 +535,9 @@ pub mod limits {
     pub const MAX_DROPOUT: f64 = 0.9;
     /// Most early-stopping patience in epochs.
     pub const MAX_PATIENCE: usize = 100;
+    /// Smallest learning-rate fraction of transferred layers (below it they are as good as
+    /// frozen, which `freeze` says more plainly).
+    pub const MIN_TRANSFER_RATE: f64 = 0.001;
     /// Longest dataset id.
     pub const MAX_DATASET_ID: usize = 32;
 }
@@ -472,6 +574,7 @@ impl Default for RunConfig {
             patience: 0,
             label_smoothing: 0.0,
             loss: LossKind::CrossEntropy,
+            transfer: Transfer::default(),
             seed: 7,
             backend: BackendPreference::Auto,
         }

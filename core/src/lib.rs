@@ -28,6 +28,7 @@ pub mod share;
 pub mod sniff;
 pub mod sweep;
 pub mod train;
+pub mod transfer;
 pub mod url;
 pub mod validate;
 pub mod weights;

@@ -1,6 +1,6 @@
 //! The Burn model built from a run config's layer stack.
 
-use burn::module::Module;
+use burn::module::{Module, ParamGroup, ParamId};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
 use burn::nn::{
@@ -185,6 +185,32 @@ impl Classifier {
             blocks,
             output: linear(inputs, outputs),
         }
+    }
+
+    /// The ids of the parameters of the first `layers` layers of the stack, and of the output
+    /// layer when `output`.
+    pub fn leading_param_ids(&self, layers: usize, output: bool) -> Vec<ParamId> {
+        let mut ids: Vec<ParamId> = self
+            .blocks
+            .iter()
+            .take(layers)
+            .flat_map(crate::transfer::param_ids)
+            .collect();
+        if output {
+            ids.extend(crate::transfer::param_ids(&self.output));
+        }
+        ids
+    }
+
+    /// The model with the first `layers` layers of the stack frozen: they get no gradients,
+    /// so every optimizer leaves them as they are (their batch-norm statistics still follow
+    /// the data, as in PyTorch with `requires_grad = False`).
+    pub fn freeze(self, layers: usize) -> Self {
+        let ids = self.leading_param_ids(layers, false);
+        if ids.is_empty() {
+            return self;
+        }
+        self.set_require_grad_group(ParamGroup::from_ids(ids), false)
     }
 
     /// The output layer's logits for a batch of normalised images (see

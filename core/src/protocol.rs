@@ -22,6 +22,9 @@ pub enum ToWorker {
         run_id: u32,
         /// What to train (boxed: it is by far the largest message).
         config: Box<RunConfig>,
+        /// The model file it starts from, when its config starts from trained weights.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        start: Option<ModelBytes>,
     },
     /// Hold the current run after its current step.
     Pause,
@@ -91,6 +94,29 @@ pub enum ToWorker {
         /// How photos that are not square become square.
         fit: Fit,
     },
+}
+
+/// A model file's bytes inside a JSON message, as base64 (a third larger, where a JSON array of
+/// numbers would be three to four times larger and slow to write on the page's thread).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelBytes(pub Vec<u8>);
+
+impl Serialize for ModelBytes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use base64::Engine;
+        serializer.serialize_str(&base64::engine::general_purpose::STANDARD.encode(&self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for ModelBytes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use base64::Engine;
+        let text = String::deserialize(deserializer)?;
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map(ModelBytes)
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 /// Worker → page.

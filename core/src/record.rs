@@ -117,6 +117,9 @@ pub struct RunRecord {
     /// Set when this record is a compressed copy of another run's model.
     #[serde(default)]
     pub compression: Option<CompressionInfo>,
+    /// Set when the run started from a trained model's weights: which layers did.
+    #[serde(default)]
+    pub transfer: Option<TransferInfo>,
     /// Set when this record came from a link's result (`r=`): its figures were measured on the
     /// sender's device, and re-running it verifies them.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -267,6 +270,20 @@ pub fn curve_marks(
         marks.push(CurveMark::EarlyStop { step: last.step });
     }
     marks
+}
+
+/// What a run that started from trained weights took from them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TransferInfo {
+    /// The first this many layers of the stack started from the trained weights.
+    pub layers: usize,
+    /// Layers in the stack.
+    pub of: usize,
+    /// Whether the output layer did too.
+    pub head: bool,
+    /// Storage key of the run it started from, when that is a run of this page (set by the
+    /// page, which owns the keys).
+    pub parent_key: Option<f64>,
 }
 
 /// How to compress a trained model.

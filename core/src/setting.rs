@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{
     Augmentation, BackendPreference, InitScheme, LossKind, OptimizerKind, RunConfig, Schedule,
-    limits,
+    StartFrom, limits,
 };
 use crate::i18n::{Lang, Message, ToMessage, key};
 use crate::msg;
@@ -60,6 +60,12 @@ pub enum Setting {
     Init,
     /// σ of the normal initialisation (`isd`).
     InitStd,
+    /// The trained model a run starts from (`start`).
+    Start,
+    /// Layers kept fixed from the start (`freeze`).
+    Freeze,
+    /// Learning-rate fraction of the transferred layers (`tlr`).
+    TransferRate,
     /// Backend choice (`be`).
     Backend,
     /// The sweep panel (`sweep`).
@@ -168,7 +174,7 @@ pub struct Spec {
 }
 
 /// Every setting, in the order links write them and the teacher panel lists them.
-pub static SETTINGS: [Spec; 22] = [
+pub static SETTINGS: [Spec; 25] = [
     Spec {
         setting: Setting::Dataset,
         key: "ds",
@@ -564,6 +570,66 @@ pub static SETTINGS: [Spec; 22] = [
         },
     },
     Spec {
+        setting: Setting::Start,
+        // Not `from`: WeChat appends `&from=singlemessage` to every link it passes on.
+        key: "start",
+        name: key("starting weights"),
+        label: key("Start from"),
+        in_link: InLink::WhenChanged,
+        csv: Some("start"),
+        sweep: None,
+        place: Place::Model,
+        hint: None,
+        kind: Kind::Codec {
+            print: |c| c.transfer.from.link_form(),
+            parse: |c, v| {
+                c.transfer.from = StartFrom::parse(v)?;
+                Ok(())
+            },
+            describe: |c, lang| start_words(&c.transfer.from, lang),
+        },
+    },
+    Spec {
+        setting: Setting::Freeze,
+        key: "freeze",
+        name: key("frozen layers"),
+        label: key("Freeze the first layers"),
+        in_link: InLink::WhenChanged,
+        csv: Some("freeze"),
+        sweep: Some("0, 1, 3"),
+        place: Place::Model,
+        hint: Some(key(
+            "They keep the starting weights; 0 fine-tunes every layer",
+        )),
+        kind: Kind::Whole {
+            min: 0,
+            max: limits::MAX_LAYERS as u64,
+            unit: Some(key("layers")),
+            get: |c| c.transfer.freeze as u64,
+            set: |c, n| c.transfer.freeze = n as usize,
+        },
+    },
+    Spec {
+        setting: Setting::TransferRate,
+        key: "tlr",
+        name: key("transferred layers' rate"),
+        label: key("Rate of transferred layers (× lr)"),
+        in_link: InLink::WhenChanged,
+        csv: Some("transfer_lr"),
+        sweep: Some("1, 0.1"),
+        place: Place::Model,
+        hint: Some(key(
+            "1 trains them like the new layers; 0.1 moves them ten times slower",
+        )),
+        kind: Kind::Number {
+            min: limits::MIN_TRANSFER_RATE,
+            max: 1.0,
+            above_min: false,
+            get: |c| c.transfer.rate,
+            set: |c, x| c.transfer.rate = x,
+        },
+    },
+    Spec {
         setting: Setting::Backend,
         key: "be",
         name: key("backend"),
@@ -804,6 +870,16 @@ fn number(value: &str) -> Result<f64, Message> {
 }
 
 /// The augmentation's link form: `flip,shift2,rot15,noise0.1` (`none` when off).
+/// A start in words, for the "changed" column and the runs table.
+pub fn start_words(from: &StartFrom, lang: Lang) -> String {
+    match from {
+        StartFrom::Scratch => tr!(lang, "scratch"),
+        StartFrom::Pretrained(id) => tr!(lang, "pretrained {id}", id = id),
+        StartFrom::Run(n) => tr!(lang, "run {n}", n = n),
+        StartFrom::File(name) => tr!(lang, "file {name}", name = name),
+    }
+}
+
 fn augmentation_text(a: &Augmentation) -> String {
     let mut items = Vec::new();
     if a.flip {

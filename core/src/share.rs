@@ -319,6 +319,7 @@ impl SharedResult {
             epochs: self.epochs,
             summary,
             compression: None,
+            transfer: None,
             shared: true,
         }
     }

@@ -7,7 +7,7 @@
 
 use crate::i18n::Message;
 use crate::msg;
-use burn::module::Module;
+use burn::module::{Module, ParamId};
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{
@@ -24,9 +24,10 @@ use crate::metrics::{
 };
 use crate::model::Classifier;
 use crate::objective::Objective;
-use crate::record::{RunRecord, RunStatus};
+use crate::record::{RunRecord, RunStatus, TransferInfo};
 use crate::rng::Rng;
 use crate::setting::ConfigError;
+use crate::transfer::StartModel;
 
 /// Steps between metric read-backs unless configured otherwise.
 pub const DEFAULT_READBACK_EVERY: usize = 10;
@@ -108,6 +109,8 @@ pub struct Trainer {
     device: Device,
     model: Option<Classifier>,
     optimizer: ModuleOptimizer,
+    /// Parameters that started from a trained model and learn at the transfer rate.
+    transferred: Vec<ParamId>,
     train: ImageSet,
     test: ImageSet,
     split: Split,
@@ -213,7 +216,8 @@ impl Trainer {
             config.loss.outputs(classes),
             config.init,
             &device,
-        );
+        )
+        .freeze(config.transfer.freeze);
         let optimizer = build_optimizer(&config);
         let steps_per_epoch = split.train.len().div_ceil(config.batch_size);
         let now = Instant::now();
@@ -226,6 +230,7 @@ impl Trainer {
             epochs: Vec::new(),
             summary: None,
             compression: None,
+            transfer: None,
             shared: false,
         };
         let mut trainer = Trainer {
@@ -236,6 +241,7 @@ impl Trainer {
             device,
             model: Some(model),
             optimizer,
+            transferred: Vec::new(),
             train,
             test,
             split,
@@ -260,6 +266,32 @@ impl Trainer {
         };
         trainer.start_epoch();
         Ok(trainer)
+    }
+
+    /// Starts the run from `start`'s weights wherever the leading layers match (see
+    /// [`StartModel::plan`]); the record says which did.
+    pub fn with_start(mut self, start: &StartModel) -> Result<Self, StartError> {
+        let plan = start.plan(&self.config, &self.train.classes);
+        let model = self
+            .model
+            .take()
+            .expect("model present before the first step");
+        let model = start
+            .load_into(model, &plan)
+            .map_err(StartError::Data)?
+            // Loading replaces the parameters: freeze the loaded ones again.
+            .freeze(self.config.transfer.freeze);
+        if self.config.transfer.rate != 1.0 {
+            self.transferred = model.leading_param_ids(plan.layers, plan.head);
+        }
+        self.model = Some(model);
+        self.record.transfer = Some(TransferInfo {
+            layers: plan.layers,
+            of: plan.of,
+            head: plan.head,
+            parent_key: None,
+        });
+        Ok(self)
     }
 
     /// Reads step figures back every `steps` steps (at least 1).
@@ -449,7 +481,16 @@ impl Trainer {
         let outputs = model.forward(images); // [n, outputs]
         let loss = self.objective.loss(outputs.clone(), labels.clone()); // [1]
         let correct = self.objective.predict(outputs).equal(labels).int().sum(); // [1]
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        let mut grads = loss.backward();
+        let model = if self.transferred.is_empty() {
+            model
+        } else {
+            // The transferred layers first, at their own rate; their gradients leave `grads`.
+            let transferred = GradientsParams::from_params(&mut grads, &model, &self.transferred);
+            let rate = learning_rate * self.config.transfer.rate;
+            self.optimizer.step(rate, model, transferred)
+        };
+        let grads = GradientsParams::from_grads(grads, &model);
         self.model = Some(self.optimizer.step(learning_rate, model, grads));
 
         if self.pending.losses.is_empty() {

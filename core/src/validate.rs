@@ -115,6 +115,15 @@ impl RunConfig {
                 classes = classes
             ),
         );
+        check(
+            self.transfer.freeze <= self.layers.len(),
+            Setting::Freeze,
+            key("frozen layers"),
+            msg!(
+                "the stack has {layers} layers, so at most {layers} can be frozen",
+                layers = self.layers.len()
+            ),
+        );
         if !errors.is_empty() {
             // Layer analysis needs a sane input shape and class count to say anything useful.
             let shape_ok = !errors

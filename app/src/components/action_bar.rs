@@ -28,7 +28,7 @@ pub fn ActionBar() -> impl IntoView {
             Some(t("A model is being compressed.").to_string())
         }
         Ok(_) if !store.restored.get() => Some(t("Reading your earlier runs…").to_string()),
-        Ok(_) if let Some(why) = store.own_images_blocker() => Some(localise(&why)),
+        Ok(_) if let Some(why) = store.run_blocker() => Some(localise(&why)),
         Ok(_) => None,
     };
     view! {

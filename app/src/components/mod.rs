@@ -12,6 +12,7 @@ pub mod own_images;
 pub mod parallel_coords;
 pub mod run_details;
 pub mod runs_table;
+pub mod start_panel;
 pub mod sweep_panel;
 pub mod thumbnail;
 pub mod tradeoff_chart;

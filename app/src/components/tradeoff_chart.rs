@@ -19,6 +19,7 @@ use crate::format;
 use crate::i18n::{lang, localise, t};
 use crate::store::Store;
 use tradeoff_core::i18n::key;
+use tradeoff_core::setting::start_words;
 use tradeoff_core::tr;
 
 /// What the chart shows besides the points.
@@ -177,7 +178,13 @@ pub fn TradeoffChart() -> impl IntoView {
         store.runs.with(|runs| {
             runs.iter()
                 .filter_map(|r| {
-                    let parent_key = r.record.compression.as_ref()?.parent_key?;
+                    // A compressed copy, or a run that started from another's weights.
+                    let parent_key = r
+                        .record
+                        .compression
+                        .as_ref()
+                        .and_then(|c| c.parent_key)
+                        .or_else(|| r.record.transfer.as_ref()?.parent_key)?;
                     let parent = runs.iter().find(|p| p.key == parent_key)?;
                     Some((r.id, parent.id))
                 })
@@ -338,6 +345,15 @@ pub fn TradeoffChart() -> impl IntoView {
                 .compression
                 .as_ref()
                 .map(|i| format!(" · {}", localise(&i.method.label())))
+                .or_else(|| {
+                    c.transfer.is_on().then(|| {
+                        tr!(
+                            lang(),
+                            " · started from {start}",
+                            start = start_words(&c.transfer.from, lang())
+                        )
+                    })
+                })
                 .unwrap_or_default();
             Some(tr!(
                 lang(),
@@ -429,7 +445,7 @@ pub fn TradeoffChart() -> impl IntoView {
                 <li><span class="swatch" style=format!("color: {}", css(PALETTE[1]))>"■"</span>{t(" on the Pareto front (no other run is both more accurate and cheaper)")}</li>
                 <li><span class="swatch" style=format!("color: {}", css(PALETTE[0]))>"■"</span>{t(" other runs · hover a point for its settings, click it for details")}</li>
                 <Show when=move || links.with(|l| !l.is_empty())>
-                    <li><span class="swatch" style=format!("color: {}", css(PALETTE[2]))>"┅"</span>{t(" a compressed model, linked to the run it came from")}</li>
+                    <li><span class="swatch" style=format!("color: {}", css(PALETTE[2]))>"┅"</span>{t(" a compressed model, or a run started from another's weights, linked to the run it came from")}</li>
                 </Show>
                 <Show when=move || answer.with(|a| a.is_some_and(|a| a.0.is_some()))>
                     <li><span class="swatch" style=format!("color: {}", css(PALETTE[3]))>"◯"</span>{t(" the best run within the budget (dashed line)")}</li>

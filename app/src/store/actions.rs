@@ -14,7 +14,11 @@ use crate::worker_client::WorkerKind;
 impl Store {
     /// Starts training the current config.
     pub fn train(&self) {
-        if self.busy_untracked() || !self.restored.get_untracked() || self.check().is_err() {
+        if self.busy_untracked()
+            || !self.restored.get_untracked()
+            || self.check().is_err()
+            || untrack(|| self.run_blocker()).is_some()
+        {
             return;
         }
         self.launch(self.config.get_untracked());
@@ -26,7 +30,7 @@ impl Store {
         if self.busy_untracked() || !self.restored.get_untracked() {
             return;
         }
-        if let Some(why) = untrack(|| self.own_images_blocker()) {
+        if let Some(why) = untrack(|| self.run_blocker()) {
             return self.notify("error", msg!("The sweep cannot start. {why}", why = why));
         }
         let base = self.config.get_untracked();

@@ -1,6 +1,7 @@
 //! The one place where what the workers say changes the page.
 
 use leptos::prelude::*;
+use tradeoff_core::config::StartFrom;
 use tradeoff_core::i18n::Message;
 use tradeoff_core::msg;
 use tradeoff_core::protocol::{FromWorker, ToWorker};
@@ -83,6 +84,13 @@ impl Store {
                 error,
                 bytes,
             } => {
+                let result = match &error {
+                    Some(why) => Err(why.clone()),
+                    None => Ok(bytes.clone()),
+                };
+                if self.take_start_file(run_id, result) {
+                    return;
+                }
                 self.saving_model.set(None);
                 let saved = match error {
                     Some(why) => Err(why),
@@ -177,6 +185,11 @@ impl Store {
             if let Some(info) = record.compression.as_mut() {
                 info.parent_key = self.runs.with_untracked(|r| r.key_of(c.parent_id));
             }
+        }
+        if let (Some(info), StartFrom::Run(parent)) =
+            (record.transfer.as_mut(), &record.config.transfer.from)
+        {
+            info.parent_key = self.runs.with_untracked(|r| r.key_of(*parent));
         }
         if let RunStatus::Failed { reason } = &record.status {
             self.notify(

@@ -7,10 +7,12 @@ mod activity;
 mod events;
 mod links;
 mod runs;
+mod start;
 mod workers;
 
 pub use activity::{Activity, Compressing, LiveRun, SweepProgress};
 pub use runs::{Changed, Runs};
+pub use start::StartState;
 pub use workers::Workers;
 
 use leptos::prelude::*;
@@ -22,7 +24,7 @@ use tradeoff_core::data::{Preview, builtin_dataset};
 use tradeoff_core::i18n::Message;
 use tradeoff_core::msg;
 use tradeoff_core::own_images::{Fit, ImportReport, OWN_IMAGES_DATASET, OwnImagesSummary};
-use tradeoff_core::protocol::{FromWorker, ToWorker};
+use tradeoff_core::protocol::{FromWorker, ModelBytes, ToWorker};
 use tradeoff_core::record::{RunRecord, RunStatus};
 use tradeoff_core::setting::{ConfigError, Setting};
 use tradeoff_core::url;
@@ -108,6 +110,10 @@ pub struct Store {
     pub own_image_refusals: RwSignal<u32>,
     /// The run whose model file the worker is writing.
     pub saving_model: RwSignal<Option<u32>>,
+    /// The trained model the config's runs start from.
+    pub start: RwSignal<StartState>,
+    /// The run whose model file is awaited as a start (not as a download).
+    start_request: RwSignal<Option<u32>>,
     /// The training workers and the models they hold.
     workers: Workers,
     /// A result a link carried, added once the kept runs are read (so it is not doubled).
@@ -141,6 +147,8 @@ impl Store {
             fit: RwSignal::new(Fit::Crop),
             classroom: RwSignal::new(Classroom::default()),
             saving_model: RwSignal::new(None),
+            start: RwSignal::new(StartState::None),
+            start_request: RwSignal::new(None),
             own_image_refusals: RwSignal::new(0),
             workers: Workers::new(),
             shared_waiting: StoredValue::new(None),
@@ -161,6 +169,15 @@ impl Store {
                 store.send_to(WorkerKind::Cpu, ToWorker::Preview { dataset: id });
             }
         });
+        // The weights a start names are fetched when it is chosen, by a control or a link (and
+        // a run's when a worker comes to hold it).
+        Effect::new(move |_| {
+            let from = store.config.with(|c| c.transfer.from.clone());
+            if let tradeoff_core::config::StartFrom::Run(id) = from {
+                store.workers.holds(id);
+            }
+            untrack(|| store.load_start());
+        });
         // The user's images are described once they are the dataset (again after a crash).
         Effect::new(move |_| {
             if dataset.get() == OWN_IMAGES_DATASET && store.own_images.with(Option::is_none) {
@@ -179,6 +196,30 @@ impl Store {
         } else {
             url::dataset_classes(&config.dataset).unwrap_or(2)
         }
+    }
+
+    /// The class names of the config's dataset, once described.
+    pub fn class_names(&self) -> Vec<String> {
+        let dataset = self.config.with(|c| c.dataset.clone());
+        if dataset == OWN_IMAGES_DATASET {
+            return self.own_images.with(|l| {
+                l.iter()
+                    .flat_map(|l| l.classes.iter().map(|c| c.name.clone()))
+                    .collect()
+            });
+        }
+        self.previews.with(|p| {
+            p.iter()
+                .find_map(|(d, r)| (*d == dataset).then(|| r.as_ref().ok()).flatten())
+                .map(|p| p.classes.clone())
+                .unwrap_or_default()
+        })
+    }
+
+    /// Why Train cannot start now although the settings are valid: the user's images are
+    /// not ready, or the starting weights are not in hand.
+    pub fn run_blocker(&self) -> Option<Message> {
+        self.own_images_blocker().or_else(|| self.start_blocker())
     }
 
     /// Why the user's own images cannot be trained on now, when they are the dataset.
@@ -364,6 +405,7 @@ impl Store {
             epochs: live.epochs.clone(),
             summary: None,
             compression: None,
+            transfer: None,
             shared: false,
         })
     }
@@ -444,9 +486,16 @@ impl Store {
     /// WebGPU never downloads it.
     fn train_on_worker(&self, id: u32, config: RunConfig) {
         let kind = self.workers.for_backend(config.backend);
+        let start = config
+            .transfer
+            .is_on()
+            .then(|| untrack(|| self.start_model()))
+            .flatten()
+            .map(|model| ModelBytes(model.bytes().to_vec()));
         let train = ToWorker::Train {
             run_id: id,
             config: Box::new(config),
+            start,
         };
         if let Some(kind) = kind {
             return self.dispatch(kind, train);

@@ -11,8 +11,8 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "这些数据随链接而来，是在发送者的设备上测得的；测试图片和混淆矩阵不包含在链接中。",
     ),
     (
-        " a compressed model, linked to the run it came from",
-        " 压缩后的模型，与它来自的那次运行相连",
+        " a compressed model, or a run started from another's weights, linked to the run it came from",
+        " 压缩后的模型，或从另一运行的权重开始的运行，与它来自的那次运行相连",
     ),
     (" and ", " 且 "),
     (
@@ -29,6 +29,7 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         " 预算内最好的运行（虚线）",
     ),
     (" {n} left out: {which}.", " 有 {n} 个被排除：{which}。"),
+    (" · started from {start}", " · 起点：{start}"),
     (" — about {left} left", " —— 约剩 {left}"),
     (
         " — paused: Resume continues it",
@@ -64,6 +65,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "“{0}”不是学习率计划（const、cos，或 step:轮数:系数，如 step:2:0.5）",
     ),
     (
+        "'{}' is not a start (scratch, pre:<name>, run:<number>, file:<name>)",
+        "“{}”不是有效的起点（scratch、pre:<名称>、run:<编号>、file:<名称>）",
+    ),
+    (
         "'{}' is not a whole number from 0 to {max}",
         "“{0}”不是 0 到 {max} 之间的整数",
     ),
@@ -86,7 +91,12 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "训练图片的 0.05 到 0.5",
     ),
     ("1 image", "1 张图片"),
+    (
+        "1 trains them like the new layers; 0.1 moves them ten times slower",
+        "1 表示与新层一样训练；0.1 表示更新慢十倍",
+    ),
     ("A learning rate too high", "学习率过高"),
+    ("A model file (.safetensors)…", "模型文件（.safetensors）…"),
     ("A model is being compressed.", "正在压缩模型。"),
     ("A run is in progress.", "有一次运行正在进行。"),
     ("A sweep is in progress.", "扫描正在进行。"),
@@ -168,6 +178,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("Coat", "外套"),
     ("Colour", "颜色"),
     ("Colour (RGB)", "彩色（RGB）"),
+    (
+        "Colour CNN trained on the emoji set (32×32)",
+        "在表情符号数据集上训练的彩色 CNN（32×32）",
+    ),
     ("Compress this model", "压缩这个模型"),
     (
         "Compressing run {run} ({how})…",
@@ -243,6 +257,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ),
     ("Epochs", "训练轮数"),
     (
+        "Every weight starts as the initialisation setting says.",
+        "所有权重都按初始化设置开始。",
+    ),
+    (
         "Everything runs in this tab: no data or model leaves your computer.",
         "一切都在这个标签页里运行：数据和模型都不会离开你的电脑。",
     ),
@@ -250,6 +268,7 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("Export runs (JSON)", "导出运行记录（JSON）"),
     ("FLOPs per image", "每张图片的 FLOPs"),
     ("Fashion-MNIST clothing", "Fashion-MNIST 服装"),
+    ("File", "文件"),
     ("Filters", "滤波器数"),
     (
         "Finish a run to compare it with the budget.",
@@ -259,6 +278,7 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "Finish a run to place it on the chart.",
         "完成一次运行后它会出现在图上。",
     ),
+    ("Finished runs", "已完成的运行"),
     ("Fit", "适配方式"),
     (
         "Fix the settings first: {problem}",
@@ -269,6 +289,7 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("Flip, shift and noise", "翻转、平移和噪声"),
     ("Food & Drink", "食物与饮料"),
     ("Free play (no lesson)", "自由探索（不选课程）"),
+    ("Freeze the first layers", "冻结前几层"),
     ("Grey", "灰度"),
     ("Hide", "隐藏"),
     ("Hide {control}", "隐藏“{control}”"),
@@ -355,6 +376,7 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("Model", "模型"),
     ("Model (layers)", "模型（层）"),
     ("Model cost", "模型成本"),
+    ("Model file to start from", "作为起点的模型文件"),
     ("Model size", "模型大小"),
     ("Model size (bytes)", "模型大小（字节）"),
     ("Move layer {n} down", "把第 {n} 层下移"),
@@ -400,6 +422,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "Press Train to see the curves here.",
         "点击“训练”，曲线会显示在这里。",
     ),
+    (
+        "Pretrained starts (fetched when chosen)",
+        "预训练起点（选择时才下载）",
+    ),
     ("Problems", "问题"),
     ("Prune", "剪枝"),
     ("Pruning sparsity (%)", "剪枝稀疏度（%）"),
@@ -410,6 +436,88 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     (
         "Random search (numbers drawn between the values given)",
         "随机搜索（在给定值之间随机取数）",
+    ),
+    (
+        "Rate of transferred layers (× lr)",
+        "迁移层的学习率（× lr）",
+    ),
+    (
+        "Reference CNN trained on Fashion-MNIST clothes",
+        "在 Fashion-MNIST 服装上训练的参考 CNN",
+    ),
+    (
+        "Reference CNN trained on MNIST digits",
+        "在 MNIST 手写数字上训练的参考 CNN",
+    ),
+    ("Scratch (fresh weights)", "从零开始（全新权重）"),
+    ("Start from", "起点"),
+    ("Starting weights", "起始权重"),
+    ("The starting weights are loading…", "起始权重正在加载…"),
+    (
+        "The starting weights cannot be used: {why}",
+        "无法使用起始权重：{why}",
+    ),
+    (
+        "They keep the starting weights; 0 fine-tunes every layer",
+        "它们保持起始权重；0 表示微调所有层",
+    ),
+    (
+        "This run starts from the model file {name}: pick it under “Start from” (whoever sent the link has it).",
+        "这次运行从模型文件 {name} 开始：请在“起点”下选择它（发送链接的人有这个文件）。",
+    ),
+    (
+        "This run starts from the weights of run {id} of the page its link was made in, which this page does not have: train that run here, or pick its model file (its “Download model”) under “Start from”.",
+        "这次运行从创建链接的页面中运行 {id} 的权重开始，而本页面没有它：请在这里训练那次运行，或在“起点”下选择它的模型文件（它的“下载模型”）。",
+    ),
+    ("Use its layers:", "使用它的层："),
+    ("file {name}", "文件 {name}"),
+    ("frozen layers", "冻结的层"),
+    (
+        "no layer matches its first layer, so nothing is transferred: the run starts from scratch",
+        "没有层与它的第一层匹配，因此什么也没有迁移：这次运行从零开始",
+    ),
+    ("pretrained {id}", "预训练 {id}"),
+    ("run {n}", "运行 {n}"),
+    ("scratch", "从零开始"),
+    ("starting weights", "起始权重"),
+    ("the file could not be read", "无法读取该文件"),
+    (
+        "the file is a safetensors file, but not one Tradeoff saved (its metadata has no format “{FORMAT}”)",
+        "该文件是 safetensors 文件，但不是 Tradeoff 保存的（其元数据中没有格式“{FORMAT}”）",
+    ),
+    (
+        "the file is not a safetensors model file ({reason})",
+        "该文件不是 safetensors 模型文件（{reason}）",
+    ),
+    (
+        "the first {layers} of {of} layers start from it; {head}",
+        "{of} 层中的前 {layers} 层从它开始；{head}",
+    ),
+    (
+        "the model file could not be loaded: {e}",
+        "无法加载模型文件：{e}",
+    ),
+    (
+        "the model file's metadata has no readable config",
+        "模型文件的元数据中没有可读取的配置",
+    ),
+    (
+        "the model file's weights do not fit this model ({n} of {m} tensors loaded)",
+        "模型文件的权重与此模型不匹配（已加载 {m} 个张量中的 {n} 个）",
+    ),
+    ("the output layer starts fresh", "输出层重新初始化"),
+    (
+        "the output layer too (same classes)",
+        "输出层也是（类别相同）",
+    ),
+    (
+        "the stack has {layers} layers, so at most {layers} can be frozen",
+        "层堆栈只有 {layers} 层，所以最多能冻结 {layers} 层",
+    ),
+    ("transferred layers' rate", "迁移层的学习率"),
+    (
+        "{name} is {size}, larger than any model a run can have",
+        "{name} 有 {size}，比任何运行能有的模型都大",
     ),
     ("{size}×{size} {colour}", "{size}×{size} {colour}"),
     ("an optimizer", "优化器"),
@@ -449,6 +557,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     (
         "{setting} {before} → {after}",
         "{setting} {before} → {after}",
+    ),
+    (
+        "“{id}” is not one of the pretrained starts",
+        "“{id}”不是预训练起点之一",
     ),
     ("“{}”: the {} is {}", "“{0}”：{1}应为{2}"),
     (

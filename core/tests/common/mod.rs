@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use tradeoff_core::backend::{CPU_BACKEND_NAME, cpu_device};
 use tradeoff_core::config::{
     Activation, Augmentation, BackendPreference, Layer, OptimizerKind, PoolKind, RunConfig,
-    Schedule,
+    Schedule, StartFrom, Transfer,
 };
 use tradeoff_core::data::Dataset;
 use tradeoff_core::record::RunRecord;
@@ -133,6 +133,16 @@ pub fn config() -> impl Strategy<Value = RunConfig> {
             prop::sample::select(tradeoff_core::config::InitScheme::ALL.to_vec()),
             1e-4f64..=10.0,
         ),
+        (
+            prop_oneof![
+                Just(StartFrom::Scratch),
+                "[a-z0-9-]{1,12}".prop_map(StartFrom::Pretrained),
+                any::<u32>().prop_map(StartFrom::Run),
+                "[a-zA-Z0-9._-]{1,20}".prop_map(StartFrom::File),
+            ],
+            0usize..=2,
+            0.001f64..=1.0,
+        ),
     )
         .prop_map(
             |(
@@ -144,6 +154,7 @@ pub fn config() -> impl Strategy<Value = RunConfig> {
                 (flip, shift, noise, pat, seed),
                 backend,
                 ((size, channels), momentum, rotate, scheme, std),
+                (from, freeze, rate),
             )| {
                 let mut c = RunConfig::default();
                 c.layers = layers;
@@ -169,6 +180,7 @@ pub fn config() -> impl Strategy<Value = RunConfig> {
                 c.backend = backend;
                 c.input.size = size;
                 c.input.channels = channels;
+                c.transfer = Transfer { from, freeze, rate };
                 c
             },
         )

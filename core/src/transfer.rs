@@ -1,0 +1,315 @@
+//! Transfer learning: a run that starts from the weights of a trained model.
+//!
+//! The start is a model file Tradeoff wrote ([`crate::weights::safetensors`]): a finished
+//! run's, one the user exported, or one of the [`PRETRAINED`] starts the page ships. Its
+//! header says which stack it was trained with; the new run takes the weights of the leading
+//! layers that match its own stack (same kind, same shape of weights), and of the output layer
+//! too when every hidden layer matched and the classes are the same. Everything after the first
+//! mismatch starts fresh. The file is read with the `safetensors` crate and loaded into the
+//! model with Burn's `burn-store`.
+
+use std::collections::HashMap;
+
+use burn::module::{Module, ModuleVisitor, Param, ParamId};
+use burn::tensor::Tensor;
+use burn_store::{ModuleSnapshot, SafetensorsStore};
+
+use crate::config::{InputShape, Layer, RunConfig};
+use crate::i18n::Message;
+use crate::model::Classifier;
+use crate::msg;
+use crate::weights::FORMAT;
+
+/// A pretrained start the page ships in `static/pretrained/`, trained by the command-line
+/// runner (`scripts/pretrain`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pretrained {
+    /// Its id in links (`start=pre:<id>`) and its file name (`<id>.safetensors`).
+    pub id: &'static str,
+    /// What it is, for the start list (a translation key).
+    pub title: &'static str,
+    /// The link it was trained with: its stack is what a new run's first layers must match.
+    pub link: &'static str,
+}
+
+/// The pretrained starts, each trained on a built-in set by `scripts/pretrain`.
+pub const PRETRAINED: &[Pretrained] = &[
+    Pretrained {
+        id: "mnist-cnn",
+        title: crate::i18n::key("Reference CNN trained on MNIST digits"),
+        link: "v=1&ds=mnist&layers=c8k3-p2-c16k3-p2-d64&lr=3e-3&ep=3",
+    },
+    Pretrained {
+        id: "fashion-cnn",
+        title: crate::i18n::key("Reference CNN trained on Fashion-MNIST clothes"),
+        link: "v=1&ds=fashion-mnist&layers=c8k3-p2-c16k3-p2-d64&lr=3e-3&ep=5",
+    },
+    Pretrained {
+        id: "emoji-cnn",
+        title: crate::i18n::key("Colour CNN trained on the emoji set (32×32)"),
+        link: "v=1&ds=emoji&in=32x3&layers=c16k3p1-p2-c32k3p1-p2-c32k3p1-p2-d32&lr=3e-3&ep=15",
+    },
+];
+
+impl Pretrained {
+    /// The pretrained start `id`.
+    pub fn find(id: &str) -> Option<&'static Pretrained> {
+        PRETRAINED.iter().find(|p| p.id == id)
+    }
+
+    /// Where the page fetches it from, relative to the page.
+    pub fn path(&self) -> String {
+        format!("pretrained/{}.safetensors", self.id)
+    }
+
+    /// The config it was trained with.
+    pub fn config(&self) -> RunConfig {
+        crate::url::from_hash(self.link)
+            .expect("the pretrained links are valid")
+            .config
+    }
+}
+
+/// A model file to start from: its header read, its bytes kept for loading.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StartModel {
+    /// The config it was trained with (from the file's metadata).
+    pub config: RunConfig,
+    /// Its class names, in output order.
+    pub classes: Vec<String>,
+    /// Every tensor's path and shape.
+    tensors: HashMap<String, Vec<usize>>,
+    bytes: Vec<u8>,
+}
+
+impl StartModel {
+    /// Reads a model file's header; says why a file cannot be a start.
+    pub fn read(bytes: Vec<u8>) -> Result<Self, Message> {
+        let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).map_err(|e| {
+            msg!(
+                "the file is not a safetensors model file ({reason})",
+                reason = e.to_string()
+            )
+        })?;
+        let metadata = header.metadata().clone().unwrap_or_default();
+        if metadata.get("format").map(String::as_str) != Some(FORMAT) {
+            return Err(msg!(
+                "the file is a safetensors file, but not one Tradeoff saved (its metadata has no format “{FORMAT}”)",
+                FORMAT = FORMAT
+            ));
+        }
+        let config: RunConfig = metadata
+            .get("config")
+            .and_then(|c| serde_json::from_str(c).ok())
+            .ok_or_else(|| msg!("the model file's metadata has no readable config"))?;
+        let classes = metadata
+            .get("classes")
+            .and_then(|c| serde_json::from_str(c).ok())
+            .unwrap_or_default();
+        let tensors = header
+            .tensors()
+            .into_iter()
+            .map(|(name, info)| (name, info.shape.clone()))
+            .collect();
+        Ok(Self {
+            config,
+            classes,
+            tensors,
+            bytes,
+        })
+    }
+
+    /// The file's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Which of `config`'s layers would start from this model's weights, on a dataset with
+    /// `classes`.
+    pub fn plan(&self, config: &RunConfig, classes: &[String]) -> TransferPlan {
+        let ours = weight_inputs(&config.layers, config.input);
+        let theirs = weight_inputs(&self.config.layers, self.config.input);
+        let layers = config
+            .layers
+            .iter()
+            .zip(&self.config.layers)
+            .zip(ours.iter().zip(&theirs))
+            .take_while(|((a, b), (x, y))| same_weights(a, b) && x == y)
+            .count();
+        let stack_matches =
+            layers == config.layers.len() && layers == self.config.layers.len() && ours == theirs;
+        let head = stack_matches
+            && config.loss.outputs(classes.len()) == self.config.loss.outputs(self.classes.len())
+            && classes == self.classes.as_slice();
+        TransferPlan {
+            layers,
+            of: config.layers.len(),
+            head,
+        }
+    }
+
+    /// `model` with the weights the plan names taken from this file.
+    pub fn load_into(
+        &self,
+        mut model: Classifier,
+        plan: &TransferPlan,
+    ) -> Result<Classifier, Message> {
+        let paths: Vec<String> = self
+            .tensors
+            .keys()
+            .filter(|path| plan.takes(path))
+            .cloned()
+            .collect();
+        if paths.is_empty() {
+            return Ok(model);
+        }
+        let mut store = SafetensorsStore::from_bytes(Some(self.bytes.clone()))
+            .with_full_paths(paths.clone())
+            .allow_partial(true);
+        let result = model
+            .load_from(&mut store)
+            .map_err(|e| msg!("the model file could not be loaded: {e}", e = e.to_string()))?;
+        if !result.errors.is_empty() || result.applied.len() != paths.len() {
+            return Err(msg!(
+                "the model file's weights do not fit this model ({n} of {m} tensors loaded)",
+                n = result.applied.len(),
+                m = paths.len()
+            ));
+        }
+        Ok(model)
+    }
+}
+
+/// Which layers of a new run start from the trained model's weights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TransferPlan {
+    /// The first this many layers of the stack.
+    pub layers: usize,
+    /// Layers in the stack.
+    pub of: usize,
+    /// Whether the output layer does too (same stack, same classes).
+    pub head: bool,
+}
+
+impl TransferPlan {
+    /// Whether the tensor at `path` (`blocks.2.Conv.conv.weight`, `output.bias`) is taken.
+    fn takes(&self, path: &str) -> bool {
+        let mut parts = path.split('.');
+        match (parts.next(), parts.next()) {
+            (Some("blocks"), Some(i)) => i.parse::<usize>().is_ok_and(|i| i < self.layers),
+            (Some("output"), _) => self.head,
+            _ => false,
+        }
+    }
+
+    /// What starts trained, in words: “the first 3 of 5 layers start from it; the output layer
+    /// starts fresh”.
+    pub fn describe(&self) -> Message {
+        let head = if self.head {
+            msg!("the output layer too (same classes)")
+        } else {
+            msg!("the output layer starts fresh")
+        };
+        if self.layers == 0 {
+            msg!(
+                "no layer matches its first layer, so nothing is transferred: the run starts from scratch"
+            )
+        } else {
+            msg!(
+                "the first {layers} of {of} layers start from it; {head}",
+                layers = self.layers,
+                of = self.of,
+                head = head
+            )
+        }
+    }
+}
+
+/// Whether two layers hold weights of the same kind and shape (activation and dropout rate may
+/// differ: they have no weights).
+fn same_weights(a: &Layer, b: &Layer) -> bool {
+    match (a, b) {
+        (
+            Layer::Conv {
+                filters: f1,
+                kernel: k1,
+                stride: s1,
+                padding: p1,
+                batch_norm: n1,
+                ..
+            },
+            Layer::Conv {
+                filters: f2,
+                kernel: k2,
+                stride: s2,
+                padding: p2,
+                batch_norm: n2,
+                ..
+            },
+        ) => (f1, k1, s1, p1, n1) == (f2, k2, s2, p2, n2),
+        (
+            Layer::Dense {
+                units: u1,
+                batch_norm: n1,
+                ..
+            },
+            Layer::Dense {
+                units: u2,
+                batch_norm: n2,
+                ..
+            },
+        ) => (u1, n1) == (u2, n2),
+        (Layer::Pool { .. }, Layer::Pool { .. }) => a == b,
+        (Layer::Dropout { .. }, Layer::Dropout { .. }) => true,
+        _ => false,
+    }
+}
+
+/// For each layer, the size of the input its weights see: a conv's input channels, a dense
+/// layer's input features (which depend on the image size), 0 for layers without weights; and
+/// last, the output layer's input features.
+fn weight_inputs(layers: &[Layer], input: InputShape) -> Vec<usize> {
+    let (mut channels, mut side, mut flat) = (input.channels, input.size, None::<usize>);
+    let mut inputs: Vec<usize> = layers
+        .iter()
+        .map(|layer| match *layer {
+            Layer::Conv {
+                filters,
+                kernel,
+                stride,
+                padding,
+                ..
+            } => {
+                let seen = channels;
+                side = (side + 2 * padding).saturating_sub(kernel) / stride.max(1) + 1;
+                channels = filters;
+                seen
+            }
+            Layer::Pool { size, .. } => {
+                side /= size.max(1);
+                0
+            }
+            Layer::Dense { units, .. } => {
+                let seen = flat.unwrap_or(channels * side * side);
+                flat = Some(units);
+                seen
+            }
+            Layer::Dropout { .. } => 0,
+        })
+        .collect();
+    inputs.push(flat.unwrap_or(channels * side * side));
+    inputs
+}
+
+/// The ids of every parameter of `module`.
+pub fn param_ids<M: Module>(module: &M) -> Vec<ParamId> {
+    struct Ids(Vec<ParamId>);
+    impl ModuleVisitor for Ids {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            self.0.push(param.id);
+        }
+    }
+    let mut ids = Ids(Vec::new());
+    module.visit(&mut ids);
+    ids.0
+}
