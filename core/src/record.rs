@@ -137,7 +137,7 @@ impl RunRecord {
         let validation = self
             .final_validation_accuracy()
             .map_or("—".into(), |v| format::percent(lang, v));
-        vec![
+        let mut facts = vec![
             tr!(
                 lang,
                 "Test accuracy {accuracy}",
@@ -171,7 +171,16 @@ impl RunRecord {
                 flops = format::compact(lang, s.flops as f64),
                 size = format::bytes(s.model_bytes)
             ),
-        ]
+        ];
+        if let Some(transfer) = &self.transfer {
+            facts.push(tr!(
+                lang,
+                "Started from {start}: {plan}",
+                start = crate::setting::start_words(&self.config.transfer.from, lang),
+                plan = transfer.plan().describe().text(lang)
+            ));
+        }
+        facts
     }
 
     /// Validation accuracy of the last finished epoch.
@@ -284,6 +293,17 @@ pub struct TransferInfo {
     /// Storage key of the run it started from, when that is a run of this page (set by the
     /// page, which owns the keys).
     pub parent_key: Option<f64>,
+}
+
+impl TransferInfo {
+    /// Which layers started from the trained weights.
+    pub fn plan(&self) -> crate::transfer::TransferPlan {
+        crate::transfer::TransferPlan {
+            layers: self.layers,
+            of: self.of,
+            head: self.head,
+        }
+    }
 }
 
 /// How to compress a trained model.

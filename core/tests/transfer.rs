@@ -96,6 +96,14 @@ fn a_run_started_from_its_own_trained_model_begins_where_that_one_ended() {
             parent_key: None
         })
     );
+    // The run's facts (its details in the page, the runner's summary) say what it started from.
+    let facts = record.facts(tradeoff_core::i18n::Lang::En);
+    assert!(
+        facts.contains(
+            &"Started from file mnist.safetensors: the first 5 of 5 layers start from it; the output layer too (same classes)".to_string()
+        ),
+        "{facts:?}"
+    );
     let scratch = common::train(config, &mnist());
     let first = |r: &RunRecord| r.steps[0].loss;
     eprintln!(

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { withBrowser, newPage, screenshot, waitForRuns, enabledSoon } from './harness.mjs';
+import { withBrowser, newPage, screenshot, waitForRuns, enabledSoon, hoverPoint } from './harness.mjs';
 
 const env = withBrowser();
 
@@ -265,17 +265,7 @@ test('a run the command-line runner trained imports beside the browser\'s runs, 
   assert.match(rows[1], /native \(command line\)/);
   // Both are points on the trade-off chart; the imported one, hovered, says where it ran.
   await page.waitForFunction(() => document.querySelector('.tradeoff canvas')?.dataset.points === '2');
-  await page.locator('.tradeoff canvas').scrollIntoViewIfNeeded();
-  const box = await page.locator('.tradeoff canvas').boundingBox();
-  const tip = page.locator('p.tooltip');
-  let hovered = '';
-  for (let y = box.y + 4; y < box.y + box.height && !hovered; y += 8) {
-    for (let x = box.x + 4; x < box.x + box.width; x += 8) {
-      await page.mouse.move(x, y);
-      const text = await tip.innerText();
-      if (text.startsWith('Run 2')) { hovered = text; break; }
-    }
-  }
+  const hovered = await hoverPoint(page, 'Run 2');
   assert.match(hovered, /^Run 2: .* · cpu \(flex\), native \(command line\)/);
   await screenshot(page, 'runner-run-imported');
   assert.deepEqual(page.errors, []);

@@ -109,6 +109,24 @@ export async function waitForRuns(page, count, timeout = 600_000) {
   return rows.allInnerTexts();
 }
 
+/**
+ * Moves the mouse over the trade-off chart until the hover text starts with `prefix` (a run's
+ * point: "Run 2"), and returns that text ('' if no point says so).
+ */
+export async function hoverPoint(page, prefix) {
+  await page.locator('.tradeoff canvas').scrollIntoViewIfNeeded();
+  const box = await page.locator('.tradeoff canvas').boundingBox();
+  const tip = page.locator('p.tooltip');
+  for (let y = box.y + 4; y < box.y + box.height; y += 8) {
+    for (let x = box.x + 4; x < box.x + box.width; x += 8) {
+      await page.mouse.move(x, y);
+      const text = await tip.innerText();
+      if (text.startsWith(prefix)) return text;
+    }
+  }
+  return '';
+}
+
 /** Types into a labelled field and commits it (the page reads fields on change). */
 export async function setField(page, label, value) {
   const field = page.getByLabel(label, { exact: true });

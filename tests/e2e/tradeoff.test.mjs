@@ -249,7 +249,7 @@ test('int8 quantization and pruning make runs of their own, measured against the
   assert.match(await details.locator('ul.compression').innerText(), /50\.0 % of the conv and dense weights are zero/);
   // On the chart, both copies are linked to their parent.
   await page.getByLabel('Cost axis').selectOption('Model size (bytes)');
-  await page.getByText('a compressed model, linked to the run it came from').waitFor();
+  await page.getByText("a compressed model, or a run started from another's weights, linked to the run it came from").waitFor();
   await page.waitForTimeout(700);
   await screenshot(page, 'compressed');
 

@@ -11,15 +11,11 @@ use crate::format;
 use crate::i18n::{lang, localise, t};
 use crate::store::Store;
 
-/// The select's value for "a model file…", which opens the file picker.
-const PICK_FILE: &str = "pick-file";
-
 /// The start of a run and its two training settings.
 #[component]
 pub fn StartPanel() -> impl IntoView {
     let store = expect_context::<Store>();
     let (hidden, locked) = store.hidden_locked(Setting::Start);
-    let file_input = NodeRef::<leptos::html::Input>::new();
     let current = move || store.config.with(|c| c.transfer.from.link_form());
     // The runs whose models a worker holds, newest first: each can be a start.
     let runs = move || {
@@ -44,12 +40,6 @@ pub fn StartPanel() -> impl IntoView {
     };
     let on_change = move |ev| {
         let value = event_target_value(&ev);
-        if value == PICK_FILE {
-            if let Some(input) = file_input.get() {
-                input.click();
-            }
-            return;
-        }
         if let Ok(from) = StartFrom::parse(&value) {
             store.choose_start(from);
         }
@@ -120,18 +110,20 @@ pub fn StartPanel() -> impl IntoView {
                         }),
                         _ => None,
                     })}
-                    <option value=PICK_FILE>{t("A model file (.safetensors)…")}</option>
                 </select>
-                <input
-                    type="file"
-                    accept=".safetensors"
-                    class="visually-hidden"
-                    aria-label=t("Model file to start from")
-                    node_ref=file_input
-                    on:change=on_file
-                />
                 <span class="hint" role="status">{status}</span>
             </label>
+            <div class="buttons">
+                <label class="file-button">
+                    {t("A model file (.safetensors)…")}
+                    <input
+                        type="file"
+                        accept=".safetensors"
+                        aria-label=t("Model file to start from")
+                        disabled=move || locked.get()
+                        on:change=on_file
+                    />
+                </label>
             {move || adopt().map(|model| {
                 let layers = tradeoff_core::notation::layers_to_string(&model.config.layers);
                 view! {
@@ -146,6 +138,7 @@ pub fn StartPanel() -> impl IntoView {
                     </button>
                 }
             })}
+            </div>
             <Show when=move || store.config.with(|c| c.transfer.is_on())>
                 <div class="grid">
                     <SettingField setting=Setting::Freeze />

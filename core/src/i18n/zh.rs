@@ -437,10 +437,7 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "Random search (numbers drawn between the values given)",
         "随机搜索（在给定值之间随机取数）",
     ),
-    (
-        "Rate of transferred layers (× lr)",
-        "迁移层的学习率（× lr）",
-    ),
+    ("Rate of transferred layers (× lr)", "迁移层学习率的倍数"),
     (
         "Reference CNN trained on Fashion-MNIST clothes",
         "在 Fashion-MNIST 服装上训练的参考 CNN",
@@ -451,6 +448,7 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ),
     ("Scratch (fresh weights)", "从零开始（全新权重）"),
     ("Start from", "起点"),
+    ("Started from {start}: {plan}", "起点：{start}：{plan}"),
     ("Starting weights", "起始权重"),
     ("The starting weights are loading…", "起始权重正在加载…"),
     (
