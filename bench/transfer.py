@@ -44,7 +44,7 @@ def table(title, base, starts, extra, epochs):
     for label, start, freeze in starts:
         link = base + (f"&start={start}" if start else "") + (f"&freeze={freeze}" if freeze else "")
         accuracy, seconds = run(link, extra)
-        print(f"| {label} | {freeze} | {accuracy * 100:.1f} % | {seconds:.1f} s |", flush=True)
+        print(f"| {label} | {freeze} | {accuracy * 100:.1f} % | {seconds:.2f} s |", flush=True)
 
 
 def main():
