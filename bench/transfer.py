@@ -47,6 +47,16 @@ def table(title, base, starts, extra, epochs):
         print(f"| {label} | {freeze} | {accuracy * 100:.1f} % | {seconds:.2f} s |", flush=True)
 
 
+def rows(frozen, starts):
+    """Scratch, then each pretrained start fine-tuned and with its first `frozen` layers (its
+    convolutions and pools) frozen."""
+    out = [("scratch", None, 0)]
+    for start in starts:
+        out += [(f"{start}, fine-tuned", f"pre:{start}", 0),
+                (f"{start}, convolutions frozen", f"pre:{start}", frozen)]
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--per-class", type=int, default=40)
@@ -58,29 +68,17 @@ def main():
         subprocess.run([sys.executable, os.path.join(ROOT, "tests", "fixtures", "make_photos.py"),
                         "--out", photos, "--per-class", str(args.per_class)], check=True,
                        capture_output=True)
-        base = (f"v=1&ds=local&in=32x3&layers={EMOJI_STACK}&opt=adam&lr=1e-3&bs=32"
-                f"&ep={args.epochs}&seed=7")
-        table(f"Photos: brick, grass, gravel, {args.per_class} per class, 32×32 colour", base, [
-            ("scratch", None, 0),
-            ("emoji-cnn, fine-tuned", "pre:emoji-cnn", 0),
-            ("emoji-cnn, convolutions frozen", "pre:emoji-cnn", 6),
-        ], ["--data", photos], args.epochs)
-        base = (f"v=1&ds=local&in=28x1&layers={DIGIT_STACK}&opt=adam&lr=1e-3&bs=32"
-                f"&ep={args.epochs}&seed=7")
-        table(f"The same photos in 28×28 grey, from the grey starts", base, [
-            ("scratch", None, 0),
-            ("mnist-cnn, fine-tuned", "pre:mnist-cnn", 0),
-            ("mnist-cnn, convolutions frozen", "pre:mnist-cnn", 4),
-            ("fashion-cnn, fine-tuned", "pre:fashion-cnn", 0),
-            ("fashion-cnn, convolutions frozen", "pre:fashion-cnn", 4),
-        ], ["--data", photos], args.epochs)
+        for title, shape, stack, frozen, starts in [
+            (f"Photos: brick, grass, gravel, {args.per_class} per class, 32×32 colour", "32x3",
+             EMOJI_STACK, 6, ["emoji-cnn"]),
+            ("The same photos in 28×28 grey, from the grey starts", "28x1",
+             DIGIT_STACK, 4, ["mnist-cnn", "fashion-cnn"]),
+        ]:
+            base = (f"v=1&ds=local&in={shape}&layers={stack}&opt=adam&lr=1e-3&bs=32"
+                    f"&ep={args.epochs}&seed=7")
+            table(title, base, rows(frozen, starts), ["--data", photos], args.epochs)
     base = f"v=1&ds=fashion-mnist&in=28x1&layers={DIGIT_STACK}&opt=adam&lr=1e-3&bs=64&ep=1&seed=7"
-    table("Fashion-MNIST, 8,000 training images", base, [
-        ("scratch", None, 0),
-        ("mnist-cnn, fine-tuned", "pre:mnist-cnn", 0),
-        ("mnist-cnn, convolutions frozen", "pre:mnist-cnn", 4),
-    ], [], 1)
-
+    table("Fashion-MNIST, 8,000 training images", base, rows(4, ["mnist-cnn"]), [], 1)
 
 if __name__ == "__main__":
     main()

@@ -1,6 +1,6 @@
 //! The Burn model built from a run config's layer stack.
 
-use burn::module::{Module, ParamGroup, ParamId};
+use burn::module::{Module, ParamGroup, ParamId, list_param_ids};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
 use burn::nn::{
@@ -194,10 +194,10 @@ impl Classifier {
             .blocks
             .iter()
             .take(layers)
-            .flat_map(crate::transfer::param_ids)
+            .flat_map(list_param_ids)
             .collect();
         if output {
-            ids.extend(crate::transfer::param_ids(&self.output));
+            ids.extend(list_param_ids(&self.output));
         }
         ids
     }

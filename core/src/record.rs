@@ -177,7 +177,7 @@ impl RunRecord {
                 lang,
                 "Started from {start}: {plan}",
                 start = crate::setting::start_words(&self.config.transfer.from, lang),
-                plan = transfer.plan().describe().text(lang)
+                plan = transfer.plan.describe().text(lang)
             ));
         }
         facts
@@ -284,26 +284,12 @@ pub fn curve_marks(
 /// What a run that started from trained weights took from them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TransferInfo {
-    /// The first this many layers of the stack started from the trained weights.
-    pub layers: usize,
-    /// Layers in the stack.
-    pub of: usize,
-    /// Whether the output layer did too.
-    pub head: bool,
+    /// Which layers started from the trained weights.
+    #[serde(flatten)]
+    pub plan: crate::transfer::TransferPlan,
     /// Storage key of the run it started from, when that is a run of this page (set by the
     /// page, which owns the keys).
     pub parent_key: Option<f64>,
-}
-
-impl TransferInfo {
-    /// Which layers started from the trained weights.
-    pub fn plan(&self) -> crate::transfer::TransferPlan {
-        crate::transfer::TransferPlan {
-            layers: self.layers,
-            of: self.of,
-            head: self.head,
-        }
-    }
 }
 
 /// How to compress a trained model.

@@ -276,19 +276,14 @@ impl Trainer {
             .model
             .take()
             .expect("model present before the first step");
-        let model = start
-            .load_into(model, &plan)
-            .map_err(StartError::Data)?
-            // Loading replaces the parameters: freeze the loaded ones again.
-            .freeze(self.config.transfer.freeze);
+        // Loading keeps each parameter's id and whether it takes gradients (frozen in `new`).
+        let model = start.load_into(model, &plan).map_err(StartError::Data)?;
         if self.config.transfer.rate != 1.0 {
             self.transferred = model.leading_param_ids(plan.layers, plan.head);
         }
         self.model = Some(model);
         self.record.transfer = Some(TransferInfo {
-            layers: plan.layers,
-            of: plan.of,
-            head: plan.head,
+            plan,
             parent_key: None,
         });
         Ok(self)

@@ -10,9 +10,8 @@
 
 use std::collections::HashMap;
 
-use burn::module::{Module, ModuleVisitor, Param, ParamId};
-use burn::tensor::Tensor;
 use burn_store::{ModuleSnapshot, SafetensorsStore};
+use serde::{Deserialize, Serialize};
 
 use crate::config::{InputShape, Layer, RunConfig};
 use crate::i18n::Message;
@@ -181,7 +180,7 @@ impl StartModel {
 }
 
 /// Which layers of a new run start from the trained model's weights.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TransferPlan {
     /// The first this many layers of the stack.
     pub layers: usize,
@@ -299,17 +298,4 @@ fn weight_inputs(layers: &[Layer], input: InputShape) -> Vec<usize> {
         .collect();
     inputs.push(flat.unwrap_or(channels * side * side));
     inputs
-}
-
-/// The ids of every parameter of `module`.
-pub fn param_ids<M: Module>(module: &M) -> Vec<ParamId> {
-    struct Ids(Vec<ParamId>);
-    impl ModuleVisitor for Ids {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            self.0.push(param.id);
-        }
-    }
-    let mut ids = Ids(Vec::new());
-    module.visit(&mut ids);
-    ids.0
 }

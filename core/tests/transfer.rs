@@ -12,7 +12,7 @@ use tradeoff_core::data::Dataset;
 use tradeoff_core::record::{RunRecord, TransferInfo};
 use tradeoff_core::setting::Setting;
 use tradeoff_core::train::{TrainedModel, Trainer};
-use tradeoff_core::transfer::{PRETRAINED, StartModel};
+use tradeoff_core::transfer::{PRETRAINED, StartModel, TransferPlan};
 use tradeoff_core::url::{from_hash, to_hash};
 use tradeoff_core::weights::safetensors;
 
@@ -90,9 +90,11 @@ fn a_run_started_from_its_own_trained_model_begins_where_that_one_ended() {
     assert_eq!(
         record.transfer,
         Some(TransferInfo {
-            layers: 5,
-            of: 5,
-            head: true,
+            plan: TransferPlan {
+                layers: 5,
+                of: 5,
+                head: true
+            },
             parent_key: None
         })
     );
@@ -129,7 +131,10 @@ fn on_another_dataset_the_matching_layers_transfer_and_frozen_ones_stay_as_they_
     let tuned = train_from(config, &fashion(), &file);
     // Fashion-MNIST's classes are not MNIST's: the stack transfers, the output layer is new.
     let info = tuned.record.transfer.clone().unwrap();
-    assert_eq!((info.layers, info.of, info.head), (5, 5, false));
+    assert_eq!(
+        (info.plan.layers, info.plan.of, info.plan.head),
+        (5, 5, false)
+    );
     let after = pollster::block_on(safetensors(&tuned)).unwrap();
     for frozen in ["blocks.0.Conv.conv.weight", "blocks.2.Conv.conv.weight"] {
         assert_eq!(
