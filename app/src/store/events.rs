@@ -84,12 +84,8 @@ impl Store {
                 error,
                 bytes,
             } => {
-                let result = match &error {
-                    Some(why) => Err(why.clone()),
-                    None => Ok(bytes.clone()),
-                };
-                if self.take_start_file(run_id, result) {
-                    return;
+                if self.awaits_start_file(run_id) {
+                    return self.take_start_file(run_id, error.map_or(Ok(bytes), Err));
                 }
                 self.saving_model.set(None);
                 let saved = match error {

@@ -86,14 +86,15 @@ impl Store {
         }
     }
 
-    /// The model file of run `run_id` arrived for a start (`true`), or for a download.
-    pub(super) fn take_start_file(&self, run_id: u32, result: Result<Vec<u8>, Message>) -> bool {
-        if self.start_request.get_untracked() != Some(run_id) {
-            return false;
-        }
+    /// Whether the model file of run `run_id` is awaited as a start (not as a download).
+    pub(super) fn awaits_start_file(&self, run_id: u32) -> bool {
+        self.start_request.get_untracked() == Some(run_id)
+    }
+
+    /// The model file of run `run_id` arrived for a start.
+    pub(super) fn take_start_file(&self, run_id: u32, result: Result<Vec<u8>, Message>) {
         self.start_request.set(None);
         self.settle_start(StartFrom::Run(run_id), result.and_then(StartModel::read));
-        true
     }
 
     /// Starts the next runs from the model file `file` the user picked.
