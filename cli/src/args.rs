@@ -22,6 +22,11 @@ Usage:
   --start <file>      start from this model file (one the page or --save wrote) wherever the
                       leading layers match; a link that starts from a run or a file needs it,
                       a link that starts from a pretrained start finds it in static/pretrained
+  --teacher <file>    distil the run from this model file (trained on the same classes and
+                      input): it learns from the teacher's softened outputs too (the link's
+                      temp= and alpha=); a link's pretrained teacher is found in static/pretrained
+  --members <k>       train k runs (seeds seed, seed+1, …) and evaluate the ensembles of the
+                      first 2, 3, …, k of them: accuracy, latency and size against the members
   --backend <name>    cpu, wgpu or cuda, or auto for the best this build and machine have
                       (default auto)
   --save <file>       write the trained model as the page's 'Download model' does: its
@@ -87,6 +92,10 @@ pub struct Args {
     pub datasets: Option<PathBuf>,
     /// The model file to start from.
     pub start: Option<PathBuf>,
+    /// The model file to distil from.
+    pub teacher: Option<PathBuf>,
+    /// Runs to train and average (1: no ensemble).
+    pub members: usize,
     /// Which backend.
     pub backend: BackendChoice,
     /// Where to write the model file.
@@ -143,6 +152,14 @@ pub fn parse_args(args: &[String]) -> Result<Args, String> {
             }
             "--backend" => parsed.backend = BackendChoice::parse(&value()?)?,
             "--start" => parsed.start = Some(PathBuf::from(value()?)),
+            "--teacher" => parsed.teacher = Some(PathBuf::from(value()?)),
+            "--members" => {
+                let max = tradeoff_core::ensemble::MAX_MEMBERS;
+                parsed.members = match value()?.parse::<usize>() {
+                    Ok(k) if (1..=max).contains(&k) => k,
+                    _ => return Err(format!("--members takes a whole number from 1 to {max}")),
+                }
+            }
             "--save" => parsed.save = Some(PathBuf::from(value()?)),
             "--export" => parsed.export = Some(PathBuf::from(value()?)),
             "--quiet" | "-q" => parsed.output = Output::Quiet,

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 use tradeoff_core::config::BackendPreference;
 use tradeoff_core::data::{Dataset, builtin_dataset};
+use tradeoff_core::ensemble;
 use tradeoff_core::export::runs_to_json;
 use tradeoff_core::format;
 use tradeoff_core::own_images::OWN_IMAGES_DATASET;
@@ -21,7 +22,7 @@ use tradeoff_core::weights;
 
 use args::{Args, Command, USAGE, hash_of, parse_command};
 use output::Printer;
-use tradeoff_core::config::{RunConfig, StartFrom};
+use tradeoff_core::config::StartFrom;
 use tradeoff_core::i18n::Lang;
 use tradeoff_core::setting::start_words;
 use tradeoff_core::transfer::{PRETRAINED, Pretrained, StartModel};
@@ -45,34 +46,42 @@ fn datasets_folder(given: Option<PathBuf>) -> Result<PathBuf, String> {
     })
 }
 
-/// The model file the run starts from, if it starts from one: `--start`, or the pretrained
-/// start the link names. A link that starts from its author's run or file needs `--start`.
-fn start_model(args: &Args, config: &mut RunConfig) -> Result<Option<StartModel>, String> {
-    let path = match (&args.start, &config.transfer.from) {
+/// A model file a link names (`from`): the file given with `flag`, or the pretrained one
+/// `static/pretrained` holds. A link naming its author's run or file needs the flag. `role`
+/// says what the link does with it ("starts from", "is distilled from"). A file given for a
+/// link that names none becomes the link's choice.
+fn model_file(
+    args: &Args,
+    given: Option<&PathBuf>,
+    from: &mut StartFrom,
+    flag: &str,
+    role: &str,
+) -> Result<Option<StartModel>, String> {
+    let path = match (given, &*from) {
         (None, StartFrom::Scratch) => return Ok(None),
-        (Some(path), from) => {
-            if *from == StartFrom::Scratch {
+        (Some(path), current) => {
+            if *current == StartFrom::Scratch {
                 let name = path.file_name().unwrap_or_default().to_string_lossy();
-                config.transfer.from = StartFrom::file(&name);
+                *from = StartFrom::file(&name);
             }
             path.clone()
         }
         (None, StartFrom::Pretrained(id)) => {
             let start = Pretrained::find(id).ok_or_else(|| {
-                format!("the link starts from '{id}', which is not one of the pretrained starts (tradeoff pretrained lists them)")
+                format!("the link {role} '{id}', which is not one of the pretrained models (tradeoff pretrained lists them)")
             })?;
             let folder = args
                 .datasets
                 .as_ref()
                 .and_then(|d| d.parent().map(|p| p.join("pretrained")))
                 .or_else(|| static_folder("pretrained"))
-                .ok_or("the pretrained starts were not found (the repository's static/pretrained): pass --start <file>")?;
+                .ok_or(format!("the pretrained models were not found (the repository's static/pretrained): pass {flag} <file>"))?;
             folder.join(format!("{}.safetensors", start.id))
         }
-        (None, from) => {
+        (None, named) => {
             return Err(format!(
-                "this link starts from the weights of {}, which only its author has: pass --start <file> with that model file (the page's 'Download model')",
-                start_words(from, Lang::En)
+                "this link {role} the weights of {}, which only its author has: pass {flag} <file> with that model file (the page's 'Download model')",
+                start_words(named, Lang::En)
             ));
         }
     };
@@ -129,35 +138,86 @@ fn run(args: Args) -> Result<(), String> {
         out.note("the link asked for WebGPU, the browser's GPU: here --backend chooses (auto by default)");
     }
     out.start(&config, &data_name, &data, &device.name);
-    let start = start_model(&args, &mut config)?;
+    let start = model_file(
+        &args,
+        args.start.as_ref(),
+        &mut config.transfer.from,
+        "--start",
+        "starts from",
+    )?;
     if let Some(start) = &start {
         let plan = start.plan(&config, &data.train.classes);
         out.note(&format!("Start: {}", plan.describe()));
     }
-    let mut trainer = Trainer::new(config, &data, device.device, device.name.clone())
-        .map_err(|e| format!("the run could not start: {e}"))?;
-    if let Some(start) = &start {
-        trainer = trainer
-            .with_start(start)
+    let teacher = model_file(
+        &args,
+        args.teacher.as_ref(),
+        &mut config.distill.teacher,
+        "--teacher",
+        "is distilled from",
+    )?;
+    let mut records = Vec::new();
+    let mut members = Vec::new();
+    for k in 0..args.members.max(1) {
+        let mut config = config.clone();
+        config.seed += k as u64;
+        if args.members > 1 {
+            out.note(&format!(
+                "Member {} of {} (seed {})",
+                k + 1,
+                args.members,
+                config.seed
+            ));
+        }
+        let mut trainer = Trainer::new(config, &data, device.device.clone(), device.name.clone())
             .map_err(|e| format!("the run could not start: {e}"))?;
-    }
-    let record = pollster::block_on(async {
-        loop {
-            for event in trainer.advance().await {
-                match event {
-                    Event::Steps(steps) => out.steps(&steps, trainer.progress()),
-                    Event::Epoch(e) => out.epoch(&e),
-                    Event::Finished(record) => return *record,
+        if let Some(start) = &start {
+            trainer = trainer
+                .with_start(start)
+                .map_err(|e| format!("the run could not start: {e}"))?;
+        }
+        if let Some(teacher) = &teacher {
+            trainer = trainer
+                .with_teacher(teacher)
+                .map_err(|e| format!("the run could not start: {e}"))?;
+        }
+        let record = pollster::block_on(async {
+            loop {
+                for event in trainer.advance().await {
+                    match event {
+                        Event::Steps(steps) => out.steps(&steps, trainer.progress()),
+                        Event::Epoch(e) => out.epoch(&e),
+                        Event::Finished(record) => return *record,
+                    }
                 }
             }
+        });
+        out.finished(&record);
+        if record.summary.is_none() {
+            return Err("the run ended without results".into());
         }
-    });
-    out.finished(&record);
-    if record.summary.is_none() {
-        return Err("the run ended without results".into());
+        records.push(record);
+        members.push(trainer.into_trained().ok_or("the run kept no model")?);
+    }
+    // Ensembles of the first 2, 3, … members.
+    if members.len() > 1 {
+        let test = data.test.to_shape(config.input);
+        let parts: Vec<ensemble::Member> = members.iter().map(ensemble::member_of).collect();
+        for k in 2..=parts.len() {
+            let record = pollster::block_on(ensemble::evaluate(
+                &parts[..k],
+                &test,
+                device.name.clone().into(),
+                &members[0].device,
+            ))
+            .map_err(|e| format!("the ensemble could not be evaluated: {e}"))?;
+            out.note(&format!("Ensemble of the first {k} members:"));
+            out.finished(&record);
+            records.push(record);
+        }
     }
     if let Some(path) = &args.export {
-        std::fs::write(path, runs_to_json(std::slice::from_ref(&record)))
+        std::fs::write(path, runs_to_json(&records))
             .map_err(|e| format!("{}: {e}", path.display()))?;
         out.note(&format!(
             "Run exported to {} (the page's 'Import runs' reads it)",
@@ -165,8 +225,8 @@ fn run(args: Args) -> Result<(), String> {
         ));
     }
     if let Some(path) = &args.save {
-        let trained = trainer.into_trained().ok_or("the run kept no model")?;
-        let file = pollster::block_on(weights::safetensors(&trained)).map_err(|e| e.to_string())?;
+        let file =
+            pollster::block_on(weights::safetensors(&members[0])).map_err(|e| e.to_string())?;
         std::fs::write(path, &file).map_err(|e| format!("{}: {e}", path.display()))?;
         out.note(&format!(
             "Model saved to {} ({})",

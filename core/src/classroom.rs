@@ -100,7 +100,7 @@ pub struct Lesson {
 }
 
 /// The guided lessons, in teaching order.
-pub const LESSONS: [Lesson; 7] = [
+pub const LESSONS: [Lesson; 9] = [
     Lesson {
         id: "batch-size",
         title: key("Batch size: speed against accuracy"),
@@ -177,6 +177,28 @@ pub const LESSONS: [Lesson; 7] = [
             "Why does the essay's learning rate fail on a few photos? At 0.001, does one sigmoid output do as well as two softmax outputs, with half the parameters in the last layer?",
         ),
         link: ESSAY_MODEL_LINK,
+    },
+    Lesson {
+        id: "distillation",
+        title: key("A small student and its teacher"),
+        text: key(
+            "The student is one dense layer of 16 units, about fifty times smaller than the reference CNN. Train it alone first. Then, under Distillation, choose the reference CNN trained on MNIST digits as its teacher and train again, changing nothing else: the student now also learns from how sure the teacher is about every class, softened by the temperature. Compare the two runs in the table and on the trade-off chart.",
+        ),
+        question: key(
+            "How much accuracy does the teacher add to the same student, at the same size and latency? What happens at temperature 1, and with the teacher's weight at 0 or 1?",
+        ),
+        link: "v=1&ds=mnist&in=28x1&layers=d16&opt=adam&lr=3e-3&bs=64&ep=3&seed=7&hide=sched,warm,wd,mom,val,aug,pat,be,init,isd,ls,start,freeze,tlr,noise,eps,adv,sweep,compress&lock=ds,in,layers,opt,lr,bs,ep,seed",
+    },
+    Lesson {
+        id: "robustness",
+        title: key("Fooling a model, and defending it"),
+        text: key(
+            "Every finished run is also tested on attacked images: the fast gradient sign method nudges each pixel by ε in whichever direction fools the model most, a change a person barely sees. Train the model and compare its test accuracy with its accuracy under attack in the runs table. Then set adversarial training to 0.5 (half of each batch is attacked before the model learns from it) and train again. Switch the chart's accuracy axis to “Accuracy under attack”.",
+        ),
+        question: key(
+            "How much accuracy does the attack take away? What does adversarial training cost in training time and in accuracy on clean images, and what does it buy under attack?",
+        ),
+        link: "v=1&ds=mnist&in=28x1&layers=c8k3-p2-c16k3-p2-d64&opt=adam&lr=3e-3&bs=64&ep=2&seed=7&hide=sched,warm,wd,mom,val,aug,pat,be,init,isd,ls,start,freeze,tlr,teacher,temp,alpha,sweep,compress&lock=ds,in,layers,opt,lr,bs,ep,seed",
     },
 ];
 

@@ -117,6 +117,44 @@ impl CostAxis {
     }
 }
 
+/// Which accuracy the trade-off chart's y axis and the budget answer read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccuracyAxis {
+    /// On the test images as they are.
+    #[default]
+    Clean,
+    /// On the test images with Gaussian noise (the run's σ).
+    Noise,
+    /// On the test images attacked with FGSM (the run's ε).
+    Attack,
+}
+
+impl AccuracyAxis {
+    /// Every accuracy, in the order the UI lists them.
+    pub const ALL: [AccuracyAxis; 3] = [Self::Clean, Self::Noise, Self::Attack];
+
+    /// Its axis label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Clean => key("Test accuracy"),
+            Self::Noise => key("Accuracy under noise"),
+            Self::Attack => key("Accuracy under attack (FGSM)"),
+        }
+    }
+
+    /// The run's accuracy of this kind; `None` if the run has no summary or it was not
+    /// measured (σ or ε of 0, a record older than the measurement).
+    pub fn value(self, record: &RunRecord) -> Option<f64> {
+        let s = record.summary.as_ref()?;
+        match self {
+            Self::Clean => Some(s.test_accuracy),
+            Self::Noise => s.noise_accuracy,
+            Self::Attack => s.fgsm_accuracy,
+        }
+    }
+}
+
 /// Indices of the Pareto-optimal points among `(cost, accuracy)` pairs, where lower cost
 /// (or higher, with `higher_is_better`) and higher accuracy are better. Ordered by cost.
 pub fn pareto_front(points: &[(f64, f64)], higher_is_better: bool) -> Vec<usize> {

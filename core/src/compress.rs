@@ -64,6 +64,25 @@ pub async fn compress(trained: &TrainedModel, method: Compression) -> Result<Run
         &device,
     )
     .await?;
+    // A quantized model's weights take no gradients: its attack is made on the float model it
+    // came from (the images an attacker with the original weights would send).
+    let attacker = match method {
+        Compression::Int8 => &float,
+        Compression::Prune { .. } => &compressed,
+    };
+    let config = &trained.record.config;
+    let robust = crate::robust::measure(
+        &compressed,
+        attacker,
+        config.loss,
+        test,
+        norm,
+        &all,
+        &config.robustness,
+        config.seed,
+        &device,
+    )
+    .await?;
     let float_latency_ms_batch1 = latency_ms(&float, test, norm, 1, 20, &device).await?;
     let latency_ms_batch1 = latency_ms(&compressed, test, norm, 1, 20, &device).await?;
     let latency_ms_batch64 = latency_ms(&compressed, test, norm, 64, 5, &device).await?;
@@ -105,6 +124,8 @@ pub async fn compress(trained: &TrainedModel, method: Compression) -> Result<Run
     summary.latency_ms_batch64 = latency_ms_batch64;
     summary.model_bytes = stored.bytes;
     summary.params = stored.params - stored.zero_weights;
+    summary.noise_accuracy = robust.noise;
+    summary.fgsm_accuracy = robust.fgsm;
     record.summary = Some(summary);
     Ok(record)
 }

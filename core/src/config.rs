@@ -66,6 +66,14 @@ pub struct RunConfig {
     /// (records kept before it was a setting started from scratch).
     #[serde(default)]
     pub transfer: Transfer,
+    /// Knowledge distillation: a trained teacher whose softened outputs the run also learns
+    /// from (records kept before it was a setting had none).
+    #[serde(default)]
+    pub distill: Distillation,
+    /// How the run's robustness is measured, and whether it trains on attacked images
+    /// (records kept before it was a setting measured none and did not).
+    #[serde(default)]
+    pub robustness: Robustness,
     /// Seed for initialisation, splitting, shuffling, dropout and augmentation.
     pub seed: u64,
     /// Where to train.
@@ -149,6 +157,65 @@ impl Transfer {
     /// Whether the run starts from trained weights.
     pub fn is_on(&self) -> bool {
         self.from != StartFrom::Scratch
+    }
+}
+
+/// Knowledge distillation (Hinton et al., 2015): the run learns from a trained teacher's
+/// outputs softened by a temperature as well as from the true labels.
+///
+/// The teacher's weights travel beside the config as a start's do; its classes and input must
+/// be the run's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Distillation {
+    /// The teacher; [`StartFrom::Scratch`] means none (the run learns from labels only).
+    pub teacher: StartFrom,
+    /// Temperature T dividing both models' logits before the softmax: above 1 it shows how the
+    /// teacher ranks the wrong classes, which is what the student learns from.
+    pub temperature: f64,
+    /// Weight α of the teacher's soft targets in the loss; 1 − α goes to the true labels.
+    pub alpha: f64,
+}
+
+impl Default for Distillation {
+    fn default() -> Self {
+        Self {
+            teacher: StartFrom::Scratch,
+            temperature: 4.0,
+            alpha: 0.7,
+        }
+    }
+}
+
+impl Distillation {
+    /// Whether the run learns from a teacher.
+    pub fn is_on(&self) -> bool {
+        self.teacher != StartFrom::Scratch
+    }
+}
+
+/// How robust a run is measured to be, and adversarial training.
+///
+/// Both perturbations are in pixel units (0 black, 1 white) and keep pixels in that range:
+/// Gaussian noise of σ, and the fast gradient sign method (FGSM, Goodfellow et al., 2015),
+/// which moves every pixel by ε in the direction that raises the model's loss most.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Robustness {
+    /// σ of the Gaussian noise the test images are measured under (0: not measured).
+    pub noise: f64,
+    /// ε of the FGSM attack the test images are measured under (0: not measured); adversarial
+    /// training attacks with the same ε.
+    pub epsilon: f64,
+    /// Share of each training batch replaced by its FGSM-attacked images (0: none).
+    pub adversarial: f64,
+}
+
+impl Default for Robustness {
+    fn default() -> Self {
+        Self {
+            noise: 0.3,
+            epsilon: 0.1,
+            adversarial: 0.0,
+        }
     }
 }
 
@@ -538,6 +605,12 @@ pub mod limits {
     /// Smallest learning-rate fraction of transferred layers (below it they are as good as
     /// frozen, which `freeze` says more plainly).
     pub const MIN_TRANSFER_RATE: f64 = 0.001;
+    /// Largest σ of the test noise, in pixel units.
+    pub const MAX_TEST_NOISE: f64 = 1.0;
+    /// Largest FGSM ε, in pixel units (at 0.5 every pixel can be turned to grey).
+    pub const MAX_EPSILON: f64 = 0.5;
+    /// Highest distillation temperature.
+    pub const MAX_TEMPERATURE: f64 = 20.0;
     /// Longest dataset id.
     pub const MAX_DATASET_ID: usize = 32;
 }
@@ -575,6 +648,8 @@ impl Default for RunConfig {
             label_smoothing: 0.0,
             loss: LossKind::CrossEntropy,
             transfer: Transfer::default(),
+            distill: Distillation::default(),
+            robustness: Robustness::default(),
             seed: 7,
             backend: BackendPreference::Auto,
         }

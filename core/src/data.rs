@@ -515,6 +515,49 @@ pub struct Normalisation {
     pub std: Vec<f32>,
 }
 
+impl Normalisation {
+    /// No change: values stay pixels in 0..1.
+    pub fn identity(channels: usize) -> Self {
+        Self {
+            mean: vec![0.0; channels],
+            std: vec![1.0; channels],
+        }
+    }
+
+    /// Per-channel `(scale, shift)` taking values normalised with `self` to values normalised
+    /// with `other`: `x · scale + shift`.
+    pub fn to(&self, other: &Normalisation) -> (Vec<f32>, Vec<f32>) {
+        let scale: Vec<f32> = self
+            .std
+            .iter()
+            .zip(&other.std)
+            .map(|(a, b)| a / b)
+            .collect();
+        let shift = self
+            .mean
+            .iter()
+            .zip(&other.mean)
+            .zip(&other.std)
+            .map(|((a, b), s)| (a - b) / s)
+            .collect();
+        (scale, shift)
+    }
+}
+
+/// One value per channel as a tensor broadcast to `dims` (N×C×H×W) on `device`.
+pub fn per_channel(
+    values: &[f32],
+    dims: [usize; 4],
+    device: &burn::tensor::Device,
+) -> burn::tensor::Tensor<4> {
+    let c = values.len();
+    burn::tensor::Tensor::<4>::from_data(
+        burn::tensor::TensorData::new(values.to_vec(), [1, c, 1, 1]),
+        device,
+    )
+    .expand(dims)
+}
+
 /// A seeded split of a training set into training and validation indices.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Split {

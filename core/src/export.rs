@@ -102,10 +102,12 @@ fn csv_field(text: &str) -> String {
 }
 
 /// The result columns of [`runs_to_csv`], after the settings' columns.
-const RESULT_COLUMNS: [&str; 9] = [
+const RESULT_COLUMNS: [&str; 11] = [
     "backend",
     "validation_accuracy",
     "test_accuracy",
+    "noise_accuracy",
+    "fgsm_accuracy",
     "train_seconds",
     "images_per_second",
     "latency_ms_batch1",
@@ -141,6 +143,8 @@ pub fn runs_to_csv(runs: &[(u32, &RunRecord)]) -> String {
             r.backend.to_string(),
             num(r.final_validation_accuracy()),
             num(s.map(|s| s.test_accuracy)),
+            num(s.and_then(|s| s.noise_accuracy)),
+            num(s.and_then(|s| s.fgsm_accuracy)),
             num(s.map(|s| s.train_seconds)),
             num(s.map(|s| s.images_per_second)),
             num(s.map(|s| s.latency_ms_batch1)),

@@ -3,7 +3,7 @@
 //! The run config ([`config`]) and its link form ([`url`]); what a layer stack costs
 //! ([`cost`]); datasets and batching ([`data`]); the Burn model ([`model`]); the async training
 //! loop ([`train`]); metrics and run records ([`metrics`], [`record`]) and how their numbers read ([`format`]); compute backends
-//! ([`backend`]); comparing runs ([`compare`]); compressing trained models ([`compress`]) and saving them ([`weights`]); the user's own images ([`own_images`]), checked before decoding ([`sniff`]) and read from archives ([`zip`]); sweeps and budgets ([`sweep`]); exporting and importing runs ([`export`]); the messages between the page and its training worker ([`protocol`]); teacher mode and lessons ([`classroom`]); results carried in links ([`share`]); and the interface's two languages ([`i18n`]).
+//! ([`backend`]); comparing runs ([`compare`]); how robust a model is to noise and attacks ([`robust`]); ensembles of trained models ([`ensemble`]); compressing trained models ([`compress`]) and saving them ([`weights`]); the user's own images ([`own_images`]), checked before decoding ([`sniff`]) and read from archives ([`zip`]); sweeps and budgets ([`sweep`]); exporting and importing runs ([`export`]); the messages between the page and its training worker ([`protocol`]); teacher mode and lessons ([`classroom`]); results carried in links ([`share`]); and the interface's two languages ([`i18n`]).
 
 pub mod backend;
 pub mod classroom;
@@ -12,6 +12,7 @@ pub mod compress;
 pub mod config;
 pub mod cost;
 pub mod data;
+pub mod ensemble;
 pub mod export;
 pub mod format;
 pub mod i18n;
@@ -23,6 +24,7 @@ pub mod own_images;
 pub mod protocol;
 pub mod record;
 pub mod rng;
+pub mod robust;
 pub mod setting;
 pub mod share;
 pub mod sniff;

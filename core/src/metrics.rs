@@ -161,4 +161,11 @@ pub struct Summary {
     pub train_seconds: f64,
     /// Mean training throughput over all epochs.
     pub images_per_second: f64,
+    /// Test accuracy with Gaussian noise of the config's σ added (records kept before it was
+    /// measured, and runs with σ 0, have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise_accuracy: Option<f64>,
+    /// Test accuracy under the FGSM attack of the config's ε (as `noise_accuracy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fgsm_accuracy: Option<f64>,
 }

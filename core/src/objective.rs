@@ -7,7 +7,7 @@ use burn::nn::loss::{
     BinaryCrossEntropyLoss, BinaryCrossEntropyLossConfig, CrossEntropyLoss, CrossEntropyLossConfig,
     MseLoss, Reduction,
 };
-use burn::tensor::activation::softmax;
+use burn::tensor::activation::{sigmoid, softmax};
 use burn::tensor::{Device, Int, Tensor};
 
 use crate::config::LossKind;
@@ -65,6 +65,18 @@ impl Objective {
                     .add_scalar(alpha / k as f64); // [n, k]
                 MseLoss::new().forward(softmax(outputs, 1), targets, Reduction::Mean)
             }
+        }
+    }
+
+    /// Each class's probability for each row of `outputs`: the softmax, or for one sigmoid
+    /// output the two classes' `1 − p` and `p`.
+    pub fn probabilities(&self, outputs: Tensor<2>) -> Tensor<2> {
+        match self.kind {
+            LossKind::BinaryCrossEntropy => {
+                let second = sigmoid(outputs); // [n, 1]
+                Tensor::cat(vec![second.clone().neg().add_scalar(1.0), second], 1) // [n, 2]
+            }
+            LossKind::CrossEntropy | LossKind::MeanSquaredError => softmax(outputs, 1),
         }
     }
 

@@ -25,6 +25,9 @@ pub enum ToWorker {
         /// The model file it starts from, when its config starts from trained weights.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         start: Option<ModelBytes>,
+        /// The teacher's model file, when its config is distilled from one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        teacher: Option<ModelBytes>,
     },
     /// Hold the current run after its current step.
     Pause,
@@ -41,6 +44,14 @@ pub enum ToWorker {
         run_id: u32,
         /// How.
         method: Compression,
+    },
+    /// Evaluate the models of runs trained in this worker together, as an ensemble; the result
+    /// comes back as [`FromWorker::Finished`] for `run_id` (or [`FromWorker::Error`]).
+    Ensemble {
+        /// The runs whose models to average.
+        members: Vec<u32>,
+        /// Id of the ensemble's record, chosen by the page.
+        run_id: u32,
     },
     /// Send the trained model of run `run_id` as a safetensors file
     /// ([`FromWorker::ModelFile`]).

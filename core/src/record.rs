@@ -120,6 +120,12 @@ pub struct RunRecord {
     /// Set when the run started from a trained model's weights: which layers did.
     #[serde(default)]
     pub transfer: Option<TransferInfo>,
+    /// Set when the run was distilled from a teacher.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distill: Option<DistillInfo>,
+    /// Set when the record is an ensemble of other runs, evaluated together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ensemble: Option<crate::ensemble::EnsembleInfo>,
     /// Set when this record came from a link's result (`r=`): its figures were measured on the
     /// sender's device, and re-running it verifies them.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -178,6 +184,41 @@ impl RunRecord {
                 "Started from {start}: {plan}",
                 start = crate::setting::start_words(&self.config.transfer.from, lang),
                 plan = transfer.plan.describe().text(lang)
+            ));
+        }
+        if let Some(ensemble) = &self.ensemble {
+            facts.push(tr!(
+                lang,
+                "Ensemble of {k} runs, their probabilities averaged; the runs alone score {mean} on average",
+                k = ensemble.member_accuracies.len(),
+                mean = format::percent(lang, ensemble.mean_member_accuracy())
+            ));
+        }
+        if let Some(distill) = &self.distill {
+            facts.push(tr!(
+                lang,
+                "Distilled from {teacher} ({layers}, {params} parameters) at temperature {t}, teacher's weight {alpha}",
+                teacher = crate::setting::start_words(&self.config.distill.teacher, lang),
+                layers = distill.teacher_layers.as_str(),
+                params = format::count(distill.teacher_params),
+                t = self.config.distill.temperature,
+                alpha = self.config.distill.alpha
+            ));
+        }
+        if let Some(noise) = s.noise_accuracy {
+            facts.push(tr!(
+                lang,
+                "Under noise σ {sigma}: {accuracy}",
+                sigma = self.config.robustness.noise,
+                accuracy = format::percent(lang, noise)
+            ));
+        }
+        if let Some(fgsm) = s.fgsm_accuracy {
+            facts.push(tr!(
+                lang,
+                "Under attack (FGSM, ε {epsilon}): {accuracy}",
+                epsilon = self.config.robustness.epsilon,
+                accuracy = format::percent(lang, fgsm)
             ));
         }
         facts
@@ -289,6 +330,18 @@ pub struct TransferInfo {
     pub plan: crate::transfer::TransferPlan,
     /// Storage key of the run it started from, when that is a run of this page (set by the
     /// page, which owns the keys).
+    pub parent_key: Option<f64>,
+}
+
+/// What a distilled run learned from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DistillInfo {
+    /// The teacher's layer stack, in the link notation.
+    pub teacher_layers: String,
+    /// The teacher's parameters.
+    pub teacher_params: u64,
+    /// Storage key of the teacher, when that is a run of this page (set by the page, which
+    /// owns the keys).
     pub parent_key: Option<f64>,
 }
 

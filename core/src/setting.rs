@@ -66,6 +66,18 @@ pub enum Setting {
     Freeze,
     /// Learning-rate fraction of the transferred layers (`tlr`).
     TransferRate,
+    /// The teacher a run is distilled from (`teacher`).
+    Teacher,
+    /// Distillation temperature (`temp`).
+    Temperature,
+    /// Weight of the teacher's soft targets (`alpha`).
+    DistillWeight,
+    /// σ of the noise robustness is measured under (`noise`).
+    TestNoise,
+    /// ε of the FGSM attack (`eps`).
+    Epsilon,
+    /// Share of each batch trained on attacked images (`adv`).
+    Adversarial,
     /// Backend choice (`be`).
     Backend,
     /// The sweep panel (`sweep`).
@@ -83,6 +95,8 @@ pub enum Place {
     Model,
     /// The training form, in the settings table's order.
     Training,
+    /// The robustness panel (test noise, attack, adversarial training).
+    Robustness,
     /// A panel of its own (sweep, compression).
     Panel,
 }
@@ -174,7 +188,7 @@ pub struct Spec {
 }
 
 /// Every setting, in the order links write them and the teacher panel lists them.
-pub static SETTINGS: [Spec; 25] = [
+pub static SETTINGS: [Spec; 31] = [
     Spec {
         setting: Setting::Dataset,
         key: "ds",
@@ -627,6 +641,132 @@ pub static SETTINGS: [Spec; 25] = [
             above_min: false,
             get: |c| c.transfer.rate,
             set: |c, x| c.transfer.rate = x,
+        },
+    },
+    Spec {
+        setting: Setting::Teacher,
+        key: "teacher",
+        name: key("teacher"),
+        label: key("Teacher"),
+        in_link: InLink::WhenChanged,
+        csv: Some("teacher"),
+        sweep: None,
+        place: Place::Model,
+        hint: None,
+        kind: Kind::Codec {
+            print: |c| match &c.distill.teacher {
+                StartFrom::Scratch => "none".into(),
+                teacher => teacher.link_form(),
+            },
+            parse: |c, v| {
+                c.distill.teacher = match v {
+                    "none" => StartFrom::Scratch,
+                    _ => StartFrom::parse(v)?,
+                };
+                Ok(())
+            },
+            describe: |c, lang| match &c.distill.teacher {
+                StartFrom::Scratch => lang.text("none").to_string(),
+                teacher => start_words(teacher, lang),
+            },
+        },
+    },
+    Spec {
+        setting: Setting::Temperature,
+        key: "temp",
+        name: key("temperature"),
+        label: key("Temperature T"),
+        in_link: InLink::WhenChanged,
+        csv: Some("temperature"),
+        sweep: Some("1, 4, 10"),
+        place: Place::Model,
+        hint: Some(key("Softens both models' outputs; 1 is the plain softmax")),
+        kind: Kind::Number {
+            min: 1.0,
+            max: limits::MAX_TEMPERATURE,
+            above_min: false,
+            get: |c| c.distill.temperature,
+            set: |c, x| c.distill.temperature = x,
+        },
+    },
+    Spec {
+        setting: Setting::DistillWeight,
+        key: "alpha",
+        name: key("weight of the teacher"),
+        label: key("Weight of the teacher α"),
+        in_link: InLink::WhenChanged,
+        csv: Some("distill_alpha"),
+        sweep: Some("0.3, 0.7, 1"),
+        place: Place::Model,
+        hint: Some(key(
+            "1 learns from the teacher only, 0 from the labels only",
+        )),
+        kind: Kind::Number {
+            min: 0.0,
+            max: 1.0,
+            above_min: false,
+            get: |c| c.distill.alpha,
+            set: |c, x| c.distill.alpha = x,
+        },
+    },
+    Spec {
+        setting: Setting::TestNoise,
+        key: "noise",
+        name: key("test noise"),
+        label: key("Test noise σ"),
+        in_link: InLink::WhenChanged,
+        csv: Some("test_noise"),
+        sweep: None,
+        place: Place::Robustness,
+        hint: Some(key(
+            "Pixels 0 to 1; the test images are measured again with this noise",
+        )),
+        kind: Kind::Number {
+            min: 0.0,
+            max: limits::MAX_TEST_NOISE,
+            above_min: false,
+            get: |c| c.robustness.noise,
+            set: |c, x| c.robustness.noise = x,
+        },
+    },
+    Spec {
+        setting: Setting::Epsilon,
+        key: "eps",
+        name: key("attack strength"),
+        label: key("Attack ε (FGSM)"),
+        in_link: InLink::WhenChanged,
+        csv: Some("fgsm_epsilon"),
+        sweep: None,
+        place: Place::Robustness,
+        hint: Some(key(
+            "How far each pixel may move to fool the model (0 to 1)",
+        )),
+        kind: Kind::Number {
+            min: 0.0,
+            max: limits::MAX_EPSILON,
+            above_min: false,
+            get: |c| c.robustness.epsilon,
+            set: |c, x| c.robustness.epsilon = x,
+        },
+    },
+    Spec {
+        setting: Setting::Adversarial,
+        key: "adv",
+        name: key("adversarial training"),
+        label: key("Adversarial training"),
+        in_link: InLink::WhenChanged,
+        csv: Some("adversarial"),
+        sweep: Some("0, 0.5"),
+        place: Place::Robustness,
+        hint: Some(key(
+            "Share of each batch replaced by its attacked images; 0 is off",
+        )),
+        kind: Kind::Number {
+            min: 0.0,
+            max: 1.0,
+            above_min: false,
+            get: |c| c.robustness.adversarial,
+            set: |c, x| c.robustness.adversarial = x,
         },
     },
     Spec {

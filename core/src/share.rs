@@ -309,6 +309,8 @@ impl SharedResult {
             flops: cost.flops,
             train_seconds: t.train_seconds,
             images_per_second: t.images_per_second,
+            noise_accuracy: None,
+            fgsm_accuracy: None,
         });
         RunRecord {
             config,
@@ -320,6 +322,8 @@ impl SharedResult {
             summary,
             compression: None,
             transfer: None,
+            distill: None,
+            ensemble: None,
             shared: true,
         }
     }

@@ -6,7 +6,7 @@ use crate::i18n::key;
 use crate::msg;
 use serde::{Deserialize, Serialize};
 
-use crate::compare::CostAxis;
+use crate::compare::{AccuracyAxis, CostAxis};
 use crate::config::{Layer, RunConfig};
 use crate::i18n::Lang;
 use crate::notation::parse_layers;
@@ -442,7 +442,8 @@ impl SweepConfig {
     }
 }
 
-/// The answer to "the most accurate run whose cost is within a budget".
+/// The answer to "the most accurate run whose cost is within a budget" (accurate by one of
+/// the [`AccuracyAxis`] measures).
 #[derive(Clone, Debug, PartialEq)]
 pub struct BudgetAnswer {
     /// Index of the winning run, if any run is within the budget.
@@ -454,9 +455,15 @@ pub struct BudgetAnswer {
     pub within: usize,
 }
 
-/// Among `records`, the most accurate (test accuracy) run whose `axis` value is within
-/// `limit` (at most, or at least for throughput); ties go to the cheaper run.
-pub fn best_under_budget(records: &[&RunRecord], axis: CostAxis, limit: f64) -> BudgetAnswer {
+/// Among `records`, the most accurate run by `accuracy` (on clean, noisy or attacked test
+/// images) whose `axis` value is within `limit` (at most, or at least for throughput); ties
+/// go to the cheaper run. Runs without that accuracy are left out.
+pub fn best_under_budget(
+    records: &[&RunRecord],
+    axis: CostAxis,
+    limit: f64,
+    accuracy: AccuracyAxis,
+) -> BudgetAnswer {
     // `a` costs less than `b` (for throughput: is faster).
     let cheaper = |a: f64, b: f64| {
         if axis.higher_is_better() {
@@ -470,9 +477,9 @@ pub fn best_under_budget(records: &[&RunRecord], axis: CostAxis, limit: f64) -> 
         .iter()
         .enumerate()
         .filter_map(|(i, r)| {
-            let accuracy = r.summary.as_ref()?.test_accuracy;
+            let score = accuracy.value(r)?;
             let cost = axis.value(r)?;
-            (accuracy.is_finite() && cost.is_finite()).then_some((i, cost, accuracy))
+            (score.is_finite() && cost.is_finite()).then_some((i, cost, score))
         })
         .collect();
     let best = |candidates: &mut dyn Iterator<Item = &(usize, f64, f64)>| {
@@ -487,8 +494,8 @@ pub fn best_under_budget(records: &[&RunRecord], axis: CostAxis, limit: f64) -> 
     let overall = best(&mut scored.iter());
     let better_over_budget = match (winner, overall) {
         (Some(w), Some(o)) if o != w => {
-            let accuracy = |i: usize| records[i].summary.as_ref().map(|s| s.test_accuracy);
-            (accuracy(o) > accuracy(w)).then_some(o)
+            let score = |i: usize| accuracy.value(records[i]);
+            (score(o) > score(w)).then_some(o)
         }
         (None, Some(o)) => Some(o),
         _ => None,

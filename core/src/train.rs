@@ -13,19 +13,21 @@ use burn::optim::momentum::MomentumConfig;
 use burn::optim::{
     AdamConfig, AdamWConfig, GradientsParams, ModuleOptimizer, RmsPropConfig, SgdConfig,
 };
+use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use web_time::Instant;
 
 use crate::config::{LossKind, OptimizerKind, RunConfig};
 use crate::cost::ModelCost;
-use crate::data::{Dataset, ImageSet, Normalisation, Split};
+use crate::data::{Dataset, ImageSet, Normalisation, Split, per_channel};
 use crate::metrics::{
     ConfusionMatrix, EpochMetrics, MAX_MISCLASSIFIED, Misclassified, StepMetrics, Summary,
 };
 use crate::model::Classifier;
 use crate::objective::Objective;
-use crate::record::{RunRecord, RunStatus, TransferInfo};
+use crate::record::{DistillInfo, RunRecord, RunStatus, TransferInfo};
 use crate::rng::Rng;
+use crate::robust::{PixelScale, fgsm};
 use crate::setting::ConfigError;
 use crate::transfer::StartModel;
 
@@ -111,6 +113,10 @@ pub struct Trainer {
     optimizer: ModuleOptimizer,
     /// Parameters that started from a trained model and learn at the transfer rate.
     transferred: Vec<ParamId>,
+    /// The model distilled from.
+    teacher: Option<Teacher>,
+    /// The plain loss adversarial examples raise, and the pixel scale they are made in.
+    attack: (Objective, PixelScale),
     train: ImageSet,
     test: ImageSet,
     split: Split,
@@ -135,6 +141,28 @@ pub struct Trainer {
     /// With early stopping on: the weights at the end of the best epoch so far, and which.
     best: Option<(Classifier, usize)>,
     record: RunRecord,
+}
+
+/// A trained model a run is distilled from.
+struct Teacher {
+    /// In evaluation mode, without autodiff.
+    model: Classifier,
+    /// From the run's normalised pixels to the teacher's, when its file says what it saw.
+    renormalise: Option<(Vec<f32>, Vec<f32>)>,
+}
+
+impl Teacher {
+    /// The teacher's logits for a batch the run normalised.
+    fn forward(&self, images: Tensor<4>) -> Tensor<2> {
+        let images = match &self.renormalise {
+            Some((scale, shift)) => {
+                let (dims, device) = (images.dims(), images.device());
+                images * per_channel(scale, dims, &device) + per_channel(shift, dims, &device)
+            }
+            None => images,
+        }; // [n, c, s, s]
+        self.model.forward(images) // [n, classes]
+    }
 }
 
 /// Reads a tensor back from its device.
@@ -231,10 +259,17 @@ impl Trainer {
             summary: None,
             compression: None,
             transfer: None,
+            distill: None,
+            ensemble: None,
             shared: false,
         };
         let mut trainer = Trainer {
             objective: Objective::new(config.loss, classes, config.label_smoothing, &device),
+            attack: (
+                Objective::new(config.loss, classes, 0.0, &device),
+                PixelScale::new(&norm),
+            ),
+            teacher: None,
             rng: Rng::new(config.seed),
             total_steps: steps_per_epoch * config.epochs,
             config,
@@ -285,6 +320,50 @@ impl Trainer {
         self.record.transfer = Some(TransferInfo {
             plan,
             parent_key: None,
+        });
+        Ok(self)
+    }
+
+    /// Distils the run from `teacher`: its outputs at the config's temperature join the labels
+    /// as targets. The teacher must have been trained on the same classes at the same input.
+    pub fn with_teacher(mut self, teacher: &StartModel) -> Result<Self, StartError> {
+        let theirs = &teacher.config;
+        if teacher.classes != self.train.classes {
+            return Err(StartError::Data(msg!(
+                "the teacher was trained on other classes ({theirs}) than this dataset's ({ours})",
+                theirs = teacher.classes.join(", "),
+                ours = self.train.classes.join(", ")
+            )));
+        }
+        if theirs.input != self.config.input {
+            return Err(StartError::Data(msg!(
+                "the teacher sees {theirs} images and this run {ours}: both must see the same",
+                theirs = format!(
+                    "{}×{}×{}",
+                    theirs.input.size, theirs.input.size, theirs.input.channels
+                ),
+                ours = format!(
+                    "{}×{}×{}",
+                    self.config.input.size, self.config.input.size, self.config.input.channels
+                )
+            )));
+        }
+        if theirs.loss == LossKind::BinaryCrossEntropy {
+            return Err(StartError::Data(msg!(
+                "the teacher has one sigmoid output; distilling needs one softmax output per class"
+            )));
+        }
+        let model = teacher
+            .model(&self.inference_device())
+            .map_err(StartError::Data)?;
+        self.record.distill = Some(DistillInfo {
+            teacher_layers: crate::notation::layers_to_string(&theirs.layers),
+            teacher_params: model.num_params() as u64,
+            parent_key: None,
+        });
+        self.teacher = Some(Teacher {
+            model,
+            renormalise: teacher.norm.as_ref().map(|theirs| self.norm.to(theirs)),
         });
         Ok(self)
     }
@@ -464,7 +543,8 @@ impl Trainer {
         );
         let n = ys.len();
         let (c, s) = (self.train.channels, self.train.size);
-        let images = Tensor::<4>::from_data(TensorData::new(xs, [n, c, s, s]), &self.device);
+        let plain = self.inference_device();
+        let mut images = Tensor::<4>::from_data(TensorData::new(xs, [n, c, s, s]), &plain);
         let labels = Tensor::<1, Int>::from_data(TensorData::new(ys, [n]), &self.device);
 
         let learning_rate = self.config.optimizer.learning_rate_at(
@@ -473,8 +553,39 @@ impl Trainer {
             self.total_steps,
         );
         let model = self.model.take().expect("model present between steps");
-        let outputs = model.forward(images); // [n, outputs]
+        let robustness = self.config.robustness;
+        let attacked = (n as f64 * robustness.adversarial).round() as usize;
+        if attacked > 0 {
+            // The first images of the batch, attacked as the model now stands (evaluation
+            // mode, so the attack does not move batch-norm statistics).
+            let (objective, scale) = &self.attack;
+            let head = fgsm(
+                &Module::freeze(model.valid().train()),
+                objective,
+                images.clone().narrow(0, 0, attacked),
+                labels.clone().without_autodiff().narrow(0, 0, attacked),
+                robustness.epsilon,
+                scale,
+            );
+            images = if attacked == n {
+                head
+            } else {
+                Tensor::cat(vec![head, images.narrow(0, attacked, n - attacked)], 0)
+            };
+        }
+        let teacher_outputs = self.teacher.as_ref().map(|t| t.forward(images.clone())); // [n, classes]
+        let outputs = model.forward(images.autodiff()); // [n, outputs]
         let loss = self.objective.loss(outputs.clone(), labels.clone()); // [1]
+        let loss = match teacher_outputs {
+            Some(teacher) => distillation_loss(
+                outputs.clone(),
+                teacher.autodiff(),
+                loss,
+                self.config.distill.temperature,
+                self.config.distill.alpha,
+            ),
+            None => loss,
+        };
         let correct = self.objective.predict(outputs).equal(labels).int().sum(); // [1]
         let mut grads = loss.backward();
         let model = if self.transferred.is_empty() {
@@ -577,10 +688,25 @@ impl Trainer {
         Ok(metrics)
     }
 
-    /// Test accuracy, confusion matrix and inference latency at batch 1 and 64.
+    /// Test accuracy (plain, under noise, under attack), confusion matrix and inference latency
+    /// at batch 1 and 64.
     async fn summarise(&mut self) -> Result<(), RunStatus> {
         let all: Vec<usize> = (0..self.test.len()).collect();
         let (test_loss, _, predicted) = self.evaluate(&self.test, &all).await?;
+        let model = self.model.as_ref().expect("model present").valid();
+        let robust = crate::robust::measure(
+            &model,
+            &model,
+            self.config.loss,
+            &self.test,
+            &self.norm,
+            &all,
+            &self.config.robustness,
+            self.config.seed,
+            &self.inference_device(),
+        )
+        .await
+        .map_err(|reason| RunStatus::Failed { reason })?;
         let confusion =
             ConfusionMatrix::new(self.test.classes.len(), &self.test.labels, &predicted);
         let latency_ms_batch1 = self.latency_ms(1, 20).await?;
@@ -611,6 +737,8 @@ impl Trainer {
             flops: self.record.cost.flops,
             train_seconds,
             images_per_second: images as f64 / pure_train.max(1e-9),
+            noise_accuracy: robust.noise,
+            fgsm_accuracy: robust.fgsm,
         });
         Ok(())
     }
@@ -706,6 +834,26 @@ pub async fn latency_ms(
     reps: usize,
     device: &Device,
 ) -> Result<f64, Message> {
+    latency_of(
+        |images| model.forward(images),
+        set,
+        norm,
+        batch,
+        reps,
+        device,
+    )
+    .await
+}
+
+/// As [`latency_ms`], of any forward pass (an ensemble's).
+pub async fn latency_of(
+    forward: impl Fn(Tensor<4>) -> Tensor<2>,
+    set: &ImageSet,
+    norm: &Normalisation,
+    batch: usize,
+    reps: usize,
+    device: &Device,
+) -> Result<f64, Message> {
     let indices: Vec<usize> = (0..batch).map(|i| i % set.len()).collect();
     let (xs, _) = set.batch(&indices, norm, None);
     let (c, s) = (set.channels, set.size);
@@ -715,9 +863,32 @@ pub async fn latency_ms(
         if rep == 1 {
             started = Instant::now();
         }
-        read(model.forward(images.clone())).await?;
+        read(forward(images.clone())).await?;
     }
     Ok(started.elapsed().as_secs_f64() * 1000.0 / (reps * batch) as f64)
+}
+
+/// Knowledge distillation's loss (Hinton et al., 2015): α·T²·KL(teacher ‖ student) on outputs
+/// softened by the temperature T, plus (1 − α) times the plain `labels_loss`. T² keeps the
+/// soft targets' gradients on the scale of the hard ones'.
+fn distillation_loss(
+    student: Tensor<2>,
+    teacher: Tensor<2>,
+    labels_loss: Tensor<1>,
+    temperature: f64,
+    alpha: f64,
+) -> Tensor<1> {
+    let [n, _] = student.dims(); // [n, classes]
+    let teacher_log = log_softmax(teacher.div_scalar(temperature), 1); // [n, classes]
+    let student_log = log_softmax(student.div_scalar(temperature), 1); // [n, classes]
+    let kl = teacher_log
+        .clone()
+        .exp()
+        .mul(teacher_log - student_log)
+        .sum()
+        .div_scalar(n as f64); // [1]
+    kl.mul_scalar(alpha * temperature * temperature)
+        .add(labels_loss.mul_scalar(1.0 - alpha))
 }
 
 fn build_optimizer(config: &RunConfig) -> ModuleOptimizer {

@@ -10,10 +10,13 @@
 
 use std::collections::HashMap;
 
+use burn::module::Module;
+use burn::tensor::Device;
 use burn_store::{ModuleSnapshot, SafetensorsStore};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{InputShape, Layer, RunConfig};
+use crate::data::Normalisation;
 use crate::i18n::Message;
 use crate::model::Classifier;
 use crate::msg;
@@ -76,6 +79,9 @@ pub struct StartModel {
     pub config: RunConfig,
     /// Its class names, in output order.
     pub classes: Vec<String>,
+    /// The pixel statistics its inputs were normalised with (files written before they were
+    /// saved have none).
+    pub norm: Option<Normalisation>,
     /// Every tensor's path and shape.
     tensors: HashMap<String, Vec<usize>>,
     bytes: Vec<u8>,
@@ -105,6 +111,16 @@ impl StartModel {
             .get("classes")
             .and_then(|c| serde_json::from_str(c).ok())
             .unwrap_or_default();
+        let floats =
+            |key: &str| -> Option<Vec<f32>> { serde_json::from_str(metadata.get(key)?).ok() };
+        let norm = match (floats("mean"), floats("std")) {
+            (Some(mean), Some(std))
+                if mean.len() == config.input.channels && std.len() == mean.len() =>
+            {
+                Some(Normalisation { mean, std })
+            }
+            _ => None,
+        };
         let tensors = header
             .tensors()
             .into_iter()
@@ -113,6 +129,7 @@ impl StartModel {
         Ok(Self {
             config,
             classes,
+            norm,
             tensors,
             bytes,
         })
@@ -145,6 +162,26 @@ impl StartModel {
             of: config.layers.len(),
             head,
         }
+    }
+
+    /// The whole trained model this file holds, in evaluation mode on `device` (a teacher to
+    /// distil from, a member of an ensemble). Says why when the file does not fit its own
+    /// config.
+    pub fn model(&self, device: &Device) -> Result<Classifier, Message> {
+        let c = &self.config;
+        let outputs = c.loss.outputs(self.classes.len());
+        // Every weight is loaded, so none is drawn (a draw would move Burn's random stream).
+        let zeros = crate::config::Initialisation {
+            scheme: crate::config::InitScheme::Zeros,
+            ..c.init
+        };
+        let model = Classifier::init(&c.layers, c.input, outputs, zeros, device);
+        let everything = TransferPlan {
+            layers: c.layers.len(),
+            of: c.layers.len(),
+            head: true,
+        };
+        Ok(self.load_into(model, &everything)?.valid())
     }
 
     /// `model` with the weights the plan names taken from this file.

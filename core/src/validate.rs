@@ -124,6 +124,20 @@ impl RunConfig {
                 layers = self.layers.len()
             ),
         );
+        check(
+            !self.distill.is_on() || self.loss != LossKind::BinaryCrossEntropy,
+            Setting::Teacher,
+            key("teacher"),
+            msg!(
+                "a student learns from its teacher's softmax, so it needs one softmax output per class, not binary cross-entropy's single sigmoid"
+            ),
+        );
+        check(
+            self.robustness.adversarial == 0.0 || self.robustness.epsilon > 0.0,
+            Setting::Adversarial,
+            key("adversarial training"),
+            msg!("attacks with the attack's ε, so ε must be above 0"),
+        );
         if !errors.is_empty() {
             // Layer analysis needs a sane input shape and class count to say anything useful.
             let shape_ok = !errors

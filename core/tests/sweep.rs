@@ -2,7 +2,7 @@
 
 mod common;
 
-use tradeoff_core::compare::{CostAxis, pareto_front};
+use tradeoff_core::compare::{AccuracyAxis, CostAxis, pareto_front};
 use tradeoff_core::config::{Layer, OptimizerKind, RunConfig};
 use tradeoff_core::notation::layers_to_string;
 use tradeoff_core::record::RunRecord;
@@ -204,20 +204,32 @@ fn the_budget_answer_picks_the_most_accurate_run_within_it_and_names_the_better_
         with_results(&base, 0.97, 3.0),
     ];
     let refs: Vec<&RunRecord> = runs.iter().collect();
-    let answer = best_under_budget(&refs, CostAxis::Latency, 1.0);
+    let answer = best_under_budget(&refs, CostAxis::Latency, 1.0, AccuracyAxis::Clean);
     assert_eq!(answer.winner, Some(1), "ties go to the cheaper run");
     assert_eq!(answer.better_over_budget, Some(3));
     assert_eq!(answer.within, 3);
-    let generous = best_under_budget(&refs, CostAxis::Latency, 5.0);
+    let generous = best_under_budget(&refs, CostAxis::Latency, 5.0, AccuracyAxis::Clean);
     assert_eq!(
         (generous.winner, generous.better_over_budget),
         (Some(3), None)
     );
-    let tight = best_under_budget(&refs, CostAxis::Latency, 0.1);
+    let tight = best_under_budget(&refs, CostAxis::Latency, 0.1, AccuracyAxis::Clean);
     assert_eq!(
         (tight.winner, tight.better_over_budget, tight.within),
         (None, Some(3), 0)
     );
+    // Asked for accuracy under attack, the budget answer reads that instead: run 3, the most
+    // accurate on clean images, is the weakest under attack; a run never attacked is left out.
+    let mut attacked = runs.clone();
+    for (run, fgsm) in attacked
+        .iter_mut()
+        .zip([Some(0.30), Some(0.55), None, Some(0.20)])
+    {
+        run.summary.as_mut().unwrap().fgsm_accuracy = fgsm;
+    }
+    let refs: Vec<&RunRecord> = attacked.iter().collect();
+    let robust = best_under_budget(&refs, CostAxis::Latency, 5.0, AccuracyAxis::Attack);
+    assert_eq!((robust.winner, robust.within), (Some(1), 3));
 }
 
 #[test]

@@ -11,8 +11,8 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "这些数据随链接而来，是在发送者的设备上测得的；测试图片和混淆矩阵不包含在链接中。",
     ),
     (
-        " a compressed model, or a run started from another's weights, linked to the run it came from",
-        " 压缩后的模型，或从另一运行的权重开始的运行，与它来自的那次运行相连",
+        " a compressed model, a run started from or distilled from another, or an ensemble, linked to the runs it came from",
+        " 压缩后的模型、从另一运行开始或蒸馏而来的运行、或集成，与它来自的运行相连",
     ),
     (" and ", " 且 "),
     (
@@ -29,6 +29,8 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         " 预算内最好的运行（虚线）",
     ),
     (" {n} left out: {which}.", " 有 {n} 个被排除：{which}。"),
+    (" · distilled from {teacher}", " · 从{teacher}蒸馏"),
+    (" · ensemble of {k} runs", " · {k} 次运行的集成"),
     (" · started from {start}", " · 起点：{start}"),
     (" — about {left} left", " —— 约剩 {left}"),
     (
@@ -92,6 +94,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ),
     ("1 image", "1 张图片"),
     (
+        "1 learns from the teacher only, 0 from the labels only",
+        "1 只向教师学习，0 只向标签学习",
+    ),
+    (
         "1 trains them like the new layers; 0.1 moves them ten times slower",
         "1 表示与新层一样训练；0.1 表示更新慢十倍",
     ),
@@ -99,9 +105,13 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("A model file (.safetensors)…", "模型文件（.safetensors）…"),
     ("A model is being compressed.", "正在压缩模型。"),
     ("A run is in progress.", "有一次运行正在进行。"),
+    ("A small student and its teacher", "小学生模型和它的教师"),
     ("A sweep is in progress.", "扫描正在进行。"),
     ("Accuracy", "准确率"),
     ("Accuracy against step", "准确率随步数的变化"),
+    ("Accuracy axis", "准确率轴"),
+    ("Accuracy under attack (FGSM)", "受攻击时的准确率（FGSM）"),
+    ("Accuracy under noise", "噪声下的准确率"),
     ("Actions", "操作"),
     ("Activation", "激活函数"),
     ("Activities", "活动"),
@@ -127,13 +137,19 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "Adding images: {done} of {total} files read",
         "正在添加图片：已读取 {done}/{total} 个文件",
     ),
+    ("Adversarial training", "对抗训练"),
     ("Animals & Nature", "动物与自然"),
     ("Ankle boot", "短靴"),
     (
         "At what learning rate does training stop working, and what does the loss curve look like when it does?",
         "学习率达到多少时训练会失效？失效时损失曲线是什么样子？",
     ),
+    ("Attack ε (FGSM)", "攻击 ε（FGSM）"),
     ("Auto", "自动"),
+    (
+        "Average the {n} ticked runs (ensemble)",
+        "对勾选的 {n} 次运行取平均（集成）",
+    ),
     ("Avg pool", "平均池化"),
     ("Backend", "计算后端"),
     ("Backend: chosen when you train", "计算后端：训练时选择"),
@@ -221,6 +237,11 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("Details", "详情"),
     ("Details of run {id}", "运行 {id} 的详情"),
     ("Dismiss message", "关闭消息"),
+    ("Distillation", "蒸馏"),
+    (
+        "Distilled from {teacher} ({layers}, {params} parameters) at temperature {t}, teacher's weight {alpha}",
+        "从{teacher}蒸馏而来（{layers}，{params} 个参数），温度 {t}，教师权重 {alpha}",
+    ),
     ("Download model", "下载模型"),
     ("Download table (CSV)", "下载表格（CSV）"),
     (
@@ -252,10 +273,22 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "按 Unicode 分组的表情符号（彩色）",
     ),
     (
+        "Ensemble of {k} runs, their probabilities averaged; the runs alone score {mean} on average",
+        "{k} 次运行的集成，对它们的概率取平均；这些运行单独的平均得分为 {mean}",
+    ),
+    (
         "Epoch {epoch} of {epochs}, step {step} of {steps} — about {left} left",
         "第 {epoch}/{epochs} 轮，第 {step}/{steps} 步 —— 约剩 {left}",
     ),
     ("Epochs", "训练轮数"),
+    (
+        "Every finished run is also tested on attacked images: the fast gradient sign method nudges each pixel by ε in whichever direction fools the model most, a change a person barely sees. Train the model and compare its test accuracy with its accuracy under attack in the runs table. Then set adversarial training to 0.5 (half of each batch is attacked before the model learns from it) and train again. Switch the chart's accuracy axis to “Accuracy under attack”.",
+        "每次完成的运行还会在受攻击的图片上测试：快速梯度符号法（FGSM）把每个像素朝最能骗过模型的方向推动 ε，人眼几乎看不出这种变化。训练模型，在运行表中比较它的测试准确率和受攻击时的准确率。然后把对抗训练设为 0.5（每个批次有一半在模型学习之前先被攻击），再训练一次。把图表的准确率轴切换为“受攻击时的准确率”。",
+    ),
+    (
+        "Every finished run is also tested on noisy images and on images attacked with the fast gradient sign method (FGSM), which nudges each pixel the way that fools the model most.",
+        "每次完成的运行还会在加噪声的图片上，以及被快速梯度符号法（FGSM）攻击的图片上测试；FGSM 把每个像素朝最能骗过模型的方向推动。",
+    ),
     (
         "Every weight starts as the initialisation setting says.",
         "所有权重都按初始化设置开始。",
@@ -288,6 +321,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("Flip images", "翻转图片"),
     ("Flip, shift and noise", "翻转、平移和噪声"),
     ("Food & Drink", "食物与饮料"),
+    (
+        "Fooling a model, and defending it",
+        "骗过模型，以及如何防御",
+    ),
     ("Free play (no lesson)", "自由探索（不选课程）"),
     ("Freeze the first layers", "冻结前几层"),
     ("Grey", "灰度"),
@@ -297,6 +334,18 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     (
         "Hold to record webcam frames for {class}",
         "按住为“{class}”录制摄像头画面",
+    ),
+    (
+        "How far each pixel may move to fool the model (0 to 1)",
+        "为了骗过模型，每个像素最多能改变多少（0 到 1）",
+    ),
+    (
+        "How much accuracy does the attack take away? What does adversarial training cost in training time and in accuracy on clean images, and what does it buy under attack?",
+        "攻击让准确率下降了多少？对抗训练在训练时间和干净图片的准确率上付出了什么代价，又在受攻击时换来了什么？",
+    ),
+    (
+        "How much accuracy does the teacher add to the same student, at the same size and latency? What happens at temperature 1, and with the teacher's weight at 0 or 1?",
+        "在大小和延迟都相同的情况下，教师让同一个学生提高了多少准确率？温度为 1 时会怎样？教师的权重为 0 或 1 时又会怎样？",
     ),
     (
         "How much smaller does each compression make the model, and how much test accuracy does it cost? Where would you stop for a phone?",
@@ -376,6 +425,7 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("Model", "模型"),
     ("Model (layers)", "模型（层）"),
     ("Model cost", "模型成本"),
+    ("Model file of the teacher", "教师的模型文件"),
     ("Model file to start from", "作为起点的模型文件"),
     ("Model size", "模型大小"),
     ("Model size (bytes)", "模型大小（字节）"),
@@ -390,6 +440,7 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ),
     ("No run is within {ranges}.", "没有运行在{ranges}范围内。"),
     ("Noise", "噪声"),
+    ("None (learn from the labels only)", "无（只从标签中学习）"),
     ("Not loaded: {reason}", "未加载：{reason}"),
     ("Objects", "物品"),
     (
@@ -415,6 +466,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "Per class: training + test images.",
         "每个类别：训练图片 + 测试图片。",
     ),
+    (
+        "Pixels 0 to 1; the test images are measured again with this noise",
+        "像素取值 0 到 1；测试图片会加上这个噪声再测一次",
+    ),
     ("Pool", "池化"),
     ("Pooling", "池化方式"),
     ("Preparing: {what}", "准备中：{what}"),
@@ -423,8 +478,8 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "点击“训练”，曲线会显示在这里。",
     ),
     (
-        "Pretrained starts (fetched when chosen)",
-        "预训练起点（选择时才下载）",
+        "Pretrained models (fetched when chosen)",
+        "预训练模型（选择时才下载）",
     ),
     ("Problems", "问题"),
     ("Prune", "剪枝"),
@@ -446,18 +501,65 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "Reference CNN trained on MNIST digits",
         "在 MNIST 手写数字上训练的参考 CNN",
     ),
+    ("Robustness", "鲁棒性"),
+    ("Runs are being averaged.", "正在对运行取平均。"),
     ("Scratch (fresh weights)", "从零开始（全新权重）"),
+    (
+        "Share of each batch replaced by its attacked images; 0 is off",
+        "每个批次中被替换为受攻击图片的比例；0 表示关闭",
+    ),
+    (
+        "Softens both models' outputs; 1 is the plain softmax",
+        "软化两个模型的输出；1 即普通的 softmax",
+    ),
     ("Start from", "起点"),
     ("Started from {start}: {plan}", "起点：{start}：{plan}"),
     ("Starting weights", "起始权重"),
+    ("Teacher", "教师"),
+    ("Temperature T", "温度 T"),
+    ("Test noise σ", "测试噪声 σ"),
+    (
+        "The run learns from the labels only.",
+        "这次运行只从标签中学习。",
+    ),
+    (
+        "The runs cannot be averaged: their models must all be held by one engine (the CPU or WebGPU) since this page opened; train them again on one.",
+        "无法对这些运行取平均：它们的模型必须都由同一个引擎（CPU 或 WebGPU）在页面打开后保存；请在同一个引擎上重新训练它们。",
+    ),
+    (
+        "The runs could not be averaged: {message}.",
+        "无法对这些运行取平均：{message}。",
+    ),
     ("The starting weights are loading…", "起始权重正在加载…"),
     (
         "The starting weights cannot be used: {why}",
         "无法使用起始权重：{why}",
     ),
     (
+        "The student ({student} parameters) learns from the teacher {layers}'s softened outputs as well as from the labels.",
+        "学生（{student} 个参数）既从标签中学习，也从教师 {layers} 软化后的输出中学习。",
+    ),
+    (
+        "The student is one dense layer of 16 units, about fifty times smaller than the reference CNN. Train it alone first. Then, under Distillation, choose the reference CNN trained on MNIST digits as its teacher and train again, changing nothing else: the student now also learns from how sure the teacher is about every class, softened by the temperature. Compare the two runs in the table and on the trade-off chart.",
+        "学生模型只有一个 16 个单元的全连接层，大约比参考 CNN 小五十倍。先单独训练它。然后在“蒸馏”下选择在 MNIST 手写数字上训练的参考 CNN 作为它的教师，其他都不变，再训练一次：现在学生还会学习教师对每个类别有多确定（经温度软化）。在表格和权衡图上比较这两次运行。",
+    ),
+    ("The teacher cannot be used: {why}", "无法使用教师：{why}"),
+    ("The teacher is loading…", "教师正在加载…"),
+    (
+        "Their probabilities are averaged on the test images: one more point on the chart, joined to its members.",
+        "在测试图片上对它们的概率取平均：图表上多出一个点，与它的成员相连。",
+    ),
+    (
         "They keep the starting weights; 0 fine-tunes every layer",
         "它们保持起始权重；0 表示微调所有层",
+    ),
+    (
+        "This run is distilled from run {id} of the page its link was made in, which this page does not have: train that run here, or pick its model file (its “Download model”) under “Teacher”.",
+        "这次运行从创建链接的页面中的运行 {id} 蒸馏而来，而本页面没有它：请在这里训练那次运行，或在“教师”下选择它的模型文件（它的“下载模型”）。",
+    ),
+    (
+        "This run is distilled from the model file {name}: pick it under “Teacher” (whoever sent the link has it).",
+        "这次运行从模型文件 {name} 蒸馏而来：请在“教师”下选择它（发送链接的人有这个文件）。",
     ),
     (
         "This run starts from the model file {name}: pick it under “Start from” (whoever sent the link has it).",
@@ -467,17 +569,75 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "This run starts from the weights of run {id} of the page its link was made in, which this page does not have: train that run here, or pick its model file (its “Download model”) under “Start from”.",
         "这次运行从创建链接的页面中运行 {id} 的权重开始，而本页面没有它：请在这里训练那次运行，或在“起点”下选择它的模型文件（它的“下载模型”）。",
     ),
+    (
+        "Under Gaussian noise of σ {sigma}",
+        "在 σ 为 {sigma} 的高斯噪声下",
+    ),
+    (
+        "Under attack (FGSM, ε {epsilon}): {accuracy}",
+        "受攻击时（FGSM，ε {epsilon}）：{accuracy}",
+    ),
+    (
+        "Under noise σ {sigma}: {accuracy}",
+        "噪声 σ {sigma} 下：{accuracy}",
+    ),
+    (
+        "Under the FGSM attack of ε {epsilon}",
+        "在 ε 为 {epsilon} 的 FGSM 攻击下",
+    ),
     ("Use its layers:", "使用它的层："),
+    (
+        "Wait for the run in progress to end.",
+        "请等待正在进行的运行结束。",
+    ),
+    ("Weight of the teacher α", "教师的权重 α"),
+    (
+        "a student learns from its teacher's softmax, so it needs one softmax output per class, not binary cross-entropy's single sigmoid",
+        "学生从教师的 softmax 中学习，所以它需要每个类别一个 softmax 输出，而不是二元交叉熵的单个 sigmoid",
+    ),
+    ("adversarial training", "对抗训练"),
+    (
+        "an ensemble averages 2 to {max} finished runs; {n} are chosen",
+        "集成对 2 到 {max} 次已完成的运行取平均；现在选了 {n} 次",
+    ),
+    (
+        "an ensemble cannot be a member of another ensemble",
+        "集成不能作为另一个集成的成员",
+    ),
+    ("attack strength", "攻击强度"),
+    ("attack {accuracy}", "攻击 {accuracy}"),
+    (
+        "attacks with the attack's ε, so ε must be above 0",
+        "它用攻击的 ε 进行攻击，所以 ε 必须大于 0",
+    ),
+    ("ensemble of runs {}", "运行 {} 的集成"),
+    ("ensemble of {k} runs", "{k} 次运行的集成"),
+    (
+        "every member must be a finished run with test results",
+        "每个成员都必须是有测试结果的已完成运行",
+    ),
     ("file {name}", "文件 {name}"),
     ("frozen layers", "冻结的层"),
     (
         "no layer matches its first layer, so nothing is transferred: the run starts from scratch",
         "没有层与它的第一层匹配，因此什么也没有迁移：这次运行从零开始",
     ),
+    ("noise {accuracy}", "噪声 {accuracy}"),
     ("pretrained {id}", "预训练 {id}"),
+    (
+        "run {id} ({accuracy} {kind}, {cost} {unit})",
+        "运行 {id}（{kind} {accuracy}，{cost} {unit}）",
+    ),
+    (
+        "run {id}'s model is not in memory (only runs trained since the page opened are); train it again",
+        "运行 {id} 的模型不在内存中（只有页面打开后训练的运行才在）；请重新训练它",
+    ),
     ("run {n}", "运行 {n}"),
     ("scratch", "从零开始"),
     ("starting weights", "起始权重"),
+    ("teacher", "教师"),
+    ("temperature", "温度"),
+    ("test noise", "测试噪声"),
     ("the file could not be read", "无法读取该文件"),
     (
         "the file is a safetensors file, but not one Tradeoff saved (its metadata has no format “{FORMAT}”)",
@@ -492,8 +652,20 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "{of} 层中的前 {layers} 层从它开始；{head}",
     ),
     (
+        "the members must be trained on the same dataset, classes and image size and colour",
+        "各成员必须在相同的数据集、类别以及图片尺寸和颜色上训练",
+    ),
+    (
         "the model file could not be loaded: {e}",
         "无法加载模型文件：{e}",
+    ),
+    (
+        "the model file does not say how its pixels were normalised",
+        "模型文件没有说明它的像素是如何归一化的",
+    ),
+    (
+        "the model file is not this run's model",
+        "该模型文件不是这次运行的模型",
     ),
     (
         "the model file's metadata has no readable config",
@@ -512,7 +684,21 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "the stack has {layers} layers, so at most {layers} can be frozen",
         "层堆栈只有 {layers} 层，所以最多能冻结 {layers} 层",
     ),
+    (
+        "the teacher has one sigmoid output; distilling needs one softmax output per class",
+        "教师只有一个 sigmoid 输出；蒸馏需要每个类别一个 softmax 输出",
+    ),
+    (
+        "the teacher sees {theirs} images and this run {ours}: both must see the same",
+        "教师看的是 {theirs} 的图片，而这次运行看的是 {ours}：两者必须相同",
+    ),
+    (
+        "the teacher was trained on other classes ({theirs}) than this dataset's ({ours})",
+        "教师训练时用的类别（{theirs}）与此数据集的类别（{ours}）不同",
+    ),
     ("transferred layers' rate", "迁移层的学习率"),
+    ("under noise, under attack", "噪声下、受攻击时"),
+    ("weight of the teacher", "教师的权重"),
     (
         "{name} is {size}, larger than any model a run can have",
         "{name} 有 {size}，比任何运行能有的模型都大",
@@ -557,8 +743,8 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "{setting} {before} → {after}",
     ),
     (
-        "“{id}” is not one of the pretrained starts",
-        "“{id}”不是预训练起点之一",
+        "“{id}” is not one of the pretrained models",
+        "“{id}”不是预训练模型之一",
     ),
     ("“{}”: the {} is {}", "“{0}”：{1}应为{2}"),
     (
@@ -1227,10 +1413,6 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ),
     ("run", "次运行"),
     ("run {id}", "运行 {id}"),
-    (
-        "run {id} ({accuracy} test accuracy, {cost} {unit})",
-        "运行 {id}（测试准确率 {accuracy}，{cost} {unit}）",
-    ),
     (
         "run {id} ({accuracy}, {cost})",
         "运行 {id}（{accuracy}，{cost}）",
