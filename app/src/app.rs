@@ -8,9 +8,11 @@ use crate::components::{
     charts::LiveCharts,
     classroom::{LessonCard, LessonPicker, TeacherPanel},
     data_panel::DataPanel,
+    distill_panel::DistillPanel,
     model_editor::ModelEditor,
     notices::{CrashPanel, Notices},
     parallel_coords::ParallelCoordinates,
+    robustness_panel::RobustnessPanel,
     run_details::RunDetails,
     runs_table::RunsTable,
     start_panel::StartPanel,
@@ -193,7 +195,9 @@ fn Page() -> impl IntoView {
                 <DataPanel />
                 <ModelEditor />
                 <StartPanel />
+                <DistillPanel />
                 <TrainingForm />
+                <RobustnessPanel />
                 <SweepPanel />
                 <TeacherPanel />
             </section>

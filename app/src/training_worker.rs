@@ -31,6 +31,7 @@ mod wasm {
     use tradeoff_core::compress::{KEPT_MODELS, compress};
     use tradeoff_core::config::{BackendPreference, RunConfig};
     use tradeoff_core::data::{Dataset, builtin_dataset};
+    use tradeoff_core::ensemble;
     use tradeoff_core::i18n::Message;
     use tradeoff_core::msg;
     use tradeoff_core::own_images::{OWN_IMAGES_DATASET, OwnImages};
@@ -150,12 +151,17 @@ mod wasm {
                         run_id,
                         config,
                         start,
+                        teacher,
                     }) => {
                         state.current.set(Some(run_id));
                         state.paused.set(false);
                         let state = state.clone();
+                        let models = Models {
+                            start: start.map(|b| b.0),
+                            teacher: teacher.map(|b| b.0),
+                        };
                         wasm_bindgen_futures::spawn_local(async move {
-                            run(state, run_id, *config, start.map(|b| b.0)).await;
+                            run(state, run_id, *config, models).await;
                             post(&FromWorker::Memory {
                                 wasm_bytes: wasm_memory_bytes(),
                             });
@@ -169,6 +175,12 @@ mod wasm {
                         let state = state.clone();
                         wasm_bindgen_futures::spawn_local(async move {
                             compress_run(&state, parent_id, run_id, method).await;
+                        });
+                    }
+                    Ok(ToWorker::Ensemble { members, run_id }) => {
+                        let state = state.clone();
+                        wasm_bindgen_futures::spawn_local(async move {
+                            ensemble_runs(&state, &members, run_id).await;
                         });
                     }
                     Ok(ToWorker::SaveModel { run_id }) => {
@@ -440,14 +452,32 @@ mod wasm {
         }
     }
 
-    /// Trains `config` as run `run_id`, from the model file `start` when it starts from one.
-    async fn run(state: Rc<WorkerState>, run_id: u32, config: RunConfig, start: Option<Vec<u8>>) {
-        let start = match start.map(StartModel::read).transpose() {
+    /// The model files a run uses beside its config.
+    struct Models {
+        /// The one it starts from.
+        start: Option<Vec<u8>>,
+        /// The teacher it is distilled from.
+        teacher: Option<Vec<u8>>,
+    }
+
+    /// Trains `config` as run `run_id`, from the model file it starts from and with the
+    /// teacher it is distilled from, when it names them.
+    async fn run(state: Rc<WorkerState>, run_id: u32, config: RunConfig, models: Models) {
+        let start = match models.start.map(StartModel::read).transpose() {
             Ok(start) => start,
             Err(why) => {
                 return post(&FromWorker::Error {
                     run_id,
                     message: msg!("The starting weights cannot be used: {why}", why = why),
+                });
+            }
+        };
+        let teacher = match models.teacher.map(StartModel::read).transpose() {
+            Ok(teacher) => teacher,
+            Err(why) => {
+                return post(&FromWorker::Error {
+                    run_id,
+                    message: msg!("The teacher cannot be used: {why}", why = why),
                 });
             }
         };
@@ -469,8 +499,12 @@ mod wasm {
             return post(&FromWorker::Error { run_id, message });
         }
         let trainer = Trainer::new(config, &data, device, backend.clone());
-        let mut trainer = match trainer.and_then(|t| match &start {
+        let trainer = trainer.and_then(|t| match &start {
             Some(start) => t.with_start(start),
+            None => Ok(t),
+        });
+        let mut trainer = match trainer.and_then(|t| match &teacher {
+            Some(teacher) => t.with_teacher(teacher),
             None => Ok(t),
         }) {
             Ok(t) => t,
@@ -579,6 +613,35 @@ mod wasm {
             .ok_or_else(|| msg!(
                 "the trained model of run {run_id} is no longer in memory (only the latest {KEPT_MODELS} runs trained since the page opened are kept); train it again to {verb} it", run_id = run_id, KEPT_MODELS = KEPT_MODELS, verb = verb
             ))
+    }
+
+    /// Answers a [`ToWorker::Ensemble`].
+    async fn ensemble_runs(state: &WorkerState, members: &[u32], run_id: u32) {
+        let trained: Result<Vec<Rc<TrainedModel>>, Message> = members
+            .iter()
+            .map(|&id| trained_model(state, id, "average it with others"))
+            .collect();
+        let trained = match trained {
+            Ok(trained) if !trained.is_empty() => trained,
+            Ok(_) => return,
+            Err(message) => return post(&FromWorker::Error { run_id, message }),
+        };
+        let parts: Vec<ensemble::Member> = trained.iter().map(|t| ensemble::member_of(t)).collect();
+        let first = &trained[0];
+        match ensemble::evaluate(
+            &parts,
+            &first.test,
+            first.record.backend.clone(),
+            &first.device,
+        )
+        .await
+        {
+            Ok(record) => post(&FromWorker::Finished {
+                run_id,
+                record: Box::new(record),
+            }),
+            Err(message) => post(&FromWorker::Error { run_id, message }),
+        }
     }
 
     /// Answers a [`ToWorker::Compress`].

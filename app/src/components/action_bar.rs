@@ -27,6 +27,9 @@ pub fn ActionBar() -> impl IntoView {
         Ok(_) if store.activity.with(|a| a.compressing().is_some()) => {
             Some(t("A model is being compressed.").to_string())
         }
+        Ok(_) if store.activity.with(|a| a.averaging().is_some()) => {
+            Some(t("Runs are being averaged.").to_string())
+        }
         Ok(_) if !store.restored.get() => Some(t("Reading your earlier runs…").to_string()),
         Ok(_) if let Some(why) = store.run_blocker() => Some(localise(&why)),
         Ok(_) => None,

@@ -121,6 +121,49 @@ fn RunsFiles() -> impl IntoView {
     }
 }
 
+/// "Average the ticked runs": an ensemble of the runs ticked under Overlay, or why not.
+#[component]
+fn EnsembleButton() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let ticked = move || store.overlay.get();
+    let blocked = move || -> Option<String> {
+        let ids = ticked();
+        let why = store.runs.with(|runs| {
+            let records: Vec<_> = ids
+                .iter()
+                .filter_map(|id| runs.iter().find(|r| r.id == *id).map(|r| &r.record))
+                .collect();
+            tradeoff_core::ensemble::check(&records).err()
+        });
+        if let Some(why) = why {
+            return Some(localise(&why));
+        }
+        if let Some(id) = ids.iter().find(|&&id| !store.has_model(id)) {
+            return Some(tr!(
+                lang(),
+                "run {id}'s model is not in memory (only runs trained since the page opened are); train it again",
+                id = id
+            ));
+        }
+        store
+            .busy()
+            .then(|| t("Wait for the run in progress to end.").to_string())
+    };
+    view! {
+        <div class="buttons ensemble">
+            <button
+                disabled=move || blocked().is_some()
+                on:click=move |_| store.average(ticked())
+            >
+                {move || tr!(lang(), "Average the {n} ticked runs (ensemble)", n = ticked().len())}
+            </button>
+            <span class="hint">
+                {move || blocked().unwrap_or_else(|| t("Their probabilities are averaged on the test images: one more point on the chart, joined to its members.").to_string())}
+            </span>
+        </div>
+    }
+}
+
 /// The runs table.
 #[component]
 pub fn RunsTable() -> impl IntoView {
@@ -129,6 +172,7 @@ pub fn RunsTable() -> impl IntoView {
         <section class="panel" aria-label=t("Runs")>
             <h2>{t("Runs")}</h2>
             <RunsFiles />
+            <EnsembleButton />
             <Show
                 when=move || store.runs.with(|r| !r.is_empty())
                 fallback=|| view! { <p class="hint">{t("Your runs will be listed here.")}</p> }
@@ -141,7 +185,7 @@ pub fn RunsTable() -> impl IntoView {
                                 <th scope="col">{t("Changed")}</th>
                                 <th scope="col">{t("Status")}</th>
                                 <th scope="col">{t("Validation accuracy")}</th>
-                                <th scope="col">{t("Test accuracy")}</th>
+                                <th scope="col">{t("Test accuracy")}<br /><span class="sub">{t("under noise, under attack")}</span></th>
                                 <th scope="col">{t("Training time, speed")}</th>
                                 <th scope="col">{t("Latency")}</th>
                                 <th scope="col">{t("Parameters, FLOPs, size")}</th>
@@ -176,7 +220,15 @@ pub fn RunsTable() -> impl IntoView {
                                                 {r.shared.then(|| view! { " " <span class="badge shared" title=t("Measured on the sender's device: re-run to verify")>{t("shared result")}</span> })}
                                             </td>
                                             <td>{val}</td>
-                                            <td>{s.as_ref().map(|s| format::percent(lang(), s.test_accuracy)).unwrap_or("—".into())}</td>
+                                            <td class="accuracy">
+                                                {s.as_ref().map(|s| format::percent(lang(), s.test_accuracy)).unwrap_or("—".into())}
+                                                {s.as_ref().and_then(|s| s.noise_accuracy).map(|a| view! {
+                                                    <br /><span class="sub noise" title=tr!(lang(), "Under Gaussian noise of σ {sigma}", sigma = r.config.robustness.noise)>{tr!(lang(), "noise {accuracy}", accuracy = format::percent(lang(), a))}</span>
+                                                })}
+                                                {s.as_ref().and_then(|s| s.fgsm_accuracy).map(|a| view! {
+                                                    <br /><span class="sub attack" title=tr!(lang(), "Under the FGSM attack of ε {epsilon}", epsilon = r.config.robustness.epsilon)>{tr!(lang(), "attack {accuracy}", accuracy = format::percent(lang(), a))}</span>
+                                                })}
+                                            </td>
                                             // Related figures share a cell, one per line: the table fits a 1366-px projector.
                                             <td>{format::seconds(lang(), time)}<br /><span class="sub">{speed}</span></td>
                                             <td>{s.as_ref().map(|s| format::millis(lang(), s.latency_ms_batch1)).unwrap_or("—".into())}</td>

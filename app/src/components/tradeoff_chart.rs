@@ -7,7 +7,7 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use tradeoff_core::compare::{CostAxis, pareto_front};
+use tradeoff_core::compare::{AccuracyAxis, CostAxis, pareto_front};
 use tradeoff_core::record::RunRecord;
 use tradeoff_core::sweep::best_under_budget;
 
@@ -26,7 +26,8 @@ use tradeoff_core::tr;
 struct Marks<'a> {
     /// Runs on the Pareto front.
     front: &'a [u32],
-    /// `(compressed run, its parent)` pairs, drawn as thin lines.
+    /// `(run, run it came from)` pairs, drawn as thin lines: a compressed copy and its parent,
+    /// a run and the run it started from or was distilled from, an ensemble and its members.
     links: &'a [(u32, u32)],
     /// The run picked by the budget.
     winner: Option<u32>,
@@ -41,6 +42,7 @@ fn draw_tradeoff<DB: DrawingBackend>(
     labels: &mut dyn Labels,
     points: &[(u32, f64, f64)],
     axis: CostAxis,
+    accuracy: AccuracyAxis,
     marks: &Marks,
 ) -> DrawResult<Vec<(u32, (i32, i32))>>
 where
@@ -62,7 +64,7 @@ where
         x,
         y: (axes_y(points), 1.0),
         x_label: axis.label(),
-        y_label: key("Test accuracy"),
+        y_label: accuracy.label(),
         y_format: |y| format!("{:.0}%", y * 100.0),
     };
     let positions = frame(root, labels, &axes, |chart| {
@@ -155,12 +157,12 @@ pub fn TradeoffChart() -> impl IntoView {
     let positions = StoredValue::new(Vec::<(u32, (i32, i32))>::new());
     let hovered = RwSignal::new(None::<u32>);
     let points = Memo::new(move |_| {
-        let axis = store.axis.get();
+        let (axis, accuracy) = (store.axis.get(), store.accuracy.get());
         store.runs.with(|runs| {
             runs.iter()
                 .filter_map(|r| {
                     let x = axis.value(&r.record)?;
-                    let y = r.record.summary.as_ref()?.test_accuracy;
+                    let y = accuracy.value(&r.record)?;
                     Some((r.id, x, y))
                 })
                 .collect::<Vec<_>>()
@@ -177,16 +179,23 @@ pub fn TradeoffChart() -> impl IntoView {
     let links = Memo::new(move |_| {
         store.runs.with(|runs| {
             runs.iter()
-                .filter_map(|r| {
-                    // A compressed copy, or a run that started from another's weights.
-                    let parent_key = r
-                        .record
-                        .compression
-                        .as_ref()
-                        .and_then(|c| c.parent_key)
-                        .or_else(|| r.record.transfer.as_ref()?.parent_key)?;
-                    let parent = runs.iter().find(|p| p.key == parent_key)?;
-                    Some((r.id, parent.id))
+                .flat_map(|r| {
+                    let record = &r.record;
+                    let mut keys: Vec<f64> = [
+                        record.compression.as_ref().and_then(|c| c.parent_key),
+                        record.transfer.as_ref().and_then(|t| t.parent_key),
+                        record.distill.as_ref().and_then(|d| d.parent_key),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                    if let Some(e) = &record.ensemble {
+                        keys.extend(&e.member_keys);
+                    }
+                    keys.into_iter()
+                        .filter_map(|key| runs.iter().find(|p| p.key == key))
+                        .map(|parent| (r.id, parent.id))
+                        .collect::<Vec<_>>()
                 })
                 .collect::<Vec<_>>()
         })
@@ -206,10 +215,10 @@ pub fn TradeoffChart() -> impl IntoView {
     });
     let answer = Memo::new(move |_| {
         let limit = budget.get().ok().flatten()?;
-        let axis = store.axis.get();
+        let (axis, accuracy) = (store.axis.get(), store.accuracy.get());
         Some(store.runs.with(|runs| {
             let records: Vec<&RunRecord> = runs.iter().map(|r| &r.record).collect();
-            let a = best_under_budget(&records, axis, limit);
+            let a = best_under_budget(&records, axis, limit, accuracy);
             (
                 a.winner.map(|i| runs[i].id),
                 a.better_over_budget.map(|i| runs[i].id),
@@ -230,15 +239,16 @@ pub fn TradeoffChart() -> impl IntoView {
             budget: budget.get_untracked().ok().flatten(),
             selected: store.selected.get_untracked(),
         };
-        let axis = store.axis.get_untracked();
+        let (axis, accuracy) = (store.axis.get_untracked(), store.accuracy.get_untracked());
         to_svg(w, h, |root, labels| {
-            draw_tradeoff(root, labels, &pts, axis, &marks).map(|_| ())
+            draw_tradeoff(root, labels, &pts, axis, accuracy, &marks).map(|_| ())
         })
     });
     let painter = Painter::new();
     Effect::new(move |_| {
         let (pts, on_front, links) = (points.get(), front.get(), links.get());
         let (axis, selected) = (store.axis.get(), store.selected.get());
+        let accuracy = store.accuracy.get();
         let winner = answer.get().and_then(|a| a.0);
         let limit = budget.get().ok().flatten();
         let Some(canvas) = canvas_ref.get() else {
@@ -253,25 +263,26 @@ pub fn TradeoffChart() -> impl IntoView {
                 selected,
             };
             if let Ok(p) = on_canvas(&canvas, |root, labels| {
-                draw_tradeoff(root, labels, &pts, axis, &marks)
+                draw_tradeoff(root, labels, &pts, axis, accuracy, &marks)
             }) {
                 positions.set_value(p);
             }
         });
     });
     let describe = move |id: u32| -> String {
-        let axis = store.axis.get();
+        let (axis, kind) = (store.axis.get(), store.accuracy.get());
         store.runs.with(|runs| {
             runs.iter()
                 .find(|r| r.id == id)
                 .and_then(|r| {
-                    let s = r.record.summary.as_ref()?;
+                    let accuracy = kind.value(&r.record)?;
                     let cost = axis.value(&r.record)?;
                     Some(tr!(
                         lang(),
-                        "run {id} ({accuracy} test accuracy, {cost} {unit})",
+                        "run {id} ({accuracy} {kind}, {cost} {unit})",
                         id = id,
-                        accuracy = format::percent(lang(), s.test_accuracy),
+                        accuracy = format::percent(lang(), accuracy),
+                        kind = t(kind.label()).to_lowercase(),
                         cost = axis_number(cost),
                         unit = t(budget_words(axis).1)
                     ))
@@ -346,11 +357,28 @@ pub fn TradeoffChart() -> impl IntoView {
                 .as_ref()
                 .map(|i| format!(" · {}", localise(&i.method.label())))
                 .or_else(|| {
+                    let e = r.record.ensemble.as_ref()?;
+                    Some(tr!(
+                        lang(),
+                        " · ensemble of {k} runs",
+                        k = e.member_accuracies.len()
+                    ))
+                })
+                .or_else(|| {
                     c.transfer.is_on().then(|| {
                         tr!(
                             lang(),
                             " · started from {start}",
                             start = start_words(&c.transfer.from, lang())
+                        )
+                    })
+                })
+                .or_else(|| {
+                    r.record.distill.is_some().then(|| {
+                        tr!(
+                            lang(),
+                            " · distilled from {teacher}",
+                            teacher = start_words(&c.distill.teacher, lang())
                         )
                     })
                 })
@@ -376,16 +404,12 @@ pub fn TradeoffChart() -> impl IntoView {
         if ids.is_empty() {
             return t("Finish a run to place it on the chart.").to_string();
         }
-        let axis = store.axis.get();
+        let (axis, kind) = (store.axis.get(), store.accuracy.get());
         let list: Vec<String> = store.runs.with(|runs| {
             ids.iter()
                 .filter_map(|id| runs.iter().find(|r| r.id == *id))
                 .map(|r| {
-                    let accuracy = r
-                        .record
-                        .summary
-                        .as_ref()
-                        .map_or(f64::NAN, |s| s.test_accuracy);
+                    let accuracy = kind.value(&r.record).unwrap_or(f64::NAN);
                     let cost = axis.value(&r.record).unwrap_or(f64::NAN);
                     tr!(
                         lang(),
@@ -407,6 +431,23 @@ pub fn TradeoffChart() -> impl IntoView {
         <section class="panel tradeoff" aria-label=t("Trade-off")>
             <div class="panel-head">
                 <h2>{t("The trade-off: test accuracy against cost")}</h2>
+                <label class="field small">
+                    <span class="label">{t("Accuracy axis")}</span>
+                    <select
+                        aria-label=t("Accuracy axis")
+                        on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            if let Some(a) = AccuracyAxis::ALL.iter().find(|a| a.label() == v) {
+                                store.accuracy.set(*a);
+                            }
+                        }
+                    >
+                        {AccuracyAxis::ALL
+                            .iter()
+                            .map(|a| view! { <option value=a.label() selected=move || store.accuracy.get() == *a>{t(a.label())}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
                 <label class="field small">
                     <span class="label">{t("Cost axis")}</span>
                     <select
@@ -445,7 +486,7 @@ pub fn TradeoffChart() -> impl IntoView {
                 <li><span class="swatch" style=format!("color: {}", css(PALETTE[1]))>"■"</span>{t(" on the Pareto front (no other run is both more accurate and cheaper)")}</li>
                 <li><span class="swatch" style=format!("color: {}", css(PALETTE[0]))>"■"</span>{t(" other runs · hover a point for its settings, click it for details")}</li>
                 <Show when=move || links.with(|l| !l.is_empty())>
-                    <li><span class="swatch" style=format!("color: {}", css(PALETTE[2]))>"┅"</span>{t(" a compressed model, or a run started from another's weights, linked to the run it came from")}</li>
+                    <li><span class="swatch" style=format!("color: {}", css(PALETTE[2]))>"┅"</span>{t(" a compressed model, a run started from or distilled from another, or an ensemble, linked to the runs it came from")}</li>
                 </Show>
                 <Show when=move || answer.with(|a| a.is_some_and(|a| a.0.is_some()))>
                     <li><span class="swatch" style=format!("color: {}", css(PALETTE[3]))>"◯"</span>{t(" the best run within the budget (dashed line)")}</li>

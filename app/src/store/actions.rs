@@ -7,7 +7,7 @@ use tradeoff_core::protocol::ToWorker;
 use tradeoff_core::record::Compression;
 use tradeoff_core::sweep::SweepConfig;
 
-use super::{Activity, Compressing, LiveRun, Store, SweepProgress};
+use super::{Activity, Averaging, Compressing, LiveRun, Store, SweepProgress};
 use crate::persist;
 use crate::worker_client::WorkerKind;
 
@@ -111,6 +111,37 @@ impl Store {
                 parent_id,
                 run_id: id,
                 method,
+            },
+        );
+    }
+
+    /// Asks the worker that holds the models of runs `members` to evaluate them together as
+    /// an ensemble; says why not when they cannot be.
+    pub fn average(&self, members: Vec<u32>) {
+        if self.busy_untracked() {
+            return;
+        }
+        let homes: Vec<Option<WorkerKind>> =
+            members.iter().map(|&id| self.workers.home_of(id)).collect();
+        let home = match homes.first() {
+            Some(Some(home)) if homes.iter().all(|h| *h == Some(*home)) => *home,
+            _ => {
+                return self.notify(
+                    "error",
+                    msg!("The runs cannot be averaged: their models must all be held by one engine (the CPU or WebGPU) since this page opened; train them again on one."),
+                );
+            }
+        };
+        let id = self.take_id();
+        self.activity.set(Activity::Averaging(Averaging {
+            id,
+            members: members.clone(),
+        }));
+        self.dispatch(
+            home,
+            ToWorker::Ensemble {
+                members,
+                run_id: id,
             },
         );
     }

@@ -70,6 +70,15 @@ pub struct Compressing {
     pub label: Message,
 }
 
+/// An ensemble the worker is evaluating.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Averaging {
+    /// Id the ensemble's record will have.
+    pub id: u32,
+    /// The runs averaged.
+    pub members: Vec<u32>,
+}
+
 /// What the page is busy with. Train, sweeps and compression wait until it is idle.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub enum Activity {
@@ -82,6 +91,8 @@ pub enum Activity {
     Sweep(SweepProgress, Option<LiveRun>),
     /// A compression of a trained run.
     Compressing(Compressing),
+    /// An ensemble of trained runs being evaluated.
+    Averaging(Averaging),
 }
 
 impl Activity {
@@ -118,6 +129,14 @@ impl Activity {
     pub fn compressing(&self) -> Option<&Compressing> {
         match self {
             Activity::Compressing(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The ensemble under evaluation.
+    pub fn averaging(&self) -> Option<&Averaging> {
+        match self {
+            Activity::Averaging(a) => Some(a),
             _ => None,
         }
     }

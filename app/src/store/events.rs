@@ -84,8 +84,8 @@ impl Store {
                 error,
                 bytes,
             } => {
-                if self.awaits_start_file(run_id) {
-                    return self.take_start_file(run_id, error.map_or(Ok(bytes), Err));
+                if self.awaits_model_file(run_id) {
+                    return self.take_model_file(run_id, error.map_or(Ok(bytes), Err));
                 }
                 self.saving_model.set(None);
                 let saved = match error {
@@ -123,6 +123,19 @@ impl Store {
     /// A run or compression could not start: it ends (a sweep with it), saying why.
     fn could_not_start(&self, run_id: u32, message: Message) {
         self.download.set(None);
+        let averaging = self
+            .activity
+            .with_untracked(|a| a.averaging().is_some_and(|e| e.id == run_id));
+        if averaging {
+            self.activity.set(super::Activity::Idle);
+            return self.notify(
+                "error",
+                msg!(
+                    "The runs could not be averaged: {message}.",
+                    message = message
+                ),
+            );
+        }
         let compressing = self
             .activity
             .with_untracked(|a| a.compressing().is_some_and(|c| c.id == run_id));
@@ -182,10 +195,26 @@ impl Store {
                 info.parent_key = self.runs.with_untracked(|r| r.key_of(c.parent_id));
             }
         }
+        let averaged = self
+            .activity
+            .with_untracked(|a| a.averaging().filter(|e| e.id == run_id).cloned());
+        if let Some(e) = averaged {
+            self.activity.set(super::Activity::Idle);
+            if let Some(info) = record.ensemble.as_mut() {
+                info.member_keys = self
+                    .runs
+                    .with_untracked(|r| e.members.iter().filter_map(|&m| r.key_of(m)).collect());
+            }
+        }
         if let (Some(info), StartFrom::Run(parent)) =
             (record.transfer.as_mut(), &record.config.transfer.from)
         {
             info.parent_key = self.runs.with_untracked(|r| r.key_of(*parent));
+        }
+        if let (Some(info), StartFrom::Run(teacher)) =
+            (record.distill.as_mut(), &record.config.distill.teacher)
+        {
+            info.parent_key = self.runs.with_untracked(|r| r.key_of(*teacher));
         }
         if let RunStatus::Failed { reason } = &record.status {
             self.notify(
@@ -267,6 +296,16 @@ impl Store {
             self.own_images.set(None);
         }
         if was_busy_here {
+            if self.activity.with_untracked(|a| a.averaging().is_some()) {
+                self.activity.set(super::Activity::Idle);
+                self.notify(
+                    "error",
+                    msg!(
+                        "The runs could not be averaged: {message}.",
+                        message = message
+                    ),
+                );
+            }
             if self.activity.with_untracked(|a| a.compressing().is_some()) {
                 self.activity.set(super::Activity::Idle);
                 self.notify(

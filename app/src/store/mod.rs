@@ -10,14 +10,14 @@ mod runs;
 mod start;
 mod workers;
 
-pub use activity::{Activity, Compressing, LiveRun, SweepProgress};
+pub use activity::{Activity, Averaging, Compressing, LiveRun, SweepProgress};
 pub use runs::{Changed, Runs};
-pub use start::StartState;
+pub use start::{Role, StartState};
 pub use workers::Workers;
 
 use leptos::prelude::*;
 use tradeoff_core::classroom::Classroom;
-use tradeoff_core::compare::CostAxis;
+use tradeoff_core::compare::{AccuracyAxis, CostAxis};
 use tradeoff_core::config::RunConfig;
 use tradeoff_core::cost::ModelCost;
 use tradeoff_core::data::{Preview, builtin_dataset};
@@ -79,6 +79,8 @@ pub struct Store {
     pub overlay: RwSignal<Vec<u32>>,
     /// X axis of the trade-off chart.
     pub axis: RwSignal<CostAxis>,
+    /// Y axis of the trade-off chart: which accuracy (also the budget answer's).
+    pub accuracy: RwSignal<AccuracyAxis>,
     /// Messages for the user.
     pub notices: RwSignal<Vec<Notice>>,
     /// The last worker crash, for the error panel.
@@ -112,8 +114,10 @@ pub struct Store {
     pub saving_model: RwSignal<Option<u32>>,
     /// The trained model the config's runs start from.
     pub start: RwSignal<StartState>,
-    /// The run whose model file is awaited as a start (not as a download).
-    start_request: RwSignal<Option<u32>>,
+    /// The teacher the config's runs are distilled from.
+    pub teacher: RwSignal<StartState>,
+    /// The runs whose model files are awaited for a role (not as downloads).
+    model_requests: RwSignal<Vec<(Role, u32)>>,
     /// The training workers and the models they hold.
     workers: Workers,
     /// A result a link carried, added once the kept runs are read (so it is not doubled).
@@ -133,6 +137,7 @@ impl Store {
             selected: RwSignal::new(None),
             overlay: RwSignal::new(Vec::new()),
             axis: RwSignal::new(CostAxis::TrainingTime),
+            accuracy: RwSignal::new(AccuracyAxis::Clean),
             notices: RwSignal::new(Vec::new()),
             crash: RwSignal::new(None),
             backend_in_use: RwSignal::new(None),
@@ -148,7 +153,8 @@ impl Store {
             classroom: RwSignal::new(Classroom::default()),
             saving_model: RwSignal::new(None),
             start: RwSignal::new(StartState::None),
-            start_request: RwSignal::new(None),
+            teacher: RwSignal::new(StartState::None),
+            model_requests: RwSignal::new(Vec::new()),
             own_image_refusals: RwSignal::new(0),
             workers: Workers::new(),
             shared_waiting: StoredValue::new(None),
@@ -169,15 +175,17 @@ impl Store {
                 store.send_to(WorkerKind::Cpu, ToWorker::Preview { dataset: id });
             }
         });
-        // The weights a start names are fetched when it is chosen, by a control or a link (and
-        // a run's when a worker comes to hold it).
-        Effect::new(move |_| {
-            let from = store.config.with(|c| c.transfer.from.clone());
-            if let tradeoff_core::config::StartFrom::Run(id) = from {
-                store.workers.holds(id);
-            }
-            untrack(|| store.load_start());
-        });
+        // The models a start or a teacher names are fetched when chosen, by a control or a
+        // link (and a run's when a worker comes to hold it).
+        for role in [Role::Start, Role::Teacher] {
+            Effect::new(move |_| {
+                let from = store.config.with(|c| role.of(c).clone());
+                if let tradeoff_core::config::StartFrom::Run(id) = from {
+                    store.workers.holds(id);
+                }
+                untrack(|| store.load_model(role));
+            });
+        }
         // The user's images are described once they are the dataset (again after a crash).
         Effect::new(move |_| {
             if dataset.get() == OWN_IMAGES_DATASET && store.own_images.with(Option::is_none) {
@@ -217,9 +225,11 @@ impl Store {
     }
 
     /// Why Train cannot start now although the settings are valid: the user's images are
-    /// not ready, or the starting weights are not in hand.
+    /// not ready, or the starting weights or the teacher are not in hand.
     pub fn run_blocker(&self) -> Option<Message> {
-        self.own_images_blocker().or_else(|| self.start_blocker())
+        self.own_images_blocker()
+            .or_else(|| self.model_blocker(Role::Start))
+            .or_else(|| self.model_blocker(Role::Teacher))
     }
 
     /// Why the user's own images cannot be trained on now, when they are the dataset.
@@ -406,6 +416,8 @@ impl Store {
             summary: None,
             compression: None,
             transfer: None,
+            distill: None,
+            ensemble: None,
             shared: false,
         })
     }
@@ -465,12 +477,12 @@ impl Store {
     /// preview waiting for it ends with `why`.
     fn refuse(&self, message: ToWorker, why: Message) {
         let answer = match message {
-            ToWorker::Train { run_id, .. } | ToWorker::Compress { run_id, .. } => {
-                FromWorker::Error {
-                    run_id,
-                    message: why,
-                }
-            }
+            ToWorker::Train { run_id, .. }
+            | ToWorker::Compress { run_id, .. }
+            | ToWorker::Ensemble { run_id, .. } => FromWorker::Error {
+                run_id,
+                message: why,
+            },
             ToWorker::Preview { dataset } => FromWorker::Preview {
                 dataset,
                 result: Err(why),
@@ -486,16 +498,18 @@ impl Store {
     /// WebGPU never downloads it.
     fn train_on_worker(&self, id: u32, config: RunConfig) {
         let kind = self.workers.for_backend(config.backend);
-        let start = config
-            .transfer
-            .is_on()
-            .then(|| untrack(|| self.start_model()))
-            .flatten()
-            .map(|model| ModelBytes(model.bytes().to_vec()));
+        let model = |role: Role| {
+            (*role.of(&config) != tradeoff_core::config::StartFrom::Scratch)
+                .then(|| untrack(|| self.model_for(role)))
+                .flatten()
+                .map(|model| ModelBytes(model.bytes().to_vec()))
+        };
+        let (start, teacher) = (model(Role::Start), model(Role::Teacher));
         let train = ToWorker::Train {
             run_id: id,
             config: Box::new(config),
             start,
+            teacher,
         };
         if let Some(kind) = kind {
             return self.dispatch(kind, train);

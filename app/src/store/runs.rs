@@ -58,10 +58,25 @@ impl Runs {
     }
 
     /// Adds `record` as run `id`, saying what it changed: a compressed copy names the run it
-    /// was made from, any other run the settings that differ from the last trained run.
+    /// was made from, an ensemble its members, any other run the settings that differ from the
+    /// last trained run.
     pub fn push(&mut self, id: u32, key: f64, record: RunRecord) {
-        let changes = match &record.compression {
-            Some(info) => {
+        let derived = |r: &RunRecord| r.compression.is_some() || r.ensemble.is_some();
+        let changes = match (&record.compression, &record.ensemble) {
+            (_, Some(ensemble)) => {
+                let members: Vec<String> = ensemble
+                    .member_keys
+                    .iter()
+                    .filter_map(|key| self.0.iter().find(|r| r.key == *key))
+                    .map(|r| r.id.to_string())
+                    .collect();
+                Changed::CopyOf(if members.len() == ensemble.member_accuracies.len() {
+                    msg!("ensemble of runs {}", members.join(", "))
+                } else {
+                    msg!("ensemble of {k} runs", k = ensemble.member_accuracies.len())
+                })
+            }
+            (Some(info), None) => {
                 let parent = self
                     .0
                     .iter()
@@ -70,11 +85,11 @@ impl Runs {
                 let method = info.method.label();
                 Changed::CopyOf(msg!("{} copy of {parent}", method, parent = parent))
             }
-            None => Changed::Settings(
+            (None, None) => Changed::Settings(
                 self.0
                     .iter()
                     .rev()
-                    .find(|r| r.record.compression.is_none())
+                    .find(|r| !derived(&r.record))
                     .map(|prev| config_changes(&prev.record.config, &record.config))
                     .unwrap_or_default(),
             ),

@@ -1,11 +1,12 @@
-//! The trained model the next run starts from: a pretrained start (fetched when chosen), a
-//! finished run's model (asked of the worker that holds it) or a model file the user picks.
-//! Held here and sent with every run whose config starts from it.
+//! The trained models the next runs use: the one they start from (transfer learning) and the
+//! teacher they are distilled from. Each is a pretrained model (fetched when chosen), a
+//! finished run's model (asked of the worker that holds it) or a model file the user picks;
+//! held here and sent with every run whose config names it.
 
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use tradeoff_core::config::StartFrom;
+use tradeoff_core::config::{RunConfig, StartFrom};
 use tradeoff_core::i18n::Message;
 use tradeoff_core::msg;
 use tradeoff_core::protocol::ToWorker;
@@ -16,14 +17,14 @@ use wasm_bindgen_futures::JsFuture;
 use super::Store;
 use crate::worker_client::WorkerKind;
 
-/// Largest model file accepted as a start: the largest model a run may have
+/// Largest model file accepted: the largest model a run may have
 /// ([`MAX_PARAMS`](tradeoff_core::config::limits::MAX_PARAMS) floats) and its header.
 const MAX_START_BYTES: f64 = (tradeoff_core::config::limits::MAX_PARAMS * 4 + (1 << 20)) as f64;
 
-/// Where the starting weights stand.
+/// Where a model the next runs use stands.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub enum StartState {
-    /// None chosen (or the run starts from scratch).
+    /// None chosen.
     #[default]
     None,
     /// Being fetched, or asked of a worker.
@@ -34,75 +35,155 @@ pub enum StartState {
     Failed(StartFrom, Message),
 }
 
-impl Store {
-    /// Starts the next runs from `from`: fetches a pretrained start, or asks a worker for a
-    /// run's model (a file comes through [`Store::start_from_file`]).
-    pub fn choose_start(&self, from: StartFrom) {
-        // Choosing again what failed tries again.
-        if matches!(self.start.get_untracked(), StartState::Failed(..)) {
-            self.start.set(StartState::None);
+/// What a trained model is for in the next runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The weights a run starts from (`start=`).
+    Start,
+    /// The teacher a run is distilled from (`teacher=`).
+    Teacher,
+}
+
+impl Role {
+    /// The model `config` names for this role ([`StartFrom::Scratch`]: none).
+    pub fn of(self, config: &RunConfig) -> &StartFrom {
+        match self {
+            Role::Start => &config.transfer.from,
+            Role::Teacher => &config.distill.teacher,
         }
-        self.config.update(|c| c.transfer.from = from);
-        self.load_start();
     }
 
-    /// Gets the weights the config's start names, unless they are in hand or on their way.
-    pub(super) fn load_start(&self) {
-        let from = self.config.with_untracked(|c| c.transfer.from.clone());
-        let current = self.start.get_untracked();
-        let settled = match &current {
-            StartState::Loading(f) | StartState::Ready(f, _) => *f == from,
-            StartState::Failed(f, _) => *f == from,
+    fn set(self, config: &mut RunConfig, from: StartFrom) {
+        match self {
+            Role::Start => config.transfer.from = from,
+            Role::Teacher => config.distill.teacher = from,
+        }
+    }
+
+    fn state(self, store: &Store) -> RwSignal<StartState> {
+        match self {
+            Role::Start => store.start,
+            Role::Teacher => store.teacher,
+        }
+    }
+
+    /// Why a run cannot use it yet: loading, unusable (`why`), or named by a link and not here.
+    fn blocker(self, state: &StartState, from: &StartFrom) -> Message {
+        let (start, teacher) = (self == Role::Start, self == Role::Teacher);
+        match (state, from) {
+            (StartState::Failed(f, why), _) if f == from && start => {
+                msg!("The starting weights cannot be used: {why}", why = why)
+            }
+            (StartState::Failed(f, why), _) if f == from && teacher => {
+                msg!("The teacher cannot be used: {why}", why = why)
+            }
+            (_, StartFrom::Run(id)) if start => msg!(
+                "This run starts from the weights of run {id} of the page its link was made in, which this page does not have: train that run here, or pick its model file (its “Download model”) under “Start from”.",
+                id = id
+            ),
+            (_, StartFrom::Run(id)) => msg!(
+                "This run is distilled from run {id} of the page its link was made in, which this page does not have: train that run here, or pick its model file (its “Download model”) under “Teacher”.",
+                id = id
+            ),
+            (_, StartFrom::File(name)) if start => msg!(
+                "This run starts from the model file {name}: pick it under “Start from” (whoever sent the link has it).",
+                name = name
+            ),
+            (_, StartFrom::File(name)) => msg!(
+                "This run is distilled from the model file {name}: pick it under “Teacher” (whoever sent the link has it).",
+                name = name
+            ),
+            _ if start => msg!("The starting weights are loading…"),
+            _ => msg!("The teacher is loading…"),
+        }
+    }
+}
+
+impl Store {
+    /// Uses `from` as `role` in the next runs: fetches a pretrained model, or asks a worker for
+    /// a run's (a file comes through [`Store::model_from_file`]).
+    pub fn choose_model(&self, role: Role, from: StartFrom) {
+        // Choosing again what failed tries again.
+        let state = role.state(self);
+        if matches!(state.get_untracked(), StartState::Failed(..)) {
+            state.set(StartState::None);
+        }
+        self.config.update(|c| role.set(c, from));
+        self.load_model(role);
+    }
+
+    /// Gets the model the config names for `role`, unless it is in hand or on its way.
+    pub(super) fn load_model(&self, role: Role) {
+        let from = self.config.with_untracked(|c| role.of(c).clone());
+        let state = role.state(self);
+        let settled = match &state.get_untracked() {
+            StartState::Loading(f) | StartState::Ready(f, _) | StartState::Failed(f, _) => {
+                *f == from
+            }
             StartState::None => from == StartFrom::Scratch,
         };
         if settled {
             return;
         }
         match from.clone() {
-            StartFrom::Scratch => self.start.set(StartState::None),
+            StartFrom::Scratch => state.set(StartState::None),
             StartFrom::Pretrained(id) => {
                 let Some(pretrained) = Pretrained::find(&id) else {
-                    return self.start.set(StartState::Failed(
+                    return state.set(StartState::Failed(
                         from,
-                        msg!("“{id}” is not one of the pretrained starts", id = id),
+                        msg!("“{id}” is not one of the pretrained models", id = id),
                     ));
                 };
-                self.start.set(StartState::Loading(from.clone()));
+                state.set(StartState::Loading(from.clone()));
                 let store = *self;
                 leptos::task::spawn_local(async move {
                     let result = fetch(&pretrained.path()).await.and_then(StartModel::read);
-                    store.settle_start(from, result);
+                    store.settle_model(role, from, result);
                 });
             }
             StartFrom::Run(id) if self.workers.holds(id) => {
-                self.start.set(StartState::Loading(from));
-                self.start_request.set(Some(id));
+                state.set(StartState::Loading(from));
+                self.model_requests.update(|r| r.push((role, id)));
                 let home = self.workers.home_of(id).unwrap_or(WorkerKind::Cpu);
                 self.send_to(home, ToWorker::SaveModel { run_id: id });
             }
             // A run this page does not hold, or a file not picked here: the user is told
-            // what is needed (see `start_blocker`).
-            StartFrom::Run(_) | StartFrom::File(_) => self.start.set(StartState::None),
+            // what is needed (see `model_blocker`).
+            StartFrom::Run(_) | StartFrom::File(_) => state.set(StartState::None),
         }
     }
 
-    /// Whether the model file of run `run_id` is awaited as a start (not as a download).
-    pub(super) fn awaits_start_file(&self, run_id: u32) -> bool {
-        self.start_request.get_untracked() == Some(run_id)
+    /// Whether the model file of run `run_id` is awaited for a role (not as a download).
+    pub(super) fn awaits_model_file(&self, run_id: u32) -> bool {
+        self.model_requests
+            .with_untracked(|r| r.iter().any(|(_, id)| *id == run_id))
     }
 
-    /// The model file of run `run_id` arrived for a start.
-    pub(super) fn take_start_file(&self, run_id: u32, result: Result<Vec<u8>, Message>) {
-        self.start_request.set(None);
-        self.settle_start(StartFrom::Run(run_id), result.and_then(StartModel::read));
+    /// The model file of run `run_id` arrived for the roles that asked for it.
+    pub(super) fn take_model_file(&self, run_id: u32, result: Result<Vec<u8>, Message>) {
+        let mut roles = Vec::new();
+        self.model_requests.update(|r| {
+            r.retain(|(role, id)| {
+                let asked = *id == run_id;
+                if asked {
+                    roles.push(*role);
+                }
+                !asked
+            })
+        });
+        let model = result.and_then(StartModel::read);
+        for role in roles {
+            self.settle_model(role, StartFrom::Run(run_id), model.clone());
+        }
     }
 
-    /// Starts the next runs from the model file `file` the user picked.
-    pub fn start_from_file(&self, file: web_sys::File) {
+    /// Uses the model file `file` the user picked as `role` in the next runs.
+    pub fn model_from_file(&self, role: Role, file: web_sys::File) {
         let from = StartFrom::file(&file.name());
-        self.config.update(|c| c.transfer.from = from.clone());
+        self.config.update(|c| role.set(c, from.clone()));
+        let state = role.state(self);
         if file.size() > MAX_START_BYTES {
-            return self.start.set(StartState::Failed(
+            return state.set(StartState::Failed(
                 from,
                 msg!(
                     "{name} is {size}, larger than any model a run can have",
@@ -111,32 +192,32 @@ impl Store {
                 ),
             ));
         }
-        self.start.set(StartState::Loading(from.clone()));
+        state.set(StartState::Loading(from.clone()));
         let store = *self;
         leptos::task::spawn_local(async move {
             let bytes = JsFuture::from(file.array_buffer())
                 .await
                 .map(|buffer| js_sys::Uint8Array::new(&buffer).to_vec())
                 .map_err(|_| msg!("the file could not be read"));
-            store.settle_start(from, bytes.and_then(StartModel::read));
+            store.settle_model(role, from, bytes.and_then(StartModel::read));
         });
     }
 
-    fn settle_start(&self, from: StartFrom, result: Result<StartModel, Message>) {
+    fn settle_model(&self, role: Role, from: StartFrom, result: Result<StartModel, Message>) {
         // A later choice wins over an earlier one still on its way.
-        if self.config.with_untracked(|c| c.transfer.from != from) {
+        if self.config.with_untracked(|c| *role.of(c) != from) {
             return;
         }
-        self.start.set(match result {
+        role.state(self).set(match result {
             Ok(model) => StartState::Ready(from, Arc::new(model)),
             Err(why) => StartState::Failed(from, why),
         });
     }
 
-    /// The starting weights for the config, if it starts from some and they are in hand.
-    pub fn start_model(&self) -> Option<Arc<StartModel>> {
-        let from = self.config.with(|c| c.transfer.from.clone());
-        self.start.with(|s| match s {
+    /// The model the config names for `role`, if it names one and it is in hand.
+    pub fn model_for(&self, role: Role) -> Option<Arc<StartModel>> {
+        let from = self.config.with(|c| role.of(c).clone());
+        role.state(self).with(|s| match s {
             StartState::Ready(f, model) if *f == from => Some(model.clone()),
             _ => None,
         })
@@ -144,32 +225,18 @@ impl Store {
 
     /// Which layers of the config would start from the weights in hand.
     pub fn start_plan(&self) -> Option<TransferPlan> {
-        let model = self.start_model()?;
+        let model = self.model_for(Role::Start)?;
         let classes = self.class_names();
         Some(self.config.with(|c| model.plan(c, &classes)))
     }
 
-    /// Why the config cannot train now because of its start, if it cannot.
-    pub fn start_blocker(&self) -> Option<Message> {
-        let from = self.config.with(|c| c.transfer.from.clone());
-        if from == StartFrom::Scratch || self.start_model().is_some() {
+    /// Why the config cannot train now because of the model it names for `role`, if it cannot.
+    pub fn model_blocker(&self, role: Role) -> Option<Message> {
+        let from = self.config.with(|c| role.of(c).clone());
+        if from == StartFrom::Scratch || self.model_for(role).is_some() {
             return None;
         }
-        Some(self.start.with(|s| match (s, &from) {
-            (StartState::Loading(f), _) if *f == from => msg!("The starting weights are loading…"),
-            (StartState::Failed(f, why), _) if *f == from => {
-                msg!("The starting weights cannot be used: {why}", why = why)
-            }
-            (_, StartFrom::Run(id)) => msg!(
-                "This run starts from the weights of run {id} of the page its link was made in, which this page does not have: train that run here, or pick its model file (its “Download model”) under “Start from”.",
-                id = id
-            ),
-            (_, StartFrom::File(name)) => msg!(
-                "This run starts from the model file {name}: pick it under “Start from” (whoever sent the link has it).",
-                name = name
-            ),
-            _ => msg!("The starting weights are loading…"),
-        }))
+        Some(role.state(self).with(|s| role.blocker(s, &from)))
     }
 }
 
