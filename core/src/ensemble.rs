@@ -76,7 +76,7 @@ impl EnsembleInfo {
 pub fn check(records: &[&RunRecord]) -> Result<(), Message> {
     if !(2..=MAX_MEMBERS).contains(&records.len()) {
         return Err(msg!(
-            "an ensemble averages 2 to {max} finished runs; {n} are chosen",
+            "an ensemble averages 2 to {max} finished runs (chosen: {n})",
             max = MAX_MEMBERS,
             n = records.len()
         ));

@@ -38,7 +38,7 @@ test('each lesson opens with its question, its hidden controls absent and its lo
   await page.getByLabel('Model cost').waitFor();
   const picker = page.getByLabel('Choose a lesson', { exact: true });
   const lessons = await picker.locator('option').evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
-  assert.equal(lessons.length, 7);
+  assert.equal(lessons.length, 9);
   for (const id of lessons) {
     await picker.selectOption(id);
     const card = page.getByRole('region', { name: 'Lesson' });

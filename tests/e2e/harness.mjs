@@ -109,6 +109,33 @@ export async function waitForRuns(page, count, timeout = 600_000) {
   return rows.allInnerTexts();
 }
 
+/** A percentage as the page writes it ("93.2 %"), as 0..1; NaN for "—". */
+const share = (text) => (text && text !== '—' ? Number(text.replace(' %', '')) / 100 : NaN);
+
+/**
+ * The runs table as objects: id, what changed, status, test accuracy and, beneath it, accuracy
+ * under noise and under attack (0..1, NaN where not measured), parameters.
+ */
+export async function runsTable(page) {
+  const rows = await page.locator('table.runs tbody tr').allInnerTexts();
+  return rows.map((row) => {
+    const cells = row.split('\t').map((c) => c.trim());
+    // "93.2 %", then "noise 76.4 %" and "attack 61.8 %", one per line.
+    const [test, ...robust] = cells[4].split('\n').map((l) => l.trim());
+    const under = (word) => share(robust.find((l) => l.startsWith(word))?.slice(word.length + 1));
+    return {
+      id: Number(cells[0]),
+      changed: cells[1],
+      status: cells[2],
+      test: share(test),
+      noise: under('noise'),
+      attack: under('attack'),
+      // "27,562", "429 k FLOPs" and "110 KB", one per line: parameters, FLOPs and size share a cell.
+      params: Number(cells[7].split('\n')[0].replace(/,/g, '')),
+    };
+  });
+}
+
 /**
  * Moves the mouse over the trade-off chart until the hover text starts with `prefix` (a run's
  * point: "Run 2"), and returns that text ('' if no point says so).

@@ -15,7 +15,7 @@ const KEPT = [
   'He / Kaiming', 'Glorot / Xavier', 'Kaiming', 'Tradeoff', 'English', 'Fashion-MNIST', 'MNIST', 'Emoji', 'Unicode', 'WebGPU', 'CPU', 'GPU',
   'AdamW', 'Adam', 'SGD', 'ReLU', 'relu', 'gelu', 'GELU', 'tanh', 'sigmoid', 'JSON', 'CSV', 'PNG',
   'SVG', 'FLOPs', 'int8', 'RGB', 'RMSprop', 'Nesterov', 'safetensors', 'Burn', 'PyTorch', 'NumPy', 'zip', 'flex', 'cpu',
-  'webgpu', 'KB', 'MB', 'L2', 'burn-store', 'Python', 'softmax',
+  'webgpu', 'KB', 'MB', 'L2', 'burn-store', 'Python', 'softmax', 'FGSM',
 ];
 
 /**
@@ -111,7 +111,7 @@ test('each lesson reads in Chinese', async () => {
   const picker = page.getByLabel('选择一节课', { exact: true });
   await picker.waitFor();
   const lessons = await picker.locator('option').evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
-  assert.equal(lessons.length, 7);
+  assert.equal(lessons.length, 9);
   for (const id of lessons) {
     await picker.selectOption(id);
     const card = page.getByRole('region', { name: '课程' });

@@ -2,28 +2,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { withBrowser, newPage, screenshot, waitForRuns, setField, enabledSoon } from './harness.mjs';
+import { withBrowser, newPage, screenshot, waitForRuns, setField, enabledSoon, runsTable } from './harness.mjs';
 
 const env = withBrowser();
 
 const link = (layers, epochs = 1) =>
   `#v=1&ds=mnist&in=28x1&layers=${layers}&opt=adam&lr=1e-3&bs=64&ep=${epochs}&seed=7&be=cpu`;
 
-/** The runs table as objects: id, what changed, status, test accuracy (0..1), parameters. */
-async function table(page) {
-  const rows = await page.locator('table.runs tbody tr').allInnerTexts();
-  return rows.map((row) => {
-    const cells = row.split('\t').map((c) => c.trim());
-    return {
-      id: Number(cells[0]),
-      changed: cells[1],
-      status: cells[2],
-      test: cells[4] === '—' ? NaN : Number(cells[4].replace(' %', '')) / 100,
-      // "27,562", "429 k FLOPs" and "110 KB", one per line: parameters, FLOPs and size share a cell.
-      params: Number(cells[7].split('\n')[0].replace(/,/g, '')),
-    };
-  });
-}
+const table = runsTable;
 
 /** Chooses `value` in the `label` list, presses Train and waits until the table holds `runs` runs. */
 async function trainWith(page, label, value, runs) {
@@ -249,7 +235,7 @@ test('int8 quantization and pruning make runs of their own, measured against the
   assert.match(await details.locator('ul.compression').innerText(), /50\.0 % of the conv and dense weights are zero/);
   // On the chart, both copies are linked to their parent.
   await page.getByLabel('Cost axis').selectOption('Model size (bytes)');
-  await page.getByText("a compressed model, or a run started from another's weights, linked to the run it came from").waitFor();
+  await page.getByText('a compressed model, a run started from or distilled from another, or an ensemble, linked to the runs it came from').waitFor();
   await page.waitForTimeout(700);
   await screenshot(page, 'compressed');
 

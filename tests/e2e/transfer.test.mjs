@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { withBrowser, newPage, screenshot, waitForRuns, setField, enabledSoon, hoverPoint } from './harness.mjs';
+import { withBrowser, newPage, screenshot, waitForRuns, setField, enabledSoon, hoverPoint, runsTable } from './harness.mjs';
 
 const env = withBrowser();
 
@@ -13,14 +13,7 @@ const stack = 'c8k3-p2-c16k3-p2-d64';
 const link = `#v=1&ds=mnist&in=28x1&layers=${stack}&opt=adam&lr=1e-3&bs=64&ep=1&seed=7&be=cpu`;
 const pretrainedFile = path.join(import.meta.dirname, '..', '..', 'static', 'pretrained', 'mnist-cnn.safetensors');
 
-/** The runs table as objects: id, what changed, test accuracy (0..1). */
-async function table(page) {
-  const rows = await page.locator('table.runs tbody tr').allInnerTexts();
-  return rows.map((row) => {
-    const cells = row.split('\t').map((c) => c.trim());
-    return { id: Number(cells[0]), changed: cells[1], test: Number(cells[4].replace(' %', '')) / 100 };
-  });
-}
+const table = runsTable;
 
 const train = async (page, runs) => {
   const button = page.getByRole('button', { name: 'Train', exact: true });
@@ -82,7 +75,7 @@ test('a finished run starts a run on another dataset; the chart joins them; a li
   const rows = await table(page);
   assert.ok(rows[1].test > 0.5, `fashion from MNIST's features: ${rows[1].test}`);
   // On the chart the run is joined to the run it started from, and says so when hovered.
-  await page.getByText("a compressed model, or a run started from another's weights, linked to the run it came from").waitFor();
+  await page.getByText('a compressed model, a run started from or distilled from another, or an ensemble, linked to the runs it came from').waitFor();
   await page.waitForFunction(() => document.querySelector('.tradeoff canvas')?.dataset.points === '2');
   const hovered = await hoverPoint(page, 'Run 2');
   assert.match(hovered, /^Run 2 · started from run 1: /);

@@ -209,7 +209,8 @@ pub fn RunsTable() -> impl IntoView {
                                     };
                                     let val = r.final_validation_accuracy().map(|v| format::percent(lang(), v)).unwrap_or("—".into());
                                     // A shared result from an older link has no epoch timings: its total is still known.
-                                    let time: f64 = Some(r.epochs.iter().map(|e| e.seconds).sum::<f64>()).filter(|t| t.is_finite()).or(s.as_ref().map(|s| s.train_seconds)).unwrap_or(f64::NAN);
+                                    // An ensemble has no epochs of its own: its members' total is its time.
+                                    let time: f64 = Some(r.epochs.iter().map(|e| e.seconds).sum::<f64>()).filter(|t| t.is_finite() && !r.epochs.is_empty()).or(s.as_ref().map(|s| s.train_seconds)).unwrap_or(f64::NAN);
                                     let speed = r.epochs.last().filter(|e| e.images_per_second.is_finite()).map(|e| tr!(lang(), "{n} img/s", n = format::count(e.images_per_second.round() as u64))).unwrap_or_default();
                                     view! {
                                         <tr class:selected=move || store.selected.get() == Some(id)>

@@ -282,7 +282,7 @@ pub fn TradeoffChart() -> impl IntoView {
                         "run {id} ({accuracy} {kind}, {cost} {unit})",
                         id = id,
                         accuracy = format::percent(lang(), accuracy),
-                        kind = t(kind.label()).to_lowercase(),
+                        kind = lower_first(t(kind.label())),
                         cost = axis_number(cost),
                         unit = t(budget_words(axis).1)
                     ))
@@ -430,7 +430,7 @@ pub fn TradeoffChart() -> impl IntoView {
     view! {
         <section class="panel tradeoff" aria-label=t("Trade-off")>
             <div class="panel-head">
-                <h2>{t("The trade-off: test accuracy against cost")}</h2>
+                <h2>{move || tr!(lang(), "The trade-off: {accuracy} against cost", accuracy = lower_first(t(store.accuracy.get().label())))}</h2>
                 <label class="field small">
                     <span class="label">{t("Accuracy axis")}</span>
                     <select
@@ -520,10 +520,21 @@ pub fn TradeoffChart() -> impl IntoView {
     }
 }
 
+/// `text` with its first letter lower-case, to sit inside a sentence ("accuracy under attack
+/// (FGSM)"; Chinese is unchanged).
+fn lower_first(text: &str) -> String {
+    first_letter(text, false)
+}
+
 fn capitalise(text: &str) -> String {
+    first_letter(text, true)
+}
+
+fn first_letter(text: &str, upper: bool) -> String {
     let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+    match chars.next() {
+        Some(c) if upper => c.to_uppercase().chain(chars).collect(),
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }

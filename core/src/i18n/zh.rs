@@ -597,8 +597,8 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ),
     ("adversarial training", "对抗训练"),
     (
-        "an ensemble averages 2 to {max} finished runs; {n} are chosen",
-        "集成对 2 到 {max} 次已完成的运行取平均；现在选了 {n} 次",
+        "an ensemble averages 2 to {max} finished runs (chosen: {n})",
+        "集成对 2 到 {max} 次已完成的运行取平均（已选：{n}）",
     ),
     (
         "an ensemble cannot be a member of another ensemble",
@@ -1039,8 +1039,8 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "扫描已停止：有一次运行无法开始：{message}",
     ),
     (
-        "The trade-off: test accuracy against cost",
-        "权衡：测试准确率与成本",
+        "The trade-off: {accuracy} against cost",
+        "权衡：{accuracy}与成本",
     ),
     ("The training worker crashed", "训练进程崩溃了"),
     (
