@@ -52,6 +52,10 @@ pub struct SharedTest {
     pub latency_ms: f64,
     /// Inference latency per image at batch 64, in ms (NaN when the link did not carry it).
     pub latency_ms_batch64: f64,
+    /// Accuracy under the config's test noise (none when not measured or not carried).
+    pub noise_accuracy: Option<f64>,
+    /// Accuracy under the config's FGSM attack (as `noise_accuracy`).
+    pub fgsm_accuracy: Option<f64>,
 }
 
 /// Steps of `steps` a link keeps: at most [`MAX_CURVE_POINTS`], evenly spread, always with
@@ -139,6 +143,8 @@ impl SharedResult {
                 images_per_second: s.images_per_second,
                 latency_ms: s.latency_ms_batch1,
                 latency_ms_batch64: s.latency_ms_batch64,
+                noise_accuracy: s.noise_accuracy,
+                fgsm_accuracy: s.fgsm_accuracy,
             }),
             epochs: record.epochs.clone(),
             steps: down_sample(&record.steps, &rate_drops),
@@ -170,6 +176,12 @@ impl SharedResult {
                     "N{}",
                     (t.latency_ms_batch64.max(0.0) * 1000.0).round()
                 ));
+            }
+            // Accuracy under noise (G, Gaussian) and under attack (F, FGSM), as A is written.
+            for (tag, accuracy) in [('G', t.noise_accuracy), ('F', t.fgsm_accuracy)] {
+                if let Some(a) = accuracy {
+                    fields.push(format!("{tag}{}", (a.clamp(0.0, 1.0) * 1e4).round()));
+                }
             }
         }
         if !self.epochs.is_empty() {
@@ -232,6 +244,7 @@ impl SharedResult {
         let (mut accuracy, mut loss, mut seconds, mut speed, mut latency) =
             (None, None, None, None, None);
         let mut latency_batch64 = f64::NAN;
+        let (mut noise_accuracy, mut fgsm_accuracy) = (None, None);
         let mut epochs = Vec::new();
         let mut steps = Vec::new();
         for field in value.split('~') {
@@ -260,6 +273,8 @@ impl SharedResult {
                 'I' => speed = Some(number("speed")?),
                 'M' => latency = Some(number("latency")? / 1000.0),
                 'N' => latency_batch64 = number("latency")? / 1000.0,
+                'G' => noise_accuracy = Some(number(i18n::key("test accuracy"))?.min(1e4) / 1e4),
+                'F' => fgsm_accuracy = Some(number(i18n::key("test accuracy"))?.min(1e4) / 1e4),
                 'E' => epochs = parse_epochs(v, config)?,
                 'S' => steps = parse_steps(v, config)?,
                 _ => return Err(msg!("it has an unknown part '{tag}'", tag = tag)),
@@ -279,6 +294,8 @@ impl SharedResult {
                 images_per_second,
                 latency_ms,
                 latency_ms_batch64: latency_batch64,
+                noise_accuracy,
+                fgsm_accuracy,
             }),
             (None, None, None, None, None) => None,
             _ => return Err(msg!("its test figures are incomplete")),
@@ -309,8 +326,8 @@ impl SharedResult {
             flops: cost.flops,
             train_seconds: t.train_seconds,
             images_per_second: t.images_per_second,
-            noise_accuracy: None,
-            fgsm_accuracy: None,
+            noise_accuracy: t.noise_accuracy,
+            fgsm_accuracy: t.fgsm_accuracy,
         });
         RunRecord {
             config,

@@ -119,6 +119,14 @@ fn a_trained_runs_result_travels_in_a_short_link_and_comes_back() {
         (sent.latency_ms_batch64 * 1000.0).round()
     );
     assert_ne!(received.latency_ms_batch64, received.latency_ms_batch1);
+    // Accuracy under noise and under attack travel too.
+    for (a, b) in [
+        (sent.noise_accuracy, received.noise_accuracy),
+        (sent.fgsm_accuracy, received.fgsm_accuracy),
+    ] {
+        let (a, b) = (a.expect("measured"), b.expect("carried"));
+        assert!((a - b).abs() < 1e-4, "{a} vs {b}");
+    }
     // The curve keeps its shape: first and last points, and every epoch's last step.
     assert!(got.steps.len() <= MAX_CURVE_POINTS);
     assert_eq!(got.steps.first().unwrap().step, 1);
@@ -235,6 +243,8 @@ fn a_result_from_an_older_link_shows_no_timings_it_did_not_carry() {
     let test = result.test.unwrap();
     assert_eq!(test.train_seconds, 7.6);
     assert!(test.latency_ms_batch64.is_nan());
+    // Nor robustness it was never measured for.
+    assert_eq!((test.noise_accuracy, test.fgsm_accuracy), (None, None));
     assert!(result.epochs.iter().all(|e| e.seconds.is_nan()));
     assert_eq!(result.steps.len(), 0);
 }
