@@ -56,7 +56,7 @@ test('each lesson opens with its question, its hidden controls absent and its lo
     assert.ok(locked.includes('seed'));
     assert.equal(await page.getByLabel('Seed', { exact: true }).isDisabled(), true, id);
     // What a lesson is about stays editable.
-    const open = { 'batch-size': 'Batch size', 'learning-rate': 'Learning rate', overfitting: 'Weight decay (L2)', 'depth-width': 'Add layer', compression: 'Train', initialisation: 'Initialisation', 'cat-detector': 'Loss and output' }[id];
+    const open = { 'batch-size': 'Batch size', 'learning-rate': 'Learning rate', overfitting: 'Weight decay (L2)', 'depth-width': 'Add layer', compression: 'Train', initialisation: 'Initialisation', 'cat-detector': 'Loss and output', distillation: 'Teacher', robustness: 'Adversarial training' }[id];
     const control = open === 'Add layer' || open === 'Train'
       ? page.getByRole('button', { name: open, exact: true })
       : page.getByLabel(open, { exact: true });

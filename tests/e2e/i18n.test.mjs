@@ -15,7 +15,7 @@ const KEPT = [
   'He / Kaiming', 'Glorot / Xavier', 'Kaiming', 'Tradeoff', 'English', 'Fashion-MNIST', 'MNIST', 'Emoji', 'Unicode', 'WebGPU', 'CPU', 'GPU',
   'AdamW', 'Adam', 'SGD', 'ReLU', 'relu', 'gelu', 'GELU', 'tanh', 'sigmoid', 'JSON', 'CSV', 'PNG',
   'SVG', 'FLOPs', 'int8', 'RGB', 'RMSprop', 'Nesterov', 'safetensors', 'Burn', 'PyTorch', 'NumPy', 'zip', 'flex', 'cpu',
-  'webgpu', 'KB', 'MB', 'L2', 'burn-store', 'Python', 'softmax', 'FGSM',
+  'webgpu', 'KB', 'MB', 'L2', 'burn-store', 'Python', 'softmax', 'FGSM', 'CNN',
 ];
 
 /**

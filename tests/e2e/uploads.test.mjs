@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { withBrowser, newPage, screenshot, waitForRuns, setField, enabledSoon, outDir } from './harness.mjs';
+import { withBrowser, newPage, screenshot, waitForRuns, setField, enabledSoon, outDir, runsTable } from './harness.mjs';
 
 const env = withBrowser();
 const photos = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'photos');
@@ -130,13 +130,12 @@ test("the essay's cat detector: one sigmoid output on two folders of photos, the
   await output.getByText('dense 2 · 130 params').waitFor();
   await train.click();
   await waitForRuns(page, 3);
-  const rows = await page.locator('table.runs tbody tr').allInnerTexts();
-  const cells = rows.slice(1).map((r) => r.split('\t').map((c) => c.trim()));
-  const accuracy = cells.map((c) => Number(c[4].replace(' %', '')));
-  const params = cells.map((c) => Number(c[7].split('\n')[0].replace(/,/g, '')));
+  const runs = (await runsTable(page)).slice(1);
+  const accuracy = runs.map((r) => Math.round(r.test * 1000) / 10);
+  const params = runs.map((r) => r.params);
   console.log(`# brick vs grass, Adam 0.001: BCE ${accuracy[0]} % (${params[0]} params), CE ${accuracy[1]} % (${params[1]} params)`);
   assert.equal(params[1] - params[0], 65, `${params}`);
-  assert.match(cells[1][1], /loss Binary cross-entropy \(one sigmoid output\) → Cross-entropy \(softmax\)/);
+  assert.match(runs[1].changed, /loss Binary cross-entropy \(one sigmoid output\) → Cross-entropy \(softmax\)/);
   assert.ok(accuracy.every((a) => a > 50), `both above chance on two classes: ${accuracy}`);
   await screenshot(page, 'cat-detector');
   // A third class: one sigmoid output cannot name it, and the page says so before a run starts.
