@@ -91,6 +91,13 @@ test('three ticked runs averaged as an ensemble: one more run, joined to its mem
   assert.ok(ensemble.attack < ensemble.test);
   const hover = await hoverPoint(page, 'Run 4');
   assert.match(hover, /^Run 4 · ensemble of 3 runs: d32/);
+  // Its details say what it is; several models are not one link, one file or one to compress.
+  await page.getByRole('button', { name: 'Details of run 4' }).click();
+  const details = page.getByLabel('Run details');
+  await details.getByText(/^Ensemble of 3 runs, their probabilities averaged; the runs alone score/).waitFor();
+  for (const name of ['Copy link with result', 'Download model', 'Quantize to int8']) {
+    assert.equal(await details.getByRole('button', { name }).count(), 0, name);
+  }
   // One run alone is no ensemble.
   for (const id of [2, 3]) await page.getByLabel(`Overlay run ${id}`).uncheck();
   await page.getByText('an ensemble averages 2 to 8 finished runs (chosen: 1)').waitFor();

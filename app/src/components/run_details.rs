@@ -40,7 +40,9 @@ pub fn RunDetails() -> impl IntoView {
                             compression_facts(&info, &s, parent)
                         });
                         let compress_hidden = store.classroom.with_untracked(|room| room.is_hidden(Setting::Compress));
-                        let can_compress = r.summary.is_some() && r.compression.is_none() && !r.shared && !compress_hidden;
+                        // An ensemble is several models: none to compress, download or share as one link.
+                        let ensemble = r.ensemble.is_some();
+                        let can_compress = r.summary.is_some() && r.compression.is_none() && !r.shared && !ensemble && !compress_hidden;
                         let shared = r.shared;
                         let config = r.config.clone();
                         let rerun = move |_| {
@@ -50,7 +52,7 @@ pub fn RunDetails() -> impl IntoView {
                         let copied = RwSignal::new(false);
                         let id = run.id;
                         // Trained here and kept by the worker (not a shared or compressed copy).
-                        let has_model = r.summary.is_some() && !r.shared && r.compression.is_none();
+                        let has_model = r.summary.is_some() && !r.shared && r.compression.is_none() && !ensemble;
                         let copy_result = move |_| {
                             if let Some(link) = store.result_link(id) {
                                 let _ = window().navigator().clipboard().write_text(&link);
@@ -73,7 +75,9 @@ pub fn RunDetails() -> impl IntoView {
                                 })}
                                 <p class="hint">{tr!(lang(), "Backend: {backend} · link: #{link}", backend = localise(&r.backend), link = tradeoff_core::url::to_hash(&r.config))}</p>
                                 <div class="buttons">
-                                    <button on:click=copy_result>{t("Copy link with result")}</button>
+                                    <Show when=move || !ensemble>
+                                        <button on:click=copy_result>{t("Copy link with result")}</button>
+                                    </Show>
                                     <Show when=move || has_model && store.has_model(id)>
                                         <button
                                             disabled=move || store.saving_model.get().is_some()
