@@ -169,17 +169,15 @@ fn run(args: Args) -> Result<(), String> {
                 config.seed
             ));
         }
+        let could_not =
+            |e: tradeoff_core::train::StartError| format!("the run could not start: {e}");
         let mut trainer = Trainer::new(config, &data, device.device.clone(), device.name.clone())
-            .map_err(|e| format!("the run could not start: {e}"))?;
+            .map_err(could_not)?;
         if let Some(start) = &start {
-            trainer = trainer
-                .with_start(start)
-                .map_err(|e| format!("the run could not start: {e}"))?;
+            trainer = trainer.with_start(start).map_err(could_not)?;
         }
         if let Some(teacher) = &teacher {
-            trainer = trainer
-                .with_teacher(teacher)
-                .map_err(|e| format!("the run could not start: {e}"))?;
+            trainer = trainer.with_teacher(teacher).map_err(could_not)?;
         }
         let record = pollster::block_on(async {
             loop {

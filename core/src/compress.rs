@@ -13,7 +13,7 @@ use burn::tensor::quantization::{Calibration, QuantScheme, QuantValue};
 use burn::tensor::{DType, Device, Tensor, TensorData};
 
 use crate::backend::{CPU_BACKEND_NAME, cpu_device};
-use crate::metrics::{ConfusionMatrix, MAX_MISCLASSIFIED, Misclassified};
+use crate::metrics::{ConfusionMatrix, misclassified};
 use crate::model::Classifier;
 use crate::record::{Compression, CompressionInfo, RunRecord, RunStatus};
 use crate::train::{TrainedModel, evaluate, latency_ms};
@@ -108,16 +108,7 @@ pub async fn compress(trained: &TrainedModel, method: Compression) -> Result<Run
     let mut summary = parent.clone();
     summary.test_accuracy = confusion.accuracy();
     summary.test_loss = test_loss;
-    summary.misclassified = predicted
-        .iter()
-        .enumerate()
-        .filter(|&(i, &p)| p != test.labels[i])
-        .take(MAX_MISCLASSIFIED)
-        .map(|(i, &predicted)| Misclassified {
-            example: test.example(i),
-            predicted,
-        })
-        .collect();
+    summary.misclassified = misclassified(test, &predicted);
     summary.confusion = confusion;
     summary.test_predictions = predicted;
     summary.latency_ms_batch1 = latency_ms_batch1;

@@ -9,14 +9,14 @@ use serde::{Deserialize, Serialize};
 use crate::config::RunConfig;
 use crate::data::{ImageSet, Normalisation, per_channel};
 use crate::i18n::Message;
-use crate::metrics::{ConfusionMatrix, MAX_MISCLASSIFIED, Misclassified, Summary};
+use crate::metrics::{ConfusionMatrix, Summary, misclassified};
 use crate::model::Classifier;
 use crate::msg;
 use crate::objective::Objective;
 use crate::record::{RunRecord, RunStatus};
 use crate::rng::Rng;
 use crate::robust::{RobustAccuracy, accuracy};
-use crate::train::latency_of;
+use crate::train::{latency_of, read};
 
 /// Most members an ensemble may have (each adds its whole latency).
 pub const MAX_MEMBERS: usize = 8;
@@ -206,16 +206,7 @@ pub async fn evaluate(
         test_loss,
         class_names: test.classes.clone(),
         confusion,
-        misclassified: predicted
-            .iter()
-            .enumerate()
-            .filter(|&(i, &p)| p != test.labels[i])
-            .take(MAX_MISCLASSIFIED)
-            .map(|(i, &predicted)| Misclassified {
-                example: test.example(i),
-                predicted,
-            })
-            .collect(),
+        misclassified: misclassified(test, &predicted),
         test_predictions: predicted,
         latency_ms_batch1,
         latency_ms_batch64,
@@ -282,15 +273,6 @@ fn attack(
     let grads = loss.backward();
     let gradient = tracked.grad(&grads).expect("the images take a gradient");
     (images + gradient.sign().mul_scalar(epsilon)).clamp(0.0, 1.0)
-}
-
-async fn read<const D: usize, K: burn::tensor::kind::Basic>(
-    tensor: Tensor<D, K>,
-) -> Result<TensorData, Message> {
-    tensor
-        .into_data_async()
-        .await
-        .map_err(|e| crate::train::explain_backend_error(&e.to_string()))
 }
 
 /// The test figures a member's model, kept with its run, adds to an ensemble.

@@ -129,6 +129,21 @@ pub struct Misclassified {
     pub predicted: u16,
 }
 
+/// The first wrongly classified images of `set` (at most [`MAX_MISCLASSIFIED`]), given the
+/// class `predicted` for each, in order.
+pub fn misclassified(set: &crate::data::ImageSet, predicted: &[u16]) -> Vec<Misclassified> {
+    predicted
+        .iter()
+        .enumerate()
+        .filter(|&(i, &p)| p != set.labels[i])
+        .take(MAX_MISCLASSIFIED)
+        .map(|(i, &predicted)| Misclassified {
+            example: set.example(i),
+            predicted,
+        })
+        .collect()
+}
+
 /// Results measured once at the end of a run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Summary {

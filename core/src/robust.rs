@@ -175,10 +175,7 @@ pub(crate) async fn accuracy(
     if predictions.is_empty() {
         return Ok(0.0);
     }
-    let data = Tensor::cat(predictions, 0)
-        .into_data_async()
-        .await
-        .map_err(|e| crate::train::explain_backend_error(&e.to_string()))?;
+    let data = crate::train::read(Tensor::cat(predictions, 0)).await?;
     let right = indices
         .iter()
         .zip(data.iter::<i64>())

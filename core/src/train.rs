@@ -20,9 +20,7 @@ use web_time::Instant;
 use crate::config::{LossKind, OptimizerKind, RunConfig};
 use crate::cost::ModelCost;
 use crate::data::{Dataset, ImageSet, Normalisation, Split, per_channel};
-use crate::metrics::{
-    ConfusionMatrix, EpochMetrics, MAX_MISCLASSIFIED, Misclassified, StepMetrics, Summary,
-};
+use crate::metrics::{ConfusionMatrix, EpochMetrics, StepMetrics, Summary, misclassified};
 use crate::model::Classifier;
 use crate::objective::Objective;
 use crate::record::{DistillInfo, RunRecord, RunStatus, TransferInfo};
@@ -165,14 +163,14 @@ impl Teacher {
     }
 }
 
-/// Reads a tensor back from its device.
-async fn read<const D: usize, K: burn::tensor::kind::Basic>(
+/// Reads a tensor back from its device; a failure is put in words ([`explain_backend_error`]).
+pub(crate) async fn read<const D: usize, K: burn::tensor::kind::Basic>(
     tensor: Tensor<D, K>,
 ) -> Result<TensorData, Message> {
     tensor
         .into_data_async()
         .await
-        .map_err(|e| Message::Plain(e.to_string()))
+        .map_err(|e| explain_backend_error(&e.to_string()))
 }
 
 fn read_floats(data: TensorData) -> Vec<f64> {
@@ -719,16 +717,7 @@ impl Trainer {
             test_loss,
             class_names: self.test.classes.clone(),
             confusion,
-            misclassified: predicted
-                .iter()
-                .enumerate()
-                .filter(|&(i, &p)| p != self.test.labels[i])
-                .take(MAX_MISCLASSIFIED)
-                .map(|(i, &predicted)| Misclassified {
-                    example: self.test.example(i),
-                    predicted,
-                })
-                .collect(),
+            misclassified: misclassified(&self.test, &predicted),
             test_predictions: predicted,
             latency_ms_batch1,
             latency_ms_batch64,
