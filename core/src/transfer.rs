@@ -6,13 +6,12 @@
 //! layers that match its own stack (same kind, same shape of weights), and of the output layer
 //! too when every hidden layer matched and the classes are the same. Everything after the first
 //! mismatch starts fresh. The file is read with the `safetensors` crate and loaded into the
-//! model with Burn's `burn-store`.
+//! model by a module mapper that puts each tensor at the parameter of the same path.
 
 use std::collections::HashMap;
 
-use burn::module::Module;
-use burn::tensor::Device;
-use burn_store::{ModuleSnapshot, SafetensorsStore};
+use burn::module::{Module, ModuleMapper, Param};
+use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{InputShape, Layer, RunConfig};
@@ -199,20 +198,94 @@ impl StartModel {
         if paths.is_empty() {
             return Ok(model);
         }
-        let mut store = SafetensorsStore::from_bytes(Some(self.bytes.clone()))
-            .with_full_paths(paths.clone())
-            .allow_partial(true);
-        let result = model
-            .load_from(&mut store)
-            .map_err(|e| msg!("the model file could not be loaded: {e}", e = e.to_string()))?;
-        if !result.errors.is_empty() || result.applied.len() != paths.len() {
+        let file = safetensors::SafeTensors::deserialize(&self.bytes).map_err(|e| {
+            msg!(
+                "the model file could not be loaded: {e}",
+                e = e.to_string()
+            )
+        })?;
+        let mut loader = Loader {
+            file: &file,
+            wanted: &paths,
+            path: Vec::new(),
+            applied: 0,
+            refused: None,
+        };
+        model = model.map(&mut loader);
+        if let Some(why) = loader.refused {
+            return Err(why);
+        }
+        if loader.applied != paths.len() {
             return Err(msg!(
                 "the model file's weights do not fit this model ({n} of {m} tensors loaded)",
-                n = result.applied.len(),
+                n = loader.applied,
                 m = paths.len()
             ));
         }
         Ok(model)
+    }
+}
+
+/// Puts a model file's tensors into the model's parameters (and batch-norm statistics) of the
+/// same path — the paths [`crate::weights::safetensors`] writes — keeping each parameter's id,
+/// device and whether it takes gradients.
+struct Loader<'a> {
+    file: &'a safetensors::SafeTensors<'a>,
+    /// The paths to load.
+    wanted: &'a [String],
+    path: Vec<String>,
+    applied: usize,
+    /// Why a tensor could not be loaded, if one could not.
+    refused: Option<Message>,
+}
+
+impl ModuleMapper for Loader<'_> {
+    fn enter_module(&mut self, name: &str, _container_type: &str) {
+        self.path.push(name.to_string());
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let path = self.path.join(".");
+        if self.refused.is_some() || !self.wanted.contains(&path) {
+            return param;
+        }
+        // The lazy shape and device: reading the value would first initialise it, drawing from
+        // Burn's random stream (and so changing every later layer's starting weights).
+        let shape = param.lazy_shape().dims::<D>().to_vec();
+        let values = match self.file.tensor(&path) {
+            Ok(view) if view.dtype() == safetensors::Dtype::F32 && view.shape() == shape => view
+                .data()
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect::<Vec<f32>>(),
+            Ok(view) => {
+                self.refused = Some(msg!(
+                    "the model file's {path} is {theirs} where this model has {ours}",
+                    path = path,
+                    theirs = format!("{:?}", view.shape()),
+                    ours = format!("{shape:?}")
+                ));
+                return param;
+            }
+            Err(e) => {
+                self.refused = Some(msg!(
+                    "the model file could not be loaded: {e}",
+                    e = e.to_string()
+                ));
+                return param;
+            }
+        };
+        self.applied += 1;
+        let device = param.lazy_device();
+        let id = param.id;
+        param.transform_for_load(
+            Tensor::from_data(TensorData::new(values, shape), &device),
+            id,
+        )
     }
 }
 
