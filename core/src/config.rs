@@ -74,6 +74,11 @@ pub struct RunConfig {
     /// (records kept before it was a setting measured none and did not).
     #[serde(default)]
     pub robustness: Robustness,
+    /// CPU workers the run is split over, data-parallel (0: the machine's cores minus one, at
+    /// most 8; see [`crate::parallel`]). Only the page's CPU backend splits; elsewhere a run
+    /// trains on one. Records kept before it was a setting read 0.
+    #[serde(default)]
+    pub workers: usize,
     /// Seed for initialisation, splitting, shuffling, dropout and augmentation.
     pub seed: u64,
     /// Where to train.
@@ -650,6 +655,7 @@ impl Default for RunConfig {
             transfer: Transfer::default(),
             distill: Distillation::default(),
             robustness: Robustness::default(),
+            workers: 0,
             seed: 7,
             backend: BackendPreference::Auto,
         }

@@ -242,6 +242,7 @@ pub async fn evaluate(
             member_accuracies: summaries.iter().map(|s| s.test_accuracy).collect(),
             member_keys: Vec::new(),
         }),
+        workers: 1,
         shared: false,
     })
 }

@@ -29,6 +29,27 @@ pub enum ToWorker {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         teacher: Option<ModelBytes>,
     },
+    /// From a CPU worker to a helper it started: train copy `rank` of a run split over
+    /// `count` workers (see [`crate::parallel`]). The message ports to the other copies travel
+    /// beside it, `peers[i]` being the rank at the end of port `i`.
+    Shard {
+        /// The run, as the page named it.
+        run_id: u32,
+        /// What to train: the same config, and model files, as rank 0's.
+        config: Box<RunConfig>,
+        /// The model file it starts from, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        start: Option<ModelBytes>,
+        /// The teacher's model file, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        teacher: Option<ModelBytes>,
+        /// This copy.
+        rank: usize,
+        /// Copies in the run.
+        count: usize,
+        /// The rank at the other end of each transferred port, in port order.
+        peers: Vec<usize>,
+    },
     /// Hold the current run after its current step.
     Pause,
     /// Continue a paused run.

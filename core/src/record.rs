@@ -126,10 +126,22 @@ pub struct RunRecord {
     /// Set when the record is an ensemble of other runs, evaluated together.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ensemble: Option<crate::ensemble::EnsembleInfo>,
+    /// CPU workers the run was split over, data-parallel (1: not split; see
+    /// [`crate::parallel`]). Records kept before runs could be split read 1.
+    #[serde(default = "one_worker", skip_serializing_if = "is_one_worker")]
+    pub workers: usize,
     /// Set when this record came from a link's result (`r=`): its figures were measured on the
     /// sender's device, and re-running it verifies them.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub shared: bool,
+}
+
+fn one_worker() -> usize {
+    1
+}
+
+fn is_one_worker(workers: &usize) -> bool {
+    *workers == 1
 }
 
 impl RunRecord {
@@ -159,11 +171,20 @@ impl RunRecord {
                 "Training time {time}",
                 time = format::seconds(lang, s.train_seconds)
             ),
-            tr!(
-                lang,
-                "{speed} images/s",
-                speed = format!("{:.0}", s.images_per_second)
-            ),
+            if self.workers > 1 {
+                tr!(
+                    lang,
+                    "{speed} images/s on {workers} CPU workers",
+                    speed = format!("{:.0}", s.images_per_second),
+                    workers = self.workers
+                )
+            } else {
+                tr!(
+                    lang,
+                    "{speed} images/s",
+                    speed = format!("{:.0}", s.images_per_second)
+                )
+            },
             tr!(
                 lang,
                 "Latency {one} per image at batch 1, {many} at batch 64",

@@ -80,6 +80,8 @@ pub enum Setting {
     Adversarial,
     /// Backend choice (`be`).
     Backend,
+    /// CPU workers a run is split over (`workers`).
+    Workers,
     /// The sweep panel (`sweep`).
     Sweep,
     /// Compressing a trained model (`compress`).
@@ -188,7 +190,7 @@ pub struct Spec {
 }
 
 /// Every setting, in the order links write them and the teacher panel lists them.
-pub static SETTINGS: [Spec; 31] = [
+pub static SETTINGS: [Spec; 32] = [
     Spec {
         setting: Setting::Dataset,
         key: "ds",
@@ -788,6 +790,26 @@ pub static SETTINGS: [Spec; 31] = [
                     .map(|b| c.backend = b)
                     .is_some()
             },
+        },
+    },
+    Spec {
+        setting: Setting::Workers,
+        key: "workers",
+        name: key("CPU workers"),
+        label: key("CPU workers"),
+        in_link: InLink::WhenChanged,
+        csv: Some("cpu_workers"),
+        sweep: Some("1, 2"),
+        place: Place::Training,
+        hint: Some(key(
+            "Cores that train one run together on the CPU, each on its share of every batch; 0 picks your cores minus one",
+        )),
+        kind: Kind::Whole {
+            min: 0,
+            max: crate::parallel::MAX_WORKERS as u64,
+            unit: None,
+            get: |c| c.workers as u64,
+            set: |c, x| c.workers = x as usize,
         },
     },
     Spec {

@@ -341,6 +341,7 @@ impl SharedResult {
             transfer: None,
             distill: None,
             ensemble: None,
+            workers: 1,
             shared: true,
         }
     }

@@ -23,6 +23,7 @@ use crate::data::{Dataset, ImageSet, Normalisation, Split, per_channel};
 use crate::metrics::{ConfusionMatrix, EpochMetrics, StepMetrics, Summary, misclassified};
 use crate::model::Classifier;
 use crate::objective::Objective;
+use crate::parallel::{GradientExchange, GradientLayout, Shard};
 use crate::record::{DistillInfo, RunRecord, RunStatus, TransferInfo};
 use crate::rng::Rng;
 use crate::robust::{PixelScale, fgsm};
@@ -120,6 +121,13 @@ pub struct Trainer {
     split: Split,
     norm: Normalisation,
     rng: Rng,
+    /// Which copy of a run split over CPU workers this is ([`Shard::WHOLE`] when unsplit).
+    shard: Shard,
+    /// How a split run's copies sum their gradients, and where each parameter's sits.
+    exchange: Option<(Box<dyn GradientExchange>, GradientLayout)>,
+    /// Augmentation's own generator in a split run, so every copy shuffles alike while
+    /// augmenting its own images (an unsplit run draws both from `rng`, as it always has).
+    augment_rng: Option<Rng>,
     order: Vec<usize>,
     cursor: usize,
     epoch: usize,
@@ -259,6 +267,7 @@ impl Trainer {
             transfer: None,
             distill: None,
             ensemble: None,
+            workers: 1,
             shared: false,
         };
         let mut trainer = Trainer {
@@ -269,6 +278,9 @@ impl Trainer {
             ),
             teacher: None,
             rng: Rng::new(config.seed),
+            shard: Shard::WHOLE,
+            exchange: None,
+            augment_rng: None,
             total_steps: steps_per_epoch * config.epochs,
             config,
             device,
@@ -366,6 +378,30 @@ impl Trainer {
         Ok(self)
     }
 
+    /// Makes this trainer copy `shard.rank` of a run split over `shard.count` CPU workers
+    /// (see [`crate::parallel`]): it trains on its part of each batch and sums gradients with
+    /// the other copies through `exchange`. Only rank 0 validates, tests and keeps the record's
+    /// figures; the others only train. Every copy must be made from the same config and data.
+    pub fn with_shard(mut self, shard: Shard, exchange: Box<dyn GradientExchange>) -> Self {
+        if shard.count <= 1 {
+            return self;
+        }
+        let model = self
+            .model
+            .as_ref()
+            .expect("model present before the first step");
+        // Reading every parameter's shape initialises the lazy ones, with the run's seed, so
+        // every copy starts from the same weights; only then does each copy's own stream (its
+        // dropout masks and augmentations) begin.
+        let layout = GradientLayout::of(model);
+        self.device.seed(shard.seed(self.config.seed));
+        self.augment_rng = Some(Rng::new(shard.seed(self.config.seed)));
+        self.shard = shard;
+        self.exchange = Some((exchange, layout));
+        self.record.workers = shard.count;
+        self
+    }
+
     /// Reads step figures back every `steps` steps (at least 1).
     pub fn with_readback_every(mut self, steps: usize) -> Self {
         self.readback_every = steps.max(1);
@@ -406,9 +442,25 @@ impl Trainer {
             return Vec::new();
         }
         let step_started = Instant::now();
-        self.train_step();
-        let epoch_done = self.cursor >= self.order.len();
         let mut events = Vec::new();
+        if self.exchange.is_some() {
+            if let Err(status) = self.split_step().await {
+                return self.finish(status, events);
+            }
+        } else {
+            self.train_step();
+        }
+        let epoch_done = self.cursor >= self.order.len();
+        if !self.shard.leads() {
+            // A helper only trains: rank 0 validates, tests, and ends the run early.
+            if epoch_done {
+                if self.epoch >= self.config.epochs {
+                    return self.finish(RunStatus::Finished, events);
+                }
+                self.start_epoch();
+            }
+            return events;
+        }
         if self.pending.losses.len() >= self.readback_every || epoch_done {
             let steps = match self.flush().await {
                 Ok(steps) => steps,
@@ -528,16 +580,37 @@ impl Trainer {
         events
     }
 
-    fn train_step(&mut self) {
+    /// The next batch's image indices, in the epoch's shuffled order.
+    fn next_batch(&mut self) -> Vec<usize> {
         let end = (self.cursor + self.config.batch_size).min(self.order.len());
-        let indices = &self.order[self.cursor..end];
+        let indices = self.order[self.cursor..end].to_vec();
         self.cursor = end;
+        indices
+    }
+
+    fn learning_rate(&self) -> f64 {
+        self.config
+            .optimizer
+            .learning_rate_at(self.step, self.steps_per_epoch, self.total_steps)
+    }
+
+    /// The loss of `model` on the images `indices` (some attacked when training adversarially,
+    /// mixed with the teacher's soft targets when distilling), backpropagated: the gradients,
+    /// the loss `[1]` and the number right `[1]`, both without autodiff.
+    fn forward_backward(
+        &mut self,
+        model: &Classifier,
+        indices: &[usize],
+    ) -> (burn::tensor::Gradients, Tensor<1>, Tensor<1, Int>) {
         let augment = self.config.augmentation;
-        let use_aug = augment.is_on();
+        let rng = match &mut self.augment_rng {
+            Some(own) => own,
+            None => &mut self.rng,
+        };
         let (xs, ys) = self.train.batch(
             indices,
             &self.norm,
-            use_aug.then_some((&augment, &mut self.rng)),
+            augment.is_on().then_some((&augment, rng)),
         );
         let n = ys.len();
         let (c, s) = (self.train.channels, self.train.size);
@@ -545,12 +618,6 @@ impl Trainer {
         let mut images = Tensor::<4>::from_data(TensorData::new(xs, [n, c, s, s]), &plain);
         let labels = Tensor::<1, Int>::from_data(TensorData::new(ys, [n]), &self.device);
 
-        let learning_rate = self.config.optimizer.learning_rate_at(
-            self.step,
-            self.steps_per_epoch,
-            self.total_steps,
-        );
-        let model = self.model.take().expect("model present between steps");
         let robustness = self.config.robustness;
         let attacked = (n as f64 * robustness.adversarial).round() as usize;
         if attacked > 0 {
@@ -585,26 +652,107 @@ impl Trainer {
             None => loss,
         };
         let correct = self.objective.predict(outputs).equal(labels).int().sum(); // [1]
-        let mut grads = loss.backward();
-        let model = if self.transferred.is_empty() {
-            model
-        } else {
-            // The transferred layers first, at their own rate; their gradients leave `grads`.
-            let transferred = GradientsParams::from_params(&mut grads, &model, &self.transferred);
-            let rate = learning_rate * self.config.transfer.rate;
-            self.optimizer.step(rate, model, transferred)
-        };
-        let grads = GradientsParams::from_grads(grads, &model);
-        self.model = Some(self.optimizer.step(learning_rate, model, grads));
+        let grads = loss.backward();
+        (
+            grads,
+            loss.detach().without_autodiff(),
+            correct.without_autodiff(),
+        )
+    }
 
+    /// One optimizer step of `model`: the transferred layers' gradients (if they step at
+    /// their own rate) first, then the rest.
+    fn apply(
+        &mut self,
+        model: Classifier,
+        rest: GradientsParams,
+        transferred: Option<GradientsParams>,
+        learning_rate: f64,
+    ) -> Classifier {
+        let model = match transferred {
+            Some(grads) => {
+                let rate = learning_rate * self.config.transfer.rate;
+                self.optimizer.step(rate, model, grads)
+            }
+            None => model,
+        };
+        self.optimizer.step(learning_rate, model, rest)
+    }
+
+    /// Notes a step's loss and number right for the next read-back.
+    fn note_step(&mut self, loss: Tensor<1>, correct: Tensor<1, Int>, n: usize, rate: f64) {
         if self.pending.losses.is_empty() {
             self.pending.first_step = self.step + 1;
         }
-        self.pending.losses.push(loss.detach().without_autodiff());
-        self.pending.correct.push(correct.without_autodiff());
+        self.pending.losses.push(loss);
+        self.pending.correct.push(correct);
         self.pending.sizes.push(n);
-        self.pending.rates.push(learning_rate);
+        self.pending.rates.push(rate);
+    }
+
+    fn train_step(&mut self) {
+        let indices = self.next_batch();
+        let learning_rate = self.learning_rate();
+        let model = self.model.take().expect("model present between steps");
+        let (mut grads, loss, correct) = self.forward_backward(&model, &indices);
+        let transferred = (!self.transferred.is_empty())
+            .then(|| GradientsParams::from_params(&mut grads, &model, &self.transferred));
+        let rest = GradientsParams::from_grads(grads, &model);
+        self.model = Some(self.apply(model, rest, transferred, learning_rate));
+        self.note_step(loss, correct, indices.len(), learning_rate);
         self.step += 1;
+    }
+
+    /// A step of a run split over CPU workers: this copy's part of the batch, its gradients
+    /// (weighted by its share of the batch, with its loss and number right appended) summed
+    /// with the other copies', and the same optimizer step on every copy.
+    async fn split_step(&mut self) -> Result<(), RunStatus> {
+        let batch = self.next_batch();
+        let learning_rate = self.learning_rate();
+        let mine = &batch[self.shard.part(batch.len())];
+        let plain = self.inference_device();
+        let (_, layout) = self.exchange.as_ref().expect("a split run");
+        let layout = layout.clone();
+        let local = if mine.is_empty() {
+            // A batch smaller than the worker count leaves this copy nothing: it adds zeros.
+            let mut zeros = layout.zeros();
+            zeros.extend([0.0, 0.0]);
+            zeros
+        } else {
+            let model = self.model.take().expect("model present between steps");
+            let (grads, loss, correct) = self.forward_backward(&model, mine);
+            let mut grads = GradientsParams::from_grads(grads, &model);
+            let share = mine.len() as f32 / batch.len() as f32;
+            let flat = layout.flatten(&model, &mut grads, share, &plain); // [len]
+            self.model = Some(model);
+            let tail = Tensor::cat(vec![loss.mul_scalar(mine.len() as f32), correct.float()], 0); // [2]
+            let all = read(Tensor::cat(vec![flat, tail], 0))
+                .await
+                .map_err(failed)?;
+            all.iter::<f32>().collect()
+        };
+        let (exchange, _) = self.exchange.as_mut().expect("a split run");
+        let total = exchange
+            .sum(local)
+            .await
+            .map_err(|reason| RunStatus::Failed { reason })?;
+        let (grads, tail) = total.split_at(layout.len());
+        let model = self.model.take().expect("model present between steps");
+        let (rest, transferred) = layout.unflatten(&model, grads, &self.transferred, &plain);
+        let transferred = (!self.transferred.is_empty()).then_some(transferred);
+        self.model = Some(self.apply(model, rest, transferred, learning_rate));
+        if self.shard.leads() {
+            let n = batch.len();
+            let loss =
+                Tensor::<1>::from_data(TensorData::new(vec![tail[0] / n as f32], [1]), &plain);
+            let correct = Tensor::<1, Int>::from_data(
+                TensorData::new(vec![tail[1].round() as i64], [1]),
+                &plain,
+            );
+            self.note_step(loss, correct, n, learning_rate);
+        }
+        self.step += 1;
+        Ok(())
     }
 
     /// Reads the pending per-step figures back in one transfer.

@@ -177,6 +177,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ),
     ("Budget", "预算"),
     ("Budget: {bound} ({unit})", "预算：{bound}（{unit}）"),
+    (
+        "CPU workers",
+        "CPU 工作线程",
+    ),
     ("Camera off", "关闭摄像头"),
     ("Cancel sweep", "取消扫描"),
     ("Cannot sweep: {reason}.", "无法扫描：{reason}。"),
@@ -216,6 +220,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("Copy details", "复制详情"),
     ("Copy link", "复制链接"),
     ("Copy link with result", "复制带结果的链接"),
+    (
+        "Cores that train one run together on the CPU, each on its share of every batch; 0 picks your cores minus one",
+        "在 CPU 上共同训练一次运行的核心数，每个核心处理每批数据中的一份；0 表示使用你的核心数减一",
+    ),
     ("Cosine decay", "余弦衰减"),
     ("Cost axis", "成本轴"),
     ("Cross-entropy loss", "交叉熵损失"),
@@ -592,6 +600,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ),
     ("Weight of the teacher α", "教师的权重 α"),
     (
+        "a helper CPU worker stopped: {why}",
+        "一个辅助 CPU 工作线程停止了：{why}",
+    ),
+    (
         "a student learns from its teacher's softmax, so it needs one softmax output per class, not binary cross-entropy's single sigmoid",
         "学生从教师的 softmax 中学习，所以它需要每个类别一个 softmax 输出，而不是二元交叉熵的单个 sigmoid",
     ),
@@ -610,6 +622,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "attacks with the attack's ε, so ε must be above 0",
         "它用攻击的 ε 进行攻击，所以 ε 必须大于 0",
     ),
+    (
+        "could not reach CPU worker {rank}: {e}",
+        "无法联系 CPU 工作线程 {rank}：{e}",
+    ),
     ("ensemble of runs {}", "运行 {} 的集成"),
     ("ensemble of {k} runs", "{k} 次运行的集成"),
     (
@@ -621,6 +637,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     (
         "no layer matches its first layer, so nothing is transferred: the run starts from scratch",
         "没有层与它的第一层匹配，因此什么也没有迁移：这次运行从零开始",
+    ),
+    (
+        "no message channel: {e}",
+        "无法建立消息通道：{e}",
     ),
     ("noise {accuracy}", "噪声 {accuracy}"),
     ("pretrained {id}", "预训练 {id}"),
@@ -638,6 +658,14 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("teacher", "教师"),
     ("temperature", "温度"),
     ("test noise", "测试噪声"),
+    (
+        "the extra CPU workers could not start",
+        "额外的 CPU 工作线程无法启动",
+    ),
+    (
+        "the extra CPU workers did not start in time",
+        "额外的 CPU 工作线程未能及时启动",
+    ),
     ("the file could not be read", "无法读取该文件"),
     (
         "the file is a safetensors file, but not one Tradeoff saved (its metadata has no format “{FORMAT}”)",
@@ -681,6 +709,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "输出层也是（类别相同）",
     ),
     (
+        "the run was stopped",
+        "运行已停止",
+    ),
+    (
         "the stack has {layers} layers, so at most {layers} can be frozen",
         "层堆栈只有 {layers} 层，所以最多能冻结 {layers} 层",
     ),
@@ -695,6 +727,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     (
         "the teacher was trained on other classes ({theirs}) than this dataset's ({ours})",
         "教师训练时用的类别（{theirs}）与此数据集的类别（{ours}）不同",
+    ),
+    (
+        "this browser cannot start extra CPU workers from a worker: {e}",
+        "此浏览器无法在工作线程中启动额外的 CPU 工作线程：{e}",
     ),
     ("transferred layers' rate", "迁移层的学习率"),
     ("under noise, under attack", "噪声下、受攻击时"),
@@ -736,6 +772,14 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("none", "无"),
     ("constant", "恒定"),
     ("cosine decay", "余弦衰减"),
+    (
+        "{speed} images/s on {workers} CPU workers",
+        "每秒 {speed} 张图片，使用 {workers} 个 CPU 工作线程",
+    ),
+    (
+        "{why}; training on one CPU worker",
+        "{why}；改用一个 CPU 工作线程训练",
+    ),
     ("×{factor} every epoch", "每轮 ×{factor}"),
     ("×{factor} every {n} epochs", "每 {n} 轮 ×{factor}"),
     (
