@@ -18,10 +18,13 @@ const server = await startServer({ '/tfjs/': path.join(here, 'node_modules', '@t
 let browser;
 const results = {};
 
-/** Tradeoff through the real page and worker: `runs` one-epoch runs, images/s of each. */
-async function tradeoff(backend, runs, validation) {
+/**
+ * Tradeoff through the real page and worker: `runs` one-epoch runs on `workers` CPU workers
+ * (data-parallel; ignored by WebGPU), images/s of each.
+ */
+async function tradeoff(backend, runs, validation, workers = 1) {
   const page = await newPage(browser);
-  await page.goto(`${server.url}#v=1&ds=mnist&in=28x1&layers=c8k3-p2-c16k3-p2-d64&opt=adam&lr=1e-3&bs=${BATCH}&ep=1&val=${validation}&seed=7&be=${backend}`);
+  await page.goto(`${server.url}#v=1&ds=mnist&in=28x1&layers=c8k3-p2-c16k3-p2-d64&opt=adam&lr=1e-3&bs=${BATCH}&ep=1&val=${validation}&seed=7&be=${backend}&workers=${workers}`);
   const speeds = [];
   for (let run = 1; run <= runs; run++) {
     const train = page.getByRole('button', { name: 'Train', exact: true });
@@ -160,7 +163,10 @@ if (which.includes('page')) {
 if (which.includes('cpu')) {
   browser = await launch();
   console.log(`Chromium ${browser.version()}, batch ${BATCH}, reference CNN`);
-  if (!process.env.SKIP_TRADEOFF) results['Tradeoff cpu (Flex, wasm)'] = await tradeoff('cpu', 3, 0.1);
+  if (!process.env.SKIP_TRADEOFF) {
+    results['Tradeoff cpu (Flex, wasm)'] = await tradeoff('cpu', 3, 0.1);
+    results['Tradeoff cpu, 2 workers'] = await tradeoff('cpu', 3, 0.1, 2);
+  }
   results['TF.js wasm (stock)'] = await tfjs('wasm');
   results['TF.js wasm + conv-gradient shim'] = await tfjs('wasm', { shim: true });
   results['TF.js cpu (plain JS)'] = await tfjs('cpu');
@@ -180,6 +186,8 @@ const ratio = (a, b) => (results[a]?.ips && results[b]?.ips ? `${fmt(results[a].
 if (which.includes('cpu')) {
   console.log(`ratio Tradeoff cpu ÷ TF.js wasm+shim: ${ratio('Tradeoff cpu (Flex, wasm)', 'TF.js wasm + conv-gradient shim')}`);
   console.log(`ratio Tradeoff cpu ÷ TF.js cpu: ${ratio('Tradeoff cpu (Flex, wasm)', 'TF.js cpu (plain JS)')}`);
+  console.log(`ratio Tradeoff cpu, 2 workers ÷ 1 worker (scaling): ${ratio('Tradeoff cpu, 2 workers', 'Tradeoff cpu (Flex, wasm)')}`);
+  console.log(`ratio Tradeoff cpu, 2 workers ÷ TF.js wasm+shim: ${ratio('Tradeoff cpu, 2 workers', 'TF.js wasm + conv-gradient shim')}`);
 }
 if (which.includes('webgpu')) {
   console.log(`ratio Tradeoff webgpu ÷ TF.js webgpu (same adapter): ${ratio('Tradeoff webgpu', 'TF.js webgpu')}`);

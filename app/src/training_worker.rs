@@ -21,6 +21,9 @@ pub fn main() {
 }
 
 #[cfg(target_arch = "wasm32")]
+mod split;
+
+#[cfg(target_arch = "wasm32")]
 mod wasm {
     use std::cell::{Cell, RefCell};
     use std::collections::{HashMap, HashSet, VecDeque};
@@ -35,7 +38,8 @@ mod wasm {
     use tradeoff_core::i18n::Message;
     use tradeoff_core::msg;
     use tradeoff_core::own_images::{OWN_IMAGES_DATASET, OwnImages};
-    use tradeoff_core::protocol::{FromWorker, ToWorker};
+    use tradeoff_core::parallel::{Shard, workers_for};
+    use tradeoff_core::protocol::{FromWorker, ModelBytes, ToWorker};
     use tradeoff_core::record::Compression;
     use tradeoff_core::record::RunStatus;
     use tradeoff_core::train::{Event, TrainedModel, Trainer};
@@ -45,6 +49,7 @@ mod wasm {
     use wasm_bindgen_futures::JsFuture;
     use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
+    use super::split::{Helpers, Inbox, PortExchange};
     use crate::own_images;
     use crate::timer::sleep;
     use crate::webgpu::{self, Adapter};
@@ -88,6 +93,10 @@ mod wasm {
         own_images_state: Cell<OwnImagesState>,
         /// The database has changed since the images were read (by the other worker).
         own_images_stale: Cell<bool>,
+        /// As rank 0 of runs split over CPU workers: the helper workers this one started.
+        helpers: RefCell<Helpers>,
+        /// As a helper: the exchange of the copy it trains, which Stop ends.
+        helping: RefCell<Option<Rc<RefCell<Inbox>>>>,
     }
 
     fn scope() -> DedicatedWorkerGlobalScope {
@@ -147,6 +156,30 @@ mod wasm {
                     return;
                 };
                 match serde_json::from_str::<ToWorker>(&text) {
+                    Ok(ToWorker::Shard {
+                        run_id,
+                        config,
+                        start,
+                        teacher,
+                        rank,
+                        count,
+                        peers,
+                    }) => {
+                        state.current.set(Some(run_id));
+                        let ports: Vec<web_sys::MessagePort> =
+                            event.ports().iter().map(JsCast::unchecked_into).collect();
+                        let exchange = PortExchange::new(rank, count, ports, &peers);
+                        *state.helping.borrow_mut() = Some(exchange.inbox());
+                        let models = Models {
+                            start: start.map(|b| b.0),
+                            teacher: teacher.map(|b| b.0),
+                        };
+                        let state = state.clone();
+                        wasm_bindgen_futures::spawn_local(async move {
+                            let shard = Shard { rank, count };
+                            help(state, run_id, *config, models, shard, exchange).await;
+                        });
+                    }
                     Ok(ToWorker::Train {
                         run_id,
                         config,
@@ -198,6 +231,10 @@ mod wasm {
                     Ok(ToWorker::Stop) => {
                         state.current.set(None);
                         state.paused.set(false);
+                        // A helper waiting for the other copies' gradients stops waiting.
+                        if let Some(inbox) = state.helping.borrow_mut().take() {
+                            inbox.borrow_mut().end(msg!("the run was stopped"));
+                        }
                     }
                     Ok(ToWorker::Import { class, paths, fit }) => {
                         let state = state.clone();
@@ -463,7 +500,7 @@ mod wasm {
     /// Trains `config` as run `run_id`, from the model file it starts from and with the
     /// teacher it is distilled from, when it names them.
     async fn run(state: Rc<WorkerState>, run_id: u32, config: RunConfig, models: Models) {
-        let start = match models.start.map(StartModel::read).transpose() {
+        let start = match models.start.clone().map(StartModel::read).transpose() {
             Ok(start) => start,
             Err(why) => {
                 return post(&FromWorker::Error {
@@ -472,7 +509,7 @@ mod wasm {
                 });
             }
         };
-        let teacher = match models.teacher.map(StartModel::read).transpose() {
+        let teacher = match models.teacher.clone().map(StartModel::read).transpose() {
             Ok(teacher) => teacher,
             Err(why) => {
                 return post(&FromWorker::Error {
@@ -489,7 +526,8 @@ mod wasm {
             Ok(d) => d,
             Err(message) => return post(&FromWorker::Error { run_id, message }),
         };
-        let (device, backend, fallback_reason, max_buffer) = device(&state, config.backend).await;
+        let (device, backend, mut fallback_reason, max_buffer) =
+            device(&state, config.backend).await;
         // A GPU refuses a buffer over its limit only once the step runs, often by losing the
         // device: check the estimate first and say what fits.
         if let Some(max_buffer) = max_buffer
@@ -498,6 +536,13 @@ mod wasm {
         {
             return post(&FromWorker::Error { run_id, message });
         }
+        // Only the CPU backend splits a run: a GPU already trains on all its cores.
+        let workers = if backend == CPU_BACKEND_NAME {
+            workers_for(config.workers, cores())
+        } else {
+            1
+        };
+        let shard_config = (workers > 1).then(|| config.clone());
         let trainer = Trainer::new(config, &data, device, backend.clone());
         let trainer = trainer.and_then(|t| match &start {
             Some(start) => t.with_start(start),
@@ -515,12 +560,96 @@ mod wasm {
                 });
             }
         };
+        if let Some(config) = shard_config {
+            let shard_message = |rank, peers| ToWorker::Shard {
+                run_id,
+                config: Box::new(config.clone()),
+                start: models.start.clone().map(ModelBytes),
+                teacher: models.teacher.clone().map(ModelBytes),
+                rank,
+                count: workers,
+                peers,
+            };
+            match Helpers::split(&state.helpers, workers, shard_message).await {
+                Ok(exchange) => {
+                    let shard = Shard {
+                        rank: 0,
+                        count: workers,
+                    };
+                    trainer = trainer.with_shard(shard, Box::new(exchange));
+                }
+                Err(why) => {
+                    fallback_reason = Some(msg!("{why}; training on one CPU worker", why = why))
+                }
+            }
+        }
         post(&FromWorker::Started {
             run_id,
             backend,
             total_steps: trainer.progress().total_steps,
             fallback_reason,
         });
+        drive(&state, run_id, trainer).await;
+        Helpers::end_run(&state.helpers);
+    }
+
+    /// The machine's logical cores, as the browser tells them (at least 1).
+    fn cores() -> usize {
+        scope().navigator().hardware_concurrency().max(1.0) as usize
+    }
+
+    /// Trains copy `shard` of run `run_id`, split over CPU workers by the worker that got the
+    /// run (see `split`): only trains, and tells that worker if it cannot.
+    async fn help(
+        state: Rc<WorkerState>,
+        run_id: u32,
+        config: RunConfig,
+        models: Models,
+        shard: Shard,
+        exchange: PortExchange,
+    ) {
+        let fail = |message| post(&FromWorker::Error { run_id, message });
+        let start = match models.start.map(StartModel::read).transpose() {
+            Ok(start) => start,
+            Err(why) => return fail(why),
+        };
+        let teacher = match models.teacher.map(StartModel::read).transpose() {
+            Ok(teacher) => teacher,
+            Err(why) => return fail(why),
+        };
+        let data = match dataset(&state, &config.dataset).await {
+            Ok(d) => d,
+            Err(why) => return fail(why),
+        };
+        let trainer = Trainer::new(config, &data, cpu_device(), CPU_BACKEND_NAME)
+            .and_then(|t| match &start {
+                Some(start) => t.with_start(start),
+                None => Ok(t),
+            })
+            .and_then(|t| match &teacher {
+                Some(teacher) => t.with_teacher(teacher),
+                None => Ok(t),
+            });
+        let mut trainer = match trainer {
+            Ok(t) => t.with_shard(shard, Box::new(exchange)),
+            Err(e) => return fail(e.describe()),
+        };
+        while state.current.get() == Some(run_id) {
+            for event in trainer.advance().await {
+                if let Event::Finished(record) = event {
+                    if let RunStatus::Failed { reason } = record.status
+                        && state.current.get() == Some(run_id)
+                    {
+                        fail(reason);
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Steps `trainer` until it finishes or the page stops it, posting what happens.
+    async fn drive(state: &WorkerState, run_id: u32, mut trainer: Trainer) {
         let mut last_yield = now_ms();
         loop {
             if state.current.get() != Some(run_id) {

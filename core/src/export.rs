@@ -102,8 +102,9 @@ fn csv_field(text: &str) -> String {
 }
 
 /// The result columns of [`runs_to_csv`], after the settings' columns.
-const RESULT_COLUMNS: [&str; 11] = [
+const RESULT_COLUMNS: [&str; 12] = [
     "backend",
+    "cpu_workers",
     "validation_accuracy",
     "test_accuracy",
     "noise_accuracy",
@@ -141,6 +142,7 @@ pub fn runs_to_csv(runs: &[(u32, &RunRecord)]) -> String {
         );
         row.extend([
             r.backend.to_string(),
+            r.workers.to_string(),
             num(r.final_validation_accuracy()),
             num(s.map(|s| s.test_accuracy)),
             num(s.and_then(|s| s.noise_accuracy)),

@@ -798,7 +798,8 @@ pub static SETTINGS: [Spec; 32] = [
         name: key("CPU workers"),
         label: key("CPU workers"),
         in_link: InLink::WhenChanged,
-        csv: Some("cpu_workers"),
+        // The CSV has the workers a run actually used (a result column), not this setting's 0.
+        csv: None,
         sweep: Some("1, 2"),
         place: Place::Training,
         hint: Some(key(

@@ -318,7 +318,7 @@ fn exported_runs_import_back_identical_and_bad_files_say_why() {
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[0].split(',').count(), csv_columns().len());
     assert!(lines[0].starts_with(
-        "run,status,dataset,layers,optimizer,learning_rate,batch_size,epochs,loss,init,start,freeze,transfer_lr,teacher,temperature,distill_alpha,test_noise,fgsm_epsilon,adversarial,backend,validation_accuracy,test_accuracy,noise_accuracy,fgsm_accuracy,"
+        "run,status,dataset,layers,optimizer,learning_rate,batch_size,epochs,loss,init,start,freeze,transfer_lr,teacher,temperature,distill_alpha,test_noise,fgsm_epsilon,adversarial,backend,cpu_workers,validation_accuracy,test_accuracy,noise_accuracy,fgsm_accuracy,"
     ));
     assert!(lines[1].starts_with("1,finished,mnist,c8k3-p2-c16k3-p2-d64,adam,0.001,64,1,"));
     let accuracy = record.summary.as_ref().unwrap().test_accuracy;

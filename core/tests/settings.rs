@@ -33,7 +33,7 @@ fn each_entry_reads_back_what_it_writes_and_accepts_its_default() {
         "v=1&ds=fashion-mnist&in=32x3&layers=c4k3.bn-a2-d16.tanh-drop0.1&opt=momentum&lr=0.02\
          &sched=step:3:0.25&warm=40&wd=5e-4&mom=0.5&bs=32&ep=3&val=0.2&aug=flip,shift2,rot15,noise0.05&pat=2\
          &ls=0.1&loss=mse&seed=99&init=normal&isd=0.1&start=pre:mnist-cnn&freeze=2&tlr=0.1&teacher=run:2&temp=2&alpha=0.5\
-         &noise=0.1&eps=0.05&adv=0.25&be=cpu",
+         &noise=0.1&eps=0.05&adv=0.25&be=cpu&workers=2",
     )
     .unwrap()
     .config;

@@ -418,6 +418,7 @@ impl Store {
             transfer: None,
             distill: None,
             ensemble: None,
+            workers: 1,
             shared: false,
         })
     }

@@ -177,10 +177,7 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ),
     ("Budget", "预算"),
     ("Budget: {bound} ({unit})", "预算：{bound}（{unit}）"),
-    (
-        "CPU workers",
-        "CPU 工作线程",
-    ),
+    ("CPU workers", "CPU 工作线程"),
     ("Camera off", "关闭摄像头"),
     ("Cancel sweep", "取消扫描"),
     ("Cannot sweep: {reason}.", "无法扫描：{reason}。"),
@@ -638,10 +635,7 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "no layer matches its first layer, so nothing is transferred: the run starts from scratch",
         "没有层与它的第一层匹配，因此什么也没有迁移：这次运行从零开始",
     ),
-    (
-        "no message channel: {e}",
-        "无法建立消息通道：{e}",
-    ),
+    ("no message channel: {e}", "无法建立消息通道：{e}"),
     ("noise {accuracy}", "噪声 {accuracy}"),
     ("pretrained {id}", "预训练 {id}"),
     (
@@ -703,15 +697,16 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "the model file's weights do not fit this model ({n} of {m} tensors loaded)",
         "模型文件的权重与此模型不匹配（已加载 {m} 个张量中的 {n} 个）",
     ),
+    (
+        "the model file's {path} is {theirs} where this model has {ours}",
+        "模型文件中的 {path} 形状为 {theirs}，而这个模型的是 {ours}",
+    ),
     ("the output layer starts fresh", "输出层重新初始化"),
     (
         "the output layer too (same classes)",
         "输出层也是（类别相同）",
     ),
-    (
-        "the run was stopped",
-        "运行已停止",
-    ),
+    ("the run was stopped", "运行已停止"),
     (
         "the stack has {layers} layers, so at most {layers} can be frozen",
         "层堆栈只有 {layers} 层，所以最多能冻结 {layers} 层",
