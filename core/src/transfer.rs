@@ -198,12 +198,8 @@ impl StartModel {
         if paths.is_empty() {
             return Ok(model);
         }
-        let file = safetensors::SafeTensors::deserialize(&self.bytes).map_err(|e| {
-            msg!(
-                "the model file could not be loaded: {e}",
-                e = e.to_string()
-            )
-        })?;
+        let file = safetensors::SafeTensors::deserialize(&self.bytes)
+            .map_err(|e| msg!("the model file could not be loaded: {e}", e = e.to_string()))?;
         let mut loader = Loader {
             file: &file,
             wanted: &paths,
