@@ -368,7 +368,7 @@ pub async fn import(
             local
                 .borrow_mut()
                 .add_image(id, &name, pixels, burst)
-                .map(|image| image.clone())
+                .cloned()
         });
         match added {
             Ok(image) => {

@@ -158,10 +158,8 @@ enum Life {
 struct Helper {
     worker: Worker,
     life: Rc<Cell<Life>>,
-    _handlers: (
-        Closure<dyn FnMut(MessageEvent)>,
-        Closure<dyn FnMut(web_sys::ErrorEvent)>,
-    ),
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
 }
 
 /// Rank 0's helpers, kept between runs so only the first split run waits for them to load.
@@ -314,7 +312,8 @@ impl Helper {
         Ok(Helper {
             worker,
             life,
-            _handlers: (on_message, on_error),
+            _on_message: on_message,
+            _on_error: on_error,
         })
     }
 }
