@@ -172,13 +172,8 @@ fn run(args: Args) -> Result<(), String> {
         let could_not =
             |e: tradeoff_core::train::StartError| format!("the run could not start: {e}");
         let mut trainer = Trainer::new(config, &data, device.device.clone(), device.name.clone())
+            .and_then(|t| t.with_models(start.as_ref(), teacher.as_ref()))
             .map_err(could_not)?;
-        if let Some(start) = &start {
-            trainer = trainer.with_start(start).map_err(could_not)?;
-        }
-        if let Some(teacher) = &teacher {
-            trainer = trainer.with_teacher(teacher).map_err(could_not)?;
-        }
         let record = pollster::block_on(async {
             loop {
                 for event in trainer.advance().await {

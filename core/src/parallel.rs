@@ -102,126 +102,99 @@ pub fn sum_in_rank_order(vectors: Vec<Vec<f32>>) -> Vec<f32> {
     total
 }
 
-/// Where each trainable parameter's gradient sits in the flat vector the copies exchange.
-#[derive(Clone, Debug, Default)]
-pub struct GradientLayout {
-    params: Vec<(ParamId, usize)>,
-    len: usize,
+/// Elements in the flat gradient vector of `model`: its parameters that take gradients (frozen
+/// ones are left out). Reading each shape initialises a lazy parameter.
+pub fn gradient_len<M: Module>(model: &M) -> usize {
+    struct Count(usize);
+    impl ModuleVisitor for Count {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            if param.is_require_grad() {
+                self.0 += param.val().shape().num_elements();
+            }
+        }
+    }
+    let mut count = Count(0);
+    model.visit(&mut count);
+    count.0
 }
 
-impl GradientLayout {
-    /// The layout of `model`'s parameters that take gradients (frozen ones are left out), in
-    /// the model's visiting order, which every copy shares.
-    pub fn of<M: Module>(model: &M) -> Self {
-        struct Collect(GradientLayout);
-        impl ModuleVisitor for Collect {
-            fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-                if param.is_require_grad() {
-                    let n = param.val().shape().num_elements();
-                    self.0.params.push((param.id, n));
-                    self.0.len += n;
-                }
+/// The gradients of `grads` for `model`'s parameters as one flat tensor in the model's
+/// visiting order (which every copy shares), times `scale`; a parameter without a gradient
+/// this step contributes zeros.
+pub fn flatten_gradients<M: Module>(
+    model: &M,
+    grads: &mut GradientsParams,
+    scale: f32,
+    device: &Device,
+) -> Tensor<1> {
+    struct Take<'a> {
+        grads: &'a mut GradientsParams,
+        parts: Vec<Tensor<1>>,
+        device: &'a Device,
+    }
+    impl ModuleVisitor for Take<'_> {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            if !param.is_require_grad() {
+                return;
+            }
+            let part = match self.grads.remove::<D>(param.id) {
+                Some(grad) => grad.reshape([-1]),
+                None => Tensor::zeros([param.val().shape().num_elements()], self.device),
+            };
+            self.parts.push(part);
+        }
+    }
+    let mut take = Take {
+        grads,
+        parts: Vec::new(),
+        device,
+    };
+    model.visit(&mut take);
+    if take.parts.is_empty() {
+        return Tensor::zeros([0], device);
+    }
+    Tensor::cat(take.parts, 0).mul_scalar(scale) // [len]
+}
+
+/// The summed flat vector back as gradients of `model`'s parameters: those in `apart` in
+/// the second set (transferred layers, which step at their own rate), the rest in the first.
+pub fn unflatten_gradients<M: Module>(
+    model: &M,
+    flat: &[f32],
+    apart: &[ParamId],
+    device: &Device,
+) -> (GradientsParams, GradientsParams) {
+    struct Give<'a> {
+        flat: &'a [f32],
+        offset: usize,
+        apart: &'a [ParamId],
+        device: &'a Device,
+        grads: (GradientsParams, GradientsParams),
+    }
+    impl ModuleVisitor for Give<'_> {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            if !param.is_require_grad() {
+                return;
+            }
+            let shape = param.val().shape();
+            let n = shape.num_elements();
+            let values = self.flat[self.offset..self.offset + n].to_vec();
+            self.offset += n;
+            let grad = Tensor::<D>::from_data(TensorData::new(values, shape), self.device);
+            if self.apart.contains(&param.id) {
+                self.grads.1.register::<D>(param.id, grad);
+            } else {
+                self.grads.0.register::<D>(param.id, grad);
             }
         }
-        let mut collect = Collect(GradientLayout::default());
-        model.visit(&mut collect);
-        collect.0
     }
-
-    /// Elements in the flat vector.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Whether no parameter takes gradients (everything frozen).
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// The gradients of `grads` for `model`'s parameters as one flat tensor in layout order,
-    /// times `scale`; a parameter without a gradient this step contributes zeros.
-    pub fn flatten<M: Module>(
-        &self,
-        model: &M,
-        grads: &mut GradientsParams,
-        scale: f32,
-        device: &Device,
-    ) -> Tensor<1> {
-        struct Take<'a> {
-            grads: &'a mut GradientsParams,
-            parts: Vec<Tensor<1>>,
-            device: &'a Device,
-        }
-        impl ModuleVisitor for Take<'_> {
-            fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-                if !param.is_require_grad() {
-                    return;
-                }
-                let part = match self.grads.remove::<D>(param.id) {
-                    Some(grad) => grad.reshape([-1]),
-                    None => Tensor::zeros([param.val().shape().num_elements()], self.device),
-                };
-                self.parts.push(part);
-            }
-        }
-        let mut take = Take {
-            grads,
-            parts: Vec::new(),
-            device,
-        };
-        model.visit(&mut take);
-        if take.parts.is_empty() {
-            return Tensor::zeros([0], device);
-        }
-        Tensor::cat(take.parts, 0).mul_scalar(scale) // [len]
-    }
-
-    /// Zeros in place of this copy's gradients, for a step whose batch left it no images.
-    pub fn zeros(&self) -> Vec<f32> {
-        vec![0.0; self.len]
-    }
-
-    /// The summed flat vector back as gradients of `model`'s parameters: those in `apart` in
-    /// the second set (transferred layers, which step at their own rate), the rest in the first.
-    pub fn unflatten<M: Module>(
-        &self,
-        model: &M,
-        flat: &[f32],
-        apart: &[ParamId],
-        device: &Device,
-    ) -> (GradientsParams, GradientsParams) {
-        struct Give<'a> {
-            flat: &'a [f32],
-            offset: usize,
-            apart: &'a [ParamId],
-            device: &'a Device,
-            grads: (GradientsParams, GradientsParams),
-        }
-        impl ModuleVisitor for Give<'_> {
-            fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-                if !param.is_require_grad() {
-                    return;
-                }
-                let shape = param.val().shape();
-                let n = shape.num_elements();
-                let values = self.flat[self.offset..self.offset + n].to_vec();
-                self.offset += n;
-                let grad = Tensor::<D>::from_data(TensorData::new(values, shape), self.device);
-                if self.apart.contains(&param.id) {
-                    self.grads.1.register::<D>(param.id, grad);
-                } else {
-                    self.grads.0.register::<D>(param.id, grad);
-                }
-            }
-        }
-        let mut give = Give {
-            flat,
-            offset: 0,
-            apart,
-            device,
-            grads: (GradientsParams::new(), GradientsParams::new()),
-        };
-        model.visit(&mut give);
-        give.grads
-    }
+    let mut give = Give {
+        flat,
+        offset: 0,
+        apart,
+        device,
+        grads: (GradientsParams::new(), GradientsParams::new()),
+    };
+    model.visit(&mut give);
+    give.grads
 }

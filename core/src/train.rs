@@ -23,7 +23,9 @@ use crate::data::{Dataset, ImageSet, Normalisation, Split, per_channel};
 use crate::metrics::{ConfusionMatrix, EpochMetrics, StepMetrics, Summary, misclassified};
 use crate::model::Classifier;
 use crate::objective::Objective;
-use crate::parallel::{GradientExchange, GradientLayout, Shard};
+use crate::parallel::{
+    GradientExchange, Shard, flatten_gradients, gradient_len, unflatten_gradients,
+};
 use crate::record::{DistillInfo, RunRecord, RunStatus, TransferInfo};
 use crate::rng::Rng;
 use crate::robust::{PixelScale, fgsm};
@@ -123,8 +125,10 @@ pub struct Trainer {
     rng: Rng,
     /// Which copy of a run split over CPU workers this is ([`Shard::WHOLE`] when unsplit).
     shard: Shard,
-    /// How a split run's copies sum their gradients, and where each parameter's sits.
-    exchange: Option<(Box<dyn GradientExchange>, GradientLayout)>,
+    /// How a split run's copies sum their gradients.
+    exchange: Option<Box<dyn GradientExchange>>,
+    /// Elements in a split run's flat gradient vector (before the loss and number right).
+    gradient_len: usize,
     /// Augmentation's own generator in a split run, so every copy shuffles alike while
     /// augmenting its own images (an unsplit run draws both from `rng`, as it always has).
     augment_rng: Option<Rng>,
@@ -280,6 +284,7 @@ impl Trainer {
             rng: Rng::new(config.seed),
             shard: Shard::WHOLE,
             exchange: None,
+            gradient_len: 0,
             augment_rng: None,
             total_steps: steps_per_epoch * config.epochs,
             config,
@@ -393,13 +398,30 @@ impl Trainer {
         // Reading every parameter's shape initialises the lazy ones, with the run's seed, so
         // every copy starts from the same weights; only then does each copy's own stream (its
         // dropout masks and augmentations) begin.
-        let layout = GradientLayout::of(model);
+        self.gradient_len = gradient_len(model);
         self.device.seed(shard.seed(self.config.seed));
         self.augment_rng = Some(Rng::new(shard.seed(self.config.seed)));
         self.shard = shard;
-        self.exchange = Some((exchange, layout));
+        self.exchange = Some(exchange);
         self.record.workers = shard.count;
         self
+    }
+
+    /// Starts the run from `start` and distils it from `teacher`, where given (see
+    /// [`Trainer::with_start`] and [`Trainer::with_teacher`]).
+    pub fn with_models(
+        self,
+        start: Option<&StartModel>,
+        teacher: Option<&StartModel>,
+    ) -> Result<Self, StartError> {
+        let trainer = match start {
+            Some(start) => self.with_start(start)?,
+            None => self,
+        };
+        match teacher {
+            Some(teacher) => trainer.with_teacher(teacher),
+            None => Ok(trainer),
+        }
     }
 
     /// Reads step figures back every `steps` steps (at least 1).
@@ -711,19 +733,16 @@ impl Trainer {
         let learning_rate = self.learning_rate();
         let mine = &batch[self.shard.part(batch.len())];
         let plain = self.inference_device();
-        let (_, layout) = self.exchange.as_ref().expect("a split run");
-        let layout = layout.clone();
         let local = if mine.is_empty() {
-            // A batch smaller than the worker count leaves this copy nothing: it adds zeros.
-            let mut zeros = layout.zeros();
-            zeros.extend([0.0, 0.0]);
-            zeros
+            // A batch smaller than the worker count leaves this copy nothing: it adds zeros
+            // (gradients, loss and number right).
+            vec![0.0; self.gradient_len + 2]
         } else {
             let model = self.model.take().expect("model present between steps");
             let (grads, loss, correct) = self.forward_backward(&model, mine);
             let mut grads = GradientsParams::from_grads(grads, &model);
             let share = mine.len() as f32 / batch.len() as f32;
-            let flat = layout.flatten(&model, &mut grads, share, &plain); // [len]
+            let flat = flatten_gradients(&model, &mut grads, share, &plain); // [gradient_len]
             self.model = Some(model);
             let tail = Tensor::cat(vec![loss.mul_scalar(mine.len() as f32), correct.float()], 0); // [2]
             let all = read(Tensor::cat(vec![flat, tail], 0))
@@ -731,14 +750,14 @@ impl Trainer {
                 .map_err(failed)?;
             all.iter::<f32>().collect()
         };
-        let (exchange, _) = self.exchange.as_mut().expect("a split run");
+        let exchange = self.exchange.as_mut().expect("a split run");
         let total = exchange
             .sum(local)
             .await
             .map_err(|reason| RunStatus::Failed { reason })?;
-        let (grads, tail) = total.split_at(layout.len());
+        let (grads, tail) = total.split_at(self.gradient_len);
         let model = self.model.take().expect("model present between steps");
-        let (rest, transferred) = layout.unflatten(&model, grads, &self.transferred, &plain);
+        let (rest, transferred) = unflatten_gradients(&model, grads, &self.transferred, &plain);
         let transferred = (!self.transferred.is_empty()).then_some(transferred);
         self.model = Some(self.apply(model, rest, transferred, learning_rate));
         if self.shard.leads() {
