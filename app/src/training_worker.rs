@@ -38,7 +38,7 @@ mod wasm {
     use tradeoff_core::i18n::Message;
     use tradeoff_core::msg;
     use tradeoff_core::own_images::{OWN_IMAGES_DATASET, OwnImages};
-    use tradeoff_core::parallel::{Shard, workers_for};
+    use tradeoff_core::parallel::{GradientExchange, Shard, workers_for};
     use tradeoff_core::protocol::{FromWorker, ModelBytes, ToWorker};
     use tradeoff_core::record::Compression;
     use tradeoff_core::record::RunStatus;
@@ -169,7 +169,10 @@ mod wasm {
                         let ports: Vec<web_sys::MessagePort> =
                             event.ports().iter().map(JsCast::unchecked_into).collect();
                         let exchange = PortExchange::new(rank, count, ports, &peers);
-                        *state.helping.borrow_mut() = Some(exchange.inbox());
+                        // A copy of an earlier run still waiting here stops.
+                        if let Some(old) = state.helping.borrow_mut().replace(exchange.inbox()) {
+                            old.borrow_mut().end(msg!("the run was stopped"));
+                        }
                         let models = Models {
                             start: start.map(|b| b.0),
                             teacher: teacher.map(|b| b.0),
@@ -497,26 +500,31 @@ mod wasm {
         teacher: Option<Vec<u8>>,
     }
 
+    impl Models {
+        /// Both files read; the message says which cannot be used, and why.
+        fn read(&self) -> Result<(Option<StartModel>, Option<StartModel>), Message> {
+            let start = self
+                .start
+                .clone()
+                .map(StartModel::read)
+                .transpose()
+                .map_err(|why| msg!("The starting weights cannot be used: {why}", why = why))?;
+            let teacher = self
+                .teacher
+                .clone()
+                .map(StartModel::read)
+                .transpose()
+                .map_err(|why| msg!("The teacher cannot be used: {why}", why = why))?;
+            Ok((start, teacher))
+        }
+    }
+
     /// Trains `config` as run `run_id`, from the model file it starts from and with the
     /// teacher it is distilled from, when it names them.
     async fn run(state: Rc<WorkerState>, run_id: u32, config: RunConfig, models: Models) {
-        let start = match models.start.clone().map(StartModel::read).transpose() {
-            Ok(start) => start,
-            Err(why) => {
-                return post(&FromWorker::Error {
-                    run_id,
-                    message: msg!("The starting weights cannot be used: {why}", why = why),
-                });
-            }
-        };
-        let teacher = match models.teacher.clone().map(StartModel::read).transpose() {
-            Ok(teacher) => teacher,
-            Err(why) => {
-                return post(&FromWorker::Error {
-                    run_id,
-                    message: msg!("The teacher cannot be used: {why}", why = why),
-                });
-            }
+        let (start, teacher) = match models.read() {
+            Ok(read) => read,
+            Err(message) => return post(&FromWorker::Error { run_id, message }),
         };
         post(&FromWorker::Loading {
             run_id,
@@ -543,15 +551,9 @@ mod wasm {
             1
         };
         let shard_config = (workers > 1).then(|| config.clone());
-        let trainer = Trainer::new(config, &data, device, backend.clone());
-        let trainer = trainer.and_then(|t| match &start {
-            Some(start) => t.with_start(start),
-            None => Ok(t),
-        });
-        let mut trainer = match trainer.and_then(|t| match &teacher {
-            Some(teacher) => t.with_teacher(teacher),
-            None => Ok(t),
-        }) {
+        let mut trainer = match Trainer::new(config, &data, device, backend.clone())
+            .and_then(|t| t.with_models(start.as_ref(), teacher.as_ref()))
+        {
             Ok(t) => t,
             Err(e) => {
                 return post(&FromWorker::Error {
@@ -570,8 +572,17 @@ mod wasm {
                 count: workers,
                 peers,
             };
-            match Helpers::split(&state.helpers, workers, shard_message).await {
-                Ok(exchange) => {
+            match Helpers::split(&state.helpers, run_id, workers, shard_message).await {
+                Ok(mut exchange) => {
+                    // Every helper reaches this once it has its data and model: its start-up
+                    // stays out of the first step's time (and so out of the run's images/s).
+                    if let Err(why) = exchange.sum(Vec::new()).await {
+                        Helpers::end_run(&state.helpers, run_id);
+                        return post(&FromWorker::Error {
+                            run_id,
+                            message: why,
+                        });
+                    }
                     let shard = Shard {
                         rank: 0,
                         count: workers,
@@ -590,7 +601,7 @@ mod wasm {
             fallback_reason,
         });
         drive(&state, run_id, trainer).await;
-        Helpers::end_run(&state.helpers);
+        Helpers::end_run(&state.helpers, run_id);
     }
 
     /// The machine's logical cores, as the browser tells them (at least 1).
@@ -609,12 +620,8 @@ mod wasm {
         exchange: PortExchange,
     ) {
         let fail = |message| post(&FromWorker::Error { run_id, message });
-        let start = match models.start.map(StartModel::read).transpose() {
-            Ok(start) => start,
-            Err(why) => return fail(why),
-        };
-        let teacher = match models.teacher.map(StartModel::read).transpose() {
-            Ok(teacher) => teacher,
+        let (start, teacher) = match models.read() {
+            Ok(read) => read,
             Err(why) => return fail(why),
         };
         let data = match dataset(&state, &config.dataset).await {
@@ -622,18 +629,17 @@ mod wasm {
             Err(why) => return fail(why),
         };
         let trainer = Trainer::new(config, &data, cpu_device(), CPU_BACKEND_NAME)
-            .and_then(|t| match &start {
-                Some(start) => t.with_start(start),
-                None => Ok(t),
-            })
-            .and_then(|t| match &teacher {
-                Some(teacher) => t.with_teacher(teacher),
-                None => Ok(t),
-            });
-        let mut trainer = match trainer {
-            Ok(t) => t.with_shard(shard, Box::new(exchange)),
+            .and_then(|t| t.with_models(start.as_ref(), teacher.as_ref()));
+        let mut exchange = exchange;
+        let trainer = match trainer {
+            Ok(t) => t,
             Err(e) => return fail(e.describe()),
         };
+        // Ready: rank 0 starts the first step once every copy is here (see `run`).
+        if exchange.sum(Vec::new()).await.is_err() {
+            return;
+        }
+        let mut trainer = trainer.with_shard(shard, Box::new(exchange));
         while state.current.get() == Some(run_id) {
             for event in trainer.advance().await {
                 if let Event::Finished(record) = event {

@@ -168,6 +168,8 @@ pub struct Helpers {
     started: Vec<Helper>,
     /// The inbox of the split run in progress, which a helper's failure ends.
     inbox: Rc<RefCell<Option<Rc<RefCell<Inbox>>>>>,
+    /// The run the helpers train, so that only its end stops them.
+    run: Option<u32>,
 }
 
 impl Helpers {
@@ -175,6 +177,7 @@ impl Helpers {
     /// waits for them, wires the channels and sends each its rank. Returns rank 0's exchange.
     pub async fn split(
         helpers: &RefCell<Helpers>,
+        run_id: u32,
         count: usize,
         shard_message: impl Fn(usize, Vec<usize>) -> ToWorker,
     ) -> Result<PortExchange, Message> {
@@ -223,7 +226,11 @@ impl Helpers {
         }
         let mine = std::mem::take(&mut ends[0]);
         let exchange = PortExchange::new(0, count, mine, &peers[0]);
-        *inbox_slot.borrow_mut() = Some(exchange.inbox());
+        // A split run still going (superseded by this one) stops waiting for its helpers.
+        if let Some(old) = inbox_slot.borrow_mut().replace(exchange.inbox()) {
+            old.borrow_mut().end(msg!("the run was stopped"));
+        }
+        helpers.borrow_mut().run = Some(run_id);
         let helpers = helpers.borrow();
         for rank in 1..count {
             let message = shard_message(rank, std::mem::take(&mut peers[rank]));
@@ -245,8 +252,13 @@ impl Helpers {
         Ok(exchange)
     }
 
-    /// The split run ended (any way): the helpers stop their copies.
-    pub fn end_run(helpers: &RefCell<Helpers>) {
+    /// Split run `run_id` ended (any way): the helpers stop their copies, unless a newer run
+    /// has them already.
+    pub fn end_run(helpers: &RefCell<Helpers>, run_id: u32) {
+        if helpers.borrow().run != Some(run_id) {
+            return;
+        }
+        helpers.borrow_mut().run = None;
         let helpers = helpers.borrow();
         helpers.inbox.borrow_mut().take();
         for helper in &helpers.started {
