@@ -76,6 +76,9 @@ test('three ticked runs averaged as an ensemble: one more run, joined to its mem
     await setField(page, 'Seed', seed);
     await train(page, seed);
   }
+  // Before two runs are ticked the button names no count and is off.
+  const none = page.getByRole('button', { name: 'Average the ticked runs (ensemble)', exact: true });
+  assert.equal(await none.isEnabled(), false);
   for (const id of [1, 2, 3]) await page.getByLabel(`Overlay run ${id}`).check();
   const average = page.getByRole('button', { name: 'Average the 3 ticked runs (ensemble)' });
   assert.ok(await enabledSoon(average));

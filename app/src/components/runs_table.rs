@@ -155,7 +155,11 @@ fn EnsembleButton() -> impl IntoView {
                 disabled=move || blocked().is_some()
                 on:click=move |_| store.average(ticked())
             >
-                {move || tr!(lang(), "Average the {n} ticked runs (ensemble)", n = ticked().len())}
+                {move || match ticked().len() {
+                    // Before two are ticked a count reads as a broken promise ("the 0 ticked runs").
+                    n @ 2.. => tr!(lang(), "Average the {n} ticked runs (ensemble)", n = n),
+                    _ => t("Average the ticked runs (ensemble)").to_string(),
+                }}
             </button>
             <span class="hint">
                 {move || blocked().unwrap_or_else(|| t("Their probabilities are averaged on the test images: one more point on the chart, joined to its members.").to_string())}

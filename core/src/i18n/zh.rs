@@ -147,6 +147,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("Attack ε (FGSM)", "攻击 ε（FGSM）"),
     ("Auto", "自动"),
     (
+        "Average the ticked runs (ensemble)",
+        "对勾选的运行取平均（集成）",
+    ),
+    (
         "Average the {n} ticked runs (ensemble)",
         "对勾选的 {n} 次运行取平均（集成）",
     ),
