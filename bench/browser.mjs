@@ -1,7 +1,9 @@
 // Tradeoff against TensorFlow.js, in one headless Chromium session, on the reference CNN
 // (conv 8@3×3 relu → max-pool 2 → conv 16@3×3 relu → max-pool 2 → dense 64 relu → dense 10;
-// 28×28×1, batch 64, Adam 1e-3) with the same MNIST images. Prints ms/step, images/s and the
-// ratios Tradeoff ÷ TF.js for like-for-like backends. Run with scripts/bench (builds first).
+// 28×28×1, batch 64, Adam 1e-3) with the same MNIST images, and on the CPU also on a wider
+// model that is not overhead-bound (conv 32@3×3 → pool → conv 64@3×3 → pool → dense 128 on the
+// 32×32×3 emoji set). Prints ms/step, images/s and the ratios Tradeoff ÷ TF.js for
+// like-for-like backends. Run with scripts/bench (builds first).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, launch, newPage, closePages, waitForRuns } from '../tests/e2e/harness.mjs';
@@ -18,13 +20,20 @@ const server = await startServer({ '/tfjs/': path.join(here, 'node_modules', '@t
 let browser;
 const results = {};
 
+/** The two models: Tradeoff's layer notation and dataset, and the same stack for TF.js. */
+const MODELS = {
+  reference: { ds: 'mnist', size: 28, channels: 1, layers: 'c8k3-p2-c16k3-p2-d64', conv: [8, 16], dense: 64 },
+  wide: { ds: 'emoji', size: 32, channels: 3, layers: 'c32k3-p2-c64k3-p2-d128', conv: [32, 64], dense: 128 },
+};
+
 /**
  * Tradeoff through the real page and worker: `runs` one-epoch runs on `workers` CPU workers
  * (data-parallel; ignored by WebGPU), images/s of each.
  */
-async function tradeoff(backend, runs, validation, workers = 1) {
+async function tradeoff(backend, runs, validation, workers = 1, model = MODELS.reference) {
   const page = await newPage(browser);
-  await page.goto(`${server.url}#v=1&ds=mnist&in=28x1&layers=c8k3-p2-c16k3-p2-d64&opt=adam&lr=1e-3&bs=${BATCH}&ep=1&val=${validation}&seed=7&be=${backend}&workers=${workers}`);
+  const { ds, size, channels, layers } = model;
+  await page.goto(`${server.url}#v=1&ds=${ds}&in=${size}x${channels}&layers=${layers}&opt=adam&lr=1e-3&bs=${BATCH}&ep=1&val=${validation}&seed=7&be=${backend}&workers=${workers}`);
   const speeds = [];
   for (let run = 1; run <= runs; run++) {
     const train = page.getByRole('button', { name: 'Train', exact: true });
@@ -40,7 +49,7 @@ async function tradeoff(backend, runs, validation, workers = 1) {
 }
 
 /** TensorFlow.js on `backend`: median of 3 × 20 steps after 3 warm-up steps. */
-async function tfjs(backend, { shim = false } = {}) {
+async function tfjs(backend, { shim = false, model = MODELS.reference } = {}) {
   const context = await browser.newContext({ bypassCSP: true });
   const page = await context.newPage();
   try {
@@ -55,7 +64,7 @@ async function tfjs(backend, { shim = false } = {}) {
     for (const file of ['tfjs/dist/tf.min.js', 'tfjs-backend-wasm/dist/tf-backend-wasm.min.js', 'tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js']) {
       await page.addScriptTag({ url: `/tfjs/${file}` });
     }
-    return await page.evaluate(async ({ backend, shim, BATCH }) => {
+    return await page.evaluate(async ({ backend, shim, BATCH, model }) => {
       const tf = window.tf;
       tf.wasm.setWasmPaths('/tfjs/tfjs-backend-wasm/dist/');
       if (!(await tf.setBackend(backend))) throw new Error(`TF.js could not start ${backend}`);
@@ -75,30 +84,36 @@ async function tfjs(backend, { shim = false } = {}) {
           }),
         });
       }
-      // The same images: the built-in MNIST file (gzip; header, pixels, labels).
+      // The same images: the built-in dataset file (gzip; header, pixels as
+      // image × channel × row × column, labels).
       const bytes = new Uint8Array(await new Response(
-        (await fetch('/datasets/mnist.tds')).body.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+        (await fetch(`/datasets/${model.ds}.tds`)).body.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
       const headerLength = new DataView(bytes.buffer).getUint32(4, true);
       const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
       const pixels = bytes.subarray(8 + headerLength);
+      const { size, channels } = model;
+      const classes = header.classes.length;
+      const image = size * size * channels;
       const n = 1280; // 20 batches
-      const xs = tf.tensor4d(Float32Array.from(pixels.subarray(0, n * 784), (p) => p / 255), [n, 28, 28, 1]);
-      const labels = pixels.subarray((header.train + header.test) * 784).subarray(0, n);
-      const ys = tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), 10);
-      const model = tf.sequential({ layers: [
-        tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 3, activation: 'relu' }),
+      const xs = tf.tidy(() => tf.transpose( // TF.js wants channels last
+        tf.tensor4d(Float32Array.from(pixels.subarray(0, n * image), (p) => p / 255), [n, channels, size, size]),
+        [0, 2, 3, 1]));
+      const labels = pixels.subarray((header.train + header.test) * image).subarray(0, n);
+      const ys = tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), classes);
+      const net = tf.sequential({ layers: [
+        tf.layers.conv2d({ inputShape: [size, size, channels], filters: model.conv[0], kernelSize: 3, activation: 'relu' }),
         tf.layers.maxPooling2d({ poolSize: 2 }),
-        tf.layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu' }),
+        tf.layers.conv2d({ filters: model.conv[1], kernelSize: 3, activation: 'relu' }),
         tf.layers.maxPooling2d({ poolSize: 2 }),
         tf.layers.flatten(),
-        tf.layers.dense({ units: 64, activation: 'relu' }),
-        tf.layers.dense({ units: 10, activation: 'softmax' }),
+        tf.layers.dense({ units: model.dense, activation: 'relu' }),
+        tf.layers.dense({ units: classes, activation: 'softmax' }),
       ] });
-      model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
-      const batch = (i) => [xs.slice([(i % 20) * BATCH, 0, 0, 0], [BATCH, 28, 28, 1]), ys.slice([(i % 20) * BATCH, 0], [BATCH, 10])];
+      net.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+      const batch = (i) => [xs.slice([(i % 20) * BATCH, 0, 0, 0], [BATCH, size, size, channels]), ys.slice([(i % 20) * BATCH, 0], [BATCH, classes])];
       const step = async (i) => {
         const [x, y] = batch(i);
-        const loss = await model.trainOnBatch(x, y); // resolves once the loss is read back
+        const loss = await net.trainOnBatch(x, y); // resolves once the loss is read back
         x.dispose(); y.dispose();
         if (!Number.isFinite(loss)) throw new Error(`loss ${loss}`);
       };
@@ -113,8 +128,8 @@ async function tfjs(backend, { shim = false } = {}) {
       const note = backend === 'wasm'
         ? `SIMD ${await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')}, threads ${tf.wasm.getThreadsCount()}`
         : '';
-      return { msPerStep: ms, ips: (BATCH / ms) * 1000, runs: runs.map((r) => Math.round((BATCH / r) * 1000)), parameters: model.countParams(), note };
-    }, { backend, shim, BATCH });
+      return { msPerStep: ms, ips: (BATCH / ms) * 1000, runs: runs.map((r) => Math.round((BATCH / r) * 1000)), parameters: net.countParams(), note };
+    }, { backend, shim, BATCH, model });
   } catch (e) {
     return { error: String(e.message ?? e).split('\n')[0].slice(0, 160) };
   } finally {
@@ -154,7 +169,7 @@ async function timeTo95() {
   console.log(`Train to 95 % validation accuracy (reference CNN, Adam 3e-3, CPU): ${to95.map((r) => `${fmt(r.seconds)} s (epoch ${r.epoch}, ${r.accuracy} %)`).join(' / ')}; median ${fmt(seconds)} s`);
 }
 
-const which = (process.env.BENCH ?? 'cpu,webgpu,page').split(',');
+const which = (process.env.BENCH ?? 'cpu,wide,webgpu,page').split(',');
 if (which.includes('page')) {
   browser = await launch();
   await timeTo95();
@@ -170,6 +185,13 @@ if (which.includes('cpu')) {
   results['TF.js wasm (stock)'] = await tfjs('wasm');
   results['TF.js wasm + conv-gradient shim'] = await tfjs('wasm', { shim: true });
   results['TF.js cpu (plain JS)'] = await tfjs('cpu');
+  await browser.close();
+}
+if (which.includes('wide')) {
+  browser = await launch();
+  console.log(`Chromium ${browser.version()}, batch ${BATCH}, ${MODELS.wide.layers} on ${MODELS.wide.ds} (${MODELS.wide.size}×${MODELS.wide.size}×${MODELS.wide.channels})`);
+  results['wide: Tradeoff cpu (Flex, wasm)'] = await tradeoff('cpu', 3, 0.1, 1, MODELS.wide);
+  results['wide: TF.js wasm + conv-gradient shim'] = await tfjs('wasm', { shim: true, model: MODELS.wide });
   await browser.close();
 }
 if (which.includes('webgpu')) {
@@ -188,6 +210,9 @@ if (which.includes('cpu')) {
   console.log(`ratio Tradeoff cpu ÷ TF.js cpu: ${ratio('Tradeoff cpu (Flex, wasm)', 'TF.js cpu (plain JS)')}`);
   console.log(`ratio Tradeoff cpu, 2 workers ÷ 1 worker (scaling): ${ratio('Tradeoff cpu, 2 workers', 'Tradeoff cpu (Flex, wasm)')}`);
   console.log(`ratio Tradeoff cpu, 2 workers ÷ TF.js wasm+shim: ${ratio('Tradeoff cpu, 2 workers', 'TF.js wasm + conv-gradient shim')}`);
+}
+if (which.includes('wide')) {
+  console.log(`ratio wide model, Tradeoff cpu ÷ TF.js wasm+shim: ${ratio('wide: Tradeoff cpu (Flex, wasm)', 'wide: TF.js wasm + conv-gradient shim')}`);
 }
 if (which.includes('webgpu')) {
   console.log(`ratio Tradeoff webgpu ÷ TF.js webgpu (same adapter): ${ratio('Tradeoff webgpu', 'TF.js webgpu')}`);
