@@ -3,6 +3,7 @@
 //! (patches/README.md); the 3×3 pool through Flex's generic loop, as a check of the check.
 
 use burn::tensor::module::max_pool2d;
+use burn::tensor::ops::MaxPoolOptions;
 use burn::tensor::{Tensor, TensorData};
 use tradeoff_core::backend::cpu_device;
 
@@ -57,14 +58,18 @@ fn check(shape: [usize; 4], size: usize) {
     let x = Tensor::<4>::from_data(TensorData::new(xs.clone(), shape), &device)
         .autodiff()
         .require_grad();
-    let y = max_pool2d(x.clone(), [size, size], [size, size], [0, 0], [1, 1], false);
+    let y = max_pool2d(x.clone(), MaxPoolOptions::new([size, size]));
     let [n, c, oh, ow] = y.dims();
-    assert_eq!([n, c, oh, ow], [shape[0], shape[1], shape[2] / size, shape[3] / size]);
+    assert_eq!(
+        [n, c, oh, ow],
+        [shape[0], shape[1], shape[2] / size, shape[3] / size]
+    );
     let upstream = values(n * c * oh * ow, 99);
-    let weights = Tensor::<4>::from_data(TensorData::new(upstream.clone(), [n, c, oh, ow]), &device);
+    let weights =
+        Tensor::<4>::from_data(TensorData::new(upstream.clone(), [n, c, oh, ow]), &device);
     let grads = (y.clone() * weights.autodiff()).sum().backward();
-    let got_out: Vec<f32> = y.into_data().to_vec().unwrap();
-    let got_grad: Vec<f32> = x.grad(&grads).unwrap().into_data().to_vec().unwrap();
+    let got_out: Vec<f32> = y.into_data().iter::<f32>().collect();
+    let got_grad: Vec<f32> = x.grad(&grads).unwrap().into_data().iter::<f32>().collect();
     let (want_out, want_grad) = reference(&xs, shape, size, &upstream);
     assert_eq!(got_out, want_out, "pooled values, {shape:?} pool {size}");
     assert_eq!(got_grad, want_grad, "input gradient, {shape:?} pool {size}");
@@ -88,10 +93,10 @@ fn a_nan_in_a_window_comes_out_as_nan() {
     let mut xs = vec![1.0f32; 16];
     xs[5] = f32::NAN; // the top-left window is rows 0–1, columns 0–1: index 5 is (1, 1)
     let x = Tensor::<4>::from_data(TensorData::new(xs, [1, 1, 4, 4]), &device);
-    let y: Vec<f32> = max_pool2d(x, [2, 2], [2, 2], [0, 0], [1, 1], false)
+    let y: Vec<f32> = max_pool2d(x, MaxPoolOptions::new([2, 2]))
         .into_data()
-        .to_vec()
-        .unwrap();
+        .iter::<f32>()
+        .collect();
     assert!(y[0].is_nan(), "{y:?}");
     assert_eq!(&y[1..], &[1.0, 1.0, 1.0]);
 }
