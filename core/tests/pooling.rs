@@ -2,6 +2,8 @@
 //! loop written here. The 2×2 pool runs through the kernel patched into burn-flex
 //! (patches/README.md); the 3×3 pool through Flex's generic loop, as a check of the check.
 
+mod common;
+
 use burn::tensor::module::max_pool2d;
 use burn::tensor::ops::MaxPoolOptions;
 use burn::tensor::{Tensor, TensorData};
@@ -9,15 +11,7 @@ use tradeoff_core::backend::cpu_device;
 
 /// A deterministic spread of values with ties in some windows (many repeated values).
 fn values(n: usize, seed: u64) -> Vec<f32> {
-    let mut state = seed;
-    (0..n)
-        .map(|_| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((state >> 33) % 7) as f32 - 3.0
-        })
-        .collect()
+    common::spread(n, seed, 7, -3.0, 1.0)
 }
 
 /// Max pooling by the book: the window's largest value, its gradient to the first position

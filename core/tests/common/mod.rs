@@ -211,3 +211,17 @@ pub fn two_classes(mut data: Dataset, a: u16, b: u16) -> Dataset {
     }
     data
 }
+
+/// `n` deterministic values from `levels` evenly spaced steps in `[low, low + (levels − 1)·step]`
+/// — few levels give many ties, which kernels that pick a maximum must handle.
+pub fn spread(n: usize, seed: u64, levels: u64, low: f32, step: f32) -> Vec<f32> {
+    let mut state = seed;
+    (0..n)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            low + ((state >> 33) % levels) as f32 * step
+        })
+        .collect()
+}

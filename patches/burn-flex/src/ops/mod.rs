@@ -98,6 +98,8 @@ pub mod comparison;
 mod conv_common;
 pub mod conv;
 pub mod conv_transpose;
+// Tradeoff patch: the conv2d weight gradient as im2col · gemm (patches/README.md).
+pub mod conv_weight_grad;
 pub mod cumulative;
 pub mod deform_conv;
 pub mod expand;

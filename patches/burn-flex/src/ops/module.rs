@@ -75,6 +75,24 @@ impl ModuleOps<Flex> for Flex {
         }
     }
 
+    // Tradeoff patch: the weight gradient as im2col · gemm on the NCHW tensors, instead of
+    // Burn's generic axis swaps around a forward conv (ops/conv_weight_grad.rs).
+    fn conv2d_weight_backward(
+        x: FloatTensor<Flex>,
+        weight: FloatTensor<Flex>,
+        output_grad: FloatTensor<Flex>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Flex> {
+        let (x, options) = pad_asymmetric_conv_input::<Flex, 2>(x, options);
+        let weight_shape = weight.layout().shape().to_vec();
+        crate::ops::conv_weight_grad::conv2d_weight_backward(
+            x,
+            output_grad,
+            &weight_shape,
+            &options,
+        )
+    }
+
     fn deform_conv2d(
         x: FloatTensor<Flex>,
         offset: FloatTensor<Flex>,

@@ -1,0 +1,304 @@
+//! Tradeoff patch: the weight gradient of a 2D convolution as im2col · gemm, straight from
+//! the NCHW input and output gradient.
+//!
+//! Burn's generic `conv2d_weight_backward` swaps the batch and channel axes of the input and
+//! of the output gradient and runs a forward convolution whose kernel is the whole
+//! output-gradient map. On Flex that is a strided copy of each swapped tensor, an NHWC copy of
+//! the input, a transposed copy of the gradient as a "kernel", the gemm, and a swap back.
+//! Here, for each sample `b` and group `g`, with `p` running over output positions:
+//!
+//! ```text
+//! dW[g·ocpg + co, (ci, kh, kw)] += dY[b, g·ocpg + co, p] · col[b, g][(ci, kh, kw), p]
+//! ```
+//!
+//! where `col` is the input patch matrix (zero where a patch reaches into the padding). The
+//! output gradient is read in place (its rows are already `[co, p]`), the patch matrix is built
+//! a tile of output rows at a time, and each tile is one gemm that accumulates into `dW`.
+
+use alloc::vec;
+use alloc::vec::Vec;
+use burn_backend::DType;
+use burn_backend::ops::ConvOptions;
+use burn_std::{Bytes, ElementAdd, Shape, f16};
+
+use super::conv_common::{convert_bf16_to_f32, convert_f32_to_bf16};
+use super::matmul::GemmScalar;
+use crate::{FlexTensor, Layout};
+
+/// About this many output positions per patch-matrix tile: large enough for a good gemm,
+/// small enough that the tile stays in cache.
+const TILE_POSITIONS: usize = 512;
+
+/// Samples per parallel chunk where rayon is on (a fixed split keeps the sums' order fixed).
+#[cfg(feature = "rayon")]
+const SAMPLES_PER_CHUNK: usize = 8;
+
+/// The gradient of a 2D convolution's weight, shaped like the weight
+/// (`[channels_out, channels_in / groups, kernel_h, kernel_w]`).
+///
+/// `x` is the input `[batch, channels_in, h, w]`, `output_grad` the gradient of the output
+/// `[batch, channels_out, out_h, out_w]`; `options` must have symmetric padding (pad the input
+/// for an asymmetric one first, as Burn's generic backward does).
+pub fn conv2d_weight_backward(
+    x: FlexTensor,
+    output_grad: FlexTensor,
+    weight_shape: &[usize],
+    options: &ConvOptions<2>,
+) -> FlexTensor {
+    match x.dtype() {
+        DType::F32 => weight_grad::<f32>(x, output_grad, weight_shape, options, DType::F32),
+        DType::F64 => weight_grad::<f64>(x, output_grad, weight_shape, options, DType::F64),
+        DType::F16 => weight_grad::<f16>(x, output_grad, weight_shape, options, DType::F16),
+        DType::BF16 => {
+            let x = convert_bf16_to_f32(&x);
+            let output_grad = convert_bf16_to_f32(&output_grad);
+            let grad = weight_grad::<f32>(x, output_grad, weight_shape, options, DType::F32);
+            convert_f32_to_bf16(&grad)
+        }
+        dtype => panic!("conv2d_weight_backward: unsupported dtype {:?}", dtype),
+    }
+}
+
+/// Sizes and steps of one weight-gradient computation.
+#[derive(Clone, Copy)]
+struct Geometry {
+    channels_in: usize,
+    in_h: usize,
+    in_w: usize,
+    channels_out: usize,
+    out_h: usize,
+    out_w: usize,
+    channels_per_group: usize,
+    out_channels_per_group: usize,
+    groups: usize,
+    kernel: [usize; 2],
+    stride: [usize; 2],
+    padding: [usize; 2],
+    dilation: [usize; 2],
+}
+
+impl Geometry {
+    /// Rows of the patch matrix (and columns of one output channel's gradient).
+    fn patch_len(&self) -> usize {
+        self.channels_per_group * self.kernel[0] * self.kernel[1]
+    }
+
+    /// Output rows per patch-matrix tile.
+    fn tile_rows(&self) -> usize {
+        (TILE_POSITIONS / self.out_w.max(1)).clamp(1, self.out_h.max(1))
+    }
+
+    /// The output positions `o` along one axis whose input `o·stride + k·dilation − padding`
+    /// lies in `0..size`, as a range.
+    fn valid(
+        out: usize,
+        size: usize,
+        k: usize,
+        stride: usize,
+        dilation: usize,
+        padding: usize,
+    ) -> (usize, usize) {
+        let offset = (k * dilation) as isize - padding as isize;
+        // o·stride + offset >= 0  and  o·stride + offset < size
+        let first = if offset >= 0 { 0 } else { (-offset) as usize }.div_ceil(stride);
+        let end_exclusive = size as isize - offset;
+        let end = if end_exclusive <= 0 {
+            0
+        } else {
+            (end_exclusive as usize).div_ceil(stride)
+        };
+        (first.min(out), end.min(out).max(first.min(out)))
+    }
+}
+
+fn weight_grad<T: GemmScalar + ElementAdd>(
+    x: FlexTensor,
+    output_grad: FlexTensor,
+    weight_shape: &[usize],
+    options: &ConvOptions<2>,
+    dtype: DType,
+) -> FlexTensor {
+    let x = x.to_contiguous();
+    let output_grad = output_grad.to_contiguous();
+    let x_shape = x.layout().shape();
+    let dy_shape = output_grad.layout().shape();
+    let groups = options.groups;
+    let geometry = Geometry {
+        channels_in: x_shape[1],
+        in_h: x_shape[2],
+        in_w: x_shape[3],
+        channels_out: dy_shape[1],
+        out_h: dy_shape[2],
+        out_w: dy_shape[3],
+        channels_per_group: weight_shape[1],
+        out_channels_per_group: weight_shape[0] / groups,
+        groups,
+        kernel: [weight_shape[2], weight_shape[3]],
+        stride: options.stride,
+        padding: options.padding_begin(),
+        dilation: options.dilation,
+    };
+    assert_eq!(
+        weight_shape[0], geometry.channels_out,
+        "conv2d_weight_backward: channels out"
+    );
+    assert_eq!(
+        geometry.channels_per_group * groups,
+        geometry.channels_in,
+        "conv2d_weight_backward: channels in"
+    );
+    let batch = x_shape[0];
+    let x_data: &[T] = x.storage();
+    let dy_data: &[T] = output_grad.storage();
+    let grad_len = geometry.channels_out * geometry.patch_len();
+
+    // Samples in fixed chunks, each chunk's sum on whichever thread, the chunks added in order:
+    // the same result on every run whatever the thread count, so a seeded run repeats exactly.
+    #[cfg(feature = "rayon")]
+    let grad = {
+        use rayon::prelude::*;
+        let chunks = batch.div_ceil(SAMPLES_PER_CHUNK);
+        let partials: Vec<Vec<T>> = (0..chunks)
+            .into_par_iter()
+            .map(|chunk| {
+                let mut grad = vec![T::zero(); grad_len];
+                let mut col = Vec::new();
+                let first = chunk * SAMPLES_PER_CHUNK;
+                for b in first..(first + SAMPLES_PER_CHUNK).min(batch) {
+                    accumulate_sample(&mut grad, &mut col, x_data, dy_data, b, &geometry);
+                }
+                grad
+            })
+            .collect();
+        let mut partials = partials.into_iter();
+        let mut sum = partials.next().unwrap_or_else(|| vec![T::zero(); grad_len]);
+        for part in partials {
+            for (s, p) in sum.iter_mut().zip(part) {
+                *s = T::add(*s, p);
+            }
+        }
+        sum
+    };
+    #[cfg(not(feature = "rayon"))]
+    let grad = {
+        let mut grad = vec![T::zero(); grad_len];
+        let mut col = Vec::new();
+        for b in 0..batch {
+            accumulate_sample(&mut grad, &mut col, x_data, dy_data, b, &geometry);
+        }
+        grad
+    };
+
+    FlexTensor::new(
+        Bytes::from_elems(grad),
+        Layout::contiguous(Shape::from(weight_shape.to_vec())),
+        dtype,
+    )
+}
+
+/// Adds sample `b`'s contribution to `grad` (`[channels_out, patch_len]`), a tile of output
+/// rows at a time; `col` is the reusable patch-matrix buffer.
+fn accumulate_sample<T: GemmScalar>(
+    grad: &mut [T],
+    col: &mut Vec<T>,
+    x: &[T],
+    dy: &[T],
+    b: usize,
+    g: &Geometry,
+) {
+    let patch_len = g.patch_len();
+    let out_positions = g.out_h * g.out_w;
+    let tile_rows = g.tile_rows();
+    for group in 0..g.groups {
+        let x_group = &x[(b * g.channels_in + group * g.channels_per_group) * g.in_h * g.in_w..]
+            [..g.channels_per_group * g.in_h * g.in_w];
+        let first_out_channel = group * g.out_channels_per_group;
+        let mut row = 0;
+        while row < g.out_h {
+            let rows = tile_rows.min(g.out_h - row);
+            let tile = rows * g.out_w;
+            col.clear();
+            col.resize(patch_len * tile, T::zero());
+            fill_patches(col, x_group, row, rows, g);
+            let dy_tile =
+                &dy[(b * g.channels_out + first_out_channel) * out_positions + row * g.out_w..];
+            let grad_group =
+                &mut grad[first_out_channel * patch_len..][..g.out_channels_per_group * patch_len];
+            // grad_group[co, r] += Σ_p dy_tile[co, p] · col[r, p]
+            unsafe {
+                gemm::gemm(
+                    g.out_channels_per_group,
+                    patch_len,
+                    tile,
+                    grad_group.as_mut_ptr(),
+                    1,
+                    patch_len as isize,
+                    true,
+                    dy_tile.as_ptr(),
+                    1,
+                    out_positions as isize,
+                    col.as_ptr(),
+                    tile as isize,
+                    1,
+                    T::one(),
+                    T::one(),
+                    false,
+                    false,
+                    false,
+                    gemm::Parallelism::None,
+                );
+            }
+            row += rows;
+        }
+    }
+}
+
+/// Fills `col` (`[patch_len, rows·out_w]`, zeroed) with the input patches of output rows
+/// `first_row..first_row + rows`; entries whose input lies in the padding stay zero.
+fn fill_patches<T: GemmScalar>(
+    col: &mut [T],
+    x_group: &[T],
+    first_row: usize,
+    rows: usize,
+    g: &Geometry,
+) {
+    let tile = rows * g.out_w;
+    let [kernel_h, kernel_w] = g.kernel;
+    let [stride_h, stride_w] = g.stride;
+    let [pad_h, pad_w] = g.padding;
+    let [dilation_h, dilation_w] = g.dilation;
+    let mut r = 0;
+    for ci in 0..g.channels_per_group {
+        let plane = &x_group[ci * g.in_h * g.in_w..][..g.in_h * g.in_w];
+        for kh in 0..kernel_h {
+            let (oy_first, oy_end) =
+                Geometry::valid(g.out_h, g.in_h, kh, stride_h, dilation_h, pad_h);
+            for kw in 0..kernel_w {
+                let (ox_first, ox_end) =
+                    Geometry::valid(g.out_w, g.in_w, kw, stride_w, dilation_w, pad_w);
+                if ox_first == ox_end {
+                    r += 1;
+                    continue;
+                }
+                let col_row = &mut col[r * tile..][..tile];
+                let oy_lo = oy_first.max(first_row);
+                let oy_hi = oy_end.min(first_row + rows);
+                for oy in oy_lo..oy_hi.max(oy_lo) {
+                    let iy = oy * stride_h + kh * dilation_h - pad_h;
+                    let src_row = &plane[iy * g.in_w..][..g.in_w];
+                    let dst = &mut col_row[(oy - first_row) * g.out_w..][..g.out_w];
+                    let ix0 = ox_first * stride_w + kw * dilation_w - pad_w;
+                    if stride_w == 1 {
+                        let n = ox_end - ox_first;
+                        dst[ox_first..ox_end].copy_from_slice(&src_row[ix0..ix0 + n]);
+                    } else {
+                        for (i, ox) in (ox_first..ox_end).enumerate() {
+                            dst[ox] = src_row[ix0 + i * stride_w];
+                        }
+                    }
+                }
+                r += 1;
+            }
+        }
+    }
+}
