@@ -1,11 +1,13 @@
 //! Compute backends: Burn's CPU backend everywhere, WebGPU in the browser.
 
 /// The compute device type, re-exported so the app needs no direct Burn dependency.
+#[cfg(feature = "engine")]
 pub use burn::tensor::Device;
 
 /// Burn's CPU backend. Flex is Burn 0.22's pure-Rust CPU backend (SIMD128 on wasm32); it
 /// replaces the deprecated ndarray backend and measured faster on the reference CNN
 /// (see docs/BENCHMARKS.md).
+#[cfg(feature = "engine")]
 pub fn cpu_device() -> Device {
     Device::flex()
 }

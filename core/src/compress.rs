@@ -7,15 +7,25 @@
 
 use crate::i18n::Message;
 use crate::msg;
+#[cfg(feature = "engine")]
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, Quantizer};
+#[cfg(feature = "engine")]
 use burn::tensor::quantization::ScaleDtype;
+#[cfg(feature = "engine")]
 use burn::tensor::quantization::{Calibration, QuantScheme, QuantValue};
+#[cfg(feature = "engine")]
 use burn::tensor::{DType, Device, Tensor, TensorData};
 
+#[cfg(feature = "engine")]
 use crate::backend::{CPU_BACKEND_NAME, cpu_device};
+#[cfg(feature = "engine")]
 use crate::metrics::{ConfusionMatrix, misclassified};
+#[cfg(feature = "engine")]
 use crate::model::Classifier;
-use crate::record::{Compression, CompressionInfo, RunRecord, RunStatus};
+use crate::record::Compression;
+#[cfg(feature = "engine")]
+use crate::record::{CompressionInfo, RunRecord, RunStatus};
+#[cfg(feature = "engine")]
 use crate::train::{TrainedModel, evaluate, latency_ms};
 
 /// Trained models the worker keeps for compression (the latest runs'); models are small, but
@@ -40,6 +50,7 @@ pub fn check(method: &Compression) -> Result<(), Message> {
 /// Compresses `trained` with `method` and measures the result on the CPU backend: test
 /// accuracy, confusion matrix, latency, size in bytes and sparsity. The returned record keeps
 /// the parent's config and curves, with the new summary and [`CompressionInfo`].
+#[cfg(feature = "engine")]
 pub async fn compress(trained: &TrainedModel, method: Compression) -> Result<RunRecord, Message> {
     check(&method)?;
     let device = cpu_device();
@@ -122,6 +133,7 @@ pub async fn compress(trained: &TrainedModel, method: Compression) -> Result<Run
 }
 
 /// Copies `model`'s weights to `device`, reading them back asynchronously.
+#[cfg(feature = "engine")]
 pub(crate) async fn copy_to(model: &Classifier, device: &Device) -> Result<Classifier, Message> {
     let mut gather = Gather::default();
     model.visit(&mut gather);
@@ -143,8 +155,10 @@ pub(crate) async fn copy_to(model: &Classifier, device: &Device) -> Result<Class
 
 /// Collects every float tensor of a module, flattened, in visiting order.
 #[derive(Default)]
+#[cfg(feature = "engine")]
 struct Gather(Vec<Tensor<1>>);
 
+#[cfg(feature = "engine")]
 impl ModuleVisitor for Gather {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
         self.0.push(param.val().flatten(0, D - 1));
@@ -152,12 +166,14 @@ impl ModuleVisitor for Gather {
 }
 
 /// Replaces every float tensor, in visiting order, by the next of `data` on `device`.
+#[cfg(feature = "engine")]
 struct Place {
     /// Remaining tensors, last first.
     data: Vec<TensorData>,
     device: Device,
 }
 
+#[cfg(feature = "engine")]
 impl ModuleMapper for Place {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
         let data = self.data.pop().expect("one tensor per parameter");
@@ -171,10 +187,12 @@ impl ModuleMapper for Place {
 
 /// Zeroes the smallest-magnitude `sparsity` fraction of each conv and dense weight (the
 /// tensors of rank 2 and more; biases and batch-norm parameters are kept).
+#[cfg(feature = "engine")]
 struct Pruner {
     sparsity: f64,
 }
 
+#[cfg(feature = "engine")]
 impl ModuleMapper for Pruner {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
         if D < 2 {
@@ -202,6 +220,7 @@ impl ModuleMapper for Pruner {
 }
 
 /// What a model's stored weights take.
+#[cfg(feature = "engine")]
 struct Stored {
     /// Bytes of every parameter and buffer as stored (quantized tensors at their packed size).
     bytes: u64,
@@ -214,6 +233,7 @@ struct Stored {
 }
 
 /// Measures a CPU-resident model's stored weights (reads are synchronous on the CPU backend).
+#[cfg(feature = "engine")]
 fn stored_bytes(model: &Classifier) -> Stored {
     let mut stored = Stored {
         bytes: 0,
@@ -225,6 +245,7 @@ fn stored_bytes(model: &Classifier) -> Stored {
     stored
 }
 
+#[cfg(feature = "engine")]
 impl ModuleVisitor for Stored {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
         let data = param.val().into_data();

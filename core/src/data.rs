@@ -545,6 +545,7 @@ impl Normalisation {
 }
 
 /// One value per channel as a tensor broadcast to `dims` (N×C×H×W) on `device`.
+#[cfg(feature = "engine")]
 pub fn per_channel(
     values: &[f32],
     dims: [usize; 4],

@@ -2,30 +2,45 @@
 //! theirs. Usually more accurate than its members and less overconfident, for k times the
 //! latency, size and training time — the essay's other way to fight overfitting.
 
+#[cfg(feature = "engine")]
 use burn::module::Module;
+#[cfg(feature = "engine")]
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "engine")]
 use crate::config::RunConfig;
+#[cfg(feature = "engine")]
 use crate::data::{ImageSet, Normalisation, per_channel};
 use crate::i18n::Message;
+#[cfg(feature = "engine")]
 use crate::metrics::{ConfusionMatrix, Summary, misclassified};
+#[cfg(feature = "engine")]
 use crate::model::Classifier;
 use crate::msg;
+#[cfg(feature = "engine")]
 use crate::objective::Objective;
-use crate::record::{RunRecord, RunStatus};
+use crate::record::RunRecord;
+#[cfg(feature = "engine")]
+use crate::record::RunStatus;
+#[cfg(feature = "engine")]
 use crate::rng::Rng;
+#[cfg(feature = "engine")]
 use crate::robust::{RobustAccuracy, accuracy};
+#[cfg(feature = "engine")]
 use crate::train::{latency_of, read};
 
 /// Most members an ensemble may have (each adds its whole latency).
 pub const MAX_MEMBERS: usize = 8;
 /// Test images per batch while evaluating (an attacked batch takes a backward pass per member).
+#[cfg(feature = "engine")]
 const BATCH: usize = 128;
 /// Mixed into the seed of the test noise, as a single run's measurement does.
+#[cfg(feature = "engine")]
 const NOISE_SEED: u64 = 0x656e_7365_6d62;
 
 /// One trained member: its model and what it was trained with.
+#[cfg(feature = "engine")]
 pub struct Member {
     /// The model, in evaluation mode on the device the ensemble is evaluated on.
     pub model: Classifier,
@@ -35,6 +50,7 @@ pub struct Member {
     pub norm: Normalisation,
 }
 
+#[cfg(feature = "engine")]
 impl Member {
     /// Its class probabilities for a batch of pixels in 0..1 (N×C×H×W).
     fn probabilities(&self, pixels: Tensor<4>) -> Tensor<2> {
@@ -110,6 +126,7 @@ pub fn check(records: &[&RunRecord]) -> Result<(), Message> {
 /// and loss of the mean probabilities, under noise and the FGSM attack on the whole ensemble
 /// as the first member's config asks, the time all of them take per image, and their summed
 /// size. The record keeps the first member's config and says what its members scored.
+#[cfg(feature = "engine")]
 pub async fn evaluate(
     members: &[Member],
     test: &ImageSet,
@@ -248,6 +265,7 @@ pub async fn evaluate(
 }
 
 /// The members' mean class probabilities for pixels in 0..1.
+#[cfg(feature = "engine")]
 fn mean_probabilities(members: &[Member], images: Tensor<4>) -> Tensor<2> {
     let k = members.len() as f64;
     members
@@ -261,6 +279,7 @@ fn mean_probabilities(members: &[Member], images: Tensor<4>) -> Tensor<2> {
 /// FGSM on the whole ensemble: pixels moved by ε in the direction that raises the loss of the
 /// mean probabilities most, kept in 0..1. `attackers` are the members in evaluation mode on
 /// the autodiff device.
+#[cfg(feature = "engine")]
 fn attack(
     attackers: &[Member],
     images: Tensor<4>,
@@ -277,6 +296,7 @@ fn attack(
 }
 
 /// The test figures a member's model, kept with its run, adds to an ensemble.
+#[cfg(feature = "engine")]
 pub fn member_of(trained: &crate::train::TrainedModel) -> Member {
     Member {
         model: trained.model.clone(),
@@ -286,6 +306,7 @@ pub fn member_of(trained: &crate::train::TrainedModel) -> Member {
 }
 
 /// A member from a model file and its run's record, on `device`.
+#[cfg(feature = "engine")]
 pub fn member_from_file(
     file: &crate::transfer::StartModel,
     record: RunRecord,

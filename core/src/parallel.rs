@@ -17,8 +17,11 @@
 use std::future::Future;
 use std::pin::Pin;
 
+#[cfg(feature = "engine")]
 use burn::module::{Module, ModuleVisitor, Param, ParamId};
+#[cfg(feature = "engine")]
 use burn::optim::GradientsParams;
+#[cfg(feature = "engine")]
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::i18n::Message;
@@ -104,6 +107,7 @@ pub fn sum_in_rank_order(vectors: Vec<Vec<f32>>) -> Vec<f32> {
 
 /// Elements in the flat gradient vector of `model`: its parameters that take gradients (frozen
 /// ones are left out). Reading each shape initialises a lazy parameter.
+#[cfg(feature = "engine")]
 pub fn gradient_len<M: Module>(model: &M) -> usize {
     struct Count(usize);
     impl ModuleVisitor for Count {
@@ -121,6 +125,7 @@ pub fn gradient_len<M: Module>(model: &M) -> usize {
 /// The gradients of `grads` for `model`'s parameters as one flat tensor in the model's
 /// visiting order (which every copy shares), times `scale`; a parameter without a gradient
 /// this step contributes zeros.
+#[cfg(feature = "engine")]
 pub fn flatten_gradients<M: Module>(
     model: &M,
     grads: &mut GradientsParams,
@@ -158,6 +163,7 @@ pub fn flatten_gradients<M: Module>(
 
 /// The summed flat vector back as gradients of `model`'s parameters: those in `apart` in
 /// the second set (transferred layers, which step at their own rate), the rest in the first.
+#[cfg(feature = "engine")]
 pub fn unflatten_gradients<M: Module>(
     model: &M,
     flat: &[f32],

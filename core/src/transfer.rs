@@ -10,13 +10,16 @@
 
 use std::collections::HashMap;
 
+#[cfg(feature = "engine")]
 use burn::module::{Module, ModuleMapper, Param};
+#[cfg(feature = "engine")]
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{InputShape, Layer, RunConfig};
 use crate::data::Normalisation;
 use crate::i18n::Message;
+#[cfg(feature = "engine")]
 use crate::model::Classifier;
 use crate::msg;
 use crate::weights::FORMAT;
@@ -166,6 +169,7 @@ impl StartModel {
     /// The whole trained model this file holds, in evaluation mode on `device` (a teacher to
     /// distil from, a member of an ensemble). Says why when the file does not fit its own
     /// config.
+    #[cfg(feature = "engine")]
     pub fn model(&self, device: &Device) -> Result<Classifier, Message> {
         let c = &self.config;
         let outputs = c.loss.outputs(self.classes.len());
@@ -184,6 +188,7 @@ impl StartModel {
     }
 
     /// `model` with the weights the plan names taken from this file.
+    #[cfg(feature = "engine")]
     pub fn load_into(
         &self,
         mut model: Classifier,
@@ -225,6 +230,7 @@ impl StartModel {
 /// Puts a model file's tensors into the model's parameters (and batch-norm statistics) of the
 /// same path — the paths [`crate::weights::safetensors`] writes — keeping each parameter's id,
 /// device and whether it takes gradients.
+#[cfg(feature = "engine")]
 struct Loader<'a> {
     file: &'a safetensors::SafeTensors<'a>,
     /// The paths to load.
@@ -235,6 +241,7 @@ struct Loader<'a> {
     refused: Option<Message>,
 }
 
+#[cfg(feature = "engine")]
 impl ModuleMapper for Loader<'_> {
     fn enter_module(&mut self, name: &str, _container_type: &str) {
         self.path.push(name.to_string());
@@ -298,6 +305,7 @@ pub struct TransferPlan {
 
 impl TransferPlan {
     /// Whether the tensor at `path` (`blocks.2.Conv.conv.weight`, `output.bias`) is taken.
+    #[cfg(feature = "engine")]
     fn takes(&self, path: &str) -> bool {
         let mut parts = path.split('.');
         match (parts.next(), parts.next()) {

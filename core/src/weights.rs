@@ -4,16 +4,25 @@
 //! (`core/tests/weights.rs`), and Python's `safetensors` with NumPy runs it to the same
 //! predictions (`tests/python/read_model.py`).
 
+#[cfg(feature = "engine")]
 use crate::i18n::Message;
+#[cfg(feature = "engine")]
 use std::collections::BTreeMap;
 
+#[cfg(feature = "engine")]
 use burn::module::{Module, ModuleVisitor, Param};
+#[cfg(feature = "engine")]
 use burn::tensor::Tensor;
 
+#[cfg(feature = "engine")]
 use crate::backend::cpu_device;
+#[cfg(feature = "engine")]
 use crate::compress::copy_to;
+#[cfg(feature = "engine")]
 use crate::config::LossKind;
+#[cfg(feature = "engine")]
 use crate::train::TrainedModel;
+#[cfg(feature = "engine")]
 use crate::url;
 
 /// The `format` entry of a model file's metadata.
@@ -21,11 +30,13 @@ pub const FORMAT: &str = "tradeoff-model";
 
 /// Every float tensor of a module with its path, e.g. `blocks.0.Conv.conv.weight`.
 #[derive(Default)]
+#[cfg(feature = "engine")]
 struct Tensors {
     path: Vec<String>,
     found: Vec<(String, Vec<usize>, Vec<f32>)>,
 }
 
+#[cfg(feature = "engine")]
 impl ModuleVisitor for Tensors {
     fn enter_module(&mut self, name: &str, _container_type: &str) {
         self.path.push(name.to_string());
@@ -44,6 +55,7 @@ impl ModuleVisitor for Tensors {
 }
 
 /// The model of `trained` as a safetensors file.
+#[cfg(feature = "engine")]
 pub async fn safetensors(trained: &TrainedModel) -> Result<Vec<u8>, Message> {
     // Reads are synchronous on the CPU backend; a GPU model is copied there first.
     let model = copy_to(&trained.model, &cpu_device()).await?;
