@@ -8,25 +8,19 @@
 use crate::i18n::Message;
 use crate::msg;
 #[cfg(feature = "engine")]
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, Quantizer};
-#[cfg(feature = "engine")]
-use burn::tensor::quantization::ScaleDtype;
-#[cfg(feature = "engine")]
-use burn::tensor::quantization::{Calibration, QuantScheme, QuantValue};
-#[cfg(feature = "engine")]
-use burn::tensor::{DType, Device, Tensor, TensorData};
+use {
+    crate::backend::{CPU_BACKEND_NAME, cpu_device},
+    crate::metrics::{ConfusionMatrix, misclassified},
+    crate::model::Classifier,
+    crate::record::{CompressionInfo, RunRecord, RunStatus},
+    crate::train::{TrainedModel, evaluate, latency_ms},
+    burn::module::{Module, ModuleMapper, ModuleVisitor, Param, Quantizer},
+    burn::tensor::quantization::ScaleDtype,
+    burn::tensor::quantization::{Calibration, QuantScheme, QuantValue},
+    burn::tensor::{DType, Device, Tensor, TensorData},
+};
 
-#[cfg(feature = "engine")]
-use crate::backend::{CPU_BACKEND_NAME, cpu_device};
-#[cfg(feature = "engine")]
-use crate::metrics::{ConfusionMatrix, misclassified};
-#[cfg(feature = "engine")]
-use crate::model::Classifier;
 use crate::record::Compression;
-#[cfg(feature = "engine")]
-use crate::record::{CompressionInfo, RunRecord, RunStatus};
-#[cfg(feature = "engine")]
-use crate::train::{TrainedModel, evaluate, latency_ms};
 
 /// Trained models the worker keeps for compression (the latest runs'); models are small, but
 /// a tab should not hold every run's weights.

@@ -2,33 +2,25 @@
 //! theirs. Usually more accurate than its members and less overconfident, for k times the
 //! latency, size and training time — the essay's other way to fight overfitting.
 
-#[cfg(feature = "engine")]
-use burn::module::Module;
-#[cfg(feature = "engine")]
-use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "engine")]
+use {
+    crate::config::RunConfig,
+    crate::data::{ImageSet, Normalisation, per_channel},
+    crate::metrics::{ConfusionMatrix, Summary, misclassified},
+    crate::model::Classifier,
+    crate::objective::Objective,
+    crate::record::RunStatus,
+    crate::rng::Rng,
+    crate::robust::{RobustAccuracy, accuracy},
+    crate::train::{latency_of, read},
+    burn::module::Module,
+    burn::tensor::{Device, Int, Tensor, TensorData},
+};
 
-#[cfg(feature = "engine")]
-use crate::config::RunConfig;
-#[cfg(feature = "engine")]
-use crate::data::{ImageSet, Normalisation, per_channel};
 use crate::i18n::Message;
-#[cfg(feature = "engine")]
-use crate::metrics::{ConfusionMatrix, Summary, misclassified};
-#[cfg(feature = "engine")]
-use crate::model::Classifier;
 use crate::msg;
-#[cfg(feature = "engine")]
-use crate::objective::Objective;
 use crate::record::RunRecord;
-#[cfg(feature = "engine")]
-use crate::record::RunStatus;
-#[cfg(feature = "engine")]
-use crate::rng::Rng;
-#[cfg(feature = "engine")]
-use crate::robust::{RobustAccuracy, accuracy};
-#[cfg(feature = "engine")]
-use crate::train::{latency_of, read};
 
 /// Most members an ensemble may have (each adds its whole latency).
 pub const MAX_MEMBERS: usize = 8;

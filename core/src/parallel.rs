@@ -18,11 +18,11 @@ use std::future::Future;
 use std::pin::Pin;
 
 #[cfg(feature = "engine")]
-use burn::module::{Module, ModuleVisitor, Param, ParamId};
-#[cfg(feature = "engine")]
-use burn::optim::GradientsParams;
-#[cfg(feature = "engine")]
-use burn::tensor::{Device, Tensor, TensorData};
+use {
+    burn::module::{Module, ModuleVisitor, Param, ParamId},
+    burn::optim::GradientsParams,
+    burn::tensor::{Device, Tensor, TensorData},
+};
 
 use crate::i18n::Message;
 

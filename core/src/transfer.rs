@@ -10,17 +10,17 @@
 
 use std::collections::HashMap;
 
-#[cfg(feature = "engine")]
-use burn::module::{Module, ModuleMapper, Param};
-#[cfg(feature = "engine")]
-use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "engine")]
+use {
+    crate::model::Classifier,
+    burn::module::{Module, ModuleMapper, Param},
+    burn::tensor::{Device, Tensor, TensorData},
+};
 
 use crate::config::{InputShape, Layer, RunConfig};
 use crate::data::Normalisation;
 use crate::i18n::Message;
-#[cfg(feature = "engine")]
-use crate::model::Classifier;
 use crate::msg;
 use crate::weights::FORMAT;
 

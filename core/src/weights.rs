@@ -5,25 +5,17 @@
 //! predictions (`tests/python/read_model.py`).
 
 #[cfg(feature = "engine")]
-use crate::i18n::Message;
-#[cfg(feature = "engine")]
-use std::collections::BTreeMap;
-
-#[cfg(feature = "engine")]
-use burn::module::{Module, ModuleVisitor, Param};
-#[cfg(feature = "engine")]
-use burn::tensor::Tensor;
-
-#[cfg(feature = "engine")]
-use crate::backend::cpu_device;
-#[cfg(feature = "engine")]
-use crate::compress::copy_to;
-#[cfg(feature = "engine")]
-use crate::config::LossKind;
-#[cfg(feature = "engine")]
-use crate::train::TrainedModel;
-#[cfg(feature = "engine")]
-use crate::url;
+use {
+    crate::backend::cpu_device,
+    crate::compress::copy_to,
+    crate::config::LossKind,
+    crate::i18n::Message,
+    crate::train::TrainedModel,
+    crate::url,
+    burn::module::{Module, ModuleVisitor, Param},
+    burn::tensor::Tensor,
+    std::collections::BTreeMap,
+};
 
 /// The `format` entry of a model file's metadata.
 pub const FORMAT: &str = "tradeoff-model";
