@@ -1,4 +1,7 @@
 #![cfg_attr(not(feature = "std"), no_std)]
+// Tradeoff patch: with `lean-dtypes` the match arms for the left-out element types are
+// compiled out (`#[cfg(not(feature = "lean-dtypes"))]` on each), so their helpers go unused.
+#![cfg_attr(feature = "lean-dtypes", allow(unused))]
 
 //! # burn-flex
 //!
@@ -31,6 +34,9 @@ compile_error!(
 
 mod backend;
 mod layout;
+// Tradeoff patch: the `lean-dtypes` feature.
+#[cfg(feature = "lean-dtypes")]
+mod lean_dtypes;
 mod qtensor;
 mod strided_index;
 mod tensor;

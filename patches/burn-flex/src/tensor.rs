@@ -109,7 +109,15 @@ impl FlexTensor {
     }
 
     /// Get the dtype.
+    ///
+    /// Tradeoff patch: with the `lean-dtypes` feature, only the element types
+    /// [`crate::lean_dtypes`] keeps come out of here, which lets the compiler drop every
+    /// kernel that dispatches on the others.
+    #[inline]
     pub fn dtype(&self) -> DType {
+        #[cfg(feature = "lean-dtypes")]
+        return crate::lean_dtypes::kept(self.dtype);
+        #[cfg(not(feature = "lean-dtypes"))]
         self.dtype
     }
 
@@ -289,16 +297,23 @@ impl FlexTensor {
 
         // Copy data to new contiguous buffer
         match self.dtype {
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => self.copy_contiguous::<f64>(),
             DType::F32 => self.copy_contiguous::<f32>(),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => self.copy_contiguous::<f16>(),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => self.copy_contiguous::<bf16>(),
             DType::I64 => self.copy_contiguous::<i64>(),
             DType::I32 => self.copy_contiguous::<i32>(),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::I16 => self.copy_contiguous::<i16>(),
             DType::I8 => self.copy_contiguous::<i8>(),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U64 => self.copy_contiguous::<u64>(),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U32 => self.copy_contiguous::<u32>(),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U16 => self.copy_contiguous::<u16>(),
             DType::U8 => self.copy_contiguous::<u8>(),
             DType::Bool(burn_std::BoolStore::Native | burn_std::BoolStore::U8) => {

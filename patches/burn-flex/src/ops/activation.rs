@@ -231,8 +231,11 @@ fn softmax_last(tensor: FloatTensor<Flex>) -> FloatTensor<Flex> {
     let tensor = tensor.to_contiguous();
     match tensor.dtype() {
         DType::F32 => softmax_last_f32(tensor),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => softmax_last_f64(tensor),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => softmax_last_f16(tensor),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => softmax_last_bf16(tensor),
         dtype => panic!("softmax: unsupported dtype {:?}", dtype),
     }
@@ -609,10 +612,13 @@ pub fn layer_norm(
 
     match input.dtype() {
         DType::F32 => layer_norm_f32(input, gamma, beta, epsilon as f32),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => layer_norm_f64(input, gamma, beta, epsilon),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => {
             layer_norm_via_f32::<f16>(input, gamma, beta, epsilon, f16::to_f32, f16::from_f32)
         }
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => {
             layer_norm_via_f32::<bf16>(input, gamma, beta, epsilon, bf16::to_f32, bf16::from_f32)
         }

@@ -91,7 +91,9 @@ macro_rules! dispatch_attention_dtype {
         }
         match dtype {
             DType::F32 => $impl_fn::<f32>(query, key, value, mask, attn_bias, options),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => $impl_fn::<f64>(query, key, value, mask, attn_bias, options),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => {
                 use burn_std::f16;
                 let r = $impl_fn::<f32>(
@@ -104,6 +106,7 @@ macro_rules! dispatch_attention_dtype {
                 );
                 cast_from_f32(r, f16::from_f32)
             }
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => {
                 use burn_std::bf16;
                 let r = $impl_fn::<f32>(

@@ -47,10 +47,13 @@ where
 
     match dtype {
         DType::F32 => binary_op_f32(lhs, rhs, f32_op, simd_hint),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => binary_op_typed(lhs, rhs, f64_op),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => binary_op_typed(lhs, rhs, |a: f16, b: f16| {
             f16::from_f32(f32_op(a.to_f32(), b.to_f32()))
         }),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => binary_op_typed(lhs, rhs, |a: bf16, b: bf16| {
             bf16::from_f32(f32_op(a.to_f32(), b.to_f32()))
         }),
@@ -290,7 +293,9 @@ where
 
     match dtype {
         DType::F32 => scalar_op_typed(tensor, scalar as f32, f32_op),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => scalar_op_typed(tensor, scalar, f64_op),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => {
             let scalar_f16 = f16::from_f32(scalar as f32);
             let s = scalar_f16.to_f32();
@@ -298,6 +303,7 @@ where
                 f16::from_f32(f32_op(a.to_f32(), s))
             })
         }
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => {
             let scalar_bf16 = bf16::from_f32(scalar as f32);
             let s = scalar_bf16.to_f32();
@@ -368,12 +374,16 @@ where
     match dtype {
         DType::I64 => binary_op_typed(lhs, rhs, op),
         DType::I32 => binary_op_typed(lhs, rhs, |a: i32, b: i32| op(a as i64, b as i64) as i32),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::I16 => binary_op_typed(lhs, rhs, |a: i16, b: i16| op(a as i64, b as i64) as i16),
         DType::I8 => binary_op_typed(lhs, rhs, |a: i8, b: i8| op(a as i64, b as i64) as i8),
         // u64 values > i64::MAX wrap to negative i64. This is correct for
         // add/sub/mul/bitwise (two's complement). Div/rem are handled at the call site.
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U64 => binary_op_typed(lhs, rhs, |a: u64, b: u64| op(a as i64, b as i64) as u64),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U32 => binary_op_typed(lhs, rhs, |a: u32, b: u32| op(a as i64, b as i64) as u32),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U16 => binary_op_typed(lhs, rhs, |a: u16, b: u16| op(a as i64, b as i64) as u16),
         DType::U8 => binary_op_typed(lhs, rhs, |a: u8, b: u8| op(a as i64, b as i64) as u8),
         _ => panic!("int_binary_op: unsupported dtype {:?}", dtype),
@@ -393,18 +403,22 @@ where
         DType::I32 => scalar_op_typed(tensor, scalar as i32, |a: i32, b: i32| {
             op(a as i64, b as i64) as i32
         }),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::I16 => scalar_op_typed(tensor, scalar as i16, |a: i16, b: i16| {
             op(a as i64, b as i64) as i16
         }),
         DType::I8 => scalar_op_typed(tensor, scalar as i8, |a: i8, b: i8| {
             op(a as i64, b as i64) as i8
         }),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U64 => scalar_op_typed(tensor, scalar as u64, |a: u64, b: u64| {
             op(a as i64, b as i64) as u64
         }),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U32 => scalar_op_typed(tensor, scalar as u32, |a: u32, b: u32| {
             op(a as i64, b as i64) as u32
         }),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U16 => scalar_op_typed(tensor, scalar as u16, |a: u16, b: u16| {
             op(a as i64, b as i64) as u16
         }),

@@ -16,15 +16,22 @@ pub fn cat(tensors: Vec<FlexTensor>, dim: usize) -> FlexTensor {
     let dtype = tensors[0].dtype();
     match dtype {
         DType::F32 => cat_impl::<f32>(tensors, dim),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => cat_impl::<f64>(tensors, dim),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => cat_impl::<f16>(tensors, dim),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => cat_impl::<bf16>(tensors, dim),
         DType::I64 => cat_impl::<i64>(tensors, dim),
         DType::I32 => cat_impl::<i32>(tensors, dim),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::I16 => cat_impl::<i16>(tensors, dim),
         DType::I8 => cat_impl::<i8>(tensors, dim),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U64 => cat_impl::<u64>(tensors, dim),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U32 => cat_impl::<u32>(tensors, dim),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U16 => cat_impl::<u16>(tensors, dim),
         DType::U8 | DType::Bool(_) => cat_impl::<u8>(tensors, dim),
         _ => panic!("cat: unsupported dtype {:?}", dtype),

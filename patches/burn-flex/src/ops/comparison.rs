@@ -39,10 +39,13 @@ where
 
     match dtype {
         DType::F32 => compare_f32(lhs, &rhs, out_dtype, f32_cmp, simd_hint),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => compare_typed(lhs, &rhs, out_dtype, f64_cmp),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => compare_typed(lhs, &rhs, out_dtype, |a: f16, b: f16| {
             f32_cmp(a.to_f32(), b.to_f32())
         }),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => compare_typed(lhs, &rhs, out_dtype, |a: bf16, b: bf16| {
             f32_cmp(a.to_f32(), b.to_f32())
         }),
@@ -205,13 +208,16 @@ where
 
     match dtype {
         DType::F32 => compare_elem_f32(lhs, rhs as f32, out_dtype, f32_cmp, simd_hint),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => compare_elem_typed(lhs, rhs, out_dtype, f64_cmp),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => {
             let scalar = f16::from_f64(rhs);
             compare_elem_typed(lhs, scalar, out_dtype, |a: f16, b: f16| {
                 f32_cmp(a.to_f32(), b.to_f32())
             })
         }
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => {
             let scalar = bf16::from_f64(rhs);
             compare_elem_typed(lhs, scalar, out_dtype, |a: bf16, b: bf16| {
@@ -520,19 +526,23 @@ where
 
     match lhs.dtype() {
         DType::I64 => compare_typed(lhs, &rhs, out_dtype, i64_cmp),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U64 => compare_typed(lhs, &rhs, out_dtype, u64_cmp),
         DType::I32 => compare_typed(lhs, &rhs, out_dtype, |a: i32, b: i32| {
             i64_cmp(a as i64, b as i64)
         }),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::I16 => compare_typed(lhs, &rhs, out_dtype, |a: i16, b: i16| {
             i64_cmp(a as i64, b as i64)
         }),
         DType::I8 => compare_typed(lhs, &rhs, out_dtype, |a: i8, b: i8| {
             i64_cmp(a as i64, b as i64)
         }),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U32 => compare_typed(lhs, &rhs, out_dtype, |a: u32, b: u32| {
             i64_cmp(a as i64, b as i64)
         }),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U16 => compare_typed(lhs, &rhs, out_dtype, |a: u16, b: u16| {
             i64_cmp(a as i64, b as i64)
         }),
@@ -557,19 +567,23 @@ where
 {
     match lhs.dtype() {
         DType::I64 => compare_elem_typed(lhs, i64_rhs, out_dtype, i64_cmp),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U64 => compare_elem_typed(lhs, u64_rhs, out_dtype, u64_cmp),
         DType::I32 => compare_elem_typed(lhs, i64_rhs as i32, out_dtype, |a: i32, b: i32| {
             i64_cmp(a as i64, b as i64)
         }),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::I16 => compare_elem_typed(lhs, i64_rhs as i16, out_dtype, |a: i16, b: i16| {
             i64_cmp(a as i64, b as i64)
         }),
         DType::I8 => compare_elem_typed(lhs, i64_rhs as i8, out_dtype, |a: i8, b: i8| {
             i64_cmp(a as i64, b as i64)
         }),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U32 => compare_elem_typed(lhs, i64_rhs as u32, out_dtype, |a: u32, b: u32| {
             i64_cmp(a as i64, b as i64)
         }),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U16 => compare_elem_typed(lhs, i64_rhs as u16, out_dtype, |a: u16, b: u16| {
             i64_cmp(a as i64, b as i64)
         }),
@@ -733,8 +747,11 @@ pub fn bool_not_equal_elem(lhs: FlexTensor, rhs: bool, out_dtype: BoolDType) -> 
 pub fn any_float(tensor: FlexTensor, out_dtype: BoolDType) -> FlexTensor {
     let has_any = match tensor.dtype() {
         DType::F32 => iter_elements::<f32>(&tensor).any(|x| x != 0.0),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => iter_elements::<f64>(&tensor).any(|x| x != 0.0),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => iter_elements::<f16>(&tensor).any(|x: f16| x.to_f32() != 0.0),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => iter_elements::<bf16>(&tensor).any(|x: bf16| x.to_f32() != 0.0),
         _ => panic!("any_float: unsupported dtype {:?}", tensor.dtype()),
     };
@@ -750,8 +767,11 @@ pub fn any_float_dim(tensor: FlexTensor, dim: usize, out_dtype: BoolDType) -> Fl
 pub fn all_float(tensor: FlexTensor, out_dtype: BoolDType) -> FlexTensor {
     let all = match tensor.dtype() {
         DType::F32 => iter_elements::<f32>(&tensor).all(|x| x != 0.0),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => iter_elements::<f64>(&tensor).all(|x| x != 0.0),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => iter_elements::<f16>(&tensor).all(|x: f16| x.to_f32() != 0.0),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => iter_elements::<bf16>(&tensor).all(|x: bf16| x.to_f32() != 0.0),
         _ => panic!("all_float: unsupported dtype {:?}", tensor.dtype()),
     };
@@ -768,10 +788,14 @@ pub fn any_int(tensor: FlexTensor, out_dtype: BoolDType) -> FlexTensor {
     let has_any = match tensor.dtype() {
         DType::I64 => iter_elements::<i64>(&tensor).any(|x| x != 0),
         DType::I32 => iter_elements::<i32>(&tensor).any(|x| x != 0),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::I16 => iter_elements::<i16>(&tensor).any(|x| x != 0),
         DType::I8 => iter_elements::<i8>(&tensor).any(|x| x != 0),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U64 => iter_elements::<u64>(&tensor).any(|x| x != 0),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U32 => iter_elements::<u32>(&tensor).any(|x| x != 0),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U16 => iter_elements::<u16>(&tensor).any(|x| x != 0),
         DType::U8 => iter_elements::<u8>(&tensor).any(|x| x != 0),
         _ => panic!("any_int: unsupported dtype {:?}", tensor.dtype()),
@@ -789,10 +813,14 @@ pub fn all_int(tensor: FlexTensor, out_dtype: BoolDType) -> FlexTensor {
     let all = match tensor.dtype() {
         DType::I64 => iter_elements::<i64>(&tensor).all(|x| x != 0),
         DType::I32 => iter_elements::<i32>(&tensor).all(|x| x != 0),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::I16 => iter_elements::<i16>(&tensor).all(|x| x != 0),
         DType::I8 => iter_elements::<i8>(&tensor).all(|x| x != 0),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U64 => iter_elements::<u64>(&tensor).all(|x| x != 0),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U32 => iter_elements::<u32>(&tensor).all(|x| x != 0),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U16 => iter_elements::<u16>(&tensor).all(|x| x != 0),
         DType::U8 => iter_elements::<u8>(&tensor).all(|x| x != 0),
         _ => panic!("all_int: unsupported dtype {:?}", tensor.dtype()),
@@ -904,18 +932,21 @@ fn reduce_bool_dim(
                 data[idx] != 0.0
             })
         }
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => {
             let data: &[f64] = tensor.storage();
             reduce_bool_dim_with(&tensor, dim, init, combine, out_dtype, |idx| {
                 data[idx] != 0.0
             })
         }
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => {
             let data: &[f16] = tensor.storage();
             reduce_bool_dim_with(&tensor, dim, init, combine, out_dtype, |idx| {
                 data[idx].to_f32() != 0.0
             })
         }
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => {
             let data: &[bf16] = tensor.storage();
             reduce_bool_dim_with(&tensor, dim, init, combine, out_dtype, |idx| {
@@ -944,10 +975,14 @@ fn reduce_bool_dim_int(
     match tensor.dtype() {
         DType::I64 => dispatch!(i64),
         DType::I32 => dispatch!(i32),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::I16 => dispatch!(i16),
         DType::I8 => dispatch!(i8),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U64 => dispatch!(u64),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U32 => dispatch!(u32),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U16 => dispatch!(u16),
         DType::U8 => dispatch!(u8),
         other => panic!("reduce_bool_dim_int: unsupported dtype {:?}", other),

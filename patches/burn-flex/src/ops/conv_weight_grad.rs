@@ -47,8 +47,11 @@ pub fn conv2d_weight_backward(
 ) -> FlexTensor {
     match x.dtype() {
         DType::F32 => weight_grad::<f32>(x, output_grad, weight_shape, options, DType::F32),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => weight_grad::<f64>(x, output_grad, weight_shape, options, DType::F64),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => weight_grad::<f16>(x, output_grad, weight_shape, options, DType::F16),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => {
             let x = convert_bf16_to_f32(&x);
             let output_grad = convert_bf16_to_f32(&output_grad);

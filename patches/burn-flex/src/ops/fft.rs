@@ -1554,6 +1554,7 @@ pub fn irfft_f64(
 ) -> FlexTensor {
     use burn_backend::DType;
     match spectrum_re.dtype() {
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => {
             let re_f32 = super::module::cast_to_f32::<f64>(spectrum_re, |v| v as f32);
             let im_f32 = super::module::cast_to_f32::<f64>(spectrum_im, |v| v as f32);

@@ -83,6 +83,7 @@ impl FloatTensorOps<Flex> for Flex {
                             $conv
                         })
                         .collect(),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::F64 => tensor
                         .storage::<f64>()
                         .iter()
@@ -91,6 +92,7 @@ impl FloatTensorOps<Flex> for Flex {
                             $conv
                         })
                         .collect(),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::F16 => tensor
                         .storage::<f16>()
                         .iter()
@@ -99,6 +101,7 @@ impl FloatTensorOps<Flex> for Flex {
                             $conv
                         })
                         .collect(),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::BF16 => tensor
                         .storage::<bf16>()
                         .iter()
@@ -270,8 +273,11 @@ impl FloatTensorOps<Flex> for Flex {
     ) -> FloatTensor<Flex> {
         match tensor.dtype() {
             DType::F32 => crate::ops::gather_scatter::gather::<f32>(tensor, dim, indices),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => crate::ops::gather_scatter::gather::<f64>(tensor, dim, indices),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => crate::ops::gather_scatter::gather::<f16>(tensor, dim, indices),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => crate::ops::gather_scatter::gather::<bf16>(tensor, dim, indices),
             _ => panic!("float_gather: unsupported dtype {:?}", tensor.dtype()),
         }
@@ -289,12 +295,15 @@ impl FloatTensorOps<Flex> for Flex {
                 DType::F32 => {
                     crate::ops::gather_scatter::scatter_assign::<f32>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::F64 => {
                     crate::ops::gather_scatter::scatter_assign::<f64>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::F16 => {
                     crate::ops::gather_scatter::scatter_assign::<f16>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::BF16 => {
                     crate::ops::gather_scatter::scatter_assign::<bf16>(tensor, dim, indices, value)
                 }
@@ -304,12 +313,15 @@ impl FloatTensorOps<Flex> for Flex {
                 DType::F32 => {
                     crate::ops::gather_scatter::scatter_add::<f32>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::F64 => {
                     crate::ops::gather_scatter::scatter_add::<f64>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::F16 => {
                     crate::ops::gather_scatter::scatter_add::<f16>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::BF16 => {
                     crate::ops::gather_scatter::scatter_add::<bf16>(tensor, dim, indices, value)
                 }
@@ -319,12 +331,15 @@ impl FloatTensorOps<Flex> for Flex {
                 DType::F32 => {
                     crate::ops::gather_scatter::scatter_mul::<f32>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::F64 => {
                     crate::ops::gather_scatter::scatter_mul::<f64>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::F16 => {
                     crate::ops::gather_scatter::scatter_mul::<f16>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::BF16 => {
                     crate::ops::gather_scatter::scatter_mul::<bf16>(tensor, dim, indices, value)
                 }
@@ -334,12 +349,15 @@ impl FloatTensorOps<Flex> for Flex {
                 DType::F32 => {
                     crate::ops::gather_scatter::scatter_min::<f32>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::F64 => {
                     crate::ops::gather_scatter::scatter_min::<f64>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::F16 => {
                     crate::ops::gather_scatter::scatter_min::<f16>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::BF16 => {
                     crate::ops::gather_scatter::scatter_min::<bf16>(tensor, dim, indices, value)
                 }
@@ -349,12 +367,15 @@ impl FloatTensorOps<Flex> for Flex {
                 DType::F32 => {
                     crate::ops::gather_scatter::scatter_max::<f32>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::F64 => {
                     crate::ops::gather_scatter::scatter_max::<f64>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::F16 => {
                     crate::ops::gather_scatter::scatter_max::<f16>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::BF16 => {
                     crate::ops::gather_scatter::scatter_max::<bf16>(tensor, dim, indices, value)
                 }
@@ -373,12 +394,15 @@ impl FloatTensorOps<Flex> for Flex {
             DType::F32 => {
                 crate::ops::gather_scatter::scatter_nd::<f32>(data, indices, values, reduction)
             }
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => {
                 crate::ops::gather_scatter::scatter_nd::<f64>(data, indices, values, reduction)
             }
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => {
                 crate::ops::gather_scatter::scatter_nd::<f16>(data, indices, values, reduction)
             }
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => {
                 crate::ops::gather_scatter::scatter_nd::<bf16>(data, indices, values, reduction)
             }
@@ -389,8 +413,11 @@ impl FloatTensorOps<Flex> for Flex {
     fn float_gather_nd(data: FloatTensor<Flex>, indices: IntTensor<Flex>) -> FloatTensor<Flex> {
         match data.dtype() {
             DType::F32 => crate::ops::gather_scatter::gather_nd::<f32>(data, indices),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => crate::ops::gather_scatter::gather_nd::<f64>(data, indices),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => crate::ops::gather_scatter::gather_nd::<f16>(data, indices),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => crate::ops::gather_scatter::gather_nd::<bf16>(data, indices),
             _ => panic!("float_gather_nd: unsupported dtype {:?}", data.dtype()),
         }
@@ -403,8 +430,11 @@ impl FloatTensorOps<Flex> for Flex {
     ) -> FloatTensor<Flex> {
         match tensor.dtype() {
             DType::F32 => crate::ops::gather_scatter::select::<f32>(tensor, dim, indices),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => crate::ops::gather_scatter::select::<f64>(tensor, dim, indices),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => crate::ops::gather_scatter::select::<f16>(tensor, dim, indices),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => crate::ops::gather_scatter::select::<bf16>(tensor, dim, indices),
             _ => panic!("float_select: unsupported dtype {:?}", tensor.dtype()),
         }
@@ -422,12 +452,15 @@ impl FloatTensorOps<Flex> for Flex {
                 DType::F32 => {
                     crate::ops::gather_scatter::select_assign::<f32>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::F64 => {
                     crate::ops::gather_scatter::select_assign::<f64>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::F16 => {
                     crate::ops::gather_scatter::select_assign::<f16>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::BF16 => {
                     crate::ops::gather_scatter::select_assign::<bf16>(tensor, dim, indices, value)
                 }
@@ -440,12 +473,15 @@ impl FloatTensorOps<Flex> for Flex {
                 DType::F32 => {
                     crate::ops::gather_scatter::select_add::<f32>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::F64 => {
                     crate::ops::gather_scatter::select_add::<f64>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::F16 => {
                     crate::ops::gather_scatter::select_add::<f16>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::BF16 => {
                     crate::ops::gather_scatter::select_add::<bf16>(tensor, dim, indices, value)
                 }
@@ -458,12 +494,15 @@ impl FloatTensorOps<Flex> for Flex {
                 DType::F32 => {
                     crate::ops::gather_scatter::select_mul::<f32>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::F64 => {
                     crate::ops::gather_scatter::select_mul::<f64>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::F16 => {
                     crate::ops::gather_scatter::select_mul::<f16>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::BF16 => {
                     crate::ops::gather_scatter::select_mul::<bf16>(tensor, dim, indices, value)
                 }
@@ -476,12 +515,15 @@ impl FloatTensorOps<Flex> for Flex {
                 DType::F32 => {
                     crate::ops::gather_scatter::select_min::<f32>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::F64 => {
                     crate::ops::gather_scatter::select_min::<f64>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::F16 => {
                     crate::ops::gather_scatter::select_min::<f16>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::BF16 => {
                     crate::ops::gather_scatter::select_min::<bf16>(tensor, dim, indices, value)
                 }
@@ -494,12 +536,15 @@ impl FloatTensorOps<Flex> for Flex {
                 DType::F32 => {
                     crate::ops::gather_scatter::select_max::<f32>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::F64 => {
                     crate::ops::gather_scatter::select_max::<f64>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::F16 => {
                     crate::ops::gather_scatter::select_max::<f16>(tensor, dim, indices, value)
                 }
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::BF16 => {
                     crate::ops::gather_scatter::select_max::<bf16>(tensor, dim, indices, value)
                 }
@@ -530,8 +575,11 @@ impl FloatTensorOps<Flex> for Flex {
     ) -> FloatTensor<Flex> {
         match tensor.dtype() {
             DType::F32 => crate::ops::mask::mask_where_f32(tensor, mask, value),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => crate::ops::mask::mask_where_f64(tensor, mask, value),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => crate::ops::mask::mask_where_f16(tensor, mask, value),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => crate::ops::mask::mask_where_bf16(tensor, mask, value),
             dtype => panic!("float_mask_where: unsupported dtype {:?}", dtype),
         }
@@ -544,12 +592,15 @@ impl FloatTensorOps<Flex> for Flex {
     ) -> FloatTensor<Flex> {
         match tensor.dtype() {
             DType::F32 => crate::ops::mask::mask_fill_f32(tensor, mask, value.to_f32().unwrap()),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => crate::ops::mask::mask_fill_f64(tensor, mask, value.to_f64().unwrap()),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => crate::ops::mask::mask_fill_f16(
                 tensor,
                 mask,
                 f16::from_f64(value.to_f64().unwrap()),
             ),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => crate::ops::mask::mask_fill_bf16(
                 tensor,
                 mask,
@@ -832,10 +883,13 @@ impl FloatTensorOps<Flex> for Flex {
     fn float_cumsum(tensor: FloatTensor<Flex>, dim: usize) -> FloatTensor<Flex> {
         match tensor.dtype() {
             DType::F32 => crate::ops::cumulative::cumsum_f32(tensor, dim),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => crate::ops::cumulative::cumsum_f64(tensor, dim),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => {
                 crate::ops::cumulative::cumsum_half(tensor, dim, f16::to_f32, f16::from_f32)
             }
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => {
                 crate::ops::cumulative::cumsum_half(tensor, dim, bf16::to_f32, bf16::from_f32)
             }
@@ -846,10 +900,13 @@ impl FloatTensorOps<Flex> for Flex {
     fn float_cumprod(tensor: FloatTensor<Flex>, dim: usize) -> FloatTensor<Flex> {
         match tensor.dtype() {
             DType::F32 => crate::ops::cumulative::cumprod_f32(tensor, dim),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => crate::ops::cumulative::cumprod_f64(tensor, dim),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => {
                 crate::ops::cumulative::cumprod_half(tensor, dim, f16::to_f32, f16::from_f32)
             }
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => {
                 crate::ops::cumulative::cumprod_half(tensor, dim, bf16::to_f32, bf16::from_f32)
             }
@@ -860,10 +917,13 @@ impl FloatTensorOps<Flex> for Flex {
     fn float_cummin(tensor: FloatTensor<Flex>, dim: usize) -> FloatTensor<Flex> {
         match tensor.dtype() {
             DType::F32 => crate::ops::cumulative::cummin_f32(tensor, dim),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => crate::ops::cumulative::cummin_f64(tensor, dim),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => {
                 crate::ops::cumulative::cummin_half(tensor, dim, f16::to_f32, f16::from_f32)
             }
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => {
                 crate::ops::cumulative::cummin_half(tensor, dim, bf16::to_f32, bf16::from_f32)
             }
@@ -874,10 +934,13 @@ impl FloatTensorOps<Flex> for Flex {
     fn float_cummax(tensor: FloatTensor<Flex>, dim: usize) -> FloatTensor<Flex> {
         match tensor.dtype() {
             DType::F32 => crate::ops::cumulative::cummax_f32(tensor, dim),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => crate::ops::cumulative::cummax_f64(tensor, dim),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => {
                 crate::ops::cumulative::cummax_half(tensor, dim, f16::to_f32, f16::from_f32)
             }
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => {
                 crate::ops::cumulative::cummax_half(tensor, dim, bf16::to_f32, bf16::from_f32)
             }
@@ -941,6 +1004,7 @@ impl FloatTensorOps<Flex> for Flex {
                             DType::F32,
                         )
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::F64 => {
                         let result = cast_slice::<$src_ty, f64>(src);
                         FlexTensor::new(
@@ -949,6 +1013,7 @@ impl FloatTensorOps<Flex> for Flex {
                             DType::F64,
                         )
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::F16 => {
                         let result = cast_slice::<$src_ty, f16>(src);
                         FlexTensor::new(
@@ -957,6 +1022,7 @@ impl FloatTensorOps<Flex> for Flex {
                             DType::F16,
                         )
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::BF16 => {
                         let result = cast_slice::<$src_ty, bf16>(src);
                         FlexTensor::new(
@@ -972,8 +1038,11 @@ impl FloatTensorOps<Flex> for Flex {
 
         match src_dtype {
             DType::F32 => cast_from!(f32),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => cast_from!(f64),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => cast_from!(f16),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => cast_from!(bf16),
             _ => panic!("float_cast: unsupported source dtype {:?}", src_dtype),
         }
@@ -1142,8 +1211,11 @@ impl FloatTensorOps<Flex> for Flex {
         let dt: burn_backend::DType = dtype.into();
         match dt {
             DType::F32 => FlexTensor::filled_typed(shape, dt, 1.0f32),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => FlexTensor::filled_typed(shape, dt, 1.0f64),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => FlexTensor::filled_typed(shape, dt, f16::ONE),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => FlexTensor::filled_typed(shape, dt, bf16::ONE),
             _ => unreachable!(),
         }
@@ -1158,10 +1230,13 @@ impl FloatTensorOps<Flex> for Flex {
         let dt: burn_backend::DType = dtype.into();
         match dt {
             DType::F32 => FlexTensor::filled_typed(shape, dt, fill_value.to_f32().unwrap()),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => FlexTensor::filled_typed(shape, dt, fill_value.to_f64().unwrap()),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => {
                 FlexTensor::filled_typed(shape, dt, f16::from_f32(fill_value.to_f32().unwrap()))
             }
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => {
                 FlexTensor::filled_typed(shape, dt, bf16::from_f32(fill_value.to_f32().unwrap()))
             }

@@ -87,6 +87,7 @@ fn read_indices(tensor: &FlexTensor) -> Cow<'_, [isize]> {
             let data = tensor.storage::<i32>();
             Cow::Borrowed(bytemuck::cast_slice(data))
         }
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::I16 => Cow::Owned(
             tensor
                 .storage::<i16>()
@@ -95,6 +96,7 @@ fn read_indices(tensor: &FlexTensor) -> Cow<'_, [isize]> {
                 .collect(),
         ),
         DType::I8 => Cow::Owned(tensor.storage::<i8>().iter().map(|&v| v as isize).collect()),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U64 => Cow::Owned(
             tensor
                 .storage::<u64>()
@@ -107,6 +109,7 @@ fn read_indices(tensor: &FlexTensor) -> Cow<'_, [isize]> {
                 .collect(),
         ),
         #[cfg(target_pointer_width = "64")]
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U32 => Cow::Owned(
             tensor
                 .storage::<u32>()
@@ -115,6 +118,7 @@ fn read_indices(tensor: &FlexTensor) -> Cow<'_, [isize]> {
                 .collect(),
         ),
         #[cfg(target_pointer_width = "32")]
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U32 => Cow::Owned(
             tensor
                 .storage::<u32>()
@@ -126,6 +130,7 @@ fn read_indices(tensor: &FlexTensor) -> Cow<'_, [isize]> {
                 })
                 .collect(),
         ),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U16 => Cow::Owned(
             tensor
                 .storage::<u16>()

@@ -36,8 +36,11 @@ pub fn grid_sample_2d(
 
     match tensor.dtype() {
         DType::F32 => grid_sample_2d_impl::<f32>(tensor, grid, options),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => grid_sample_2d_impl::<f64>(tensor, grid, options),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => grid_sample_2d_impl::<f16>(tensor, grid, options),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => grid_sample_2d_impl::<bf16>(tensor, grid, options),
         _ => panic!("grid_sample_2d: unsupported dtype {:?}", tensor.dtype()),
     }

@@ -54,10 +54,14 @@ fn int_shift<const LEFT: bool>(lhs: FlexTensor, rhs: ShiftAmount) -> FlexTensor 
     match lhs.dtype() {
         DType::I64 => shift_typed::<i64, LEFT>(lhs, rhs),
         DType::I32 => shift_typed::<i32, LEFT>(lhs, rhs),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::I16 => shift_typed::<i16, LEFT>(lhs, rhs),
         DType::I8 => shift_typed::<i8, LEFT>(lhs, rhs),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U64 => shift_typed::<u64, LEFT>(lhs, rhs),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U32 => shift_typed::<u32, LEFT>(lhs, rhs),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U16 => shift_typed::<u16, LEFT>(lhs, rhs),
         DType::U8 => shift_typed::<u8, LEFT>(lhs, rhs),
         dtype => panic!("int_shift: unsupported dtype {:?}", dtype),
@@ -133,10 +137,14 @@ impl IntTensorOps<Flex> for Flex {
         match tensor.dtype() {
             DType::I64 => crate::ops::mask::mask_where::<i64>(tensor, mask, value),
             DType::I32 => crate::ops::mask::mask_where::<i32>(tensor, mask, value),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::I16 => crate::ops::mask::mask_where::<i16>(tensor, mask, value),
             DType::I8 => crate::ops::mask::mask_where::<i8>(tensor, mask, value),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U64 => crate::ops::mask::mask_where::<u64>(tensor, mask, value),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U32 => crate::ops::mask::mask_where::<u32>(tensor, mask, value),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U16 => crate::ops::mask::mask_where::<u16>(tensor, mask, value),
             DType::U8 => crate::ops::mask::mask_where::<u8>(tensor, mask, value),
             dt => panic!("int_mask_where: unsupported dtype {:?}", dt),
@@ -151,10 +159,14 @@ impl IntTensorOps<Flex> for Flex {
         match tensor.dtype() {
             DType::I64 => crate::ops::mask::mask_fill(tensor, mask, value.to_i64().unwrap()),
             DType::I32 => crate::ops::mask::mask_fill(tensor, mask, value.to_i64().unwrap() as i32),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::I16 => crate::ops::mask::mask_fill(tensor, mask, value.to_i64().unwrap() as i16),
             DType::I8 => crate::ops::mask::mask_fill(tensor, mask, value.to_i64().unwrap() as i8),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U64 => crate::ops::mask::mask_fill(tensor, mask, value.to_u64().unwrap()),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U32 => crate::ops::mask::mask_fill(tensor, mask, value.to_u64().unwrap() as u32),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U16 => crate::ops::mask::mask_fill(tensor, mask, value.to_u64().unwrap() as u16),
             DType::U8 => crate::ops::mask::mask_fill(tensor, mask, value.to_u64().unwrap() as u8),
             dt => panic!("int_mask_fill: unsupported dtype {:?}", dt),
@@ -184,10 +196,14 @@ impl IntTensorOps<Flex> for Flex {
         match tensor.dtype() {
             DType::I64 => crate::ops::gather_scatter::gather::<i64>(tensor, dim, indices),
             DType::I32 => crate::ops::gather_scatter::gather::<i32>(tensor, dim, indices),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::I16 => crate::ops::gather_scatter::gather::<i16>(tensor, dim, indices),
             DType::I8 => crate::ops::gather_scatter::gather::<i8>(tensor, dim, indices),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U64 => crate::ops::gather_scatter::gather::<u64>(tensor, dim, indices),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U32 => crate::ops::gather_scatter::gather::<u32>(tensor, dim, indices),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U16 => crate::ops::gather_scatter::gather::<u16>(tensor, dim, indices),
             DType::U8 => crate::ops::gather_scatter::gather::<u8>(tensor, dim, indices),
             dt => panic!("int_gather: unsupported dtype {:?}", dt),
@@ -211,18 +227,22 @@ impl IntTensorOps<Flex> for Flex {
                     DType::I32 => crate::ops::gather_scatter::scatter_assign::<i32>(
                         tensor, dim, indices, value,
                     ),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::I16 => crate::ops::gather_scatter::scatter_assign::<i16>(
                         tensor, dim, indices, value,
                     ),
                     DType::I8 => crate::ops::gather_scatter::scatter_assign::<i8>(
                         tensor, dim, indices, value,
                     ),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U64 => crate::ops::gather_scatter::scatter_assign::<u64>(
                         tensor, dim, indices, value,
                     ),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U32 => crate::ops::gather_scatter::scatter_assign::<u32>(
                         tensor, dim, indices, value,
                     ),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U16 => crate::ops::gather_scatter::scatter_assign::<u16>(
                         tensor, dim, indices, value,
                     ),
@@ -241,18 +261,22 @@ impl IntTensorOps<Flex> for Flex {
                     DType::I32 => {
                         crate::ops::gather_scatter::scatter_add::<i32>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::I16 => {
                         crate::ops::gather_scatter::scatter_add::<i16>(tensor, dim, indices, value)
                     }
                     DType::I8 => {
                         crate::ops::gather_scatter::scatter_add::<i8>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U64 => {
                         crate::ops::gather_scatter::scatter_add::<u64>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U32 => {
                         crate::ops::gather_scatter::scatter_add::<u32>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U16 => {
                         crate::ops::gather_scatter::scatter_add::<u16>(tensor, dim, indices, value)
                     }
@@ -271,18 +295,22 @@ impl IntTensorOps<Flex> for Flex {
                     DType::I32 => {
                         crate::ops::gather_scatter::scatter_mul::<i32>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::I16 => {
                         crate::ops::gather_scatter::scatter_mul::<i16>(tensor, dim, indices, value)
                     }
                     DType::I8 => {
                         crate::ops::gather_scatter::scatter_mul::<i8>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U64 => {
                         crate::ops::gather_scatter::scatter_mul::<u64>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U32 => {
                         crate::ops::gather_scatter::scatter_mul::<u32>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U16 => {
                         crate::ops::gather_scatter::scatter_mul::<u16>(tensor, dim, indices, value)
                     }
@@ -301,18 +329,22 @@ impl IntTensorOps<Flex> for Flex {
                     DType::I32 => {
                         crate::ops::gather_scatter::scatter_min::<i32>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::I16 => {
                         crate::ops::gather_scatter::scatter_min::<i16>(tensor, dim, indices, value)
                     }
                     DType::I8 => {
                         crate::ops::gather_scatter::scatter_min::<i8>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U64 => {
                         crate::ops::gather_scatter::scatter_min::<u64>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U32 => {
                         crate::ops::gather_scatter::scatter_min::<u32>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U16 => {
                         crate::ops::gather_scatter::scatter_min::<u16>(tensor, dim, indices, value)
                     }
@@ -331,18 +363,22 @@ impl IntTensorOps<Flex> for Flex {
                     DType::I32 => {
                         crate::ops::gather_scatter::scatter_max::<i32>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::I16 => {
                         crate::ops::gather_scatter::scatter_max::<i16>(tensor, dim, indices, value)
                     }
                     DType::I8 => {
                         crate::ops::gather_scatter::scatter_max::<i8>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U64 => {
                         crate::ops::gather_scatter::scatter_max::<u64>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U32 => {
                         crate::ops::gather_scatter::scatter_max::<u32>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U16 => {
                         crate::ops::gather_scatter::scatter_max::<u16>(tensor, dim, indices, value)
                     }
@@ -368,18 +404,22 @@ impl IntTensorOps<Flex> for Flex {
             DType::I32 => {
                 crate::ops::gather_scatter::scatter_nd::<i32>(data, indices, values, reduction)
             }
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::I16 => {
                 crate::ops::gather_scatter::scatter_nd::<i16>(data, indices, values, reduction)
             }
             DType::I8 => {
                 crate::ops::gather_scatter::scatter_nd::<i8>(data, indices, values, reduction)
             }
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U64 => {
                 crate::ops::gather_scatter::scatter_nd::<u64>(data, indices, values, reduction)
             }
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U32 => {
                 crate::ops::gather_scatter::scatter_nd::<u32>(data, indices, values, reduction)
             }
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U16 => {
                 crate::ops::gather_scatter::scatter_nd::<u16>(data, indices, values, reduction)
             }
@@ -394,10 +434,14 @@ impl IntTensorOps<Flex> for Flex {
         match data.dtype() {
             DType::I64 => crate::ops::gather_scatter::gather_nd::<i64>(data, indices),
             DType::I32 => crate::ops::gather_scatter::gather_nd::<i32>(data, indices),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::I16 => crate::ops::gather_scatter::gather_nd::<i16>(data, indices),
             DType::I8 => crate::ops::gather_scatter::gather_nd::<i8>(data, indices),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U64 => crate::ops::gather_scatter::gather_nd::<u64>(data, indices),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U32 => crate::ops::gather_scatter::gather_nd::<u32>(data, indices),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U16 => crate::ops::gather_scatter::gather_nd::<u16>(data, indices),
             DType::U8 => crate::ops::gather_scatter::gather_nd::<u8>(data, indices),
             dt => panic!("int_gather_nd: unsupported dtype {:?}", dt),
@@ -416,10 +460,14 @@ impl IntTensorOps<Flex> for Flex {
         match tensor.dtype() {
             DType::I64 => crate::ops::gather_scatter::select::<i64>(tensor, dim, indices),
             DType::I32 => crate::ops::gather_scatter::select::<i32>(tensor, dim, indices),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::I16 => crate::ops::gather_scatter::select::<i16>(tensor, dim, indices),
             DType::I8 => crate::ops::gather_scatter::select::<i8>(tensor, dim, indices),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U64 => crate::ops::gather_scatter::select::<u64>(tensor, dim, indices),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U32 => crate::ops::gather_scatter::select::<u32>(tensor, dim, indices),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U16 => crate::ops::gather_scatter::select::<u16>(tensor, dim, indices),
             DType::U8 => crate::ops::gather_scatter::select::<u8>(tensor, dim, indices),
             dt => panic!("int_select: unsupported dtype {:?}", dt),
@@ -447,18 +495,22 @@ impl IntTensorOps<Flex> for Flex {
                     DType::I32 => crate::ops::gather_scatter::select_assign::<i32>(
                         tensor, dim, indices, value,
                     ),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::I16 => crate::ops::gather_scatter::select_assign::<i16>(
                         tensor, dim, indices, value,
                     ),
                     DType::I8 => {
                         crate::ops::gather_scatter::select_assign::<i8>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U64 => crate::ops::gather_scatter::select_assign::<u64>(
                         tensor, dim, indices, value,
                     ),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U32 => crate::ops::gather_scatter::select_assign::<u32>(
                         tensor, dim, indices, value,
                     ),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U16 => crate::ops::gather_scatter::select_assign::<u16>(
                         tensor, dim, indices, value,
                     ),
@@ -481,18 +533,22 @@ impl IntTensorOps<Flex> for Flex {
                     DType::I32 => {
                         crate::ops::gather_scatter::select_add::<i32>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::I16 => {
                         crate::ops::gather_scatter::select_add::<i16>(tensor, dim, indices, value)
                     }
                     DType::I8 => {
                         crate::ops::gather_scatter::select_add::<i8>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U64 => {
                         crate::ops::gather_scatter::select_add::<u64>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U32 => {
                         crate::ops::gather_scatter::select_add::<u32>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U16 => {
                         crate::ops::gather_scatter::select_add::<u16>(tensor, dim, indices, value)
                     }
@@ -515,18 +571,22 @@ impl IntTensorOps<Flex> for Flex {
                     DType::I32 => {
                         crate::ops::gather_scatter::select_mul::<i32>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::I16 => {
                         crate::ops::gather_scatter::select_mul::<i16>(tensor, dim, indices, value)
                     }
                     DType::I8 => {
                         crate::ops::gather_scatter::select_mul::<i8>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U64 => {
                         crate::ops::gather_scatter::select_mul::<u64>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U32 => {
                         crate::ops::gather_scatter::select_mul::<u32>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U16 => {
                         crate::ops::gather_scatter::select_mul::<u16>(tensor, dim, indices, value)
                     }
@@ -549,18 +609,22 @@ impl IntTensorOps<Flex> for Flex {
                     DType::I32 => {
                         crate::ops::gather_scatter::select_min::<i32>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::I16 => {
                         crate::ops::gather_scatter::select_min::<i16>(tensor, dim, indices, value)
                     }
                     DType::I8 => {
                         crate::ops::gather_scatter::select_min::<i8>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U64 => {
                         crate::ops::gather_scatter::select_min::<u64>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U32 => {
                         crate::ops::gather_scatter::select_min::<u32>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U16 => {
                         crate::ops::gather_scatter::select_min::<u16>(tensor, dim, indices, value)
                     }
@@ -583,18 +647,22 @@ impl IntTensorOps<Flex> for Flex {
                     DType::I32 => {
                         crate::ops::gather_scatter::select_max::<i32>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::I16 => {
                         crate::ops::gather_scatter::select_max::<i16>(tensor, dim, indices, value)
                     }
                     DType::I8 => {
                         crate::ops::gather_scatter::select_max::<i8>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U64 => {
                         crate::ops::gather_scatter::select_max::<u64>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U32 => {
                         crate::ops::gather_scatter::select_max::<u32>(tensor, dim, indices, value)
                     }
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U16 => {
                         crate::ops::gather_scatter::select_max::<u16>(tensor, dim, indices, value)
                     }
@@ -782,10 +850,14 @@ impl IntTensorOps<Flex> for Flex {
                 match src {
                     DType::I64 => tensor.storage::<i64>().iter().map(|&$x| $conv).collect(),
                     DType::I32 => tensor.storage::<i32>().iter().map(|&$x| $conv).collect(),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::I16 => tensor.storage::<i16>().iter().map(|&$x| $conv).collect(),
                     DType::I8 => tensor.storage::<i8>().iter().map(|&$x| $conv).collect(),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U64 => tensor.storage::<u64>().iter().map(|&$x| $conv).collect(),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U32 => tensor.storage::<u32>().iter().map(|&$x| $conv).collect(),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U16 => tensor.storage::<u16>().iter().map(|&$x| $conv).collect(),
                     DType::U8 => tensor.storage::<u8>().iter().map(|&$x| $conv).collect(),
                     _ => panic!("int_into_float: unsupported source dtype {:?}", src),
@@ -879,10 +951,14 @@ impl IntTensorOps<Flex> for Flex {
         match tensor.dtype() {
             DType::I64 => crate::ops::cumulative::cumsum::<i64>(tensor, dim),
             DType::I32 => crate::ops::cumulative::cumsum::<i32>(tensor, dim),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::I16 => crate::ops::cumulative::cumsum::<i16>(tensor, dim),
             DType::I8 => crate::ops::cumulative::cumsum::<i8>(tensor, dim),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U64 => crate::ops::cumulative::cumsum::<u64>(tensor, dim),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U32 => crate::ops::cumulative::cumsum::<u32>(tensor, dim),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U16 => crate::ops::cumulative::cumsum::<u16>(tensor, dim),
             DType::U8 => crate::ops::cumulative::cumsum::<u8>(tensor, dim),
             dt => panic!("int_cumsum: unsupported dtype {:?}", dt),
@@ -893,10 +969,14 @@ impl IntTensorOps<Flex> for Flex {
         match tensor.dtype() {
             DType::I64 => crate::ops::cumulative::cumprod::<i64>(tensor, dim),
             DType::I32 => crate::ops::cumulative::cumprod::<i32>(tensor, dim),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::I16 => crate::ops::cumulative::cumprod::<i16>(tensor, dim),
             DType::I8 => crate::ops::cumulative::cumprod::<i8>(tensor, dim),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U64 => crate::ops::cumulative::cumprod::<u64>(tensor, dim),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U32 => crate::ops::cumulative::cumprod::<u32>(tensor, dim),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U16 => crate::ops::cumulative::cumprod::<u16>(tensor, dim),
             DType::U8 => crate::ops::cumulative::cumprod::<u8>(tensor, dim),
             dt => panic!("int_cumprod: unsupported dtype {:?}", dt),
@@ -907,10 +987,14 @@ impl IntTensorOps<Flex> for Flex {
         match tensor.dtype() {
             DType::I64 => crate::ops::cumulative::cummin::<i64>(tensor, dim),
             DType::I32 => crate::ops::cumulative::cummin::<i32>(tensor, dim),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::I16 => crate::ops::cumulative::cummin::<i16>(tensor, dim),
             DType::I8 => crate::ops::cumulative::cummin::<i8>(tensor, dim),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U64 => crate::ops::cumulative::cummin::<u64>(tensor, dim),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U32 => crate::ops::cumulative::cummin::<u32>(tensor, dim),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U16 => crate::ops::cumulative::cummin::<u16>(tensor, dim),
             DType::U8 => crate::ops::cumulative::cummin::<u8>(tensor, dim),
             dt => panic!("int_cummin: unsupported dtype {:?}", dt),
@@ -921,10 +1005,14 @@ impl IntTensorOps<Flex> for Flex {
         match tensor.dtype() {
             DType::I64 => crate::ops::cumulative::cummax::<i64>(tensor, dim),
             DType::I32 => crate::ops::cumulative::cummax::<i32>(tensor, dim),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::I16 => crate::ops::cumulative::cummax::<i16>(tensor, dim),
             DType::I8 => crate::ops::cumulative::cummax::<i8>(tensor, dim),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U64 => crate::ops::cumulative::cummax::<u64>(tensor, dim),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U32 => crate::ops::cumulative::cummax::<u32>(tensor, dim),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U16 => crate::ops::cumulative::cummax::<u16>(tensor, dim),
             DType::U8 => crate::ops::cumulative::cummax::<u8>(tensor, dim),
             dt => panic!("int_cummax: unsupported dtype {:?}", dt),
@@ -1028,10 +1116,14 @@ impl IntTensorOps<Flex> for Flex {
                 let storage: &[i64] = tensor.storage();
                 match target_dtype {
                     DType::I32 => cast_impl!(storage, i32),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::I16 => cast_impl!(storage, i16),
                     DType::I8 => cast_impl!(storage, i8),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U64 => cast_impl!(storage, u64),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U32 => cast_impl!(storage, u32),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U16 => cast_impl!(storage, u16),
                     DType::U8 => cast_impl!(storage, u8),
                     _ => None,
@@ -1043,10 +1135,14 @@ impl IntTensorOps<Flex> for Flex {
                 let storage: &[i32] = tensor.storage();
                 match target_dtype {
                     DType::I64 => cast_impl!(storage, i64),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::I16 => cast_impl!(storage, i16),
                     DType::I8 => cast_impl!(storage, i8),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U64 => cast_impl!(storage, u64),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U32 => cast_impl!(storage, u32),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U16 => cast_impl!(storage, u16),
                     DType::U8 => cast_impl!(storage, u8),
                     _ => None,
@@ -1054,14 +1150,18 @@ impl IntTensorOps<Flex> for Flex {
             }
 
             // From I16
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::I16 => {
                 let storage: &[i16] = tensor.storage();
                 match target_dtype {
                     DType::I64 => cast_impl!(storage, i64),
                     DType::I32 => cast_impl!(storage, i32),
                     DType::I8 => cast_impl!(storage, i8),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U64 => cast_impl!(storage, u64),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U32 => cast_impl!(storage, u32),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U16 => cast_impl!(storage, u16),
                     DType::U8 => cast_impl!(storage, u8),
                     _ => None,
@@ -1074,9 +1174,13 @@ impl IntTensorOps<Flex> for Flex {
                 match target_dtype {
                     DType::I64 => cast_impl!(storage, i64),
                     DType::I32 => cast_impl!(storage, i32),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::I16 => cast_impl!(storage, i16),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U64 => cast_impl!(storage, u64),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U32 => cast_impl!(storage, u32),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U16 => cast_impl!(storage, u16),
                     DType::U8 => cast_impl!(storage, u8),
                     _ => None,
@@ -1084,14 +1188,18 @@ impl IntTensorOps<Flex> for Flex {
             }
 
             // From U64
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U64 => {
                 let storage: &[u64] = tensor.storage();
                 match target_dtype {
                     DType::I64 => cast_impl!(storage, i64),
                     DType::I32 => cast_impl!(storage, i32),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::I16 => cast_impl!(storage, i16),
                     DType::I8 => cast_impl!(storage, i8),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U32 => cast_impl!(storage, u32),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U16 => cast_impl!(storage, u16),
                     DType::U8 => cast_impl!(storage, u8),
                     _ => None,
@@ -1099,14 +1207,18 @@ impl IntTensorOps<Flex> for Flex {
             }
 
             // From U32
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U32 => {
                 let storage: &[u32] = tensor.storage();
                 match target_dtype {
                     DType::I64 => cast_impl!(storage, i64),
                     DType::I32 => cast_impl!(storage, i32),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::I16 => cast_impl!(storage, i16),
                     DType::I8 => cast_impl!(storage, i8),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U64 => cast_impl!(storage, u64),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U16 => cast_impl!(storage, u16),
                     DType::U8 => cast_impl!(storage, u8),
                     _ => None,
@@ -1114,14 +1226,18 @@ impl IntTensorOps<Flex> for Flex {
             }
 
             // From U16
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U16 => {
                 let storage: &[u16] = tensor.storage();
                 match target_dtype {
                     DType::I64 => cast_impl!(storage, i64),
                     DType::I32 => cast_impl!(storage, i32),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::I16 => cast_impl!(storage, i16),
                     DType::I8 => cast_impl!(storage, i8),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U64 => cast_impl!(storage, u64),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U32 => cast_impl!(storage, u32),
                     DType::U8 => cast_impl!(storage, u8),
                     _ => None,
@@ -1134,10 +1250,14 @@ impl IntTensorOps<Flex> for Flex {
                 match target_dtype {
                     DType::I64 => cast_impl!(storage, i64),
                     DType::I32 => cast_impl!(storage, i32),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::I16 => cast_impl!(storage, i16),
                     DType::I8 => cast_impl!(storage, i8),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U64 => cast_impl!(storage, u64),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U32 => cast_impl!(storage, u32),
+                    #[cfg(not(feature = "lean-dtypes"))]
                     DType::U16 => cast_impl!(storage, u16),
                     _ => None,
                 }
@@ -1232,6 +1352,7 @@ impl IntTensorOps<Flex> for Flex {
         match dtype {
             DType::I64 => compute_mean!(i64),
             DType::I32 => compute_mean!(i32),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::I16 => compute_mean!(i16),
             DType::I8 => compute_mean!(i8),
             other => panic!("int_mean: unsupported dtype {:?}", other),
@@ -1305,10 +1426,14 @@ impl IntTensorOps<Flex> for Flex {
         match dt {
             DType::I64 => FlexTensor::filled_typed(shape, dt, 1i64),
             DType::I32 => FlexTensor::filled_typed(shape, dt, 1i32),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::I16 => FlexTensor::filled_typed(shape, dt, 1i16),
             DType::I8 => FlexTensor::filled_typed(shape, dt, 1i8),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U64 => FlexTensor::filled_typed(shape, dt, 1u64),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U32 => FlexTensor::filled_typed(shape, dt, 1u32),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U16 => FlexTensor::filled_typed(shape, dt, 1u16),
             DType::U8 => FlexTensor::filled_typed(shape, dt, 1u8),
             _ => unreachable!(),
@@ -1326,10 +1451,14 @@ impl IntTensorOps<Flex> for Flex {
         match dt {
             DType::I64 => FlexTensor::filled_typed(shape, dt, v),
             DType::I32 => FlexTensor::filled_typed(shape, dt, v as i32),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::I16 => FlexTensor::filled_typed(shape, dt, v as i16),
             DType::I8 => FlexTensor::filled_typed(shape, dt, v as i8),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U64 => FlexTensor::filled_typed(shape, dt, v as u64),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U32 => FlexTensor::filled_typed(shape, dt, v as u32),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U16 => FlexTensor::filled_typed(shape, dt, v as u16),
             DType::U8 => FlexTensor::filled_typed(shape, dt, v as u8),
             _ => unreachable!(),
@@ -1437,10 +1566,14 @@ impl IntTensorOps<Flex> for Flex {
         match dt {
             DType::I64 => arange_typed!(i64),
             DType::I32 => arange_typed!(i32),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::I16 => arange_typed!(i16),
             DType::I8 => arange_typed!(i8),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U64 => arange_typed!(u64),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U32 => arange_typed!(u32),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::U16 => arange_typed!(u16),
             DType::U8 => arange_typed!(u8),
             _ => unreachable!(),

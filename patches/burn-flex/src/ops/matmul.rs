@@ -98,8 +98,11 @@ pub fn matmul(lhs: FlexTensor, rhs: FlexTensor) -> FlexTensor {
 
     match lhs.dtype() {
         DType::F32 => matmul_gemm::<f32>(lhs, rhs),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => matmul_gemm::<f64>(lhs, rhs),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => matmul_gemm::<f16>(lhs, rhs),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => matmul_bf16(lhs, rhs),
         _ => panic!("matmul: unsupported dtype {:?}", lhs.dtype()),
     }

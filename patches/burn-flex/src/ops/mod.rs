@@ -69,7 +69,9 @@ impl<T> SendMutPtr<T> {
 pub(crate) fn float_storage_as_f32(tensor: &FlexTensor) -> Cow<'_, [f32]> {
     match tensor.dtype() {
         DType::F32 => Cow::Borrowed(tensor.storage::<f32>()),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => Cow::Owned(tensor.storage::<f64>().iter().map(|&x| x as f32).collect()),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => Cow::Owned(
             tensor
                 .storage::<f16>()
@@ -77,6 +79,7 @@ pub(crate) fn float_storage_as_f32(tensor: &FlexTensor) -> Cow<'_, [f32]> {
                 .map(|x| f32::from(*x))
                 .collect(),
         ),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => Cow::Owned(
             tensor
                 .storage::<bf16>()

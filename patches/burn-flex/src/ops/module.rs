@@ -52,8 +52,11 @@ impl ModuleOps<Flex> for Flex {
         let (x, options) = pad_asymmetric_conv_input::<Flex, 1>(x, options);
         match x.dtype() {
             DType::F32 => conv::conv1d_f32(x, weight, bias, &options),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => conv::conv1d_f64(x, weight, bias, &options),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => conv::conv1d_f16(x, weight, bias, &options),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => conv::conv1d_bf16(x, weight, bias, &options),
             dtype => panic!("conv1d: unsupported dtype {:?}", dtype),
         }
@@ -68,8 +71,11 @@ impl ModuleOps<Flex> for Flex {
         let (x, options) = pad_asymmetric_conv_input::<Flex, 2>(x, options);
         match x.dtype() {
             DType::F32 => conv::conv2d_f32(x, weight, bias, &options),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => conv::conv2d_f64(x, weight, bias, &options),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => conv::conv2d_f16(x, weight, bias, &options),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => conv::conv2d_bf16(x, weight, bias, &options),
             dtype => panic!("conv2d: unsupported dtype {:?}", dtype),
         }
@@ -114,6 +120,7 @@ impl ModuleOps<Flex> for Flex {
                 options.weight_groups,
                 options.offset_groups,
             ),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => deform_conv::deform_conv2d_f64(
                 x,
                 offset,
@@ -126,6 +133,7 @@ impl ModuleOps<Flex> for Flex {
                 options.weight_groups,
                 options.offset_groups,
             ),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => {
                 use burn_std::f16;
                 let result = deform_conv::deform_conv2d_f32(
@@ -142,6 +150,7 @@ impl ModuleOps<Flex> for Flex {
                 );
                 cast_from_f32(result, f16::from_f32)
             }
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => {
                 use burn_std::bf16;
                 let result = deform_conv::deform_conv2d_f32(
@@ -185,6 +194,7 @@ impl ModuleOps<Flex> for Flex {
                 options.weight_groups,
                 options.offset_groups,
             ),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => {
                 use burn_std::f16;
                 let (xg, og, wg, mg, bg) = deform_conv::deform_conv2d_backward_f32(
@@ -208,6 +218,7 @@ impl ModuleOps<Flex> for Flex {
                     bg.map(|b| cast_from_f32(b, f16::from_f32)),
                 )
             }
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => {
                 use burn_std::bf16;
                 let (xg, og, wg, mg, bg) = deform_conv::deform_conv2d_backward_f32(
@@ -234,6 +245,7 @@ impl ModuleOps<Flex> for Flex {
             // f64 backward computed via f32: precision loss for large/small values.
             // A native f64 implementation would require duplicating ~400 lines of
             // deform_conv2d_backward. f64 deform_conv is rare in practice.
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => {
                 let to = |v: f64| v as f32;
                 let from = |v: f32| v as f64;
@@ -272,8 +284,11 @@ impl ModuleOps<Flex> for Flex {
         let (x, options) = pad_asymmetric_conv_input::<Flex, 3>(x, options);
         match x.dtype() {
             DType::F32 => conv::conv3d_f32(x, weight, bias, &options),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => conv::conv3d_f64(x, weight, bias, &options),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => conv::conv3d_f16(x, weight, bias, &options),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => conv::conv3d_bf16(x, weight, bias, &options),
             dtype => panic!("conv3d: unsupported dtype {:?}", dtype),
         }
@@ -287,8 +302,11 @@ impl ModuleOps<Flex> for Flex {
     ) -> FloatTensor<Flex> {
         match x.dtype() {
             DType::F32 => conv_transpose::conv_transpose1d_f32(x, weight, bias, &options),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => conv_transpose::conv_transpose1d_f64(x, weight, bias, &options),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => conv_transpose::conv_transpose1d_f16(x, weight, bias, &options),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => conv_transpose::conv_transpose1d_bf16(x, weight, bias, &options),
             dtype => panic!("conv_transpose1d: unsupported dtype {:?}", dtype),
         }
@@ -302,8 +320,11 @@ impl ModuleOps<Flex> for Flex {
     ) -> FloatTensor<Flex> {
         match x.dtype() {
             DType::F32 => conv_transpose::conv_transpose2d_f32(x, weight, bias, &options),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => conv_transpose::conv_transpose2d_f64(x, weight, bias, &options),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => conv_transpose::conv_transpose2d_f16(x, weight, bias, &options),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => conv_transpose::conv_transpose2d_bf16(x, weight, bias, &options),
             dtype => panic!("conv_transpose2d: unsupported dtype {:?}", dtype),
         }
@@ -317,8 +338,11 @@ impl ModuleOps<Flex> for Flex {
     ) -> FloatTensor<Flex> {
         match x.dtype() {
             DType::F32 => conv_transpose::conv_transpose3d_f32(x, weight, bias, &options),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => conv_transpose::conv_transpose3d_f64(x, weight, bias, &options),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => conv_transpose::conv_transpose3d_f16(x, weight, bias, &options),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => conv_transpose::conv_transpose3d_bf16(x, weight, bias, &options),
             dtype => panic!("conv_transpose3d: unsupported dtype {:?}", dtype),
         }
@@ -341,6 +365,7 @@ impl ModuleOps<Flex> for Flex {
                 count_include_pad,
                 ceil_mode,
             ),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => pool::avg_pool2d_f64(
                 x,
                 kernel_size,
@@ -349,6 +374,7 @@ impl ModuleOps<Flex> for Flex {
                 count_include_pad,
                 ceil_mode,
             ),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => pool::avg_pool2d_f16(
                 x,
                 kernel_size,
@@ -357,6 +383,7 @@ impl ModuleOps<Flex> for Flex {
                 count_include_pad,
                 ceil_mode,
             ),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => pool::avg_pool2d_bf16(
                 x,
                 kernel_size,
@@ -387,6 +414,7 @@ impl ModuleOps<Flex> for Flex {
                 padding,
                 count_include_pad,
             ),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => pool::avg_pool2d_backward_f64(
                 x,
                 grad,
@@ -395,6 +423,7 @@ impl ModuleOps<Flex> for Flex {
                 padding,
                 count_include_pad,
             ),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => pool::avg_pool2d_backward_f16(
                 x,
                 grad,
@@ -403,6 +432,7 @@ impl ModuleOps<Flex> for Flex {
                 padding,
                 count_include_pad,
             ),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => pool::avg_pool2d_backward_bf16(
                 x,
                 grad,
@@ -418,8 +448,11 @@ impl ModuleOps<Flex> for Flex {
     fn adaptive_avg_pool2d(x: FloatTensor<Flex>, output_size: [usize; 2]) -> FloatTensor<Flex> {
         match x.dtype() {
             DType::F32 => pool::adaptive_avg_pool2d_f32(x, output_size),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => pool::adaptive_avg_pool2d_f64(x, output_size),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => pool::adaptive_avg_pool2d_f16(x, output_size),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => pool::adaptive_avg_pool2d_bf16(x, output_size),
             dtype => panic!("adaptive_avg_pool2d: unsupported dtype {:?}", dtype),
         }
@@ -431,8 +464,11 @@ impl ModuleOps<Flex> for Flex {
     ) -> FloatTensor<Flex> {
         match x.dtype() {
             DType::F32 => pool::adaptive_avg_pool2d_backward_f32(x, grad),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => pool::adaptive_avg_pool2d_backward_f64(x, grad),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => pool::adaptive_avg_pool2d_backward_f16(x, grad),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => pool::adaptive_avg_pool2d_backward_bf16(x, grad),
             dtype => panic!(
                 "adaptive_avg_pool2d_backward: unsupported dtype {:?}",
@@ -444,8 +480,11 @@ impl ModuleOps<Flex> for Flex {
     fn adaptive_avg_pool3d(x: FloatTensor<Flex>, output_size: [usize; 3]) -> FloatTensor<Flex> {
         match x.dtype() {
             DType::F32 => pool::adaptive_avg_pool3d_f32(x, output_size),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => pool::adaptive_avg_pool3d_f64(x, output_size),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => pool::adaptive_avg_pool3d_f16(x, output_size),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => pool::adaptive_avg_pool3d_bf16(x, output_size),
             dtype => panic!("adaptive_avg_pool3d: unsupported dtype {:?}", dtype),
         }
@@ -457,8 +496,11 @@ impl ModuleOps<Flex> for Flex {
     ) -> FloatTensor<Flex> {
         match x.dtype() {
             DType::F32 => pool::adaptive_avg_pool3d_backward_f32(x, grad),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => pool::adaptive_avg_pool3d_backward_f64(x, grad),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => pool::adaptive_avg_pool3d_backward_f16(x, grad),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => pool::adaptive_avg_pool3d_backward_bf16(x, grad),
             dtype => panic!(
                 "adaptive_avg_pool3d_backward: unsupported dtype {:?}",
@@ -479,12 +521,15 @@ impl ModuleOps<Flex> for Flex {
             DType::F32 => {
                 pool::max_pool2d_f32(x, kernel_size, stride, padding, dilation, ceil_mode)
             }
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => {
                 pool::max_pool2d_f64(x, kernel_size, stride, padding, dilation, ceil_mode)
             }
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => {
                 pool::max_pool2d_f16(x, kernel_size, stride, padding, dilation, ceil_mode)
             }
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => {
                 pool::max_pool2d_bf16(x, kernel_size, stride, padding, dilation, ceil_mode)
             }
@@ -510,6 +555,7 @@ impl ModuleOps<Flex> for Flex {
                 dilation,
                 ceil_mode,
             ),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => pool::max_pool2d_with_indices_f64(
                 x,
                 kernel_size,
@@ -518,6 +564,7 @@ impl ModuleOps<Flex> for Flex {
                 dilation,
                 ceil_mode,
             ),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => pool::max_pool2d_with_indices_f16(
                 x,
                 kernel_size,
@@ -526,6 +573,7 @@ impl ModuleOps<Flex> for Flex {
                 dilation,
                 ceil_mode,
             ),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => pool::max_pool2d_with_indices_bf16(
                 x,
                 kernel_size,
@@ -554,8 +602,11 @@ impl ModuleOps<Flex> for Flex {
     ) -> MaxPool2dBackward<Flex> {
         let x_grad = match x.dtype() {
             DType::F32 => pool::max_pool2d_backward_f32(x, output_grad, indices),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => pool::max_pool2d_backward_f64(x, output_grad, indices),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::F16 => pool::max_pool2d_backward_f16(x, output_grad, indices),
+            #[cfg(not(feature = "lean-dtypes"))]
             DType::BF16 => pool::max_pool2d_backward_bf16(x, output_grad, indices),
             dtype => panic!(
                 "max_pool2d_with_indices_backward: unsupported dtype {:?}",

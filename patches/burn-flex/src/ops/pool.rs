@@ -85,6 +85,7 @@ macro_rules! max_pool3d_backward_typed {
             match indices.dtype() {
                 DType::I64 => max_pool3d_backward_impl::<$T, i64>(x, grad, indices, $dtype, $zero),
                 DType::I32 => max_pool3d_backward_impl::<$T, i32>(x, grad, indices, $dtype, $zero),
+                #[cfg(not(feature = "lean-dtypes"))]
                 DType::I16 => max_pool3d_backward_impl::<$T, i16>(x, grad, indices, $dtype, $zero),
                 DType::I8 => max_pool3d_backward_impl::<$T, i8>(x, grad, indices, $dtype, $zero),
                 other => panic!("max_pool3d_backward: unsupported index dtype {other:?}",),

@@ -57,16 +57,23 @@ fn truncate_i64_to_pod<E: bytemuck::Pod>(value: i64) -> E {
 pub fn sum(tensor: FlexTensor) -> FlexTensor {
     match tensor.dtype() {
         DType::F32 => sum_f32(&tensor),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => sum_impl::<f64>(&tensor),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => reduce_scalar_half(&tensor, |a, b| a + b, 0.0, f16::to_f32, f16::from_f32),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => reduce_scalar_half(&tensor, |a, b| a + b, 0.0, bf16::to_f32, bf16::from_f32),
         DType::I8 => sum_impl_widening::<i8>(&tensor),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::I16 => sum_impl_widening::<i16>(&tensor),
         DType::I32 => sum_impl_widening::<i32>(&tensor),
         DType::I64 => sum_impl::<i64>(&tensor),
         DType::U8 => sum_impl_widening::<u8>(&tensor),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U16 => sum_impl_widening::<u16>(&tensor),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U32 => sum_impl_widening::<u32>(&tensor),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U64 => sum_impl::<u64>(&tensor),
         _ => panic!("sum: unsupported dtype {:?}", tensor.dtype()),
     }
@@ -245,7 +252,9 @@ where
 pub fn sum_dim(tensor: FlexTensor, dim: usize) -> FlexTensor {
     match tensor.dtype() {
         DType::F32 => reduce_dim_f32(&tensor, dim, ReduceOp::Sum),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => reduce_dim_impl::<f64, _>(&tensor, dim, 0.0, |acc, x| acc + x),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => reduce_dim_half(
             &tensor,
             dim,
@@ -254,6 +263,7 @@ pub fn sum_dim(tensor: FlexTensor, dim: usize) -> FlexTensor {
             f16::to_f32,
             f16::from_f32,
         ),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => reduce_dim_half(
             &tensor,
             dim,
@@ -263,12 +273,16 @@ pub fn sum_dim(tensor: FlexTensor, dim: usize) -> FlexTensor {
             bf16::from_f32,
         ),
         DType::I8 => reduce_dim_widening::<i8, _>(&tensor, dim, 0, |acc, x| acc.wrapping_add(x)),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::I16 => reduce_dim_widening::<i16, _>(&tensor, dim, 0, |acc, x| acc.wrapping_add(x)),
         DType::I32 => reduce_dim_widening::<i32, _>(&tensor, dim, 0, |acc, x| acc.wrapping_add(x)),
         DType::I64 => reduce_dim_impl::<i64, _>(&tensor, dim, 0, |acc, x| acc + x),
         DType::U8 => reduce_dim_widening::<u8, _>(&tensor, dim, 0, |acc, x| acc.wrapping_add(x)),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U16 => reduce_dim_widening::<u16, _>(&tensor, dim, 0, |acc, x| acc.wrapping_add(x)),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U32 => reduce_dim_widening::<u32, _>(&tensor, dim, 0, |acc, x| acc.wrapping_add(x)),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U64 => reduce_dim_impl::<u64, _>(&tensor, dim, 0, |acc, x| acc + x),
         _ => panic!("sum_dim: unsupported dtype {:?}", tensor.dtype()),
     }
@@ -289,7 +303,9 @@ pub fn mean_dim(tensor: FlexTensor, dim: usize) -> FlexTensor {
     // Half-precision types fuse sum+divide in f32 to avoid overflow when the
     // intermediate sum exceeds f16::MAX, so they don't go through sum_dim.
     match dtype {
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => return mean_dim_half::<f16>(&tensor, dim),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => return mean_dim_half::<bf16>(&tensor, dim),
         _ => {}
     }
@@ -299,6 +315,7 @@ pub fn mean_dim(tensor: FlexTensor, dim: usize) -> FlexTensor {
     // Divide by dimension size
     match dtype {
         DType::F32 => scalar_div::<f32>(sum_result, dim_size as f32),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => scalar_div::<f64>(sum_result, dim_size as f64),
         DType::I8 => {
             let divisor = dim_size as i32;
@@ -309,6 +326,7 @@ pub fn mean_dim(tensor: FlexTensor, dim: usize) -> FlexTensor {
             }
             tensor
         }
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::I16 => {
             let divisor = dim_size as i32;
             let mut tensor = sum_result;
@@ -329,6 +347,7 @@ pub fn mean_dim(tensor: FlexTensor, dim: usize) -> FlexTensor {
             }
             tensor
         }
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U16 => {
             let divisor = dim_size as u32;
             let mut tensor = sum_result;
@@ -338,7 +357,9 @@ pub fn mean_dim(tensor: FlexTensor, dim: usize) -> FlexTensor {
             }
             tensor
         }
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U32 => scalar_div::<u32>(sum_result, dim_size as u32),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U64 => scalar_div::<u64>(sum_result, dim_size as u64),
         _ => panic!("mean_dim: unsupported dtype {:?}", dtype),
     }
@@ -348,16 +369,23 @@ pub fn mean_dim(tensor: FlexTensor, dim: usize) -> FlexTensor {
 pub fn prod(tensor: FlexTensor) -> FlexTensor {
     match tensor.dtype() {
         DType::F32 => prod_impl::<f32>(&tensor),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => prod_impl::<f64>(&tensor),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => reduce_scalar_half(&tensor, |a, b| a * b, 1.0, f16::to_f32, f16::from_f32),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => reduce_scalar_half(&tensor, |a, b| a * b, 1.0, bf16::to_f32, bf16::from_f32),
         DType::I8 => prod_impl_widening::<i8>(&tensor),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::I16 => prod_impl_widening::<i16>(&tensor),
         DType::I32 => prod_impl_widening::<i32>(&tensor),
         DType::I64 => prod_impl::<i64>(&tensor),
         DType::U8 => prod_impl_widening::<u8>(&tensor),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U16 => prod_impl_widening::<u16>(&tensor),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U32 => prod_impl_widening::<u32>(&tensor),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U64 => prod_impl::<u64>(&tensor),
         _ => panic!("prod: unsupported dtype {:?}", tensor.dtype()),
     }
@@ -391,7 +419,9 @@ fn prod_impl<E: Element + bytemuck::Pod + Default + core::iter::Product>(
 pub fn prod_dim(tensor: FlexTensor, dim: usize) -> FlexTensor {
     match tensor.dtype() {
         DType::F32 => reduce_dim_f32(&tensor, dim, ReduceOp::Prod),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => reduce_dim_impl::<f64, _>(&tensor, dim, 1.0, |acc, x| acc * x),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => reduce_dim_half(
             &tensor,
             dim,
@@ -400,6 +430,7 @@ pub fn prod_dim(tensor: FlexTensor, dim: usize) -> FlexTensor {
             f16::to_f32,
             f16::from_f32,
         ),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => reduce_dim_half(
             &tensor,
             dim,
@@ -409,12 +440,16 @@ pub fn prod_dim(tensor: FlexTensor, dim: usize) -> FlexTensor {
             bf16::from_f32,
         ),
         DType::I8 => reduce_dim_widening::<i8, _>(&tensor, dim, 1, |acc, x| acc.wrapping_mul(x)),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::I16 => reduce_dim_widening::<i16, _>(&tensor, dim, 1, |acc, x| acc.wrapping_mul(x)),
         DType::I32 => reduce_dim_widening::<i32, _>(&tensor, dim, 1, |acc, x| acc.wrapping_mul(x)),
         DType::I64 => reduce_dim_impl::<i64, _>(&tensor, dim, 1, |acc, x| acc * x),
         DType::U8 => reduce_dim_widening::<u8, _>(&tensor, dim, 1, |acc, x| acc.wrapping_mul(x)),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U16 => reduce_dim_widening::<u16, _>(&tensor, dim, 1, |acc, x| acc.wrapping_mul(x)),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U32 => reduce_dim_widening::<u32, _>(&tensor, dim, 1, |acc, x| acc.wrapping_mul(x)),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U64 => reduce_dim_impl::<u64, _>(&tensor, dim, 1, |acc, x| acc * x),
         _ => panic!("prod_dim: unsupported dtype {:?}", tensor.dtype()),
     }
@@ -434,7 +469,9 @@ pub fn max(tensor: FlexTensor) -> FlexTensor {
     );
     match tensor.dtype() {
         DType::F32 => max_f32_reduce(&tensor),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => float_extremum_f64_reduce::<true>(&tensor),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => reduce_scalar_half(
             &tensor,
             select_float_extremum::<f32, true>,
@@ -442,6 +479,7 @@ pub fn max(tensor: FlexTensor) -> FlexTensor {
             f16::to_f32,
             f16::from_f32,
         ),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => reduce_scalar_half(
             &tensor,
             select_float_extremum::<f32, true>,
@@ -450,12 +488,16 @@ pub fn max(tensor: FlexTensor) -> FlexTensor {
             bf16::from_f32,
         ),
         DType::I8 => max_impl::<i8>(&tensor),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::I16 => max_impl::<i16>(&tensor),
         DType::I32 => max_impl::<i32>(&tensor),
         DType::I64 => max_impl::<i64>(&tensor),
         DType::U8 => max_impl::<u8>(&tensor),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U16 => max_impl::<u16>(&tensor),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U32 => max_impl::<u32>(&tensor),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U64 => max_impl::<u64>(&tensor),
         _ => panic!("max: unsupported dtype {:?}", tensor.dtype()),
     }
@@ -469,7 +511,9 @@ pub fn min(tensor: FlexTensor) -> FlexTensor {
     );
     match tensor.dtype() {
         DType::F32 => min_f32_reduce(&tensor),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => float_extremum_f64_reduce::<false>(&tensor),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => reduce_scalar_half(
             &tensor,
             select_float_extremum::<f32, false>,
@@ -477,6 +521,7 @@ pub fn min(tensor: FlexTensor) -> FlexTensor {
             f16::to_f32,
             f16::from_f32,
         ),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => reduce_scalar_half(
             &tensor,
             select_float_extremum::<f32, false>,
@@ -485,12 +530,16 @@ pub fn min(tensor: FlexTensor) -> FlexTensor {
             bf16::from_f32,
         ),
         DType::I8 => min_impl::<i8>(&tensor),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::I16 => min_impl::<i16>(&tensor),
         DType::I32 => min_impl::<i32>(&tensor),
         DType::I64 => min_impl::<i64>(&tensor),
         DType::U8 => min_impl::<u8>(&tensor),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U16 => min_impl::<u16>(&tensor),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U32 => min_impl::<u32>(&tensor),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U64 => min_impl::<u64>(&tensor),
         _ => panic!("min: unsupported dtype {:?}", tensor.dtype()),
     }
@@ -746,12 +795,14 @@ pub fn argmax(tensor: FlexTensor, dim: usize) -> FlexTensor {
             })
             .1
         }
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => {
             extremum_dim_with_indices::<f64, _>(&tensor, dim, |a, b| {
                 !b.is_nan() && (a.is_nan() || a > b)
             })
             .1
         }
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => {
             extremum_dim_with_indices_half::<f16, _>(
                 &tensor,
@@ -762,6 +813,7 @@ pub fn argmax(tensor: FlexTensor, dim: usize) -> FlexTensor {
             )
             .1
         }
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => {
             extremum_dim_with_indices_half::<bf16, _>(
                 &tensor,
@@ -773,12 +825,16 @@ pub fn argmax(tensor: FlexTensor, dim: usize) -> FlexTensor {
             .1
         }
         DType::I8 => extremum_dim_with_indices::<i8, _>(&tensor, dim, |a, b| a > b).1,
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::I16 => extremum_dim_with_indices::<i16, _>(&tensor, dim, |a, b| a > b).1,
         DType::I32 => extremum_dim_with_indices::<i32, _>(&tensor, dim, |a, b| a > b).1,
         DType::I64 => extremum_dim_with_indices::<i64, _>(&tensor, dim, |a, b| a > b).1,
         DType::U8 => extremum_dim_with_indices::<u8, _>(&tensor, dim, |a, b| a > b).1,
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U16 => extremum_dim_with_indices::<u16, _>(&tensor, dim, |a, b| a > b).1,
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U32 => extremum_dim_with_indices::<u32, _>(&tensor, dim, |a, b| a > b).1,
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U64 => extremum_dim_with_indices::<u64, _>(&tensor, dim, |a, b| a > b).1,
         _ => panic!("argmax: unsupported dtype {:?}", tensor.dtype()),
     }
@@ -806,12 +862,14 @@ pub fn argmin(tensor: FlexTensor, dim: usize) -> FlexTensor {
             })
             .1
         }
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => {
             extremum_dim_with_indices::<f64, _>(&tensor, dim, |a, b| {
                 !b.is_nan() && (a.is_nan() || a < b)
             })
             .1
         }
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => {
             extremum_dim_with_indices_half::<f16, _>(
                 &tensor,
@@ -822,6 +880,7 @@ pub fn argmin(tensor: FlexTensor, dim: usize) -> FlexTensor {
             )
             .1
         }
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => {
             extremum_dim_with_indices_half::<bf16, _>(
                 &tensor,
@@ -833,12 +892,16 @@ pub fn argmin(tensor: FlexTensor, dim: usize) -> FlexTensor {
             .1
         }
         DType::I8 => extremum_dim_with_indices::<i8, _>(&tensor, dim, |a, b| a < b).1,
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::I16 => extremum_dim_with_indices::<i16, _>(&tensor, dim, |a, b| a < b).1,
         DType::I32 => extremum_dim_with_indices::<i32, _>(&tensor, dim, |a, b| a < b).1,
         DType::I64 => extremum_dim_with_indices::<i64, _>(&tensor, dim, |a, b| a < b).1,
         DType::U8 => extremum_dim_with_indices::<u8, _>(&tensor, dim, |a, b| a < b).1,
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U16 => extremum_dim_with_indices::<u16, _>(&tensor, dim, |a, b| a < b).1,
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U32 => extremum_dim_with_indices::<u32, _>(&tensor, dim, |a, b| a < b).1,
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U64 => extremum_dim_with_indices::<u64, _>(&tensor, dim, |a, b| a < b).1,
         _ => panic!("argmin: unsupported dtype {:?}", tensor.dtype()),
     }
@@ -1583,7 +1646,9 @@ pub fn mean(tensor: FlexTensor) -> FlexTensor {
     // Half-precision types fuse sum+divide in f32 to avoid overflow when the
     // total sum exceeds f16::MAX.
     match dtype {
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => return mean_scalar_half::<f16>(&tensor),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => return mean_scalar_half::<bf16>(&tensor),
         _ => {}
     }
@@ -1592,6 +1657,7 @@ pub fn mean(tensor: FlexTensor) -> FlexTensor {
     let sum_result = sum(tensor);
     match dtype {
         DType::F32 => scalar_div::<f32>(sum_result, n as f32),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => scalar_div::<f64>(sum_result, n as f64),
         _ => panic!("mean: unsupported dtype {:?}", dtype),
     }
@@ -1618,9 +1684,11 @@ pub fn max_dim(tensor: FlexTensor, dim: usize) -> FlexTensor {
         DType::F32 => {
             extremum_dim::<f32, _>(&tensor, dim, |a, b| !b.is_nan() && (a.is_nan() || a > b))
         }
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => {
             extremum_dim::<f64, _>(&tensor, dim, |a, b| !b.is_nan() && (a.is_nan() || a > b))
         }
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => extremum_dim_half::<f16, _>(
             &tensor,
             dim,
@@ -1628,6 +1696,7 @@ pub fn max_dim(tensor: FlexTensor, dim: usize) -> FlexTensor {
             f16::to_f32,
             f16::from_f32,
         ),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => extremum_dim_half::<bf16, _>(
             &tensor,
             dim,
@@ -1637,10 +1706,14 @@ pub fn max_dim(tensor: FlexTensor, dim: usize) -> FlexTensor {
         ),
         DType::I64 => extremum_dim::<i64, _>(&tensor, dim, |a, b| a > b),
         DType::I32 => extremum_dim::<i32, _>(&tensor, dim, |a, b| a > b),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::I16 => extremum_dim::<i16, _>(&tensor, dim, |a, b| a > b),
         DType::I8 => extremum_dim::<i8, _>(&tensor, dim, |a, b| a > b),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U64 => extremum_dim::<u64, _>(&tensor, dim, |a, b| a > b),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U32 => extremum_dim::<u32, _>(&tensor, dim, |a, b| a > b),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U16 => extremum_dim::<u16, _>(&tensor, dim, |a, b| a > b),
         DType::U8 => extremum_dim::<u8, _>(&tensor, dim, |a, b| a > b),
         _ => panic!("max_dim: unsupported dtype {:?}", tensor.dtype()),
@@ -1664,9 +1737,11 @@ pub fn min_dim(tensor: FlexTensor, dim: usize) -> FlexTensor {
         DType::F32 => {
             extremum_dim::<f32, _>(&tensor, dim, |a, b| !b.is_nan() && (a.is_nan() || a < b))
         }
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => {
             extremum_dim::<f64, _>(&tensor, dim, |a, b| !b.is_nan() && (a.is_nan() || a < b))
         }
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => extremum_dim_half::<f16, _>(
             &tensor,
             dim,
@@ -1674,6 +1749,7 @@ pub fn min_dim(tensor: FlexTensor, dim: usize) -> FlexTensor {
             f16::to_f32,
             f16::from_f32,
         ),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => extremum_dim_half::<bf16, _>(
             &tensor,
             dim,
@@ -1683,10 +1759,14 @@ pub fn min_dim(tensor: FlexTensor, dim: usize) -> FlexTensor {
         ),
         DType::I64 => extremum_dim::<i64, _>(&tensor, dim, |a, b| a < b),
         DType::I32 => extremum_dim::<i32, _>(&tensor, dim, |a, b| a < b),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::I16 => extremum_dim::<i16, _>(&tensor, dim, |a, b| a < b),
         DType::I8 => extremum_dim::<i8, _>(&tensor, dim, |a, b| a < b),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U64 => extremum_dim::<u64, _>(&tensor, dim, |a, b| a < b),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U32 => extremum_dim::<u32, _>(&tensor, dim, |a, b| a < b),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U16 => extremum_dim::<u16, _>(&tensor, dim, |a, b| a < b),
         DType::U8 => extremum_dim::<u8, _>(&tensor, dim, |a, b| a < b),
         _ => panic!("min_dim: unsupported dtype {:?}", tensor.dtype()),
@@ -1712,9 +1792,11 @@ pub fn max_dim_with_indices(tensor: FlexTensor, dim: usize) -> (FlexTensor, Flex
         DType::F32 => extremum_dim_with_indices::<f32, _>(&tensor, dim, |a, b| {
             !b.is_nan() && (a.is_nan() || a > b)
         }),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => extremum_dim_with_indices::<f64, _>(&tensor, dim, |a, b| {
             !b.is_nan() && (a.is_nan() || a > b)
         }),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => extremum_dim_with_indices_half::<f16, _>(
             &tensor,
             dim,
@@ -1722,6 +1804,7 @@ pub fn max_dim_with_indices(tensor: FlexTensor, dim: usize) -> (FlexTensor, Flex
             f16::to_f32,
             f16::from_f32,
         ),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => extremum_dim_with_indices_half::<bf16, _>(
             &tensor,
             dim,
@@ -1731,10 +1814,14 @@ pub fn max_dim_with_indices(tensor: FlexTensor, dim: usize) -> (FlexTensor, Flex
         ),
         DType::I64 => extremum_dim_with_indices::<i64, _>(&tensor, dim, |a, b| a > b),
         DType::I32 => extremum_dim_with_indices::<i32, _>(&tensor, dim, |a, b| a > b),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::I16 => extremum_dim_with_indices::<i16, _>(&tensor, dim, |a, b| a > b),
         DType::I8 => extremum_dim_with_indices::<i8, _>(&tensor, dim, |a, b| a > b),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U64 => extremum_dim_with_indices::<u64, _>(&tensor, dim, |a, b| a > b),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U32 => extremum_dim_with_indices::<u32, _>(&tensor, dim, |a, b| a > b),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U16 => extremum_dim_with_indices::<u16, _>(&tensor, dim, |a, b| a > b),
         DType::U8 => extremum_dim_with_indices::<u8, _>(&tensor, dim, |a, b| a > b),
         _ => panic!(
@@ -1763,9 +1850,11 @@ pub fn min_dim_with_indices(tensor: FlexTensor, dim: usize) -> (FlexTensor, Flex
         DType::F32 => extremum_dim_with_indices::<f32, _>(&tensor, dim, |a, b| {
             !b.is_nan() && (a.is_nan() || a < b)
         }),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => extremum_dim_with_indices::<f64, _>(&tensor, dim, |a, b| {
             !b.is_nan() && (a.is_nan() || a < b)
         }),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => extremum_dim_with_indices_half::<f16, _>(
             &tensor,
             dim,
@@ -1773,6 +1862,7 @@ pub fn min_dim_with_indices(tensor: FlexTensor, dim: usize) -> (FlexTensor, Flex
             f16::to_f32,
             f16::from_f32,
         ),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => extremum_dim_with_indices_half::<bf16, _>(
             &tensor,
             dim,
@@ -1782,10 +1872,14 @@ pub fn min_dim_with_indices(tensor: FlexTensor, dim: usize) -> (FlexTensor, Flex
         ),
         DType::I64 => extremum_dim_with_indices::<i64, _>(&tensor, dim, |a, b| a < b),
         DType::I32 => extremum_dim_with_indices::<i32, _>(&tensor, dim, |a, b| a < b),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::I16 => extremum_dim_with_indices::<i16, _>(&tensor, dim, |a, b| a < b),
         DType::I8 => extremum_dim_with_indices::<i8, _>(&tensor, dim, |a, b| a < b),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U64 => extremum_dim_with_indices::<u64, _>(&tensor, dim, |a, b| a < b),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U32 => extremum_dim_with_indices::<u32, _>(&tensor, dim, |a, b| a < b),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U16 => extremum_dim_with_indices::<u16, _>(&tensor, dim, |a, b| a < b),
         DType::U8 => extremum_dim_with_indices::<u8, _>(&tensor, dim, |a, b| a < b),
         _ => panic!(

@@ -28,15 +28,22 @@ fn normalize_index(idx: isize, dim_size: isize) -> usize {
 pub fn slice_assign(tensor: FlexTensor, slices: &[Slice], value: FlexTensor) -> FlexTensor {
     match tensor.dtype() {
         DType::F32 => slice_assign_impl::<f32>(tensor, slices, value),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => slice_assign_impl::<f64>(tensor, slices, value),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => slice_assign_impl::<f16>(tensor, slices, value),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => slice_assign_impl::<bf16>(tensor, slices, value),
         DType::I32 => slice_assign_impl::<i32>(tensor, slices, value),
         DType::I64 => slice_assign_impl::<i64>(tensor, slices, value),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::I16 => slice_assign_impl::<i16>(tensor, slices, value),
         DType::I8 => slice_assign_impl::<i8>(tensor, slices, value),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U32 => slice_assign_impl::<u32>(tensor, slices, value),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U64 => slice_assign_impl::<u64>(tensor, slices, value),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U16 => slice_assign_impl::<u16>(tensor, slices, value),
         DType::U8 => slice_assign_impl::<u8>(tensor, slices, value),
         DType::Bool(_) => slice_assign_impl::<u8>(tensor, slices, value),

@@ -40,15 +40,22 @@ fn validate_sort_args(shape: &Shape, dim: usize) -> bool {
 pub fn sort(tensor: FlexTensor, dim: usize, descending: bool) -> FlexTensor {
     match tensor.dtype() {
         DType::F32 => sort_typed::<f32>(tensor, dim, descending, f32::total_cmp),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => sort_typed::<f64>(tensor, dim, descending, f64::total_cmp),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => sort_half(tensor, dim, descending, f16::to_f32, f16::from_f32),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => sort_half(tensor, dim, descending, bf16::to_f32, bf16::from_f32),
         DType::I64 => sort_typed::<i64>(tensor, dim, descending, Ord::cmp),
         DType::I32 => sort_typed::<i32>(tensor, dim, descending, Ord::cmp),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::I16 => sort_typed::<i16>(tensor, dim, descending, Ord::cmp),
         DType::I8 => sort_typed::<i8>(tensor, dim, descending, Ord::cmp),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U64 => sort_typed::<u64>(tensor, dim, descending, Ord::cmp),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U32 => sort_typed::<u32>(tensor, dim, descending, Ord::cmp),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U16 => sort_typed::<u16>(tensor, dim, descending, Ord::cmp),
         DType::U8 => sort_typed::<u8>(tensor, dim, descending, Ord::cmp),
         dt => panic!("sort: unsupported dtype {:?}", dt),
@@ -63,17 +70,24 @@ pub fn sort_with_indices(
 ) -> (FlexTensor, FlexTensor) {
     match tensor.dtype() {
         DType::F32 => sort_with_indices_typed::<f32>(tensor, dim, descending, f32::total_cmp),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => sort_with_indices_typed::<f64>(tensor, dim, descending, f64::total_cmp),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => sort_with_indices_half(tensor, dim, descending, f16::to_f32, f16::from_f32),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => {
             sort_with_indices_half(tensor, dim, descending, bf16::to_f32, bf16::from_f32)
         }
         DType::I64 => sort_with_indices_typed::<i64>(tensor, dim, descending, Ord::cmp),
         DType::I32 => sort_with_indices_typed::<i32>(tensor, dim, descending, Ord::cmp),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::I16 => sort_with_indices_typed::<i16>(tensor, dim, descending, Ord::cmp),
         DType::I8 => sort_with_indices_typed::<i8>(tensor, dim, descending, Ord::cmp),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U64 => sort_with_indices_typed::<u64>(tensor, dim, descending, Ord::cmp),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U32 => sort_with_indices_typed::<u32>(tensor, dim, descending, Ord::cmp),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U16 => sort_with_indices_typed::<u16>(tensor, dim, descending, Ord::cmp),
         DType::U8 => sort_with_indices_typed::<u8>(tensor, dim, descending, Ord::cmp),
         dt => panic!("sort_with_indices: unsupported dtype {:?}", dt),
@@ -84,15 +98,22 @@ pub fn sort_with_indices(
 pub fn argsort(tensor: FlexTensor, dim: usize, descending: bool) -> FlexTensor {
     match tensor.dtype() {
         DType::F32 => argsort_typed::<f32>(tensor, dim, descending, f32::total_cmp),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => argsort_typed::<f64>(tensor, dim, descending, f64::total_cmp),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => argsort_half(tensor, dim, descending, f16::to_f32),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => argsort_half(tensor, dim, descending, bf16::to_f32),
         DType::I64 => argsort_typed::<i64>(tensor, dim, descending, Ord::cmp),
         DType::I32 => argsort_typed::<i32>(tensor, dim, descending, Ord::cmp),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::I16 => argsort_typed::<i16>(tensor, dim, descending, Ord::cmp),
         DType::I8 => argsort_typed::<i8>(tensor, dim, descending, Ord::cmp),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U64 => argsort_typed::<u64>(tensor, dim, descending, Ord::cmp),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U32 => argsort_typed::<u32>(tensor, dim, descending, Ord::cmp),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::U16 => argsort_typed::<u16>(tensor, dim, descending, Ord::cmp),
         DType::U8 => argsort_typed::<u8>(tensor, dim, descending, Ord::cmp),
         dt => panic!("argsort: unsupported dtype {:?}", dt),

@@ -34,14 +34,17 @@ where
             let s: &[f32] = tensor.storage();
             s[..n].iter().map(|&x| f32_pred(x) as u8).collect()
         }
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => {
             let s: &[f64] = tensor.storage();
             s[..n].iter().map(|&x| f64_pred(x) as u8).collect()
         }
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => {
             let s: &[f16] = tensor.storage();
             s[..n].iter().map(|&x| f32_pred(x.to_f32()) as u8).collect()
         }
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => {
             let s: &[bf16] = tensor.storage();
             s[..n].iter().map(|&x| f32_pred(x.to_f32()) as u8).collect()
@@ -62,8 +65,11 @@ where
 
     match dtype {
         DType::F32 => unary_op_typed(tensor, f32_op),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F64 => unary_op_typed(tensor, f64_op),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::F16 => unary_op_typed(tensor, |x: f16| f16::from_f32(f32_op(x.to_f32()))),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::BF16 => unary_op_typed(tensor, |x: bf16| bf16::from_f32(f32_op(x.to_f32()))),
         _ => panic!("unary_op: unsupported dtype {:?}", dtype),
     }
@@ -204,6 +210,7 @@ pub fn int_abs(tensor: FlexTensor) -> FlexTensor {
     match dtype {
         DType::I64 => unary_op_typed::<i64, _>(tensor, |x| x.wrapping_abs()),
         DType::I32 => unary_op_typed::<i32, _>(tensor, |x| x.wrapping_abs()),
+        #[cfg(not(feature = "lean-dtypes"))]
         DType::I16 => unary_op_typed::<i16, _>(tensor, |x| x.wrapping_abs()),
         DType::I8 => unary_op_typed::<i8, _>(tensor, |x| x.wrapping_abs()),
         // Unsigned integers: abs is identity
