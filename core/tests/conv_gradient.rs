@@ -1,6 +1,7 @@
-//! Convolution gradients on the CPU backend, against sums written out here. The weight
-//! gradient runs through the kernel patched into burn-flex (patches/README.md); the input
-//! gradient through Flex's transposed convolution, unchanged, as a check of the check.
+//! Convolutions on the CPU backend, their outputs and gradients, against sums written out
+//! here. The forward pass (its patch matrix) and the weight gradient run through code patched
+//! into burn-flex (patches/README.md); the input gradient through Flex's transposed
+//! convolution, unchanged, as a check of the check.
 
 mod common;
 
@@ -46,13 +47,15 @@ impl Case {
         [self.x[0], self.weight[0], out(0), out(1)]
     }
 
-    /// The gradients of Σ upstream · conv(x, w) for w and x, by the definition of the
-    /// convolution: every (output, kernel tap) pair that reads an input inside the picture.
-    fn reference(&self, x: &[f32], w: &[f32], upstream: &[f32]) -> (Vec<f32>, Vec<f32>) {
+    /// conv(x, w), and the gradients of Σ upstream · conv(x, w) for w and x, by the definition
+    /// of the convolution: every (output, kernel tap) pair that reads an input inside the
+    /// picture.
+    fn reference(&self, x: &[f32], w: &[f32], upstream: &[f32]) -> [Vec<f32>; 3] {
         let [n, c_in, h, wd] = self.x;
         let [c_out, per_group, kh, kw] = self.weight;
         let [_, _, oh, ow] = self.output();
         let out_per_group = c_out / self.groups;
+        let mut y = vec![0.0f64; upstream.len()];
         let mut grad_w = vec![0.0f64; w.len()];
         let mut grad_x = vec![0.0f64; x.len()];
         for b in 0..n {
@@ -60,7 +63,8 @@ impl Case {
                 let group = co / out_per_group;
                 for oy in 0..oh {
                     for ox in 0..ow {
-                        let up = upstream[((b * c_out + co) * oh + oy) * ow + ox] as f64;
+                        let yi = ((b * c_out + co) * oh + oy) * ow + ox;
+                        let up = upstream[yi] as f64;
                         for ci in 0..per_group {
                             let channel = group * per_group + ci;
                             for ky in 0..kh {
@@ -75,6 +79,7 @@ impl Case {
                                     let xi =
                                         ((b * c_in + channel) * h + iy as usize) * wd + ix as usize;
                                     let wi = ((co * per_group + ci) * kh + ky) * kw + kx;
+                                    y[yi] += x[xi] as f64 * w[wi] as f64;
                                     grad_w[wi] += up * x[xi] as f64;
                                     grad_x[xi] += up * w[wi] as f64;
                                 }
@@ -85,7 +90,7 @@ impl Case {
             }
         }
         let to_f32 = |v: Vec<f64>| v.into_iter().map(|g| g as f32).collect();
-        (to_f32(grad_w), to_f32(grad_x))
+        [to_f32(y), to_f32(grad_w), to_f32(grad_x)]
     }
 
     fn check(&self) {
@@ -104,13 +109,15 @@ impl Case {
         let out = self.output();
         assert_eq!(y.dims(), out, "output shape");
         let upstream = values(out.iter().product(), 3);
+        let got_y: Vec<f32> = y.to_data().iter::<f32>().collect();
         let grads = (y * Tensor::<4>::from_data(TensorData::new(upstream.clone(), out), &device)
             .autodiff())
         .sum()
         .backward();
         let got_w: Vec<f32> = w.grad(&grads).unwrap().into_data().iter::<f32>().collect();
         let got_x: Vec<f32> = x.grad(&grads).unwrap().into_data().iter::<f32>().collect();
-        let (want_w, want_x) = self.reference(&xs, &ws, &upstream);
+        let [want_y, want_w, want_x] = self.reference(&xs, &ws, &upstream);
+        assert_close(&got_y, &want_y, "output", &self.x);
         assert_close(&got_w, &want_w, "weight gradient", &self.x);
         assert_close(&got_x, &want_x, "input gradient", &self.x);
     }
@@ -127,13 +134,13 @@ fn assert_close(got: &[f32], want: &[f32], what: &str, x: &[usize; 4]) {
 }
 
 #[test]
-fn the_reference_cnns_convolutions_get_the_defined_gradients() {
+fn the_reference_cnns_convolutions_match_the_definition() {
     Case::new([64, 1, 28, 28], [8, 1, 3, 3]).check(); // first conv, a full batch
     Case::new([64, 8, 13, 13], [16, 8, 3, 3]).check(); // second conv
 }
 
 #[test]
-fn padding_stride_and_dilation_get_the_defined_gradients() {
+fn padding_stride_and_dilation_match_the_definition() {
     Case {
         padding: [(1, 1); 2],
         ..Case::new([4, 5, 9, 9], [6, 5, 3, 3])
@@ -158,7 +165,7 @@ fn padding_stride_and_dilation_get_the_defined_gradients() {
 }
 
 #[test]
-fn groups_and_uneven_padding_get_the_defined_gradients() {
+fn groups_and_uneven_padding_match_the_definition() {
     Case {
         padding: [(1, 1); 2],
         groups: 2,

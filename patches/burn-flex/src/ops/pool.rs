@@ -418,30 +418,24 @@ where
         for oh in 0..out_h {
             let top = 2 * oh * in_w;
             let bottom = top + in_w;
-            let upper = &x[top..top + in_w];
-            let lower = &x[bottom..bottom + in_w];
+            // Whole windows only (this path is taken when every window is inside), read as
+            // pairs: slices of exact length and `as_chunks` leave the loop free of bounds
+            // checks, so the compiler vectorises it.
+            let (upper, _) = x[top..top + 2 * out_w].as_chunks::<2>();
+            let (lower, _) = x[bottom..bottom + 2 * out_w].as_chunks::<2>();
             let out_row = &mut out[oh * out_w..(oh + 1) * out_w];
             let idx_row = &mut idx[oh * out_w..(oh + 1) * out_w];
-            let windows = upper.chunks_exact(2).zip(lower.chunks_exact(2));
-            for (ow, ((up, low), (o, i))) in windows
-                .zip(out_row.iter_mut().zip(idx_row.iter_mut()))
-                .enumerate()
-            {
-                let left = 2 * ow;
-                let (mut best, mut at) = (up[0], top + left);
-                let rest = [
-                    (up[1], top + left + 1),
-                    (low[0], bottom + left),
-                    (low[1], bottom + left + 1),
-                ];
-                for (v, pos) in rest {
-                    if v > best || v.is_nan() {
-                        best = v;
-                        at = pos;
-                    }
-                }
+            let windows = upper.iter().zip(lower).zip(out_row).zip(idx_row);
+            for (ow, (((up, low), o), i)) in windows.enumerate() {
+                // A tournament (each row's pair, then the two winners) rather than a scan:
+                // the same winner, with selects instead of branches that random data
+                // mispredicts. Positions are relative to the window's top-left value.
+                let (best, at) = larger_of_pair(
+                    larger_of_pair((up[0], 0), (up[1], 1)),
+                    larger_of_pair((low[0], in_w), (low[1], in_w + 1)),
+                );
                 *o = best;
-                *i = at as i64;
+                *i = (top + 2 * ow + at) as i64;
             }
         }
     };
@@ -463,6 +457,18 @@ where
         plane(p, out, idx);
     }
     (output, indices)
+}
+
+/// Tradeoff patch: the larger of two `(value, index)` candidates, `a` coming first in the
+/// window: `b` wins if it is greater or NaN, so `a` wins ties. Applied as a tournament over a
+/// window's values in order, it picks the first maximum, or the last NaN, as a scan does.
+#[inline(always)]
+fn larger_of_pair<T: num_traits::Float>(a: (T, usize), b: (T, usize)) -> (T, usize) {
+    let take_b = (b.0 > a.0) | b.0.is_nan();
+    (
+        if take_b { b.0 } else { a.0 },
+        if take_b { b.1 } else { a.1 },
+    )
 }
 
 /// 3D max pooling (without returning indices) for f32.
