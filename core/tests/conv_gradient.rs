@@ -1,7 +1,6 @@
 //! Convolutions on the CPU backend, their outputs and gradients, against sums written out
-//! here. The forward pass (its patch matrix) and the weight gradient run through code patched
-//! into burn-flex (patches/README.md); the input gradient through Flex's transposed
-//! convolution, unchanged, as a check of the check.
+//! here. The forward pass (its patch matrix) and both gradients run through code patched into
+//! burn-flex (patches/README.md).
 
 mod common;
 

@@ -14,6 +14,9 @@
 //! where `col` is the input patch matrix (zero where a patch reaches into the padding). The
 //! output gradient is read in place (its rows are already `[co, p]`), the patch matrix is built
 //! a tile of output rows at a time, and each tile is one gemm that accumulates into `dW`.
+//!
+//! The input gradient (`conv2d_x_backward`, below) is the same scheme backwards: one gemm per
+//! tile gives the patch matrix's gradient, which is added back where each patch was read.
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -297,6 +300,211 @@ fn fill_patches<T: GemmScalar>(
                     } else {
                         for (i, ox) in (ox_first..ox_end).enumerate() {
                             dst[ox] = src_row[ix0 + i * stride_w];
+                        }
+                    }
+                }
+                r += 1;
+            }
+        }
+    }
+}
+
+/// Tradeoff patch: the gradient of a 2D convolution's input, shaped like the input
+/// (`[batch, channels_in, h, w]`), as gemm · col2im.
+///
+/// For each sample and group, a tile of output rows at a time, the patch-matrix gradient is
+/// one gemm, `dcol[(ci, kh, kw), p] = Σ_co W[co, (ci, kh, kw)] · dY[co, p]`, and each of its
+/// entries is added back to the input position its patch read (`add_patches`, the mirror of
+/// `fill_patches`). Burn's generic path runs a transposed convolution instead, which Flex
+/// computes with a direct loop. Any padding, asymmetric too, is handled in place: the output
+/// size comes from `output_grad`, and positions that read padding are skipped.
+pub fn conv2d_x_backward(
+    x_shape: &[usize],
+    weight: FlexTensor,
+    output_grad: FlexTensor,
+    options: &ConvOptions<2>,
+) -> FlexTensor {
+    match weight.dtype() {
+        DType::F32 => input_grad::<f32>(x_shape, weight, output_grad, options, DType::F32),
+        #[cfg(not(feature = "lean-dtypes"))]
+        DType::F64 => input_grad::<f64>(x_shape, weight, output_grad, options, DType::F64),
+        #[cfg(not(feature = "lean-dtypes"))]
+        DType::F16 => input_grad::<f16>(x_shape, weight, output_grad, options, DType::F16),
+        #[cfg(not(feature = "lean-dtypes"))]
+        DType::BF16 => {
+            let weight = convert_bf16_to_f32(&weight);
+            let output_grad = convert_bf16_to_f32(&output_grad);
+            let grad = input_grad::<f32>(x_shape, weight, output_grad, options, DType::F32);
+            convert_f32_to_bf16(&grad)
+        }
+        dtype => panic!("conv2d_x_backward: unsupported dtype {:?}", dtype),
+    }
+}
+
+fn input_grad<T: GemmScalar + ElementAdd>(
+    x_shape: &[usize],
+    weight: FlexTensor,
+    output_grad: FlexTensor,
+    options: &ConvOptions<2>,
+    dtype: DType,
+) -> FlexTensor {
+    let weight = weight.to_contiguous();
+    let output_grad = output_grad.to_contiguous();
+    let weight_shape = weight.layout().shape().to_vec();
+    let dy_shape = output_grad.layout().shape();
+    let groups = options.groups;
+    let geometry = Geometry {
+        channels_in: x_shape[1],
+        in_h: x_shape[2],
+        in_w: x_shape[3],
+        channels_out: dy_shape[1],
+        out_h: dy_shape[2],
+        out_w: dy_shape[3],
+        channels_per_group: weight_shape[1],
+        out_channels_per_group: weight_shape[0] / groups,
+        groups,
+        kernel: [weight_shape[2], weight_shape[3]],
+        stride: options.stride,
+        padding: options.padding_begin(),
+        dilation: options.dilation,
+    };
+    assert_eq!(
+        geometry.channels_per_group * groups,
+        geometry.channels_in,
+        "conv2d_x_backward: channels in"
+    );
+    let batch = x_shape[0];
+    let w_data: &[T] = weight.storage();
+    let dy_data: &[T] = output_grad.storage();
+    let sample_len = geometry.channels_in * geometry.in_h * geometry.in_w;
+    let mut grad = vec![T::zero(); batch * sample_len];
+
+    // Each sample writes only its own slice, so the split does not change any sum's order.
+    #[cfg(feature = "rayon")]
+    {
+        use rayon::prelude::*;
+        grad.par_chunks_mut(sample_len.max(1))
+            .enumerate()
+            .for_each_init(Vec::new, |col, (b, dx)| {
+                input_grad_sample(dx, col, w_data, dy_data, b, &geometry)
+            });
+    }
+    #[cfg(not(feature = "rayon"))]
+    {
+        let mut col = Vec::new();
+        for (b, dx) in grad.chunks_mut(sample_len.max(1)).enumerate() {
+            input_grad_sample(dx, &mut col, w_data, dy_data, b, &geometry);
+        }
+    }
+
+    FlexTensor::new(
+        Bytes::from_elems(grad),
+        Layout::contiguous(Shape::from(x_shape.to_vec())),
+        dtype,
+    )
+}
+
+/// Writes sample `b`'s input gradient into `dx` (`[channels_in, h, w]`, zeroed), a tile of
+/// output rows at a time; `col` is the reusable patch-matrix buffer.
+fn input_grad_sample<T: GemmScalar + ElementAdd>(
+    dx: &mut [T],
+    col: &mut Vec<T>,
+    w: &[T],
+    dy: &[T],
+    b: usize,
+    g: &Geometry,
+) {
+    let patch_len = g.patch_len();
+    let out_positions = g.out_h * g.out_w;
+    let tile_rows = g.tile_rows();
+    for group in 0..g.groups {
+        let dx_group = &mut dx[group * g.channels_per_group * g.in_h * g.in_w..]
+            [..g.channels_per_group * g.in_h * g.in_w];
+        let first_out_channel = group * g.out_channels_per_group;
+        let w_group = &w[first_out_channel * patch_len..][..g.out_channels_per_group * patch_len];
+        let mut row = 0;
+        while row < g.out_h {
+            let rows = tile_rows.min(g.out_h - row);
+            let tile = rows * g.out_w;
+            col.clear();
+            col.resize(patch_len * tile, T::zero());
+            let dy_tile =
+                &dy[(b * g.channels_out + first_out_channel) * out_positions + row * g.out_w..];
+            // col[r, p] = Σ_co w_group[co, r] · dy_tile[co, p]
+            unsafe {
+                gemm::gemm(
+                    patch_len,
+                    tile,
+                    g.out_channels_per_group,
+                    col.as_mut_ptr(),
+                    1,
+                    tile as isize,
+                    false,
+                    w_group.as_ptr(),
+                    patch_len as isize,
+                    1,
+                    dy_tile.as_ptr(),
+                    1,
+                    out_positions as isize,
+                    T::zero(),
+                    T::one(),
+                    false,
+                    false,
+                    false,
+                    gemm::Parallelism::None,
+                );
+            }
+            add_patches(dx_group, col, row, rows, g);
+            row += rows;
+        }
+    }
+}
+
+/// Adds `col` (`[patch_len, rows·out_w]`) back into the input gradient of one group: each
+/// entry to the input position its patch read for output rows `first_row..first_row + rows`;
+/// entries that read padding are dropped.
+fn add_patches<T: GemmScalar + ElementAdd>(
+    dx_group: &mut [T],
+    col: &[T],
+    first_row: usize,
+    rows: usize,
+    g: &Geometry,
+) {
+    let tile = rows * g.out_w;
+    let [kernel_h, kernel_w] = g.kernel;
+    let [stride_h, stride_w] = g.stride;
+    let [pad_h, pad_w] = g.padding;
+    let [dilation_h, dilation_w] = g.dilation;
+    let mut r = 0;
+    for ci in 0..g.channels_per_group {
+        let plane = &mut dx_group[ci * g.in_h * g.in_w..][..g.in_h * g.in_w];
+        for kh in 0..kernel_h {
+            let (oy_first, oy_end) =
+                Geometry::valid(g.out_h, g.in_h, kh, stride_h, dilation_h, pad_h);
+            for kw in 0..kernel_w {
+                let (ox_first, ox_end) =
+                    Geometry::valid(g.out_w, g.in_w, kw, stride_w, dilation_w, pad_w);
+                if ox_first == ox_end {
+                    r += 1;
+                    continue;
+                }
+                let col_row = &col[r * tile..][..tile];
+                let oy_lo = oy_first.max(first_row);
+                let oy_hi = oy_end.min(first_row + rows);
+                for oy in oy_lo..oy_hi.max(oy_lo) {
+                    let iy = oy * stride_h + kh * dilation_h - pad_h;
+                    let dst_row = &mut plane[iy * g.in_w..][..g.in_w];
+                    let src = &col_row[(oy - first_row) * g.out_w..][..g.out_w];
+                    let ix0 = ox_first * stride_w + kw * dilation_w - pad_w;
+                    if stride_w == 1 {
+                        let n = ox_end - ox_first;
+                        for (d, s) in dst_row[ix0..ix0 + n].iter_mut().zip(&src[ox_first..ox_end]) {
+                            *d = T::add(*d, *s);
+                        }
+                    } else {
+                        for (i, ox) in (ox_first..ox_end).enumerate() {
+                            let d = &mut dst_row[ix0 + i * stride_w];
+                            *d = T::add(*d, src[ox]);
                         }
                     }
                 }

@@ -81,6 +81,19 @@ impl ModuleOps<Flex> for Flex {
         }
     }
 
+    // Tradeoff patch: the input gradient as gemm · col2im on the NCHW tensors, instead of
+    // Burn's generic transposed convolution (ops/conv_weight_grad.rs). Any padding is handled
+    // in place, so the input is neither padded nor the gradient cropped.
+    fn conv2d_x_backward(
+        x: FloatTensor<Flex>,
+        weight: FloatTensor<Flex>,
+        output_grad: FloatTensor<Flex>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Flex> {
+        let x_shape = x.layout().shape().to_vec();
+        crate::ops::conv_weight_grad::conv2d_x_backward(&x_shape, weight, output_grad, &options)
+    }
+
     // Tradeoff patch: the weight gradient as im2col · gemm on the NCHW tensors, instead of
     // Burn's generic axis swaps around a forward conv (ops/conv_weight_grad.rs).
     fn conv2d_weight_backward(
