@@ -1,6 +1,6 @@
 //! Convolutions on the CPU backend, their outputs and gradients, against sums written out
-//! here. The forward pass (its patch matrix) and both gradients run through code patched into
-//! burn-flex (patches/README.md).
+//! here. The forward pass (its patch matrix) and the weight, input and bias gradients run
+//! through code patched into burn-flex (patches/README.md).
 
 mod common;
 
@@ -46,15 +46,16 @@ impl Case {
         [self.x[0], self.weight[0], out(0), out(1)]
     }
 
-    /// conv(x, w), and the gradients of Σ upstream · conv(x, w) for w and x, by the definition
-    /// of the convolution: every (output, kernel tap) pair that reads an input inside the
-    /// picture.
-    fn reference(&self, x: &[f32], w: &[f32], upstream: &[f32]) -> [Vec<f32>; 3] {
+    /// conv(x, w) + bias, and the gradients of Σ upstream · (conv(x, w) + bias) for w, x and
+    /// the bias, by the definition of the convolution: every (output, kernel tap) pair that
+    /// reads an input inside the picture.
+    fn reference(&self, x: &[f32], w: &[f32], bias: &[f32], upstream: &[f32]) -> [Vec<f32>; 4] {
         let [n, c_in, h, wd] = self.x;
         let [c_out, per_group, kh, kw] = self.weight;
         let [_, _, oh, ow] = self.output();
         let out_per_group = c_out / self.groups;
         let mut y = vec![0.0f64; upstream.len()];
+        let mut grad_bias = vec![0.0f64; bias.len()];
         let mut grad_w = vec![0.0f64; w.len()];
         let mut grad_x = vec![0.0f64; x.len()];
         for b in 0..n {
@@ -64,6 +65,8 @@ impl Case {
                     for ox in 0..ow {
                         let yi = ((b * c_out + co) * oh + oy) * ow + ox;
                         let up = upstream[yi] as f64;
+                        y[yi] += bias[co] as f64;
+                        grad_bias[co] += up;
                         for ci in 0..per_group {
                             let channel = group * per_group + ci;
                             for ky in 0..kh {
@@ -89,7 +92,7 @@ impl Case {
             }
         }
         let to_f32 = |v: Vec<f64>| v.into_iter().map(|g| g as f32).collect();
-        [to_f32(y), to_f32(grad_w), to_f32(grad_x)]
+        [to_f32(y), to_f32(grad_w), to_f32(grad_x), to_f32(grad_bias)]
     }
 
     fn check(&self) {
@@ -102,9 +105,14 @@ impl Case {
         let w = Tensor::<4>::from_data(TensorData::new(ws.clone(), self.weight), &device)
             .autodiff()
             .require_grad();
+        let biases = values(self.weight[0], 4);
+        let bias =
+            Tensor::<1>::from_data(TensorData::new(biases.clone(), [self.weight[0]]), &device)
+                .autodiff()
+                .require_grad();
         let options =
             ConvOptions::new_with_padding(self.stride, self.padding, self.dilation, self.groups);
-        let y = conv2d(x.clone(), w.clone(), None, options);
+        let y = conv2d(x.clone(), w.clone(), Some(bias.clone()), options);
         let out = self.output();
         assert_eq!(y.dims(), out, "output shape");
         let upstream = values(out.iter().product(), 3);
@@ -115,10 +123,17 @@ impl Case {
         .backward();
         let got_w: Vec<f32> = w.grad(&grads).unwrap().into_data().iter::<f32>().collect();
         let got_x: Vec<f32> = x.grad(&grads).unwrap().into_data().iter::<f32>().collect();
-        let [want_y, want_w, want_x] = self.reference(&xs, &ws, &upstream);
+        let got_bias: Vec<f32> = bias
+            .grad(&grads)
+            .unwrap()
+            .into_data()
+            .iter::<f32>()
+            .collect();
+        let [want_y, want_w, want_x, want_bias] = self.reference(&xs, &ws, &biases, &upstream);
         assert_close(&got_y, &want_y, "output", &self.x);
         assert_close(&got_w, &want_w, "weight gradient", &self.x);
         assert_close(&got_x, &want_x, "input gradient", &self.x);
+        assert_close(&got_bias, &want_bias, "bias gradient", &self.x);
     }
 }
 

@@ -513,3 +513,60 @@ fn add_patches<T: GemmScalar + ElementAdd>(
         }
     }
 }
+
+/// Tradeoff patch: the gradient of a 2D convolution's bias, `db[c] = Σ_b Σ_p dY[b, c, p]`,
+/// summed where `output_grad` lies. Burn's generic method swaps the batch and channel axes,
+/// which on Flex is a strided copy of the whole output gradient (`copy_2d_tiled`), before a
+/// sum along one axis.
+pub fn conv2d_bias_backward(bias: FlexTensor, output_grad: FlexTensor) -> FlexTensor {
+    match output_grad.dtype() {
+        DType::F32 => bias_grad::<f32>(bias, output_grad, DType::F32),
+        #[cfg(not(feature = "lean-dtypes"))]
+        DType::F64 => bias_grad::<f64>(bias, output_grad, DType::F64),
+        #[cfg(not(feature = "lean-dtypes"))]
+        DType::F16 => bias_grad::<f16>(bias, output_grad, DType::F16),
+        #[cfg(not(feature = "lean-dtypes"))]
+        DType::BF16 => {
+            let output_grad = convert_bf16_to_f32(&output_grad);
+            let bias = convert_bf16_to_f32(&bias);
+            convert_f32_to_bf16(&bias_grad::<f32>(bias, output_grad, DType::F32))
+        }
+        dtype => panic!("conv2d_bias_backward: unsupported dtype {:?}", dtype),
+    }
+}
+
+fn bias_grad<T: GemmScalar + ElementAdd>(
+    bias: FlexTensor,
+    output_grad: FlexTensor,
+    dtype: DType,
+) -> FlexTensor {
+    let output_grad = output_grad.to_contiguous();
+    let dy_shape = output_grad.layout().shape();
+    let (batch, channels) = (dy_shape[0], dy_shape[1]);
+    let plane_len: usize = dy_shape[2..].iter().product();
+    let dy: &[T] = output_grad.storage();
+    let mut grad = vec![T::zero(); channels];
+    for b in 0..batch {
+        for (c, g) in grad.iter_mut().enumerate() {
+            let plane = &dy[(b * channels + c) * plane_len..][..plane_len];
+            // Eight running sums, so the additions do not wait on each other.
+            let mut lanes = [T::zero(); 8];
+            let (chunks, rest) = plane.as_chunks::<8>();
+            for chunk in chunks {
+                for (lane, v) in lanes.iter_mut().zip(chunk) {
+                    *lane = T::add(*lane, *v);
+                }
+            }
+            let mut sum = rest.iter().fold(T::zero(), |s, v| T::add(s, *v));
+            for lane in lanes {
+                sum = T::add(sum, lane);
+            }
+            *g = T::add(*g, sum);
+        }
+    }
+    FlexTensor::new(
+        Bytes::from_elems(grad),
+        Layout::contiguous(Shape::from(bias.layout().shape().to_vec())),
+        dtype,
+    )
+}

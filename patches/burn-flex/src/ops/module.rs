@@ -94,6 +94,16 @@ impl ModuleOps<Flex> for Flex {
         crate::ops::conv_weight_grad::conv2d_x_backward(&x_shape, weight, output_grad, &options)
     }
 
+    // Tradeoff patch: the bias gradient summed in place, instead of Burn's generic axis swap
+    // (a copy of the whole output gradient) before the sum (ops/conv_weight_grad.rs).
+    fn conv2d_bias_backward(
+        _x: FloatTensor<Flex>,
+        bias: FloatTensor<Flex>,
+        output_grad: FloatTensor<Flex>,
+    ) -> FloatTensor<Flex> {
+        crate::ops::conv_weight_grad::conv2d_bias_backward(bias, output_grad)
+    }
+
     // Tradeoff patch: the weight gradient as im2col · gemm on the NCHW tensors, instead of
     // Burn's generic axis swaps around a forward conv (ops/conv_weight_grad.rs).
     fn conv2d_weight_backward(
