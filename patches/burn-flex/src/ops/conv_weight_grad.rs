@@ -84,6 +84,42 @@ struct Geometry {
 }
 
 impl Geometry {
+    /// The geometry of a convolution of an input shaped `x_shape` by a weight shaped
+    /// `weight_shape` into an output shaped `dy_shape` (all NCHW / OIHW).
+    fn new(
+        x_shape: &[usize],
+        dy_shape: &[usize],
+        weight_shape: &[usize],
+        options: &ConvOptions<2>,
+    ) -> Self {
+        let groups = options.groups;
+        let geometry = Geometry {
+            channels_in: x_shape[1],
+            in_h: x_shape[2],
+            in_w: x_shape[3],
+            channels_out: dy_shape[1],
+            out_h: dy_shape[2],
+            out_w: dy_shape[3],
+            channels_per_group: weight_shape[1],
+            out_channels_per_group: weight_shape[0] / groups,
+            groups,
+            kernel: [weight_shape[2], weight_shape[3]],
+            stride: options.stride,
+            padding: options.padding_begin(),
+            dilation: options.dilation,
+        };
+        assert_eq!(
+            weight_shape[0], geometry.channels_out,
+            "conv2d: channels out"
+        );
+        assert_eq!(
+            geometry.channels_per_group * groups,
+            geometry.channels_in,
+            "conv2d: channels in"
+        );
+        geometry
+    }
+
     /// Rows of the patch matrix (and columns of one output channel's gradient).
     fn patch_len(&self) -> usize {
         self.channels_per_group * self.kernel[0] * self.kernel[1]
@@ -128,31 +164,7 @@ fn weight_grad<T: GemmScalar + ElementAdd>(
     let output_grad = output_grad.to_contiguous();
     let x_shape = x.layout().shape();
     let dy_shape = output_grad.layout().shape();
-    let groups = options.groups;
-    let geometry = Geometry {
-        channels_in: x_shape[1],
-        in_h: x_shape[2],
-        in_w: x_shape[3],
-        channels_out: dy_shape[1],
-        out_h: dy_shape[2],
-        out_w: dy_shape[3],
-        channels_per_group: weight_shape[1],
-        out_channels_per_group: weight_shape[0] / groups,
-        groups,
-        kernel: [weight_shape[2], weight_shape[3]],
-        stride: options.stride,
-        padding: options.padding_begin(),
-        dilation: options.dilation,
-    };
-    assert_eq!(
-        weight_shape[0], geometry.channels_out,
-        "conv2d_weight_backward: channels out"
-    );
-    assert_eq!(
-        geometry.channels_per_group * groups,
-        geometry.channels_in,
-        "conv2d_weight_backward: channels in"
-    );
+    let geometry = Geometry::new(x_shape, dy_shape, weight_shape, options);
     let batch = x_shape[0];
     let x_data: &[T] = x.storage();
     let dy_data: &[T] = output_grad.storage();
@@ -352,27 +364,7 @@ fn input_grad<T: GemmScalar + ElementAdd>(
     let output_grad = output_grad.to_contiguous();
     let weight_shape = weight.layout().shape().to_vec();
     let dy_shape = output_grad.layout().shape();
-    let groups = options.groups;
-    let geometry = Geometry {
-        channels_in: x_shape[1],
-        in_h: x_shape[2],
-        in_w: x_shape[3],
-        channels_out: dy_shape[1],
-        out_h: dy_shape[2],
-        out_w: dy_shape[3],
-        channels_per_group: weight_shape[1],
-        out_channels_per_group: weight_shape[0] / groups,
-        groups,
-        kernel: [weight_shape[2], weight_shape[3]],
-        stride: options.stride,
-        padding: options.padding_begin(),
-        dilation: options.dilation,
-    };
-    assert_eq!(
-        geometry.channels_per_group * groups,
-        geometry.channels_in,
-        "conv2d_x_backward: channels in"
-    );
+    let geometry = Geometry::new(x_shape, dy_shape, &weight_shape, options);
     let batch = x_shape[0];
     let w_data: &[T] = weight.storage();
     let dy_data: &[T] = output_grad.storage();
