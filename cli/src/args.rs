@@ -29,6 +29,10 @@ Usage:
                       first 2, 3, …, k of them: accuracy, latency and size against the members
   --backend <name>    cpu, wgpu or cuda, or auto for the best this build and machine have
                       (default auto)
+  --devices <list>    split the run over these devices, data-parallel: GPU numbers such as
+                      0,1 (CUDA's, or wgpu's discrete GPUs); each trains on its share of every
+                      batch and the gradients are summed. On the CPU, one copy per number, all
+                      sharing its cores (the page's CPU workers). Default: one device
   --save <file>       write the trained model as the page's 'Download model' does: its
                       weights in the safetensors format, the run's settings in its metadata
   --export <file>     write the run as the page's 'Export runs (JSON)' does, so 'Import runs'
@@ -98,6 +102,8 @@ pub struct Args {
     pub members: usize,
     /// Which backend.
     pub backend: BackendChoice,
+    /// The devices the run is split over (`[0]` unless `--devices` says otherwise).
+    pub devices: Vec<usize>,
     /// Where to write the model file.
     pub save: Option<PathBuf>,
     /// Where to write the runs file.
@@ -136,7 +142,10 @@ pub fn parse_args(args: &[String]) -> Result<Args, String> {
         }
     }
     let mut link = None;
-    let mut parsed = Args::default();
+    let mut parsed = Args {
+        devices: vec![0],
+        ..Args::default()
+    };
     while let Some(flag) = it.next() {
         let mut value = || it.next().cloned().ok_or(format!("{flag} needs a value"));
         match flag.as_str() {
@@ -151,6 +160,7 @@ pub fn parse_args(args: &[String]) -> Result<Args, String> {
                 }
             }
             "--backend" => parsed.backend = BackendChoice::parse(&value()?)?,
+            "--devices" => parsed.devices = parse_devices(&value()?)?,
             "--start" => parsed.start = Some(PathBuf::from(value()?)),
             "--teacher" => parsed.teacher = Some(PathBuf::from(value()?)),
             "--members" => {
@@ -170,6 +180,24 @@ pub fn parse_args(args: &[String]) -> Result<Args, String> {
     }
     parsed.link = link.ok_or("--url '<link>' is required")?;
     Ok(parsed)
+}
+
+/// The device numbers of `--devices`: distinct, at most the page's most CPU workers.
+fn parse_devices(list: &str) -> Result<Vec<usize>, String> {
+    let max = tradeoff_core::parallel::MAX_WORKERS;
+    let wrong = || format!("--devices takes distinct device numbers such as 0,1 (at most {max})");
+    let devices = list
+        .split(',')
+        .map(|n| n.trim().parse::<usize>().map_err(|_| wrong()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let distinct = devices
+        .iter()
+        .enumerate()
+        .all(|(i, d)| !devices[..i].contains(d));
+    if devices.is_empty() || devices.len() > max || !distinct {
+        return Err(wrong());
+    }
+    Ok(devices)
 }
 
 /// The hash of a link, whole or already cut at '#'.
@@ -230,6 +258,15 @@ mod tests {
         assert!(unknown(&["train", "--url"]).contains("needs a value"));
         assert!(unknown(&["train", "--url", "#", "--backend", "tpu"]).contains("cpu, wgpu, cuda"));
         assert!(unknown(&["train", "--url", "#", "--fit", "zoom"]).contains("crop or pad"));
+        assert_eq!(quiet.devices, vec![0]);
+        let split = parse_args(&args(&["train", "--url", "#", "--devices", "0, 2"])).unwrap();
+        assert_eq!(split.devices, vec![0, 2]);
+        for bad in ["0,0", "a", "", "0,1,2,3,4,5,6,7,8"] {
+            assert!(
+                unknown(&["train", "--url", "#", "--devices", bad]).contains("distinct device"),
+                "{bad}"
+            );
+        }
         assert_eq!(parse_args(&args(&["--help"])).unwrap_err(), "");
     }
 }

@@ -35,37 +35,52 @@ fn cpu() -> Chosen {
     }
 }
 
-/// The device `choice` asks for; `Auto` takes CUDA, then wgpu, then the CPU, as built in and
-/// present. An explicit choice that cannot start is an error that says why.
-pub fn choose(choice: BackendChoice) -> Result<Chosen, String> {
+/// The devices `choice` asks for, one per index of `--devices` (`[0]`: one device); `Auto`
+/// takes CUDA, then wgpu, then the CPU, as built in and present. An explicit choice that
+/// cannot start is an error that says why. The CPU is one device: there each index is one more
+/// copy of the run sharing its cores, as the page's CPU workers do.
+pub fn choose(choice: BackendChoice, indexes: &[usize]) -> Result<Vec<Chosen>, String> {
+    let each = |start: fn(usize, bool) -> Result<Chosen, String>| {
+        let several = indexes.len() > 1;
+        indexes
+            .iter()
+            .map(|&i| start(i, several))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let cpus = || indexes.iter().map(|_| cpu()).collect();
     match choice {
-        BackendChoice::Cpu => Ok(cpu()),
-        BackendChoice::Cuda => cuda(),
-        BackendChoice::Wgpu => wgpu(),
-        BackendChoice::Auto => Ok(cuda().or_else(|_| wgpu()).unwrap_or_else(|_| cpu())),
+        BackendChoice::Cpu => Ok(cpus()),
+        BackendChoice::Cuda => each(cuda),
+        BackendChoice::Wgpu => each(wgpu),
+        BackendChoice::Auto => Ok(each(cuda)
+            .or_else(|_| each(wgpu))
+            .unwrap_or_else(|_| cpus())),
     }
 }
 
 #[cfg(feature = "cuda")]
-fn cuda() -> Result<Chosen, String> {
-    tradeoff_core::backend::cuda_device(0)
+fn cuda(index: usize, _several: bool) -> Result<Chosen, String> {
+    tradeoff_core::backend::cuda_device(index)
         .map(|(device, name)| Chosen { device, name })
         .map_err(|e| e.to_string())
 }
 
 #[cfg(not(feature = "cuda"))]
-fn cuda() -> Result<Chosen, String> {
+fn cuda(_index: usize, _several: bool) -> Result<Chosen, String> {
     Err("this build has no CUDA backend: build the runner with `cargo build --release -p tradeoff-cli --features cuda` (needs the CUDA toolkit)".into())
 }
 
+/// wgpu's best adapter for a run on one device (`--devices 0`, the default); its discrete GPUs
+/// by number for a run split over several.
 #[cfg(feature = "wgpu")]
-fn wgpu() -> Result<Chosen, String> {
-    tradeoff_core::backend::native_wgpu_device()
+fn wgpu(index: usize, several: bool) -> Result<Chosen, String> {
+    let gpu = (several || index > 0).then_some(index);
+    tradeoff_core::backend::native_wgpu_device(gpu)
         .map(|(device, name)| Chosen { device, name })
         .map_err(|e| e.to_string())
 }
 
 #[cfg(not(feature = "wgpu"))]
-fn wgpu() -> Result<Chosen, String> {
+fn wgpu(_index: usize, _several: bool) -> Result<Chosen, String> {
     Err("this build has no wgpu backend: build the runner with `cargo build --release -p tradeoff-cli --features wgpu`".into())
 }

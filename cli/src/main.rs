@@ -12,11 +12,12 @@ use std::process::ExitCode;
 
 use tradeoff_core::config::BackendPreference;
 use tradeoff_core::data::{Dataset, builtin_dataset};
+use tradeoff_core::devices::{devices_name, train_on_devices};
 use tradeoff_core::ensemble;
 use tradeoff_core::export::runs_to_json;
 use tradeoff_core::format;
 use tradeoff_core::own_images::OWN_IMAGES_DATASET;
-use tradeoff_core::train::{Event, Trainer};
+use tradeoff_core::train::{Event, StartError, Trainer};
 use tradeoff_core::url;
 use tradeoff_core::weights;
 
@@ -133,11 +134,24 @@ fn run(args: Args) -> Result<(), String> {
         config.dataset = OWN_IMAGES_DATASET.into();
     }
     let (data, data_name) = load_data(&args, &config.dataset, &out)?;
-    let device = device::choose(args.backend)?;
+    let chosen = device::choose(args.backend, &args.devices)?;
+    let names: Vec<String> = chosen.iter().map(|c| c.name.clone()).collect();
+    let device_name = devices_name(&names).text(Lang::En);
+    let devices: Vec<_> = chosen.into_iter().map(|c| c.device).collect();
     if config.backend == BackendPreference::Webgpu {
         out.note("the link asked for WebGPU, the browser's GPU: here --backend chooses (auto by default)");
     }
-    out.start(&config, &data_name, &data, &device.name);
+    if config.workers > 1 && devices.len() == 1 {
+        out.note(&format!(
+            "the link's run was split over {} CPU workers: --devices {} splits it the same way here",
+            config.workers,
+            (0..config.workers.min(tradeoff_core::parallel::MAX_WORKERS))
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        ));
+    }
+    out.start(&config, &data_name, &data, &device_name);
     let start = model_file(
         &args,
         args.start.as_ref(),
@@ -169,28 +183,27 @@ fn run(args: Args) -> Result<(), String> {
                 config.seed
             ));
         }
-        let could_not =
-            |e: tradeoff_core::train::StartError| format!("the run could not start: {e}");
-        let mut trainer = Trainer::new(config, &data, device.device.clone(), device.name.clone())
-            .and_then(|t| t.with_models(start.as_ref(), teacher.as_ref()))
-            .map_err(could_not)?;
-        let record = pollster::block_on(async {
-            loop {
-                for event in trainer.advance().await {
-                    match event {
-                        Event::Steps(steps) => out.steps(&steps, trainer.progress()),
-                        Event::Epoch(e) => out.epoch(&e),
-                        Event::Finished(record) => return *record,
-                    }
-                }
-            }
-        });
+        let could_not = |e: StartError| format!("the run could not start: {e}");
+        let run = train_on_devices(
+            &devices,
+            |device| {
+                Trainer::new(config.clone(), &data, device, device_name.clone())?
+                    .with_models(start.as_ref(), teacher.as_ref())
+            },
+            |event, progress| match event {
+                Event::Steps(steps) => out.steps(steps, progress),
+                Event::Epoch(e) => out.epoch(e),
+                Event::Finished(_) => {}
+            },
+        )
+        .map_err(could_not)?;
+        let record = run.record;
         out.finished(&record);
         if record.summary.is_none() {
             return Err("the run ended without results".into());
         }
         records.push(record);
-        members.push(trainer.into_trained().ok_or("the run kept no model")?);
+        members.push(run.trained.ok_or("the run kept no model")?);
     }
     // Ensembles of the first 2, 3, … members.
     if members.len() > 1 {
@@ -200,7 +213,7 @@ fn run(args: Args) -> Result<(), String> {
             let record = pollster::block_on(ensemble::evaluate(
                 &parts[..k],
                 &test,
-                device.name.clone().into(),
+                device_name.clone().into(),
                 &members[0].device,
             ))
             .map_err(|e| format!("the ensemble could not be evaluated: {e}"))?;

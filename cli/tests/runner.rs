@@ -242,12 +242,6 @@ fn a_backend_this_build_or_machine_lacks_is_named_not_silently_swapped() {
 #[test]
 fn the_same_link_trains_the_same_model_on_wgpu_as_on_the_cpu() {
     let link = "#v=1&ds=mnist&in=28x1&layers=c8k3-p2-d32&opt=adam&lr=3e-3&bs=64&ep=1&seed=7";
-    let accuracy = |out: &str| -> f64 {
-        out.lines()
-            .find_map(|l| l.trim().strip_prefix("Test accuracy "))
-            .and_then(|rest| rest.trim_end_matches(" %").parse().ok())
-            .unwrap_or_else(|| panic!("no test accuracy in:\n{out}"))
-    };
     let (ok, gpu, err) = tradeoff(&["train", "--url", link, "--backend", "wgpu"]);
     assert!(ok, "{gpu}\n{err}");
     assert!(gpu.contains("Device: wgpu ("), "{gpu}");
@@ -260,7 +254,7 @@ fn the_same_link_trains_the_same_model_on_wgpu_as_on_the_cpu() {
             .map(str::to_string)
     };
     assert_eq!(size(&gpu), size(&cpu));
-    let (g, c) = (accuracy(&gpu), accuracy(&cpu));
+    let (g, c) = (test_accuracy(&gpu), test_accuracy(&cpu));
     eprintln!("wgpu {g} %, cpu {c} %");
     assert!(g > 85.0 && (g - c).abs() < 3.0, "wgpu {g} % vs cpu {c} %");
     // Auto prefers the GPU when one is built in and present.
@@ -270,5 +264,78 @@ fn the_same_link_trains_the_same_model_on_wgpu_as_on_the_cpu() {
     assert!(
         start["device"].as_str().unwrap().starts_with("wgpu ("),
         "{start}"
+    );
+    // Split over two discrete GPUs: trained where the machine has them, named where not
+    // (lavapipe is a CPU adapter).
+    let (ok, out, err) = tradeoff(&[
+        "train",
+        "--url",
+        link,
+        "--backend",
+        "wgpu",
+        "--devices",
+        "0,1",
+    ]);
+    if ok {
+        assert!(
+            out.contains("data-parallel") && out.contains("on 2 devices"),
+            "{out}"
+        );
+    } else {
+        assert!(err.contains("could not start on discrete GPU"), "{err}");
+    }
+}
+
+/// The test accuracy the summary prints.
+fn test_accuracy(out: &str) -> f64 {
+    out.lines()
+        .find_map(|l| l.trim().strip_prefix("Test accuracy "))
+        .and_then(|rest| rest.trim_end_matches(" %").parse().ok())
+        .unwrap_or_else(|| panic!("no test accuracy in:\n{out}"))
+}
+
+#[test]
+fn devices_split_a_run_and_the_export_says_so() {
+    let link = "#v=1&ds=mnist&in=28x1&layers=c8k3-p2-d32&opt=adam&lr=3e-3&bs=64&ep=1&seed=7";
+    let runs = std::env::temp_dir().join(format!("tradeoff-devices-{}.json", std::process::id()));
+    let (ok, one, err) = tradeoff(&["train", "--url", link, "--backend", "cpu"]);
+    assert!(ok, "{one}\n{err}");
+    let (ok, two, err) = tradeoff(&[
+        "train",
+        "--url",
+        link,
+        "--backend",
+        "cpu",
+        "--devices",
+        "0,1",
+        "--export",
+        runs.to_str().unwrap(),
+    ]);
+    assert!(ok, "{two}\n{err}");
+    assert!(two.contains("· 2 copies, data-parallel"), "{two}");
+    assert!(two.contains("images/s on 2 CPU workers"), "{two}");
+    // No batch norm or dropout: the split run's summed gradient is the whole batch's, so it
+    // learns as the run on one device does (up to the order of float additions).
+    let (a, b) = (test_accuracy(&one), test_accuracy(&two));
+    assert!(
+        a > 85.0 && (a - b).abs() <= 1.0,
+        "one device {a} %, two {b} %"
+    );
+    let exported: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&runs).expect("exported")).unwrap();
+    std::fs::remove_file(&runs).ok();
+    assert_eq!(exported["runs"][0]["workers"], 2, "{exported}");
+    // A link split in the page is named with the flag that splits it the same way.
+    let (ok, out, err) = tradeoff(&[
+        "train",
+        "--url",
+        "#v=1&ds=mnist&layers=d8&ep=1&workers=3",
+        "--backend",
+        "cpu",
+    ]);
+    assert!(ok, "{out}\n{err}");
+    assert!(
+        out.contains("--devices 0,1,2 splits it the same way"),
+        "{out}"
     );
 }

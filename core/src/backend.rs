@@ -27,14 +27,25 @@ pub async fn webgpu_device() -> Result<Device, crate::i18n::Message> {
         .map_err(|e| msg!("WebGPU could not start: {e}", e = e.to_string()))
 }
 
-/// Burn's wgpu backend on this machine's best adapter (Vulkan, Metal or DirectX 12, as the
-/// system offers), for the command-line runner; with the words that name it in
-/// the record.
+/// Burn's wgpu backend (Vulkan, Metal or DirectX 12, as the system offers), for the
+/// command-line runner: on this machine's best adapter, or with `gpu` its discrete GPU of that
+/// number (counted from 0, as wgpu lists them); with the words that name it in the record.
 #[cfg(all(feature = "native-wgpu", not(target_family = "wasm")))]
-pub fn native_wgpu_device() -> Result<(Device, String), crate::i18n::Message> {
-    let (device, setup) = Device::wgpu_options()
-        .init_with_setup()
-        .map_err(|e| crate::msg!("wgpu could not start: {e}", e = e.to_string()))?;
+pub fn native_wgpu_device(gpu: Option<usize>) -> Result<(Device, String), crate::i18n::Message> {
+    let options = match gpu {
+        None => Device::wgpu_options(),
+        Some(index) => {
+            Device::wgpu_options().device_kind(burn::tensor::DeviceKind::DiscreteGpu(index))
+        }
+    };
+    let (device, setup) = options.init_with_setup().map_err(|e| match gpu {
+        None => crate::msg!("wgpu could not start: {e}", e = e.to_string()),
+        Some(index) => crate::msg!(
+            "wgpu could not start on discrete GPU {index}: {e}",
+            index = index.to_string(),
+            e = e.to_string()
+        ),
+    })?;
     let info = setup.adapter.get_info();
     let kind = match info.device_type {
         burn::tensor::wgpu::wgpu::DeviceType::DiscreteGpu => "discrete GPU",

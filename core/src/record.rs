@@ -126,8 +126,9 @@ pub struct RunRecord {
     /// Set when the record is an ensemble of other runs, evaluated together.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ensemble: Option<crate::ensemble::EnsembleInfo>,
-    /// CPU workers the run was split over, data-parallel (1: not split; see
-    /// [`crate::parallel`]). Records kept before runs could be split read 1.
+    /// Copies the run was split over, data-parallel: the page's CPU workers, or the
+    /// command-line runner's devices (1: not split; see [`crate::parallel`]). Records kept
+    /// before runs could be split read 1.
     #[serde(default = "one_worker", skip_serializing_if = "is_one_worker")]
     pub workers: usize,
     /// Set when this record came from a link's result (`r=`): its figures were measured on the
@@ -145,6 +146,13 @@ fn is_one_worker(workers: &usize) -> bool {
 }
 
 impl RunRecord {
+    /// Whether Burn's CPU backend ran it (in the page or natively), by the backend's words.
+    fn on_cpu(&self) -> bool {
+        self.backend
+            .text(Lang::En)
+            .starts_with(crate::backend::CPU_BACKEND_NAME)
+    }
+
     /// The run's figures in words, as the page's run details and the command-line runner
     /// print them; empty when the run did not reach its results.
     pub fn facts(&self, lang: Lang) -> Vec<String> {
@@ -171,10 +179,17 @@ impl RunRecord {
                 "Training time {time}",
                 time = format::seconds(lang, s.train_seconds)
             ),
-            if self.workers > 1 {
+            if self.workers > 1 && self.on_cpu() {
                 tr!(
                     lang,
                     "{speed} images/s on {workers} CPU workers",
+                    speed = format!("{:.0}", s.images_per_second),
+                    workers = self.workers
+                )
+            } else if self.workers > 1 {
+                tr!(
+                    lang,
+                    "{speed} images/s on {workers} devices",
                     speed = format!("{:.0}", s.images_per_second),
                     workers = self.workers
                 )

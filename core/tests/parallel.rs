@@ -1,6 +1,7 @@
 //! A run split over K CPU workers (data parallelism) trains like the same run on one: the
 //! copies here are K trainers in one thread, summing gradients in memory the way the page's
-//! workers do by message passing.
+//! workers do by message passing; and split over K threads, as the command-line runner's
+//! `--devices` does, it takes the very same steps.
 // Tests tweak one field of the default config at a time; that reads clearer than struct updates.
 #![allow(clippy::field_reassign_with_default)]
 
@@ -13,14 +14,17 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tradeoff_core::backend::{CPU_BACKEND_NAME, cpu_device};
-use tradeoff_core::config::{Augmentation, Layer, RunConfig};
+
+use tradeoff_core::config::{Augmentation, Layer, OptimizerKind, RunConfig};
 use tradeoff_core::data::Dataset;
+use tradeoff_core::devices::train_on_devices;
 use tradeoff_core::parallel::{
     Exchanging, GradientExchange, MAX_WORKERS, Shard, sum_in_rank_order, workers_for,
 };
 use tradeoff_core::record::{RunRecord, RunStatus};
-use tradeoff_core::train::Trainer;
+use tradeoff_core::train::{StartError, Trainer};
 
 /// Every copy's outbox to every other: `boxes[to][from]`.
 type Boxes = Rc<RefCell<Vec<Vec<VecDeque<Vec<f32>>>>>>;
@@ -199,4 +203,86 @@ fn three_workers_with_batch_norm_dropout_and_augmentation_train_as_well_as_one()
     );
     assert_eq!(three.workers, 3);
     assert_eq!(three.epochs.len(), 2, "rank 0 validated each epoch");
+}
+
+/// Trains `config` split over `count` copies on threads of their own, as the command-line
+/// runner's `--devices` does (every copy on the CPU here); rank 0's record.
+fn train_on_threads(config: RunConfig, data: &Dataset, count: usize) -> RunRecord {
+    let _one = common::ONE_RUN_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    let devices = vec![cpu_device(); count];
+    let mut events = 0;
+    let run = train_on_devices(
+        &devices,
+        |device| Trainer::new(config.clone(), data, device, CPU_BACKEND_NAME),
+        |_, _| events += 1,
+    )
+    .expect("run starts");
+    assert!(events > 0, "rank 0's events are reported");
+    assert_eq!(
+        run.trained.is_some(),
+        run.record.summary.is_some(),
+        "a run with results keeps its model"
+    );
+    run.record
+}
+
+#[test]
+fn copies_on_threads_take_exactly_the_steps_of_the_page_workers() {
+    // The same shards, the same sums in the same order: the runner's copies on threads and
+    // the page's workers (here polled in turn) compute the same bits.
+    let data = common::mnist_slice(1200, 300);
+    let mut config = RunConfig::default();
+    config.optimizer.learning_rate = 3e-3;
+    config.epochs = 1;
+    let polled = train_split(config.clone(), &data, 2);
+    let threads = train_on_threads(config, &data, 2);
+    assert_eq!(threads.status, RunStatus::Finished);
+    assert_eq!(threads.workers, 2);
+    let losses = |r: &RunRecord| r.steps.iter().map(|s| s.loss).collect::<Vec<_>>();
+    assert!(!losses(&threads).is_empty());
+    assert_eq!(losses(&polled), losses(&threads));
+    assert_eq!(test_accuracy(&polled), test_accuracy(&threads));
+}
+
+#[test]
+fn a_run_rank_0_ends_early_ends_on_every_thread() {
+    // Plain SGD at a rate far too high diverges in its first steps; rank 0 alone checks for
+    // that, so the other copies must end when its channels close, not wait for ever.
+    let data = common::mnist_slice(1200, 300);
+    let mut config = RunConfig::default();
+    config.optimizer.kind = OptimizerKind::Sgd;
+    config.optimizer.learning_rate = 100.0;
+    config.epochs = 3;
+    let record = train_on_threads(config, &data, 3);
+    assert!(
+        matches!(record.status, RunStatus::Diverged { .. }),
+        "{:?}",
+        record.status
+    );
+}
+
+#[test]
+fn a_copy_that_cannot_start_is_the_reason_the_run_gives() {
+    let data = common::mnist_slice(600, 200);
+    let config = RunConfig::default();
+    let made = AtomicUsize::new(0);
+    let _one = common::ONE_RUN_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    let result = train_on_devices(
+        &[cpu_device(), cpu_device()],
+        |device| {
+            if made.fetch_add(1, Ordering::SeqCst) == 1 {
+                return Err(StartError::Data(tradeoff_core::msg!(
+                    "device 1 is not there"
+                )));
+            }
+            Trainer::new(config.clone(), &data, device, CPU_BACKEND_NAME)
+        },
+        |_, _| {},
+    );
+    let why = result.err().expect("the run could not start").to_string();
+    assert!(why.contains("device 1 is not there"), "{why}");
 }

@@ -776,6 +776,23 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "每秒 {speed} 张图片，使用 {workers} 个 CPU 工作线程",
     ),
     (
+        "{speed} images/s on {workers} devices",
+        "每秒 {speed} 张图片，使用 {workers} 个设备",
+    ),
+    (
+        "the copy of the run on device {rank} stopped",
+        "设备 {rank} 上的这次训练副本已停止",
+    ),
+    (
+        "a copy of the run stopped with an internal error",
+        "这次训练的一个副本因内部错误而停止",
+    ),
+    (
+        "{device} · {count} copies, data-parallel",
+        "{device} · {count} 个副本，数据并行",
+    ),
+    ("{devices} · data-parallel", "{devices} · 数据并行"),
+    (
         "{why}; training on one CPU worker",
         "{why}；改用一个 CPU 工作线程训练",
     ),
@@ -895,6 +912,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "全连接 1 sigmoid · {params} 个参数",
     ),
     ("wgpu could not start: {e}", "wgpu 无法启动：{e}"),
+    (
+        "wgpu could not start on discrete GPU {index}: {e}",
+        "wgpu 无法在独立显卡 {index} 上启动：{e}",
+    ),
     (
         "CUDA could not start on GPU {index} (no CUDA driver or GPU here)",
         "CUDA 无法在 GPU {index} 上启动（这里没有 CUDA 驱动或 GPU）",
