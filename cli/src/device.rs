@@ -40,21 +40,32 @@ fn cpu() -> Chosen {
 /// cannot start is an error that says why. The CPU is one device: there each index is one more
 /// copy of the run sharing its cores, as the page's CPU workers do.
 pub fn choose(choice: BackendChoice, indexes: &[usize]) -> Result<Vec<Chosen>, String> {
+    // Which device failed (its place in the list) and why.
     let each = |start: fn(usize, bool) -> Result<Chosen, String>| {
         let several = indexes.len() > 1;
         indexes
             .iter()
-            .map(|&i| start(i, several))
+            .enumerate()
+            .map(|(place, &i)| start(i, several).map_err(|why| (place, why)))
             .collect::<Result<Vec<_>, _>>()
     };
     let cpus = || indexes.iter().map(|_| cpu()).collect();
     match choice {
         BackendChoice::Cpu => Ok(cpus()),
-        BackendChoice::Cuda => each(cuda),
-        BackendChoice::Wgpu => each(wgpu),
-        BackendChoice::Auto => Ok(each(cuda)
-            .or_else(|_| each(wgpu))
-            .unwrap_or_else(|_| cpus())),
+        BackendChoice::Cuda => each(cuda).map_err(|(_, why)| why),
+        BackendChoice::Wgpu => each(wgpu).map_err(|(_, why)| why),
+        BackendChoice::Auto => {
+            // The best backend whose first device starts; a later device it lacks is then an
+            // error, not a quiet move of the whole run to the next backend.
+            for start in [cuda, wgpu] {
+                match each(start) {
+                    Ok(chosen) => return Ok(chosen),
+                    Err((place, why)) if place > 0 => return Err(why),
+                    Err(_) => {}
+                }
+            }
+            Ok(cpus())
+        }
     }
 }
 
