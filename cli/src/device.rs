@@ -78,7 +78,7 @@ fn cuda(index: usize, _several: bool) -> Result<Chosen, String> {
 
 #[cfg(not(feature = "cuda"))]
 fn cuda(_index: usize, _several: bool) -> Result<Chosen, String> {
-    Err("this build has no CUDA backend: build the runner with `cargo build --release -p tradeoff-cli --features cuda` (needs the CUDA toolkit)".into())
+    Err("this build has no CUDA backend: build the runner with `cargo build --profile runner -p tradeoff-cli --features cuda` (needs the CUDA toolkit)".into())
 }
 
 /// wgpu's best adapter for a run on one device (`--devices 0`, the default); its discrete GPUs
@@ -93,5 +93,5 @@ fn wgpu(index: usize, several: bool) -> Result<Chosen, String> {
 
 #[cfg(not(feature = "wgpu"))]
 fn wgpu(_index: usize, _several: bool) -> Result<Chosen, String> {
-    Err("this build has no wgpu backend: build the runner with `cargo build --release -p tradeoff-cli --features wgpu`".into())
+    Err("this build has no wgpu backend: build the runner with `cargo build --profile runner -p tradeoff-cli --features wgpu`".into())
 }
