@@ -65,8 +65,9 @@ pub fn cuda_device(index: usize) -> Result<(Device, String), crate::i18n::Messag
     use burn::tensor::Tensor;
     let device = Device::cuda(index);
     let probe = device.clone();
-    // CUDA reports a missing driver by panicking on first use; a build with panic = "abort"
-    // (the release profile) stops there instead, with CUDA's own message.
+    // CUDA reports a missing driver by panicking on first use; the runner's profile unwinds, so
+    // this turns it into a message (a build with panic = "abort", such as the release profile,
+    // stops there instead, with CUDA's own).
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
         Tensor::<1>::ones([1], &probe)
             .sum()
