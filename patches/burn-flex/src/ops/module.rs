@@ -615,15 +615,24 @@ impl ModuleOps<Flex> for Flex {
 
     fn max_pool2d_with_indices_backward(
         x: FloatTensor<Flex>,
-        _kernel_size: [usize; 2],
-        _stride: [usize; 2],
-        _padding: [usize; 2],
-        _dilation: [usize; 2],
-        _ceil_mode: bool,
+        kernel_size: [usize; 2],
+        stride: [usize; 2],
+        padding: [usize; 2],
+        dilation: [usize; 2],
+        ceil_mode: bool,
         output_grad: FloatTensor<Flex>,
         indices: IntTensor<Flex>,
     ) -> MaxPool2dBackward<Flex> {
+        // Tradeoff patch: the 2x2 / stride-2 pool's windows do not overlap, so its gradient is
+        // written in one pass (pool::max_pool_2x2_backward_f32) rather than zeroed and scattered.
+        let two_by_two = kernel_size == [2, 2]
+            && stride == [2, 2]
+            && padding == [0, 0]
+            && dilation == [1, 1]
+            && !ceil_mode
+            && matches!(indices.dtype(), DType::I64 | DType::I32);
         let x_grad = match x.dtype() {
+            DType::F32 if two_by_two => pool::max_pool_2x2_backward_f32(x, output_grad, indices),
             DType::F32 => pool::max_pool2d_backward_f32(x, output_grad, indices),
             #[cfg(not(feature = "lean-dtypes"))]
             DType::F64 => pool::max_pool2d_backward_f64(x, output_grad, indices),

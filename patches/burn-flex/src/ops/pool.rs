@@ -459,6 +459,92 @@ where
     (output, indices)
 }
 
+/// Tradeoff patch: the input gradient of a 2x2 / stride-2 max pool with no padding or dilation
+/// (`max_pool_2x2_planes`'s pooling), from the output gradient and the forward's indices (i64,
+/// or i32 where Burn's int type is).
+/// The windows do not overlap, so every input value gets its window's gradient or zero: the
+/// gradient is written once, row by row, instead of zeroing it all and then scattering into
+/// it. Values no window covers (an odd last row or column) get zero, as in the generic loop.
+pub fn max_pool_2x2_backward_f32(
+    x: FlexTensor,
+    grad: FlexTensor,
+    indices: FlexTensor,
+) -> FlexTensor {
+    match indices.dtype() {
+        DType::I64 => max_pool_2x2_backward_impl::<i64>(x, grad, indices),
+        DType::I32 => max_pool_2x2_backward_impl::<i32>(x, grad, indices),
+        other => panic!("max_pool_2x2_backward_f32: unsupported index dtype {other:?}"),
+    }
+}
+
+fn max_pool_2x2_backward_impl<I>(x: FlexTensor, grad: FlexTensor, indices: FlexTensor) -> FlexTensor
+where
+    I: bytemuck::Pod + Copy + Send + Sync + Element + Into<i64>,
+{
+    use core::mem::MaybeUninit;
+    let x_shape = x.layout().shape();
+    let [batch, channels, in_h, in_w] = [x_shape[0], x_shape[1], x_shape[2], x_shape[3]];
+    let grad = grad.to_contiguous();
+    let indices = indices.to_contiguous();
+    let [out_h, out_w] = [grad.layout().shape()[2], grad.layout().shape()[3]];
+    assert!(
+        2 * out_h <= in_h && 2 * out_w <= in_w,
+        "max_pool_2x2_backward_f32: {out_h}x{out_w} windows of 2x2 do not fit {in_h}x{in_w}"
+    );
+    let grad_data: &[f32] = grad.storage();
+    let index_data: &[I] = indices.storage();
+    let (spatial_in, spatial_out) = (in_h * in_w, out_h * out_w);
+    let total = batch * channels * spatial_in;
+    let mut output: Vec<f32> = Vec::with_capacity(total);
+    let plane = |p: usize, dst: &mut [MaybeUninit<f32>]| {
+        let grad = &grad_data[p * spatial_out..(p + 1) * spatial_out];
+        let index = &index_data[p * spatial_out..(p + 1) * spatial_out];
+        for (row, dst) in dst.chunks_exact_mut(in_w).enumerate() {
+            let oh = row / 2;
+            if oh >= out_h {
+                dst.fill(MaybeUninit::new(0.0));
+                continue;
+            }
+            let (pairs, rest) = dst.as_chunks_mut::<2>();
+            let (grad, index) = (&grad[oh * out_w..][..out_w], &index[oh * out_w..][..out_w]);
+            let left = (row * in_w) as i64;
+            for (ow, ((pair, &g), &at)) in pairs.iter_mut().zip(grad).zip(index).enumerate() {
+                let (at, first): (i64, i64) = (at.into(), left + 2 * ow as i64);
+                pair[0] = MaybeUninit::new(if at == first { g } else { 0.0 });
+                pair[1] = MaybeUninit::new(if at == first + 1 { g } else { 0.0 });
+            }
+            // Columns past the last whole window (an odd width).
+            for slot in pairs[out_w..].as_flattened_mut().iter_mut().chain(rest) {
+                *slot = MaybeUninit::new(0.0);
+            }
+        }
+    };
+    let slots = &mut output.spare_capacity_mut()[..total];
+    if spatial_in > 0 {
+        #[cfg(feature = "rayon")]
+        {
+            use rayon::prelude::*;
+            slots
+                .par_chunks_mut(spatial_in)
+                .enumerate()
+                .for_each(|(p, dst)| plane(p, dst));
+        }
+        #[cfg(not(feature = "rayon"))]
+        for (p, dst) in slots.chunks_mut(spatial_in).enumerate() {
+            plane(p, dst);
+        }
+    }
+    // SAFETY: `plane` wrote every slot of every plane: each row is filled (zeros below the
+    // last window row, a pair per window, zeros after the last window), and the planes cover
+    // all `total` slots.
+    unsafe { output.set_len(total) };
+    FlexTensor::new(
+        Bytes::from_elems(output),
+        Layout::contiguous(Shape::from(vec![batch, channels, in_h, in_w])),
+        DType::F32,
+    )
+}
+
 /// Tradeoff patch: the larger of two `(value, index)` candidates, `a` coming first in the
 /// window: `b` wins if it is greater or NaN, so `a` wins ties. Applied as a tournament over a
 /// window's values in order, it picks the first maximum, or the last NaN, as a scan does.
