@@ -136,7 +136,8 @@ fn run(args: Args) -> Result<(), String> {
     let (data, data_name) = load_data(&args, &config.dataset, &out)?;
     let chosen = device::choose(args.backend, &args.devices)?;
     let names: Vec<String> = chosen.iter().map(|c| c.name.clone()).collect();
-    let device_name = devices_name(&names).text(Lang::En);
+    // A message, so that a run imported into the page reads in the page's language.
+    let device_name = devices_name(&names);
     let devices: Vec<_> = chosen.into_iter().map(|c| c.device).collect();
     if config.backend == BackendPreference::Webgpu {
         out.note("the link asked for WebGPU, the browser's GPU: here --backend chooses (auto by default)");
@@ -145,13 +146,13 @@ fn run(args: Args) -> Result<(), String> {
         out.note(&format!(
             "the link's run was split over {} CPU workers: --devices {} splits it the same way here",
             config.workers,
-            (0..config.workers.min(tradeoff_core::parallel::MAX_WORKERS))
+            (0..config.workers)
                 .map(|i| i.to_string())
                 .collect::<Vec<_>>()
                 .join(",")
         ));
     }
-    out.start(&config, &data_name, &data, &device_name);
+    out.start(&config, &data_name, &data, &device_name.text(Lang::En));
     let start = model_file(
         &args,
         args.start.as_ref(),
@@ -213,7 +214,7 @@ fn run(args: Args) -> Result<(), String> {
             let record = pollster::block_on(ensemble::evaluate(
                 &parts[..k],
                 &test,
-                device_name.clone().into(),
+                device_name.clone(),
                 &members[0].device,
             ))
             .map_err(|e| format!("the ensemble could not be evaluated: {e}"))?;

@@ -20,7 +20,7 @@ use crate::parallel::{Exchanging, GradientExchange, Shard, sum_in_rank_order};
 use crate::record::RunRecord;
 use crate::train::{Event, Progress, StartError, TrainedModel, Trainer};
 
-pub use crate::backend::Device;
+use crate::backend::Device;
 
 /// One copy's end of an exchange between threads: a channel to every other copy and one from
 /// each.
@@ -32,7 +32,7 @@ pub struct ThreadExchange {
 }
 
 /// The `count` ends of one exchange, in rank order.
-pub fn thread_exchanges(count: usize) -> Vec<ThreadExchange> {
+fn thread_exchanges(count: usize) -> Vec<ThreadExchange> {
     let mut ends: Vec<ThreadExchange> = (0..count)
         .map(|_| ThreadExchange {
             to: (0..count).map(|_| None).collect(),
@@ -65,8 +65,9 @@ impl GradientExchange for ThreadExchange {
                 Some(from) => match from.recv() {
                     Ok(vector) => vectors.push(vector),
                     Err(_) => {
+                        // The rank is the device's place in `--devices`, not its number.
                         let why = msg!(
-                            "the copy of the run on device {rank} stopped",
+                            "copy {rank} of the run (counting from 0) stopped",
                             rank = rank.to_string()
                         );
                         return Box::pin(std::future::ready(Err(why)));
@@ -104,12 +105,10 @@ pub fn train_on_devices(
     let making = Mutex::new(());
     let make_copy = |rank: usize, exchange: ThreadExchange| {
         let _one_at_a_time = making.lock().unwrap_or_else(|e| e.into_inner());
-        let trainer = make(devices[rank].clone())?;
-        Ok::<_, StartError>(if count > 1 {
-            trainer.with_shard(Shard { rank, count }, Box::new(exchange))
-        } else {
-            trainer
-        })
+        // With one device `with_shard` leaves the trainer as it is: the plain run.
+        Ok::<_, StartError>(
+            make(devices[rank].clone())?.with_shard(Shard { rank, count }, Box::new(exchange)),
+        )
     };
     let mut exchanges = thread_exchanges(count).into_iter();
     let lead_exchange = exchanges.next().expect("one end per copy");

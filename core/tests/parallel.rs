@@ -111,6 +111,14 @@ fn train_split(config: RunConfig, data: &Dataset, count: usize) -> RunRecord {
     done.swap_remove(0).expect("rank 0 finished")
 }
 
+/// The reference CNN (no batch norm or dropout, no augmentation), Adam 3e-3, one epoch.
+fn reference_one_epoch() -> RunConfig {
+    let mut config = RunConfig::default();
+    config.optimizer.learning_rate = 3e-3;
+    config.epochs = 1;
+    config
+}
+
 fn test_accuracy(record: &RunRecord) -> f64 {
     record.summary.as_ref().expect("results").test_accuracy
 }
@@ -145,9 +153,7 @@ fn two_workers_take_the_same_steps_as_one() {
     // The reference CNN has no batch norm or dropout, and without augmentation the summed
     // gradient is the whole batch's: the two runs differ only in the order of float additions.
     let data = common::mnist_slice(2000, 500);
-    let mut config = RunConfig::default();
-    config.optimizer.learning_rate = 3e-3;
-    config.epochs = 1;
+    let config = reference_one_epoch();
     let one = common::train(config.clone(), &data);
     let two = train_split(config, &data, 2);
     assert_eq!(two.status, RunStatus::Finished);
@@ -233,9 +239,7 @@ fn copies_on_threads_take_exactly_the_steps_of_the_page_workers() {
     // The same shards, the same sums in the same order: the runner's copies on threads and
     // the page's workers (here polled in turn) compute the same bits.
     let data = common::mnist_slice(1200, 300);
-    let mut config = RunConfig::default();
-    config.optimizer.learning_rate = 3e-3;
-    config.epochs = 1;
+    let config = reference_one_epoch();
     let polled = train_split(config.clone(), &data, 2);
     let threads = train_on_threads(config, &data, 2);
     assert_eq!(threads.status, RunStatus::Finished);

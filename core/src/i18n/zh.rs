@@ -780,8 +780,8 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "每秒 {speed} 张图片，使用 {workers} 个设备",
     ),
     (
-        "the copy of the run on device {rank} stopped",
-        "设备 {rank} 上的这次训练副本已停止",
+        "copy {rank} of the run (counting from 0) stopped",
+        "这次训练的第 {rank} 个副本（从 0 数起）已停止",
     ),
     (
         "a copy of the run stopped with an internal error",
