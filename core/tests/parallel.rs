@@ -20,6 +20,7 @@ use tradeoff_core::backend::{CPU_BACKEND_NAME, cpu_device};
 use tradeoff_core::config::{Augmentation, Layer, OptimizerKind, RunConfig};
 use tradeoff_core::data::Dataset;
 use tradeoff_core::devices::train_on_devices;
+use tradeoff_core::i18n::Lang;
 use tradeoff_core::parallel::{
     Exchanging, GradientExchange, MAX_WORKERS, Shard, sum_in_rank_order, workers_for,
 };
@@ -248,6 +249,17 @@ fn copies_on_threads_take_exactly_the_steps_of_the_page_workers() {
     assert!(!losses(&threads).is_empty());
     assert_eq!(losses(&polled), losses(&threads));
     assert_eq!(test_accuracy(&polled), test_accuracy(&threads));
+    // Its summary names what the copies ran on: CPU workers here, devices on a GPU backend.
+    let speed = |r: &RunRecord| {
+        r.facts(Lang::En)
+            .into_iter()
+            .find(|f| f.contains("images/s"))
+            .expect("a speed fact")
+    };
+    assert!(speed(&threads).ends_with("images/s on 2 CPU workers"));
+    let mut on_gpus = threads.clone();
+    on_gpus.backend = "wgpu (Vulkan) · two discrete GPUs".into();
+    assert!(speed(&on_gpus).ends_with("images/s on 2 devices"));
 }
 
 #[test]
