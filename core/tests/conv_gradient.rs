@@ -176,6 +176,21 @@ fn padding_stride_and_dilation_match_the_definition() {
         ..Case::new([2, 2, 5, 6], [3, 2, 2, 2])
     }
     .check();
+    // The same with more than four input channels, which Flex's small-channel path leaves to
+    // the patch-matrix forward pass.
+    Case {
+        stride: [2, 3],
+        padding: [(1, 1), (2, 2)],
+        dilation: [2, 1],
+        ..Case::new([3, 6, 12, 9], [7, 6, 3, 2])
+    }
+    .check();
+    Case {
+        stride: [1, 2],
+        padding: [(3, 3), (0, 0)],
+        ..Case::new([2, 5, 5, 6], [3, 5, 2, 2])
+    }
+    .check();
 }
 
 #[test]
@@ -196,6 +211,8 @@ fn groups_and_uneven_padding_match_the_definition() {
 
 #[test]
 fn a_wide_picture_spans_several_tiles() {
-    // 40 output columns: a tile of 12 rows, then the remaining 8.
+    // 40 output columns: a tile of 12 rows, then the remaining 8 (in Flex's small-channel
+    // forward pass, then in the patch-matrix one).
     Case::new([2, 3, 22, 42], [4, 3, 3, 3]).check();
+    Case::new([2, 6, 22, 42], [20, 6, 3, 3]).check();
 }

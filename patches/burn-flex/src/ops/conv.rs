@@ -635,6 +635,30 @@ fn im2col_3d_tile<T: bytemuck::Pod + Copy>(
     }
 }
 
+/// Tradeoff patch: whether a 2D convolution of an input shaped `x_shape` by a weight shaped
+/// `w_shape` (NCHW / OIHW, symmetric padding) would take `conv3d_impl`'s generic tiled im2col
+/// path — none of the 1x1, depthwise, small-channel or direct paths — which Flex's `conv2d`
+/// replaces with `conv_patches::conv2d_forward`.
+pub(crate) fn conv2d_takes_generic_path(
+    x_shape: &[usize],
+    w_shape: &[usize],
+    options: &ConvOptions<2>,
+) -> bool {
+    let x_3d = [x_shape[0], x_shape[1], 1, x_shape[2], x_shape[3]];
+    let w_3d = [w_shape[0], w_shape[1], 1, w_shape[2], w_shape[3]];
+    // As `expand_2d_to_3d` expands the options.
+    let options_3d = ConvOptions::new(
+        [1, options.stride[0], options.stride[1]],
+        [0, options.padding_begin()[0], options.padding_begin()[1]],
+        [1, options.dilation[0], options.dilation[1]],
+        options.groups,
+    );
+    !(is_1x1_conv(1, w_shape[2], w_shape[3], &options_3d)
+        || should_use_depthwise_conv(&x_3d, &w_3d, &options_3d)
+        || should_use_small_channel_conv(&x_3d, &w_3d, &options_3d)
+        || should_use_direct_conv(&x_3d, &w_3d, &options_3d))
+}
+
 /// Check if this is a 1x1 convolution that can use the fast path.
 fn is_1x1_conv(
     kernel_d: usize,

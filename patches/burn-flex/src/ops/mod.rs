@@ -101,8 +101,9 @@ pub mod comparison;
 mod conv_common;
 pub mod conv;
 pub mod conv_transpose;
-// Tradeoff patch: the conv2d weight gradient as im2col · gemm (patches/README.md).
-pub mod conv_weight_grad;
+// Tradeoff patch: conv2d and its weight, input and bias gradients on NCHW patch matrices
+// (patches/README.md).
+pub mod conv_patches;
 pub mod cumulative;
 pub mod deform_conv;
 pub mod expand;

@@ -69,6 +69,11 @@ impl ModuleOps<Flex> for Flex {
         options: ConvOptions<2>,
     ) -> FloatTensor<Flex> {
         let (x, options) = pad_asymmetric_conv_input::<Flex, 2>(x, options);
+        // Tradeoff patch: where Flex would take its generic tiled im2col path, the NCHW patch
+        // matrix and one gemm per tile that writes the output in place (ops/conv_patches.rs).
+        if conv::conv2d_takes_generic_path(x.layout().shape(), weight.layout().shape(), &options) {
+            return crate::ops::conv_patches::conv2d_forward(x, weight, bias, &options);
+        }
         match x.dtype() {
             DType::F32 => conv::conv2d_f32(x, weight, bias, &options),
             #[cfg(not(feature = "lean-dtypes"))]
@@ -82,7 +87,7 @@ impl ModuleOps<Flex> for Flex {
     }
 
     // Tradeoff patch: the input gradient as gemm · col2im on the NCHW tensors, instead of
-    // Burn's generic transposed convolution (ops/conv_weight_grad.rs). Any padding is handled
+    // Burn's generic transposed convolution (ops/conv_patches.rs). Any padding is handled
     // in place, so the input is neither padded nor the gradient cropped.
     fn conv2d_x_backward(
         x: FloatTensor<Flex>,
@@ -91,21 +96,21 @@ impl ModuleOps<Flex> for Flex {
         options: ConvOptions<2>,
     ) -> FloatTensor<Flex> {
         let x_shape = x.layout().shape().to_vec();
-        crate::ops::conv_weight_grad::conv2d_x_backward(&x_shape, weight, output_grad, &options)
+        crate::ops::conv_patches::conv2d_x_backward(&x_shape, weight, output_grad, &options)
     }
 
     // Tradeoff patch: the bias gradient summed in place, instead of Burn's generic axis swap
-    // (a copy of the whole output gradient) before the sum (ops/conv_weight_grad.rs).
+    // (a copy of the whole output gradient) before the sum (ops/conv_patches.rs).
     fn conv2d_bias_backward(
         _x: FloatTensor<Flex>,
         bias: FloatTensor<Flex>,
         output_grad: FloatTensor<Flex>,
     ) -> FloatTensor<Flex> {
-        crate::ops::conv_weight_grad::conv2d_bias_backward(bias, output_grad)
+        crate::ops::conv_patches::conv2d_bias_backward(bias, output_grad)
     }
 
     // Tradeoff patch: the weight gradient as im2col · gemm on the NCHW tensors, instead of
-    // Burn's generic axis swaps around a forward conv (ops/conv_weight_grad.rs).
+    // Burn's generic axis swaps around a forward conv (ops/conv_patches.rs).
     fn conv2d_weight_backward(
         x: FloatTensor<Flex>,
         weight: FloatTensor<Flex>,
@@ -114,12 +119,7 @@ impl ModuleOps<Flex> for Flex {
     ) -> FloatTensor<Flex> {
         let (x, options) = pad_asymmetric_conv_input::<Flex, 2>(x, options);
         let weight_shape = weight.layout().shape().to_vec();
-        crate::ops::conv_weight_grad::conv2d_weight_backward(
-            x,
-            output_grad,
-            &weight_shape,
-            &options,
-        )
+        crate::ops::conv_patches::conv2d_weight_backward(x, output_grad, &weight_shape, &options)
     }
 
     fn deform_conv2d(

@@ -1,5 +1,12 @@
-//! Tradeoff patch: the weight gradient of a 2D convolution as im2col · gemm, straight from
-//! the NCHW input and output gradient.
+//! Tradeoff patch: a 2D convolution and its gradients as patch matrix · gemm, straight from
+//! the NCHW tensors.
+//!
+//! The forward pass (`conv2d_forward`, below) builds the same patch matrix as the weight
+//! gradient, `col[(ci, kh, kw), p]`, a tile of output rows at a time, and runs one gemm per
+//! tile that writes the output where it lies: `Y[b, co, p] = Σ_r W[co, r] · col[r, p]`.
+//! Flex's generic path instead copies the input to NHWC, reorders the weight, builds a
+//! position-major patch matrix (which gemm then packs again) and writes each tile's result
+//! from a scratch buffer into the output.
 //!
 //! Burn's generic `conv2d_weight_backward` swaps the batch and channel axes of the input and
 //! of the output gradient and runs a forward convolution whose kernel is the whole
@@ -22,6 +29,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use burn_backend::DType;
 use burn_backend::ops::ConvOptions;
+use burn_backend::ops::conv::calculate_conv_output_size;
 use burn_std::{Bytes, ElementAdd, Shape, f16};
 
 use super::conv_common::{convert_bf16_to_f32, convert_f32_to_bf16};
@@ -65,7 +73,160 @@ pub fn conv2d_weight_backward(
     }
 }
 
-/// Sizes and steps of one weight-gradient computation.
+/// Tradeoff patch: a 2D convolution, `[batch, channels_out, out_h, out_w]`, as patch matrix ·
+/// gemm on the NCHW tensors (see the module's comment). `x` is `[batch, channels_in, h, w]`,
+/// `weight` `[channels_out, channels_in / groups, kernel_h, kernel_w]`; `options` must have
+/// symmetric padding (pad the input for an asymmetric one first, as Flex's `conv2d` does).
+/// Flex sends a convolution here only where it would otherwise take its generic tiled im2col
+/// path (`conv::conv2d_takes_generic_path`): its 1x1, depthwise and small-channel paths stay.
+pub fn conv2d_forward(
+    x: FlexTensor,
+    weight: FlexTensor,
+    bias: Option<FlexTensor>,
+    options: &ConvOptions<2>,
+) -> FlexTensor {
+    match x.dtype() {
+        DType::F32 => forward::<f32>(x, weight, bias, options, DType::F32),
+        #[cfg(not(feature = "lean-dtypes"))]
+        DType::F64 => forward::<f64>(x, weight, bias, options, DType::F64),
+        #[cfg(not(feature = "lean-dtypes"))]
+        DType::F16 => forward::<f16>(x, weight, bias, options, DType::F16),
+        #[cfg(not(feature = "lean-dtypes"))]
+        DType::BF16 => {
+            let x = convert_bf16_to_f32(&x);
+            let weight = convert_bf16_to_f32(&weight);
+            let bias = bias.map(|b| convert_bf16_to_f32(&b));
+            convert_f32_to_bf16(&forward::<f32>(x, weight, bias, options, DType::F32))
+        }
+        dtype => panic!("conv2d: unsupported dtype {:?}", dtype),
+    }
+}
+
+fn forward<T: GemmScalar + ElementAdd>(
+    x: FlexTensor,
+    weight: FlexTensor,
+    bias: Option<FlexTensor>,
+    options: &ConvOptions<2>,
+    dtype: DType,
+) -> FlexTensor {
+    let x = x.to_contiguous();
+    let weight = weight.to_contiguous();
+    let bias = bias.map(|b| b.to_contiguous());
+    let x_shape = x.layout().shape().to_vec();
+    let w_shape = weight.layout().shape().to_vec();
+    let out_size = |axis: usize| {
+        calculate_conv_output_size(
+            w_shape[2 + axis],
+            options.stride[axis],
+            options.padding_begin()[axis],
+            options.dilation[axis],
+            x_shape[2 + axis],
+        )
+    };
+    let y_shape = [x_shape[0], w_shape[0], out_size(0), out_size(1)];
+    let geometry = Geometry::new(&x_shape, &y_shape, &w_shape, options);
+    let batch = x_shape[0];
+    let per_sample = y_shape[1] * y_shape[2] * y_shape[3];
+    let x_data: &[T] = x.storage();
+    let w_data: &[T] = weight.storage();
+    let bias_data: Option<&[T]> = bias.as_ref().map(|b| b.storage());
+    let mut y = vec![T::zero(); batch * per_sample];
+    if per_sample > 0 {
+        let sample = |b: usize, y_b: &mut [T], col: &mut Vec<T>| {
+            forward_sample(y_b, col, x_data, w_data, bias_data, b, &geometry);
+        };
+        // Each sample writes only its own output planes, so the split changes no result.
+        #[cfg(feature = "rayon")]
+        {
+            use rayon::prelude::*;
+            y.par_chunks_mut(per_sample * SAMPLES_PER_CHUNK)
+                .enumerate()
+                .for_each(|(chunk, y_chunk)| {
+                    let mut col = Vec::new();
+                    for (i, y_b) in y_chunk.chunks_mut(per_sample).enumerate() {
+                        sample(chunk * SAMPLES_PER_CHUNK + i, y_b, &mut col);
+                    }
+                });
+        }
+        #[cfg(not(feature = "rayon"))]
+        {
+            let mut col = Vec::new();
+            for (b, y_b) in y.chunks_mut(per_sample).enumerate() {
+                sample(b, y_b, &mut col);
+            }
+        }
+    }
+    FlexTensor::new(
+        Bytes::from_elems(y),
+        Layout::contiguous(Shape::from(y_shape.to_vec())),
+        dtype,
+    )
+}
+
+/// Writes sample `b`'s output `y_b` (`[channels_out, out_h·out_w]`), a tile of output rows at
+/// a time, then adds the bias; `col` is the reusable patch-matrix buffer.
+fn forward_sample<T: GemmScalar + ElementAdd>(
+    y_b: &mut [T],
+    col: &mut Vec<T>,
+    x: &[T],
+    w: &[T],
+    bias: Option<&[T]>,
+    b: usize,
+    g: &Geometry,
+) {
+    let patch_len = g.patch_len();
+    let out_positions = g.out_h * g.out_w;
+    let tile_rows = g.tile_rows();
+    for group in 0..g.groups {
+        let x_group = &x[(b * g.channels_in + group * g.channels_per_group) * g.in_h * g.in_w..]
+            [..g.channels_per_group * g.in_h * g.in_w];
+        let first_out_channel = group * g.out_channels_per_group;
+        let w_group = &w[first_out_channel * patch_len..][..g.out_channels_per_group * patch_len];
+        let mut row = 0;
+        while row < g.out_h {
+            let rows = tile_rows.min(g.out_h - row);
+            let tile = rows * g.out_w;
+            col.clear();
+            col.resize(patch_len * tile, T::zero());
+            fill_patches(col, x_group, row, rows, g);
+            let y_tile = &mut y_b[first_out_channel * out_positions + row * g.out_w..];
+            // y_tile[co, p] = Σ_r w_group[co, r] · col[r, p]
+            unsafe {
+                gemm::gemm(
+                    g.out_channels_per_group,
+                    tile,
+                    patch_len,
+                    y_tile.as_mut_ptr(),
+                    1,
+                    out_positions as isize,
+                    false,
+                    w_group.as_ptr(),
+                    1,
+                    patch_len as isize,
+                    col.as_ptr(),
+                    1,
+                    tile as isize,
+                    T::zero(),
+                    T::one(),
+                    false,
+                    false,
+                    false,
+                    gemm::Parallelism::None,
+                );
+            }
+            row += rows;
+        }
+    }
+    if let Some(bias) = bias {
+        for (plane, &c) in y_b.chunks_mut(out_positions).zip(bias) {
+            for v in plane {
+                *v = T::add(*v, c);
+            }
+        }
+    }
+}
+
+/// Sizes and steps of one convolution (forward or gradient).
 #[derive(Clone, Copy)]
 struct Geometry {
     channels_in: usize,
