@@ -477,10 +477,11 @@ pub fn max_pool_2x2_backward_f32(
     }
 }
 
-fn max_pool_2x2_backward_impl<I>(x: FlexTensor, grad: FlexTensor, indices: FlexTensor) -> FlexTensor
-where
-    I: bytemuck::Pod + Copy + Send + Sync + Element + Into<i64>,
-{
+fn max_pool_2x2_backward_impl<I: PoolIndex>(
+    x: FlexTensor,
+    grad: FlexTensor,
+    indices: FlexTensor,
+) -> FlexTensor {
     use core::mem::MaybeUninit;
     let x_shape = x.layout().shape();
     let [batch, channels, in_h, in_w] = [x_shape[0], x_shape[1], x_shape[2], x_shape[3]];
@@ -507,12 +508,7 @@ where
             }
             let (pairs, rest) = dst.as_chunks_mut::<2>();
             let (grad, index) = (&grad[oh * out_w..][..out_w], &index[oh * out_w..][..out_w]);
-            let left = (row * in_w) as i64;
-            for (ow, ((pair, &g), &at)) in pairs.iter_mut().zip(grad).zip(index).enumerate() {
-                let (at, first): (i64, i64) = (at.into(), left + 2 * ow as i64);
-                pair[0] = MaybeUninit::new(if at == first { g } else { 0.0 });
-                pair[1] = MaybeUninit::new(if at == first + 1 { g } else { 0.0 });
-            }
+            I::gradient_row(&mut pairs[..out_w], grad, index, (row * in_w) as i64);
             // Columns past the last whole window (an odd width).
             for slot in pairs[out_w..].as_flattened_mut().iter_mut().chain(rest) {
                 *slot = MaybeUninit::new(0.0);
@@ -543,6 +539,103 @@ where
         Layout::contiguous(Shape::from(vec![batch, channels, in_h, in_w])),
         DType::F32,
     )
+}
+
+/// Tradeoff patch: the index types of a pool's indices (i64, and i32 where Burn's int type is),
+/// each writing one input row of the 2x2 / stride-2 pool's gradient.
+trait PoolIndex: bytemuck::Pod + Copy + Send + Sync + Element + Into<i64> {
+    /// `pairs[ow]` gets window `ow`'s gradient `grad[ow]` at the value `index[ow]` names
+    /// (`left + 2·ow` or the one after it in the row) and zero at the other; zero at both if
+    /// the index names neither (the window's maximum is in the other row).
+    fn gradient_row(
+        pairs: &mut [[core::mem::MaybeUninit<f32>; 2]],
+        grad: &[f32],
+        index: &[Self],
+        left: i64,
+    ) {
+        gradient_row_scalar(pairs, grad, index, left);
+    }
+}
+
+impl PoolIndex for i64 {}
+
+impl PoolIndex for i32 {
+    // wasm32 does not vectorise the scalar loop (its interleaved stores), so the row is
+    // written four windows at a time with simd128: the same values, bit for bit.
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    fn gradient_row(
+        pairs: &mut [[core::mem::MaybeUninit<f32>; 2]],
+        grad: &[f32],
+        index: &[i32],
+        left: i64,
+    ) {
+        gradient_row_simd128(pairs, grad, index, left);
+    }
+}
+
+/// Tradeoff patch: [`PoolIndex::gradient_row`], a window at a time.
+fn gradient_row_scalar<I: Copy + Into<i64>>(
+    pairs: &mut [[core::mem::MaybeUninit<f32>; 2]],
+    grad: &[f32],
+    index: &[I],
+    left: i64,
+) {
+    use core::mem::MaybeUninit;
+    for (ow, ((pair, &g), &at)) in pairs.iter_mut().zip(grad).zip(index).enumerate() {
+        let (at, first): (i64, i64) = (at.into(), left + 2 * ow as i64);
+        pair[0] = MaybeUninit::new(if at == first { g } else { 0.0 });
+        pair[1] = MaybeUninit::new(if at == first + 1 { g } else { 0.0 });
+    }
+}
+
+/// Tradeoff patch: [`PoolIndex::gradient_row`] for i32 indices with wasm's simd128, four windows
+/// (eight gradient values) at a time: each window's index minus its first position is 0, 1 or
+/// neither; the gradient masked by "0" and by "1" are interleaved into the row.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn gradient_row_simd128(
+    pairs: &mut [[core::mem::MaybeUninit<f32>; 2]],
+    grad: &[f32],
+    index: &[i32],
+    left: i64,
+) {
+    use core::arch::wasm32::*;
+    let n = pairs.len().min(grad.len()).min(index.len());
+    let whole = n / 4 * 4;
+    // Positions past i32 (not reachable with i32 indices) take the scalar loop.
+    let Ok(left) = i32::try_from(left) else {
+        return gradient_row_scalar(pairs, grad, index, left);
+    };
+    if i32::try_from(left as i64 + 2 * n as i64).is_err() {
+        return gradient_row_scalar(pairs, grad, index, left as i64);
+    }
+    let (pairs4, _) = pairs[..whole].as_chunks_mut::<4>();
+    let (grad4, _) = grad[..whole].as_chunks::<4>();
+    let (index4, _) = index[..whole].as_chunks::<4>();
+    let steps = i32x4(0, 2, 4, 6);
+    for (k, ((out, g), at)) in pairs4.iter_mut().zip(grad4).zip(index4).enumerate() {
+        // SAFETY: 4 f32 and 4 i32 are read and 8 f32 written, inside the chunks; wasm's v128
+        // loads and stores take any alignment.
+        unsafe {
+            let g = v128_load(g.as_ptr() as *const v128);
+            let at = v128_load(at.as_ptr() as *const v128);
+            let first = i32x4_add(i32x4_splat(left + 8 * k as i32), steps);
+            let offset = i32x4_sub(at, first);
+            let left_value = v128_and(g, i32x4_eq(offset, i32x4_splat(0)));
+            let right_value = v128_and(g, i32x4_eq(offset, i32x4_splat(1)));
+            let out = out.as_mut_ptr() as *mut v128;
+            v128_store(out, i32x4_shuffle::<0, 4, 1, 5>(left_value, right_value));
+            v128_store(
+                out.add(1),
+                i32x4_shuffle::<2, 6, 3, 7>(left_value, right_value),
+            );
+        }
+    }
+    gradient_row_scalar(
+        &mut pairs[whole..n],
+        &grad[whole..n],
+        &index[whole..n],
+        left as i64 + 2 * whole as i64,
+    );
 }
 
 /// Tradeoff patch: the larger of two `(value, index)` candidates, `a` coming first in the
