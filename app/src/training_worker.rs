@@ -36,12 +36,12 @@ mod wasm {
     use tradeoff_core::data::{Dataset, builtin_dataset};
     use tradeoff_core::ensemble;
     use tradeoff_core::i18n::Message;
+    use tradeoff_core::metrics::StepMetrics;
     use tradeoff_core::msg;
     use tradeoff_core::own_images::{OWN_IMAGES_DATASET, OwnImages};
     use tradeoff_core::parallel::{GradientExchange, Shard, workers_for};
     use tradeoff_core::protocol::{FromWorker, ModelBytes, ToWorker};
     use tradeoff_core::record::Compression;
-    use tradeoff_core::metrics::StepMetrics;
     use tradeoff_core::record::RunStatus;
     use tradeoff_core::train::{Event, TrainedModel, Trainer};
     use tradeoff_core::transfer::StartModel;
