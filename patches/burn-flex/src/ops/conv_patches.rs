@@ -132,27 +132,21 @@ fn forward<T: GemmScalar + ElementAdd>(
     let bias_data: Option<&[T]> = bias.as_ref().map(|b| b.storage());
     let mut y = vec![T::zero(); batch * per_sample];
     if per_sample > 0 {
-        let sample = |b: usize, y_b: &mut [T], col: &mut Vec<T>| {
-            forward_sample(y_b, col, x_data, w_data, bias_data, b, &geometry);
-        };
         // Each sample writes only its own output planes, so the split changes no result.
         #[cfg(feature = "rayon")]
         {
             use rayon::prelude::*;
-            y.par_chunks_mut(per_sample * SAMPLES_PER_CHUNK)
+            y.par_chunks_mut(per_sample)
                 .enumerate()
-                .for_each(|(chunk, y_chunk)| {
-                    let mut col = Vec::new();
-                    for (i, y_b) in y_chunk.chunks_mut(per_sample).enumerate() {
-                        sample(chunk * SAMPLES_PER_CHUNK + i, y_b, &mut col);
-                    }
+                .for_each_init(Vec::new, |col, (b, y_b)| {
+                    forward_sample(y_b, col, x_data, w_data, bias_data, b, &geometry)
                 });
         }
         #[cfg(not(feature = "rayon"))]
         {
             let mut col = Vec::new();
             for (b, y_b) in y.chunks_mut(per_sample).enumerate() {
-                sample(b, y_b, &mut col);
+                forward_sample(y_b, &mut col, x_data, w_data, bias_data, b, &geometry);
             }
         }
     }
@@ -176,45 +170,35 @@ fn forward_sample<T: GemmScalar + ElementAdd>(
 ) {
     let patch_len = g.patch_len();
     let out_positions = g.out_h * g.out_w;
-    let tile_rows = g.tile_rows();
-    for group in 0..g.groups {
-        let x_group = &x[(b * g.channels_in + group * g.channels_per_group) * g.in_h * g.in_w..]
-            [..g.channels_per_group * g.in_h * g.in_w];
+    for (group, row, rows) in g.tiles() {
+        let tile = rows * g.out_w;
+        zeroed(col, patch_len * tile);
+        fill_patches(col, g.input_group(x, b, group), row, rows, g);
         let first_out_channel = group * g.out_channels_per_group;
-        let w_group = &w[first_out_channel * patch_len..][..g.out_channels_per_group * patch_len];
-        let mut row = 0;
-        while row < g.out_h {
-            let rows = tile_rows.min(g.out_h - row);
-            let tile = rows * g.out_w;
-            col.clear();
-            col.resize(patch_len * tile, T::zero());
-            fill_patches(col, x_group, row, rows, g);
-            let y_tile = &mut y_b[first_out_channel * out_positions + row * g.out_w..];
-            // y_tile[co, p] = Σ_r w_group[co, r] · col[r, p]
-            unsafe {
-                gemm::gemm(
-                    g.out_channels_per_group,
-                    tile,
-                    patch_len,
-                    y_tile.as_mut_ptr(),
-                    1,
-                    out_positions as isize,
-                    false,
-                    w_group.as_ptr(),
-                    1,
-                    patch_len as isize,
-                    col.as_ptr(),
-                    1,
-                    tile as isize,
-                    T::zero(),
-                    T::one(),
-                    false,
-                    false,
-                    false,
-                    gemm::Parallelism::None,
-                );
-            }
-            row += rows;
+        let y_tile = &mut y_b[first_out_channel * out_positions + row * g.out_w..];
+        // y_tile[co, p] = Σ_r w_group[co, r] · col[r, p]
+        unsafe {
+            gemm::gemm(
+                g.out_channels_per_group,
+                tile,
+                patch_len,
+                y_tile.as_mut_ptr(),
+                1,
+                out_positions as isize,
+                false,
+                g.weight_group(w, group).as_ptr(),
+                1,
+                patch_len as isize,
+                col.as_ptr(),
+                1,
+                tile as isize,
+                T::zero(),
+                T::one(),
+                false,
+                false,
+                false,
+                gemm::Parallelism::None,
+            );
         }
     }
     if let Some(bias) = bias {
@@ -289,6 +273,29 @@ impl Geometry {
     /// Output rows per patch-matrix tile.
     fn tile_rows(&self) -> usize {
         (TILE_POSITIONS / self.out_w.max(1)).clamp(1, self.out_h.max(1))
+    }
+
+    /// One sample's patch-matrix tiles in order, as `(group, first output row, rows)`.
+    fn tiles(&self) -> impl Iterator<Item = (usize, usize, usize)> {
+        let (groups, out_h, tile_rows) = (self.groups, self.out_h, self.tile_rows());
+        (0..groups).flat_map(move |group| {
+            (0..out_h)
+                .step_by(tile_rows)
+                .map(move |row| (group, row, tile_rows.min(out_h - row)))
+        })
+    }
+
+    /// Sample `b`'s input channels of `group` (`[channels_per_group, h, w]`).
+    fn input_group<'a, T>(&self, x: &'a [T], b: usize, group: usize) -> &'a [T] {
+        let plane = self.in_h * self.in_w;
+        let first = b * self.channels_in + group * self.channels_per_group;
+        &x[first * plane..][..self.channels_per_group * plane]
+    }
+
+    /// The weight rows of `group`'s output channels (`[out_channels_per_group, patch_len]`).
+    fn weight_group<'a, T>(&self, w: &'a [T], group: usize) -> &'a [T] {
+        let rows = self.out_channels_per_group * self.patch_len();
+        &w[group * rows..][..rows]
     }
 
     /// The output positions `o` along one axis whose input `o·stride + k·dilation − padding`
@@ -387,49 +394,46 @@ fn accumulate_sample<T: GemmScalar>(
 ) {
     let patch_len = g.patch_len();
     let out_positions = g.out_h * g.out_w;
-    let tile_rows = g.tile_rows();
-    for group in 0..g.groups {
-        let x_group = &x[(b * g.channels_in + group * g.channels_per_group) * g.in_h * g.in_w..]
-            [..g.channels_per_group * g.in_h * g.in_w];
+    for (group, row, rows) in g.tiles() {
+        let tile = rows * g.out_w;
+        zeroed(col, patch_len * tile);
+        fill_patches(col, g.input_group(x, b, group), row, rows, g);
         let first_out_channel = group * g.out_channels_per_group;
-        let mut row = 0;
-        while row < g.out_h {
-            let rows = tile_rows.min(g.out_h - row);
-            let tile = rows * g.out_w;
-            col.clear();
-            col.resize(patch_len * tile, T::zero());
-            fill_patches(col, x_group, row, rows, g);
-            let dy_tile =
-                &dy[(b * g.channels_out + first_out_channel) * out_positions + row * g.out_w..];
-            let grad_group =
-                &mut grad[first_out_channel * patch_len..][..g.out_channels_per_group * patch_len];
-            // grad_group[co, r] += Σ_p dy_tile[co, p] · col[r, p]
-            unsafe {
-                gemm::gemm(
-                    g.out_channels_per_group,
-                    patch_len,
-                    tile,
-                    grad_group.as_mut_ptr(),
-                    1,
-                    patch_len as isize,
-                    true,
-                    dy_tile.as_ptr(),
-                    1,
-                    out_positions as isize,
-                    col.as_ptr(),
-                    tile as isize,
-                    1,
-                    T::one(),
-                    T::one(),
-                    false,
-                    false,
-                    false,
-                    gemm::Parallelism::None,
-                );
-            }
-            row += rows;
+        let dy_tile =
+            &dy[(b * g.channels_out + first_out_channel) * out_positions + row * g.out_w..];
+        let grad_group =
+            &mut grad[first_out_channel * patch_len..][..g.out_channels_per_group * patch_len];
+        // grad_group[co, r] += Σ_p dy_tile[co, p] · col[r, p]
+        unsafe {
+            gemm::gemm(
+                g.out_channels_per_group,
+                patch_len,
+                tile,
+                grad_group.as_mut_ptr(),
+                1,
+                patch_len as isize,
+                true,
+                dy_tile.as_ptr(),
+                1,
+                out_positions as isize,
+                col.as_ptr(),
+                tile as isize,
+                1,
+                T::one(),
+                T::one(),
+                false,
+                false,
+                false,
+                gemm::Parallelism::None,
+            );
         }
     }
+}
+
+/// Empties `col` and fills it with `len` zeros, keeping its allocation.
+fn zeroed<T: GemmScalar>(col: &mut Vec<T>, len: usize) {
+    col.clear();
+    col.resize(len, T::zero());
 }
 
 /// Fills `col` (`[patch_len, rows·out_w]`, zeroed) with the input patches of output rows
@@ -569,47 +573,38 @@ fn input_grad_sample<T: GemmScalar + ElementAdd>(
 ) {
     let patch_len = g.patch_len();
     let out_positions = g.out_h * g.out_w;
-    let tile_rows = g.tile_rows();
-    for group in 0..g.groups {
-        let dx_group = &mut dx[group * g.channels_per_group * g.in_h * g.in_w..]
-            [..g.channels_per_group * g.in_h * g.in_w];
+    let group_len = g.channels_per_group * g.in_h * g.in_w;
+    for (group, row, rows) in g.tiles() {
+        let tile = rows * g.out_w;
+        zeroed(col, patch_len * tile);
         let first_out_channel = group * g.out_channels_per_group;
-        let w_group = &w[first_out_channel * patch_len..][..g.out_channels_per_group * patch_len];
-        let mut row = 0;
-        while row < g.out_h {
-            let rows = tile_rows.min(g.out_h - row);
-            let tile = rows * g.out_w;
-            col.clear();
-            col.resize(patch_len * tile, T::zero());
-            let dy_tile =
-                &dy[(b * g.channels_out + first_out_channel) * out_positions + row * g.out_w..];
-            // col[r, p] = Σ_co w_group[co, r] · dy_tile[co, p]
-            unsafe {
-                gemm::gemm(
-                    patch_len,
-                    tile,
-                    g.out_channels_per_group,
-                    col.as_mut_ptr(),
-                    1,
-                    tile as isize,
-                    false,
-                    w_group.as_ptr(),
-                    patch_len as isize,
-                    1,
-                    dy_tile.as_ptr(),
-                    1,
-                    out_positions as isize,
-                    T::zero(),
-                    T::one(),
-                    false,
-                    false,
-                    false,
-                    gemm::Parallelism::None,
-                );
-            }
-            add_patches(dx_group, col, row, rows, g);
-            row += rows;
+        let dy_tile =
+            &dy[(b * g.channels_out + first_out_channel) * out_positions + row * g.out_w..];
+        // col[r, p] = Σ_co w_group[co, r] · dy_tile[co, p]
+        unsafe {
+            gemm::gemm(
+                patch_len,
+                tile,
+                g.out_channels_per_group,
+                col.as_mut_ptr(),
+                1,
+                tile as isize,
+                false,
+                g.weight_group(w, group).as_ptr(),
+                patch_len as isize,
+                1,
+                dy_tile.as_ptr(),
+                1,
+                out_positions as isize,
+                T::zero(),
+                T::one(),
+                false,
+                false,
+                false,
+                gemm::Parallelism::None,
+            );
         }
+        add_patches(&mut dx[group * group_len..][..group_len], col, row, rows, g);
     }
 }
 
